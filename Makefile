@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create .venv when missing and (re)install the project when pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test proto bench clean help
+
+help:
+	@echo "make run  [ARGS='hydra overrides']  set up .venv and run the default job"
+	@echo "make test [PYTEST_ARGS=...]         set up .venv with the test extra and run the suite"
+	@echo "make proto                          regenerate tradesys/messages/*_pb2.py from the .proto files"
+	@echo "make bench                          run the benchmarks in bench/"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tradesys needs Python >= 3.11, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/python run.py $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+proto: $(VENV)/.installed-test
+	$(BIN)/python -m tradesys.messages.generate
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/bus.py
+	$(BIN)/python bench/json_decode.py
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -1,0 +1,79 @@
+"""Bus peers that tests start in separate processes (multiprocessing, spawn).
+
+Each peer sends its endpoint back on a queue, does its job within a bounded
+time, and exits 0; a test that sees another exit code fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import zmq
+
+from tradesys.bus import OrderServer, Publisher
+from tradesys.messages import BookDelta, Heartbeat, MessageKind, OrderReply
+
+BOOK_DELTA = MessageKind.MESSAGE_KIND_BOOK_DELTA
+WARMUP_TOPIC = "hb.warmup"
+
+
+def _warm_up(pub: Publisher, ready, limit: float = 15.0) -> None:
+    # PUB/SUB joins late: publish a throwaway topic until the subscriber says it hears us.
+    deadline = time.monotonic() + limit
+    while not ready.is_set() and time.monotonic() < deadline:
+        pub.publish_message(WARMUP_TOPIC, Heartbeat(actor="warmup"))
+        time.sleep(0.005)
+
+
+def publisher(endpoint_queue, ready, finished, topics: list[str], count: int, sndhwm: int = 100_000,
+              garbage_every: int = 0) -> None:
+    """Publish ``count`` BookDeltas on each topic (venue_seq = 1..count), round robin.
+
+    With ``garbage_every``, a second, raw PUB socket sends a malformed frame
+    after every that many messages, on a topic the subscriber takes.
+    """
+    pub = Publisher("peer-publisher", sndhwm=sndhwm)
+    raw = None
+    endpoints = [pub.bind()]
+    if garbage_every:
+        raw = zmq.Context.instance().socket(zmq.PUB)
+        raw.setsockopt(zmq.LINGER, 0)
+        raw.bind("tcp://127.0.0.1:*")
+        endpoints.append(raw.getsockopt_string(zmq.LAST_ENDPOINT))
+    endpoint_queue.put(endpoints)
+    _warm_up(pub, ready)
+    garbage = [[b"md.garbage.X.book", b"\xff\xff\xff", b"body"], [b"md.garbage.X.book"],
+               [b"md.garbage.X.book", b"", b"no seq"]]
+    for i in range(1, count + 1):
+        for topic in topics:
+            pub.publish(topic, BOOK_DELTA, BookDelta(venue_seq=i).SerializeToString())
+        if raw is not None and i % garbage_every == 0:
+            raw.send_multipart(garbage[i // garbage_every % len(garbage)])
+    finished.set()
+    time.sleep(0.5)  # let the last frames leave before the sockets close (linger is 0)
+    pub.close()
+    if raw is not None:
+        raw.close()
+
+
+def order_engine(endpoint_queue, stop, ignore_client_order_id: str = "ignore") -> None:
+    """Acknowledge every order request, except those whose client order id is ``ignore_client_order_id``."""
+
+    async def serve() -> None:
+        server = OrderServer("peer-engine")
+        endpoint_queue.put(server.bind())
+        deadline = time.monotonic() + 60
+        while not stop.is_set() and time.monotonic() < deadline:
+            received = await server.recv(timeout=0.1)
+            if received is None:
+                continue
+            request = received.request
+            if request.client_order_id == ignore_client_order_id:
+                continue
+            server.reply(received.identity, OrderReply(request_id=request.request_id, accepted=True,
+                                                       client_order_id=request.client_order_id,
+                                                       venue_order_id=f"v{request.request_id}"))
+        server.close()
+
+    asyncio.run(serve())

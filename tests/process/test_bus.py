@@ -1,0 +1,173 @@
+"""The bus across real processes: PUB/SUB order and gaps, malformed frames, the order channel."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+
+import pytest
+import zmq
+
+from tests import bus_peers
+from tradesys.bus import NotConnected, OrderClient, RequestTimeout, Subscriber
+from tradesys.messages import NewOrder, OrderRequest
+
+SPAWN = multiprocessing.get_context("spawn")
+
+
+class Peer:
+    """A peer process with its endpoint queue and events; joined (and checked) on exit."""
+
+    def __init__(self, target, *args, **kwargs):
+        self.endpoints = SPAWN.Queue()
+        self.ready, self.finished = SPAWN.Event(), SPAWN.Event()
+        self.process = SPAWN.Process(target=target, args=(self.endpoints, *self._events(target), *args),
+                                     kwargs=kwargs, daemon=True)
+
+    def _events(self, target):
+        return (self.ready, self.finished) if target is bus_peers.publisher else (self.finished,)
+
+    def __enter__(self):
+        self.process.start()
+        return self
+
+    def endpoint(self, timeout: float = 30.0):
+        return self.endpoints.get(timeout=timeout)
+
+    def __exit__(self, *exc):
+        self.finished.set()
+        self.process.join(timeout=20)
+        still_running = self.process.is_alive()
+        if still_running:
+            self.process.kill()
+        assert not still_running, "peer process did not shut down cleanly"
+        assert self.process.exitcode == 0, f"peer exited with {self.process.exitcode}"
+
+
+async def _warm(sub: Subscriber, peer: Peer) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if any(env.topic == bus_peers.WARMUP_TOPIC for env in await sub.recv_batch(timeout=0.1)):
+            peer.ready.set()
+            return
+    raise AssertionError("never heard the publisher")
+
+
+async def _drain(sub: Subscriber, peer: Peer, wanted: set[str], quiet: float = 1.0) -> list:
+    """Read until the publisher has finished and the socket has been quiet for ``quiet`` seconds."""
+    got = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch = await sub.recv_batch(timeout=quiet)
+        got.extend(env for env in batch if env.topic in wanted)
+        if not batch and peer.finished.is_set():
+            return got
+    raise AssertionError("publisher did not finish in time")
+
+
+async def test_messages_arrive_in_order_per_topic_without_gaps():
+    topics = ["md.binance.BTCUSDT.book", "md.binance.ETHUSDT.book"]
+    count = 5_000
+    with Peer(bus_peers.publisher, topics, count) as peer:
+        sub = Subscriber(["md.", bus_peers.WARMUP_TOPIC])
+        for endpoint in peer.endpoint():
+            sub.connect(endpoint)
+        await _warm(sub, peer)
+        got = await _drain(sub, peer, set(topics))
+        sub.close()
+    for topic in topics:
+        seqs = [env.header.seq for env in got if env.topic == topic]
+        assert seqs == list(range(1, count + 1))
+        assert [env.message().venue_seq for env in got if env.topic == topic] == seqs
+        assert sub.topics[topic].gaps == 0 and sub.topics[topic].missed == 0
+    assert sub.malformed == 0
+    first = got[0].header
+    assert first.publish_ts > 0 and first.source == "peer-publisher" and first.session != 0
+
+
+async def test_an_overrun_subscriber_counts_every_missing_message_as_a_gap():
+    topic = "md.binance.BTCUSDT.book"
+    count = 60_000
+    with Peer(bus_peers.publisher, [topic], count, 200) as peer:
+        sub = Subscriber(["md.", bus_peers.WARMUP_TOPIC], rcvhwm=200)
+        for endpoint in peer.endpoint():
+            sub.connect(endpoint)
+        await _warm(sub, peer)
+        # Stay away while the publisher floods both small queues: ZeroMQ must drop.
+        while not peer.finished.wait(0):
+            await asyncio.sleep(0.05)
+        got = await _drain(sub, peer, {topic})
+        sub.close()
+    stats = sub.topics[topic]
+    seqs = [env.header.seq for env in got]
+    assert seqs == sorted(seqs), "delivery order changed"
+    assert stats.gaps > 0 and stats.missed > 0
+    # Nothing is unaccounted for: what arrived plus what was counted missing spans 1..last seen.
+    assert stats.received + stats.missed == seqs[-1] - seqs[0] + 1
+    assert stats.received == len(seqs) < count
+
+
+async def test_garbage_frames_are_counted_and_skipped_without_stopping_delivery():
+    topic = "md.binance.BTCUSDT.book"
+    count = 3_000
+    with Peer(bus_peers.publisher, [topic], count, 100_000, 100) as peer:
+        sub = Subscriber(["md.", bus_peers.WARMUP_TOPIC])
+        for endpoint in peer.endpoint():
+            sub.connect(endpoint)
+        await _warm(sub, peer)
+        got = await _drain(sub, peer, {topic})
+        sub.close()
+    assert [env.header.seq for env in got] == list(range(1, count + 1))
+    assert sub.malformed == count // 100
+    assert "md.garbage.X.book" not in sub.topics
+
+
+@pytest.fixture
+def engine():
+    with Peer(bus_peers.order_engine) as peer:
+        yield peer.endpoint()
+
+
+async def test_order_requests_get_their_own_replies(engine):
+    client = OrderClient("mm1", timeout=5)
+    client.connect(engine)
+    await client.start()
+    try:
+        requests = [OrderRequest(client_order_id=f"c{i}", new_order=NewOrder()) for i in range(50)]
+        replies = await asyncio.gather(*(client.request(r) for r in requests))
+    finally:
+        await client.close()
+    assert [r.client_order_id for r in replies] == [f"c{i}" for i in range(50)]
+    assert all(r.accepted and r.venue_order_id == f"v{r.request_id}" for r in replies)
+    assert len({r.request_id for r in replies}) == 50
+    assert client.counters["sent"] == client.counters["replies"] == 50
+
+
+async def test_an_unanswered_request_times_out_with_a_typed_error(engine):
+    client = OrderClient("mm1", timeout=0.3)
+    client.connect(engine)
+    await client.start()
+    try:
+        assert (await client.request(OrderRequest(client_order_id="ok"), timeout=5)).accepted
+        with pytest.raises(RequestTimeout, match="ignore"):
+            await client.request(OrderRequest(client_order_id="ignore"))
+        assert (await client.request(OrderRequest(client_order_id="ok2"), timeout=5)).accepted
+    finally:
+        await client.close()
+    assert client.counters["timeouts"] == 1
+
+
+async def test_a_request_with_no_engine_is_not_sent_and_says_so():
+    port_holder = zmq.Context.instance().socket(zmq.ROUTER)
+    port = port_holder.bind_to_random_port("tcp://127.0.0.1")
+    port_holder.close(linger=0)  # nobody listens there now
+    client = OrderClient("mm1", timeout=0.3)
+    client.connect(f"tcp://127.0.0.1:{port}")
+    await client.start()
+    try:
+        with pytest.raises(NotConnected, match="not sent"):
+            await client.request(OrderRequest(client_order_id="c1"))
+    finally:
+        await client.close()
+    assert client.counters["sent"] == 0 and client.counters["not_connected"] == 1

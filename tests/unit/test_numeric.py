@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradesys.messages import Decimal as PbDecimal
+from tradesys.numeric import INT64_MAX, PrecisionError, from_scaled, get_decimal, set_decimal, to_scaled
+
+mantissas = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+scales = st.integers(min_value=-20, max_value=20)
+
+
+@given(mantissas, scales)
+def test_any_int64_mantissa_and_scale_survive_a_protobuf_round_trip(mantissa, scale):
+    value = from_scaled(mantissa, scale)
+    msg = PbDecimal()
+    set_decimal(msg, value)
+    back = get_decimal(PbDecimal.FromString(msg.SerializeToString()))
+    assert back == value
+    assert back.as_tuple() == value.as_tuple()  # same digits and exponent: "1.10" stays "1.10"
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=8, min_value=-10**10, max_value=10**10))
+def test_venue_style_decimals_round_trip_exactly(value):
+    assert get_decimal(PbDecimal.FromString(_encoded(value))) == value
+
+
+def _encoded(value):
+    msg = PbDecimal()
+    set_decimal(msg, value)
+    return msg.SerializeToString()
+
+
+@pytest.mark.parametrize("text, scale, expected", [
+    ("65000.1", None, (650001, 1)),
+    ("1.10", None, (110, 2)),
+    ("65000.1", 3, (65000100, 3)),
+    ("0", 8, (0, 8)),
+    ("-0.5", 1, (-5, 1)),
+    ("1E+3", None, (1, -3)),
+])
+def test_to_scaled_examples(text, scale, expected):
+    assert to_scaled(text, scale) == expected
+
+
+def test_rescaling_never_drops_a_digit():
+    with pytest.raises(PrecisionError, match="more than 1 decimals"):
+        to_scaled("1.25", 1)
+
+
+def test_a_mantissa_beyond_int64_is_refused_not_wrapped():
+    with pytest.raises(PrecisionError, match="does not fit"):
+        to_scaled(str(INT64_MAX + 1))
+
+
+@pytest.mark.parametrize("bad", [0.1, "NaN", "Infinity", "abc", True, None])
+def test_floats_and_non_numbers_are_refused(bad):
+    with pytest.raises(PrecisionError):
+        to_scaled(bad)
+
+
+def test_from_scaled_is_exact_beyond_the_default_decimal_context():
+    # 19 digits: more than a float holds, fewer than the decimal context's 28.
+    assert str(from_scaled(INT64_MAX, 9)) == "9223372036.854775807"
+    assert from_scaled(-1, 18) == Decimal("-0.000000000000000001")

@@ -1,0 +1,46 @@
+"""Socket construction: options chosen on purpose, endpoints chosen by the OS.
+
+High-water marks: a PUB queue of 100,000 messages per subscriber absorbs
+about half a second of a full market-data burst; past that ZeroMQ drops, the
+subscriber sees a sequence gap, and the book resyncs. Dropping and saying so
+beats unbounded memory and latency. The order channel keeps ZeroMQ's default
+of 1,000: far more than the engine's rate limit lets through.
+
+Linger is 0 everywhere: market data not delivered when a socket closes is
+stale, and an order request not handed over before close must never go out
+later, after its caller was told it failed.
+"""
+
+from __future__ import annotations
+
+import zmq
+
+PUB_SNDHWM = 100_000
+SUB_RCVHWM = 100_000
+ORDER_HWM = 1_000
+LOOPBACK = "127.0.0.1"
+
+
+def node_address(host: str = LOOPBACK) -> str:
+    """Resolve the bind host: "auto" means this node's address as Ray sees it (for clusters)."""
+    if host != "auto":
+        return host
+    import ray
+
+    return ray.util.get_node_ip_address() if ray.is_initialized() else LOOPBACK
+
+
+def bind_random_port(sock: zmq.Socket, host: str, port: int = 0) -> str:
+    """Bind to tcp://host:port (0: an OS-chosen port) and return the real endpoint."""
+    sock.bind(f"tcp://{node_address(host)}:{port if port else '*'}")
+    return sock.getsockopt_string(zmq.LAST_ENDPOINT)
+
+
+def configure(sock: zmq.Socket, *, sndhwm: int | None = None, rcvhwm: int | None = None) -> zmq.Socket:
+    """Apply linger 0 and the given high-water marks."""
+    sock.setsockopt(zmq.LINGER, 0)
+    if sndhwm is not None:
+        sock.setsockopt(zmq.SNDHWM, sndhwm)
+    if rcvhwm is not None:
+        sock.setsockopt(zmq.RCVHWM, rcvhwm)
+    return sock

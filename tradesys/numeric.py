@@ -1,0 +1,83 @@
+"""Exact numbers on the bus: Python ``Decimal`` <-> scaled integers.
+
+A value travels as (mantissa, scale) with value = mantissa * 10**-scale, in a
+``Decimal`` protobuf message for scalars and as packed int64 arrays with one
+scale per message for book levels. The mantissa is a signed 64-bit integer:
+that holds 18 significant digits, more than any venue sends (Binance uses
+at most 8 decimals; GRVT's 9-decimal fixed point fits too). A value that does
+not fit raises ``PrecisionError``; nothing is ever rounded silently here.
+Rounding to an instrument's tick or lot happens in the venue connectors, in
+exactly one place each.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+# Venues use 0..18 decimals; a scale outside this band is a bug upstream.
+SCALE_MIN = -64
+SCALE_MAX = 64
+
+
+class PrecisionError(ValueError):
+    """A value cannot be carried exactly: too many digits, out of range, or not finite."""
+
+
+def to_scaled(value: Decimal | str | int, scale: int | None = None) -> tuple[int, int]:
+    """Return (mantissa, scale) with value == mantissa * 10**-scale exactly.
+
+    Without ``scale`` the value's own exponent is kept ("1.10" -> (110, 2)).
+    With ``scale`` the value is expressed at that scale, which must not drop a
+    non-zero digit ("1.25" at scale 1 raises). Raises PrecisionError when the
+    mantissa does not fit in int64 or the value is NaN/infinite.
+    """
+    dec = value if isinstance(value, Decimal) else _parse(value)
+    if not dec.is_finite():
+        raise PrecisionError(f"not a finite number: {value!r}")
+    sign, digits, exponent = dec.as_tuple()
+    mantissa = int("".join(map(str, digits)) or "0")
+    if sign:
+        mantissa = -mantissa
+    own_scale = -exponent
+    if scale is None:
+        scale = own_scale
+    elif scale > own_scale:
+        mantissa *= 10 ** (scale - own_scale)
+    elif scale < own_scale:
+        factor = 10 ** (own_scale - scale)
+        if mantissa % factor:
+            raise PrecisionError(f"{value} has more than {scale} decimals")
+        mantissa //= factor
+    if not INT64_MIN <= mantissa <= INT64_MAX:
+        raise PrecisionError(f"{value} at scale {scale} does not fit in a signed 64-bit mantissa")
+    if not SCALE_MIN <= scale <= SCALE_MAX:
+        raise PrecisionError(f"{value}: scale {scale} out of range")
+    return mantissa, scale
+
+
+def from_scaled(mantissa: int, scale: int) -> Decimal:
+    """Return the exact Decimal mantissa * 10**-scale, keeping the scale as its exponent."""
+    # Built from the tuple, not by arithmetic: exact, whatever the decimal context.
+    return Decimal((1 if mantissa < 0 else 0, tuple(map(int, str(abs(mantissa)))), -scale))
+
+
+def set_decimal(target, value: Decimal | str | int, scale: int | None = None) -> None:
+    """Fill a protobuf ``tradesys.v1.Decimal`` field in place (see ``to_scaled`` for errors)."""
+    target.mantissa, target.scale = to_scaled(value, scale)
+
+
+def get_decimal(source) -> Decimal:
+    """Read a protobuf ``tradesys.v1.Decimal`` as an exact Decimal."""
+    return from_scaled(source.mantissa, source.scale)
+
+
+def _parse(value: str | int) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        # floats are refused: 0.1 is not exactly one tenth.
+        raise PrecisionError(f"expected a Decimal, str or int, got {type(value).__name__}")
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise PrecisionError(f"not a decimal number: {value!r}") from None
