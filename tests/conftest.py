@@ -16,3 +16,14 @@ def pytest_collection_modifyitems(config, items):
         if folder not in CATEGORIES:
             raise pytest.UsageError(f"{item.nodeid}: tests live in one of the category folders {sorted(CATEGORIES)}")
         item.add_marker(getattr(pytest.mark, folder))
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray for the whole session: 2 CPUs, no dashboard, shut down at the end."""
+    import ray
+
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             namespace="tradesys-tests", configure_logging=False)
+    yield ray
+    ray.shutdown()

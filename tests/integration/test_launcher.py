@@ -1,0 +1,67 @@
+"""run.py end to end: duration, SIGTERM, a dying actor, config errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+from tests.integration import launch
+from tradesys.recording import read_recording
+
+
+def test_a_timed_run_shows_status_records_and_exits_0(tmp_path):
+    run_dir = tmp_path / "run"
+    code, out, err = launch.finish(launch.start(run_dir, "duration=5s", "status.heartbeat_seconds=0.5"))
+    assert code == 0, err
+    assert "status t=" in out and "recorder: running" in out
+    assert "stopped: duration 5s reached" in out
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_code"] == 0 and summary["exit_reason"] == "duration 5s reached"
+    recorder = summary["actors"]["recorder"]
+    assert recorder["state"] == "stopped" and recorder["heartbeats_seen"] >= 3
+    heartbeats = read_recording(run_dir / "recordings", kind="heartbeat")
+    assert heartbeats.num_rows == recorder["counters"]["rows_written"] > 0
+    for name in ("launcher", "recorder"):
+        lines = (run_dir / "logs" / f"{name}.jsonl").read_text().splitlines()
+        assert lines and all({"ts", "level", "actor", "event"} <= json.loads(line).keys() for line in lines)
+    assert (run_dir / ".hydra" / "config.yaml").exists()
+
+
+def test_sigterm_stops_cleanly_and_everything_received_is_on_disk(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "status.heartbeat_seconds=0.2")
+    launch.wait_for_file(run_dir / "actors.json", proc)
+    time.sleep(1.5)  # a few heartbeats, some of them still buffered in the recorder
+    proc.send_signal(signal.SIGTERM)
+    code, out, err = launch.finish(proc)
+    assert code == 0, err
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_reason"] == "signal SIGTERM"
+    counters = summary["actors"]["recorder"]["counters"]
+    assert counters["rows_buffered"] == 0
+    assert read_recording(run_dir / "recordings").num_rows == counters["rows_written"] == counters["messages"] > 0
+
+
+def test_a_killed_actor_is_named_and_the_run_exits_non_zero(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "status.refresh_seconds=0.5")
+    actors = launch.wait_for_file(run_dir / "actors.json", proc)
+    os.kill(actors["recorder"]["pid"], signal.SIGKILL)
+    code, out, err = launch.finish(proc, timeout=60)
+    assert code == 1
+    assert "actor recorder died" in out
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_code"] == 1 and summary["exit_reason"].startswith("actor recorder died")
+    assert summary["actors"]["recorder"]["state"] == "dead"
+
+
+def test_a_bad_config_value_stops_the_start_with_one_line_and_no_run_dir(tmp_path):
+    run_dir = tmp_path / "run"
+    code, out, err = launch.finish(launch.start(run_dir, "exchange.binance.endpoint=nowhere"))
+    assert code == 2
+    assert err.strip().splitlines() == ["config error: exchange.binance.endpoint: Invalid value 'nowhere', "
+                                        "expected one of [sim, testnet, live]"]
+    assert "Traceback" not in out + err
+    assert not run_dir.exists()

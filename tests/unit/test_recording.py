@@ -1,0 +1,58 @@
+import time
+
+import pyarrow as pa
+
+from tradesys.bus.pubsub import Envelope
+from tradesys.messages import BookDelta, Header, MessageKind
+from tradesys.recording import RecordingWriter, messages, read_file, read_recording, recording_files
+
+KIND = MessageKind.MESSAGE_KIND_BOOK_DELTA
+
+
+def _envelope(topic, seq, received_ts=None):
+    header = Header(topic=topic, seq=seq, session=7, kind=KIND, venue_ts=1, recv_ts=2, publish_ts=3, source="t")
+    return Envelope(topic, header, BookDelta(venue_seq=seq).SerializeToString(), received_ts or time.time_ns())
+
+
+def test_rows_are_written_in_batches_bounded_by_rows_and_read_back_whole(tmp_path):
+    writer = RecordingWriter(tmp_path, "w", max_batch_rows=100, max_batch_seconds=3600)
+    writer.add([_envelope("md.binance.BTCUSDT.book", i) for i in range(1, 251)])
+    assert writer.rows_written == 200 and writer.batches_written == 2  # two full batches, 50 buffered
+    writer.close()
+    table = read_recording(tmp_path)
+    assert table.column("seq").to_pylist() == list(range(1, 251))
+    assert [m.venue_seq for _, _, m in messages(table)] == list(range(1, 251))
+    [path] = recording_files(tmp_path)
+    assert path.relative_to(tmp_path).parts[:4] == ("book_delta", "binance", "BTCUSDT", path.parts[-2])
+
+
+def test_a_partition_older_than_max_batch_seconds_is_flushed(tmp_path):
+    writer = RecordingWriter(tmp_path, "w", max_batch_rows=10_000, max_batch_seconds=1.0)
+    start = time.time_ns()
+    writer.add([_envelope("md.binance.BTCUSDT.book", 1, start)])
+    assert writer.flush_due(start + 500_000_000) == 0
+    assert writer.flush_due(start + 1_000_000_000) == 1
+    assert read_file(recording_files(tmp_path)[0]).num_rows == 1  # on disk before close
+    writer.close()
+
+
+def test_partitions_split_by_venue_symbol_and_unknown_topics_are_still_kept(tmp_path):
+    writer = RecordingWriter(tmp_path, "w")
+    writer.add([_envelope("md.binance.BTCUSDT.book", 1), _envelope("md.deribit.BTC-PERPETUAL.book", 1),
+                _envelope("weird.topic", 1)])
+    writer.close()
+    assert read_recording(tmp_path, venue="deribit").column("topic").to_pylist() == ["md.deribit.BTC-PERPETUAL.book"]
+    assert read_recording(tmp_path, venue="_other").num_rows == 1
+    assert writer.unpartitioned == 1 and read_recording(tmp_path).num_rows == 3
+
+
+def test_a_file_cut_short_by_a_crash_is_read_up_to_the_last_whole_batch(tmp_path):
+    writer = RecordingWriter(tmp_path, "w", max_batch_rows=10)
+    writer.add([_envelope("md.binance.BTCUSDT.book", i) for i in range(1, 31)])
+    writer.close()
+    [path] = recording_files(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 100])  # the third batch loses its tail
+    table = read_file(path)
+    assert table.column("seq").to_pylist() == list(range(1, 21))
+    assert isinstance(table, pa.Table)

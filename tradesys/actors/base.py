@@ -1,0 +1,176 @@
+"""The lifecycle every tradesys actor shares.
+
+A Ray actor class derives from ``ActorBase`` and is created by the launcher
+with ``ray.remote``. The constructor does no I/O (a restart re-runs it);
+``start`` binds the actor's publisher and returns its endpoints; ``wire``
+hands it everyone's endpoints; ``stop`` ends its work, flushes, and returns a
+summary. Between start and stop it publishes a Heartbeat on ``hb.<name>``
+every ``heartbeat_seconds`` with its counters.
+
+Every background task is started through ``spawn``, so it is owned,
+cancelled on stop, and a crash in it is logged, counted, and turns the actor
+FAILED (which the launcher treats as the actor dying) instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tradesys import logs
+from tradesys.bus import Publisher, topics
+from tradesys.messages import ActorState, Heartbeat
+
+log = logging.getLogger(__name__)
+
+Directory = dict[str, dict[str, str]]  # actor name -> endpoint role -> ZeroMQ endpoint
+
+
+@dataclass(frozen=True)
+class ActorContext:
+    """What the launcher tells every actor at start."""
+
+    run_dir: str
+    bus_host: str = "127.0.0.1"
+    heartbeat_seconds: float = 1.0
+    log_level: str = "INFO"
+
+
+class ActorBase:
+    """Base of every actor; subclasses override the ``on_*`` hooks and ``counters``."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.state = ActorState.ACTOR_STATE_STARTING
+        self.detail = ""
+        self.errors = 0
+        self.started_ts = 0
+        self.context: ActorContext | None = None
+        self.publisher: Publisher | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- lifecycle (called by the launcher through Ray) ---------------------------------
+
+    async def start(self, context: ActorContext) -> dict[str, str]:
+        """Set up logging and the publisher, run ``on_start``; return this actor's endpoints."""
+        self.context = context
+        self.started_ts = time.time_ns()
+        logs.setup(self.name, Path(context.run_dir), context.log_level, console=False)
+        self.publisher = Publisher(self.name, host=context.bus_host)
+        endpoints = {"pub": self.publisher.bind()}
+        endpoints.update(await self.on_start())
+        self.state = ActorState.ACTOR_STATE_RUNNING
+        self.spawn(self._heartbeat_loop(), "heartbeat")
+        log.info("actor started", extra={"fields": {"endpoints": endpoints}})
+        return endpoints
+
+    async def wire(self, directory: Directory) -> None:
+        """Receive every actor's endpoints (and external ones); connect to what this actor needs."""
+        await self.on_wire(directory)
+
+    async def stop(self) -> dict:
+        """Stop work, flush, close; return the summary. Safe to call twice."""
+        if self.state in (ActorState.ACTOR_STATE_STOPPED,):
+            return self.summary()
+        failed = self.state == ActorState.ACTOR_STATE_FAILED
+        self.state = ActorState.ACTOR_STATE_STOPPING
+        try:
+            await self.on_stop()
+        except Exception:
+            self.errors += 1
+            failed = True
+            log.exception("stop failed")
+        await self._cancel_tasks()
+        self.state = ActorState.ACTOR_STATE_FAILED if failed else ActorState.ACTOR_STATE_STOPPED
+        if self.publisher is not None:
+            self._publish_heartbeat()
+            self.publisher.close()
+        log.info("actor stopped", extra={"fields": {"counters": self.all_counters()}})
+        return self.summary()
+
+    def status(self) -> dict:
+        """State and counters, for the launcher's control-plane checks."""
+        return {"name": self.name, "state": ActorState.Name(self.state).removeprefix("ACTOR_STATE_").lower(),
+                "detail": self.detail, "counters": self.all_counters()}
+
+    def pid(self) -> int:
+        """This actor's process id (for operators and crash tests)."""
+        return os.getpid()
+
+    def summary(self) -> dict:
+        return self.status()
+
+    # -- hooks -------------------------------------------------------------------------
+
+    async def on_start(self) -> dict[str, str]:
+        """Bind sockets, open files; return extra endpoints by role. No blocking calls."""
+        return {}
+
+    async def on_wire(self, directory: Directory) -> None:
+        """Connect to other actors' endpoints and start work."""
+
+    async def on_stop(self) -> None:
+        """Finish work and flush; background tasks are cancelled after this returns."""
+
+    def counters(self) -> dict[str, int]:
+        """This actor's own monotonic counters (messages, gaps, malformed, ...)."""
+        return {}
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def all_counters(self) -> dict[str, int]:
+        counters = {"errors": self.errors}
+        if self.publisher is not None:
+            counters["published"] = self.publisher.published
+        counters.update(self.counters())
+        return counters
+
+    def spawn(self, coro, name: str) -> asyncio.Task:
+        """Run ``coro`` as a task this actor owns: cancelled on stop, crash reported."""
+        task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def fail(self, detail: str) -> None:
+        """Mark this actor FAILED with a reason the launcher will report."""
+        self.errors += 1
+        self.state = ActorState.ACTOR_STATE_FAILED
+        self.detail = detail
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("task crashed", exc_info=exc, extra={"fields": {"task": task.get_name()}})
+            self.fail(f"task {task.get_name()} crashed: {type(exc).__name__}: {exc}")
+            if self.publisher is not None:
+                self._publish_heartbeat()
+
+    async def _cancel_tasks(self) -> None:
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _heartbeat_loop(self) -> None:
+        interval = self.context.heartbeat_seconds
+        while True:
+            self._publish_heartbeat()
+            await asyncio.sleep(interval)
+
+    def _publish_heartbeat(self) -> None:
+        beat = Heartbeat(actor=self.name, state=self.state, started_ts=self.started_ts,
+                         interval_ns=int(self.context.heartbeat_seconds * 1e9), detail=self.detail)
+        beat.counters.update(self.all_counters())
+        self.publisher.publish_message(topics.hb(self.name), beat)

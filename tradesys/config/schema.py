@@ -1,0 +1,137 @@
+"""The configuration schema: one dataclass per config group, registered in Hydra's ConfigStore.
+
+Hydra checks types and (for keys set without ``+``) key names while
+composing; ``tradesys.config.validate`` then checks what types cannot:
+ranges, keys added with ``+``, secrets that must come from the environment,
+and the confirmation that ``endpoint: live`` needs. Ranges are declared here
+next to each field (``bounded``), so the schema is the one place to read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Dict, List, Optional
+
+from hydra.core.config_store import ConfigStore
+
+# Field names whose values are credentials: they must be ${oc.env:...} interpolations.
+SECRET_FIELDS = frozenset({"api_key", "api_secret", "private_key"})
+
+
+def bounded(default: Any, *, gt: float | None = None, ge: float | None = None, le: float | None = None):
+    """A field with a numeric range, checked at start-up."""
+    return field(default=default, metadata={"gt": gt, "ge": ge, "le": le})
+
+
+class Endpoint(Enum):
+    sim = "sim"          # the bundled simulator on loopback
+    testnet = "testnet"  # the venue's test environment
+    live = "live"        # production: real money; needs confirm_live
+
+
+class Display(Enum):
+    auto = "auto"    # a live table on a terminal, plain lines otherwise
+    table = "table"
+    lines = "lines"
+    off = "off"
+
+
+class LogLevel(Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+@dataclass
+class VenueConfig:
+    """One venue connection (group ``exchange``; each file under ``exchange.<name>``)."""
+
+    venue: str = "binance"
+    endpoint: Endpoint = Endpoint.sim
+    # Must be true for endpoint=live: a typo in a config file must not trade real money.
+    confirm_live: bool = False
+    account: str = "main"
+    symbols: List[str] = field(default_factory=list)
+    # Credentials: only from the environment, e.g. ${oc.env:BINANCE_API_KEY,null}; never printed.
+    api_key: Optional[str] = field(default=None, repr=False)
+    api_secret: Optional[str] = field(default=None, repr=False)
+    private_key: Optional[str] = field(default=None, repr=False)
+
+
+@dataclass
+class StrategyConfig:
+    """One strategy instance (group ``strategy``; each file under ``strategy.<id>``)."""
+
+    kind: str = ""
+    venue: str = ""
+    symbols: List[str] = field(default_factory=list)
+    enabled: bool = True
+
+
+@dataclass
+class RiskConfig:
+    """Venue-side risk gate defaults (group ``risk``)."""
+
+    max_order_notional: float = bounded(10_000.0, gt=0)
+    max_position_notional: float = bounded(50_000.0, gt=0)
+    max_orders_per_second: float = bounded(20.0, gt=0)
+    price_band_bps: float = bounded(500.0, gt=0, le=10_000)
+    halt_on_stale_book_seconds: float = bounded(5.0, gt=0)
+
+
+@dataclass
+class RecordingConfig:
+    """The recorder (group ``recording``)."""
+
+    enabled: bool = True
+    # Topic prefixes to record; "" records everything.
+    topics: List[str] = field(default_factory=lambda: ["md.", "oe.", "pos.", "bal.", "inv.", "risk.", "hb."])
+    directory: str = "recordings"  # relative to the run directory
+    max_batch_rows: int = bounded(10_000, ge=1)
+    max_batch_seconds: float = bounded(1.0, gt=0, le=3600)
+
+
+@dataclass
+class ClusterConfig:
+    """Where the actors run (group ``cluster``)."""
+
+    # null: start a fresh local Ray; "auto" or "host:port": join that cluster.
+    address: Optional[str] = None
+    num_cpus: int = bounded(2, ge=1)
+    dashboard: bool = False
+    namespace: str = "tradesys"
+    # Address the bus binds on: 127.0.0.1 on one host, "auto" (the node's address) across hosts.
+    bus_host: str = "127.0.0.1"
+
+
+@dataclass
+class StatusConfig:
+    """The live status screen and heartbeats."""
+
+    refresh_seconds: float = bounded(1.0, gt=0, le=60)
+    heartbeat_seconds: float = bounded(1.0, gt=0, le=60)
+    # An actor whose last heartbeat is older than this many intervals turns red.
+    heartbeat_missing_after: float = bounded(3.0, ge=1)
+    display: Display = Display.auto
+
+
+@dataclass
+class AppConfig:
+    """The root of the configuration (conf/config.yaml)."""
+
+    exchange: Dict[str, VenueConfig] = field(default_factory=dict)
+    strategy: Dict[str, StrategyConfig] = field(default_factory=dict)
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    recording: RecordingConfig = field(default_factory=RecordingConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    status: StatusConfig = field(default_factory=StatusConfig)
+    # How long to run: e.g. 30s, 5m, 1h; null runs until Ctrl-C or SIGTERM.
+    duration: Optional[str] = None
+    log_level: LogLevel = LogLevel.INFO
+
+
+def register() -> None:
+    """Register the schema as ``tradesys_schema`` (conf/config.yaml lists it first)."""
+    ConfigStore.instance().store(name="tradesys_schema", node=AppConfig)

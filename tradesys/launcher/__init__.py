@@ -1,0 +1,1 @@
+"""The launcher behind run.py."""

@@ -1,0 +1,60 @@
+"""The command line behind run.py: a one-line config check, then Hydra, then the Launcher."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from tradesys import logs
+from tradesys.config import AppConfig, ConfigError, load, validate
+from tradesys.config.schema import SECRET_FIELDS
+from tradesys.launcher.plan import ActorSpec, build_plan
+
+EXIT_CONFIG = 2
+
+
+def precheck(argv: list[str]) -> int:
+    """Compose and validate the overrides in ``argv``; print one line and return 2 when they are bad.
+
+    Arguments that are Hydra flags (``--help``, ``-m``, ``--cfg`` ...) skip the
+    check and go to Hydra as they are.
+    """
+    if any(arg.startswith("-") for arg in argv):
+        return 0
+    try:
+        _, app = load(argv)
+        build_plan(app)
+    except ConfigError as exc:
+        return config_error(exc)
+    return 0
+
+
+def config_error(exc: ConfigError) -> int:
+    print(f"config error: {exc}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def run_job(cfg: DictConfig, run_dir: Path) -> int:
+    """Validate ``cfg``, set up logging, run the launcher; return the exit code."""
+    try:
+        app = validate(cfg)
+        plan = build_plan(app)
+    except ConfigError as exc:
+        return config_error(exc)
+    register_secrets(app)
+    logs.setup("launcher", run_dir, app.log_level.value, console=False)
+    from tradesys.launcher.launcher import Launcher  # imports Ray: only once the config is known good
+
+    return asyncio.run(Launcher(app, plan, Path(run_dir)).run())
+
+
+def register_secrets(app: AppConfig) -> None:
+    for venue in app.exchange.values():
+        for name in SECRET_FIELDS:
+            logs.register_secret(getattr(venue, name, None))
+
+
+__all__ = ["ActorSpec", "precheck", "run_job"]

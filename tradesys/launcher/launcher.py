@@ -1,0 +1,273 @@
+"""Runs one deployment: starts Ray, creates and wires the actors, shows status, stops cleanly.
+
+Exit codes: 0 after a clean stop (duration reached, Ctrl-C, SIGTERM);
+1 when an actor died, failed or stopped answering (the reason is printed and
+written to summary.json); 2 for configuration errors (raised before here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import ray
+from rich.console import Console
+from rich.live import Live
+
+from tradesys.actors.base import ActorContext
+from tradesys.bus import Subscriber
+from tradesys.config import AppConfig, Display, parse_duration
+from tradesys.launcher.plan import ActorSpec
+from tradesys.launcher.status import StatusBoard
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+STATUS_TIMEOUT = 5.0
+# Consecutive unanswered status calls before an actor counts as hung.
+UNRESPONSIVE_AFTER = 3
+LINES_EVERY = 5.0
+
+
+class Launcher:
+    def __init__(self, app: AppConfig, plan: list[ActorSpec], run_dir: Path, console: Console | None = None):
+        self.app = app
+        self.plan = plan
+        self.run_dir = Path(run_dir)
+        self.console = console or Console(stderr=False)
+        self.handles: dict[str, ray.actor.ActorHandle] = {}
+        self.directory: dict[str, dict[str, str]] = {}
+        self.board = StatusBoard([s.name for s in plan], app.status.heartbeat_seconds,
+                                 app.status.heartbeat_missing_after)
+        self.exit_reason = ""
+        self.exit_code = 0
+        self.failures: list[str] = []
+        self.stop_summaries: dict[str, dict] = {}
+        self._stop = asyncio.Event()
+        self._unanswered: dict[str, int] = {}
+        self._started_wall = time.time()
+
+    # -- entry -------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._handle_signals(loop)
+        try:
+            self._start_ray()
+            # Ray's core installs its own fatal-signal handler (SIGTERM -> abort); take ours back.
+            self._handle_signals(loop)
+            if not self._stop.is_set():
+                await self._start_actors()
+            if self.handles and not self.failures and not self._stop.is_set():
+                await self._supervise()
+        except Exception as exc:  # the reason goes to the user and the summary, not a traceback
+            log.exception("launcher failed")
+            self._fail(f"launcher error: {type(exc).__name__}: {exc}")
+        finally:
+            await self._stop_actors()
+            self._write_summary()
+            if ray.is_initialized():
+                ray.shutdown()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        self._say_goodbye()
+        return self.exit_code
+
+    def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._request_stop, f"signal {signal.Signals(sig).name}")
+
+    def _request_stop(self, reason: str) -> None:
+        if not self._stop.is_set():
+            self.exit_reason = reason
+            log.info("stop requested", extra={"fields": {"reason": reason}})
+            self._stop.set()
+
+    def _fail(self, reason: str) -> None:
+        self.failures.append(reason)
+        self.exit_code = 1
+        if not self.exit_reason:
+            self.exit_reason = reason
+        self.console.print(f"[bold red]{reason}[/]")
+        log.error("failure", extra={"fields": {"reason": reason}})
+        self._stop.set()
+
+    # -- start -------------------------------------------------------------------------
+
+    def _start_ray(self) -> None:
+        cluster = self.app.cluster
+        self.console.print(f"starting Ray ({cluster.address or 'local'}, num_cpus={cluster.num_cpus})...")
+        kwargs = dict(namespace=cluster.namespace, include_dashboard=cluster.dashboard, log_to_driver=False,
+                      logging_level=logging.WARNING, configure_logging=False)
+        if cluster.address:
+            ray.init(address=cluster.address, **kwargs)
+        else:
+            ray.init(address="local", num_cpus=cluster.num_cpus, **kwargs)
+
+    async def _start_actors(self) -> None:
+        context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
+                               heartbeat_seconds=self.app.status.heartbeat_seconds,
+                               log_level=self.app.log_level.value)
+        for spec in self.plan:
+            # num_cpus=0: actors are I/O-bound; the CPUs are shared, not reserved.
+            remote = ray.remote(spec.cls).options(name=spec.name, num_cpus=0, max_restarts=0,
+                                                  max_concurrency=1000)
+            self.handles[spec.name] = remote.remote(spec.name, *spec.args)
+        self.console.print(f"starting {len(self.handles)} actor(s): {', '.join(self.handles)}")
+        results = await self._call_all("start", context, timeout=START_TIMEOUT, what="start")
+        for name, endpoints in results.items():
+            self.directory[name] = endpoints
+        if self.failures:
+            return
+        await self._call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
+        pids = await self._call_all("pid", timeout=STATUS_TIMEOUT, what="report its process")
+        (self.run_dir / "actors.json").write_text(json.dumps(
+            {name: {"pid": pids.get(name), "endpoints": self.directory.get(name, {})} for name in self.handles},
+            indent=2))
+
+    async def _call_all(self, method: str, *args, timeout: float, what: str) -> dict:
+        async def one(name, handle):
+            try:
+                return name, await asyncio.wait_for(getattr(handle, method).remote(*args), timeout)
+            except TimeoutError:
+                self._fail(f"actor {name} did not {what} within {timeout:.0f}s")
+            except ray.exceptions.RayActorError as exc:
+                self._fail(f"actor {name} died during {what}: {_first_line(exc)}")
+            except ray.exceptions.RayTaskError as exc:
+                self._fail(f"actor {name} failed to {what}: {_first_line(exc.cause if exc.cause else exc)}")
+            return name, None
+
+        results = await asyncio.gather(*(one(n, h) for n, h in self.handles.items()))
+        return {name: value for name, value in results if value is not None}
+
+    # -- run -------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        subscriber = Subscriber(["hb."], name="launcher-status")
+        for endpoints in self.directory.values():
+            if "pub" in endpoints:
+                subscriber.connect(endpoints["pub"])
+        duration = parse_duration(self.app.duration) if self.app.duration else None
+        tasks = [asyncio.create_task(self._listen(subscriber), name="status-listen"),
+                 asyncio.create_task(self._check_actors(), name="status-check")]
+        if duration is not None:
+            tasks.append(asyncio.create_task(self._stop_after(duration), name="duration"))
+        try:
+            await self._display()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            subscriber.close()
+
+    async def _stop_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._request_stop(f"duration {self.app.duration} reached")
+
+    async def _listen(self, subscriber: Subscriber) -> None:
+        while True:
+            for env in await subscriber.recv_batch(256):
+                self.board.on_envelope(env)
+
+    async def _check_actors(self) -> None:
+        while not self._stop.is_set():
+            statuses = await self._call_status()
+            for name, status in statuses.items():
+                if status["state"] == "failed":
+                    self.board.mark_dead(name, status["detail"])
+                    self._fail(f"actor {name} failed: {status['detail'] or 'no detail'}")
+            await asyncio.sleep(self.app.status.refresh_seconds)
+
+    async def _call_status(self) -> dict[str, dict]:
+        statuses = {}
+        for name, handle in self.handles.items():
+            try:
+                statuses[name] = await asyncio.wait_for(handle.status.remote(), STATUS_TIMEOUT)
+                self._unanswered[name] = 0
+            except TimeoutError:
+                self._unanswered[name] = self._unanswered.get(name, 0) + 1
+                if self._unanswered[name] >= UNRESPONSIVE_AFTER:
+                    self.board.mark_dead(name, "not responding")
+                    self._fail(f"actor {name} is not responding ({UNRESPONSIVE_AFTER} status calls timed out)")
+            except ray.exceptions.RayActorError as exc:
+                self.board.mark_dead(name, _first_line(exc))
+                self._fail(f"actor {name} died: {_first_line(exc)}")
+        return statuses
+
+    async def _display(self) -> None:
+        mode = self.app.status.display
+        if mode is Display.auto:
+            mode = Display.table if self.console.is_terminal else Display.lines
+        refresh = self.app.status.refresh_seconds
+        if mode is Display.table:
+            with Live(self._table(), console=self.console, auto_refresh=False, transient=False) as live:
+                while not await self._wait_stop(refresh):
+                    live.update(self._table(), refresh=True)
+                live.update(self._table(), refresh=True)
+            return
+        last_lines = 0.0
+        while not await self._wait_stop(refresh):
+            if mode is Display.lines and time.monotonic() - last_lines >= LINES_EVERY:
+                last_lines = time.monotonic()
+                elapsed = time.time() - self._started_wall
+                for line in self.board.lines():
+                    print(f"status t={elapsed:.0f}s {line}", flush=True)
+
+    async def _wait_stop(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        return self._stop.is_set()
+
+    def _table(self):
+        elapsed = time.time() - self._started_wall
+        until = f" of {self.app.duration}" if self.app.duration else ""
+        title = (f"tradesys  {elapsed:,.0f}s{until}  venues: {', '.join(self.app.exchange) or 'none'}  "
+                 f"run dir: {self.run_dir}  (Ctrl-C stops)")
+        return self.board.render(title)
+
+    # -- stop ------------------------------------------------------------------------
+
+    async def _stop_actors(self) -> None:
+        if not self.handles:
+            return
+        results = await self._call_all("stop", timeout=STOP_TIMEOUT, what="stop")
+        self.stop_summaries.update(results)
+        for name, summary in results.items():
+            if summary.get("state") == "failed" and not any(name in f for f in self.failures):
+                self._fail(f"actor {name} failed while stopping: {summary.get('detail') or 'see its log'}")
+
+    def _write_summary(self) -> None:
+        rows = {}
+        for name, row in self.board.rows.items():
+            final = self.stop_summaries.get(name)
+            rows[name] = {"state": final["state"] if final else self.board.effective_state(row),
+                          "counters": final["counters"] if final else row.counters,
+                          "detail": (final or {}).get("detail") or row.detail,
+                          "heartbeats_seen": row.heartbeats}
+        summary = {"exit_code": self.exit_code, "exit_reason": self.exit_reason or "stopped",
+                   "errors": self.failures, "started": self._started_wall, "ended": time.time(),
+                   "run_dir": str(self.run_dir), "pid": os.getpid(), "actors": rows}
+        (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
+
+    def _say_goodbye(self) -> None:
+        style = "green" if self.exit_code == 0 else "bold red"
+        self.console.print(f"[{style}]stopped: {self.exit_reason or 'stopped'}[/]  "
+                           f"summary: {self.run_dir / 'summary.json'}")
+        sys.stdout.flush()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("Traceback"):
+            return line[:300]
+    return type(exc).__name__

@@ -1,0 +1,96 @@
+"""The live status of every actor: heartbeats from the bus, state from the control plane."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rich.table import Table
+from rich.text import Text
+
+from tradesys.bus import Envelope
+from tradesys.messages import ActorState, Heartbeat, MessageKind
+
+_HEARTBEAT = MessageKind.MESSAGE_KIND_HEARTBEAT
+_STYLE = {"running": "green", "starting": "yellow", "degraded": "yellow", "stopping": "yellow",
+          "stopped": "dim", "failed": "bold red", "missing": "bold red", "dead": "bold red"}
+
+
+@dataclass
+class ActorRow:
+    name: str
+    state: str = "starting"
+    detail: str = ""
+    counters: dict[str, int] = field(default_factory=dict)
+    last_heartbeat: float = 0.0     # monotonic seconds, local
+    heartbeats: int = 0
+    rate: float = 0.0               # messages per second between the last two heartbeats
+    _prev: tuple[float, int] | None = None
+
+
+class StatusBoard:
+    """Keeps one row per actor; an actor with no heartbeat for ``missing_after`` intervals is 'missing'."""
+
+    def __init__(self, names: list[str], heartbeat_seconds: float, missing_after: float):
+        self.rows = {name: ActorRow(name) for name in names}
+        self.heartbeat_seconds = heartbeat_seconds
+        self.missing_after = missing_after
+        self.started = time.monotonic()
+
+    def on_envelope(self, env: Envelope) -> None:
+        if env.header.kind != _HEARTBEAT:
+            return
+        beat = Heartbeat.FromString(env.body)
+        row = self.rows.get(beat.actor)
+        if row is None:
+            return
+        now = time.monotonic()
+        row.state = ActorState.Name(beat.state).removeprefix("ACTOR_STATE_").lower()
+        row.detail = beat.detail
+        row.counters = dict(beat.counters)
+        messages = row.counters.get("messages", row.counters.get("published", 0))
+        if row._prev is not None and now > row._prev[0]:
+            row.rate = (messages - row._prev[1]) / (now - row._prev[0])
+        row._prev = (now, messages)
+        row.last_heartbeat = now
+        row.heartbeats += 1
+
+    def mark_dead(self, name: str, why: str) -> None:
+        self.rows[name].state = "dead"
+        self.rows[name].detail = why
+
+    def effective_state(self, row: ActorRow, now: float | None = None) -> str:
+        now = time.monotonic() if now is None else now
+        if row.state in ("dead", "failed", "stopped"):
+            return row.state
+        seen = row.last_heartbeat or self.started
+        if now - seen > self.missing_after * self.heartbeat_seconds:
+            return "missing"
+        return row.state
+
+    def render(self, title: str) -> Table:
+        table = Table(title=title, title_justify="left", expand=False)
+        for column, justify in (("actor", "left"), ("state", "left"), ("msgs/s", "right"), ("messages", "right"),
+                                ("gaps", "right"), ("malformed", "right"), ("errors", "right"),
+                                ("last hb", "right"), ("detail", "left")):
+            table.add_column(column, justify=justify)
+        now = time.monotonic()
+        for row in self.rows.values():
+            state = self.effective_state(row, now)
+            age = f"{now - row.last_heartbeat:.1f}s" if row.last_heartbeat else "-"
+            c = row.counters
+            table.add_row(row.name, Text(state, style=_STYLE.get(state, "")), f"{row.rate:,.0f}",
+                          f"{c.get('messages', 0):,}", str(c.get("gaps", 0)), str(c.get("malformed", 0)),
+                          str(c.get("errors", 0)), age, row.detail[:60])
+        return table
+
+    def lines(self) -> list[str]:
+        now = time.monotonic()
+        out = []
+        for row in self.rows.values():
+            c = row.counters
+            age = f"{now - row.last_heartbeat:.1f}s" if row.last_heartbeat else "never"
+            out.append(f"{row.name}: {self.effective_state(row, now)} msgs/s={row.rate:.0f} "
+                       f"messages={c.get('messages', 0)} gaps={c.get('gaps', 0)} malformed={c.get('malformed', 0)} "
+                       f"errors={c.get('errors', 0)} last_hb={age}" + (f" detail={row.detail}" if row.detail else ""))
+        return out
