@@ -58,22 +58,28 @@ def publisher(endpoint_queue, ready, finished, topics: list[str], count: int, sn
 
 
 def order_engine(endpoint_queue, stop, ignore_client_order_id: str = "ignore") -> None:
-    """Acknowledge every order request, except those whose client order id is ``ignore_client_order_id``."""
+    """Acknowledge requests from the socket callback, as the trading engine does.
+
+    A request whose client order id is ``ignore_client_order_id`` gets no reply;
+    one whose id is "boom" makes the handler raise.
+    """
+
+    def handle(received):
+        request = received.request
+        if request.client_order_id == ignore_client_order_id:
+            return None
+        if request.client_order_id == "boom":
+            raise RuntimeError("handler bug")
+        return OrderReply(request_id=request.request_id, accepted=True, client_order_id=request.client_order_id,
+                          venue_order_id=f"v{request.request_id}")
 
     async def serve() -> None:
         server = OrderServer("peer-engine")
         endpoint_queue.put(server.bind())
+        server.serve(handle)
         deadline = time.monotonic() + 60
         while not stop.is_set() and time.monotonic() < deadline:
-            received = await server.recv(timeout=0.1)
-            if received is None:
-                continue
-            request = received.request
-            if request.client_order_id == ignore_client_order_id:
-                continue
-            server.reply(received.identity, OrderReply(request_id=request.request_id, accepted=True,
-                                                       client_order_id=request.client_order_id,
-                                                       venue_order_id=f"v{request.request_id}"))
+            await asyncio.sleep(0.05)
         server.close()
 
     asyncio.run(serve())

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import random
+import socket
 import time
 
 import pytest
 import zmq
 
 from tests import bus_peers
-from tradesys.bus import NotConnected, OrderClient, RequestTimeout, Subscriber
-from tradesys.messages import NewOrder, OrderRequest
+from tradesys.bus import NotConnected, OrderClient, OrderServer, RequestTimeout, Subscriber
+from tradesys.messages import NewOrder, OrderReply, OrderRequest, RejectReason
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -134,14 +136,15 @@ async def test_order_requests_get_their_own_replies(engine):
     client.connect(engine)
     await client.start()
     try:
-        requests = [OrderRequest(client_order_id=f"c{i}", new_order=NewOrder()) for i in range(50)]
+        # Many in flight at once: a missed wake-up on the socket would strand one of them.
+        requests = [OrderRequest(client_order_id=f"c{i}", new_order=NewOrder()) for i in range(500)]
         replies = await asyncio.gather(*(client.request(r) for r in requests))
     finally:
         await client.close()
-    assert [r.client_order_id for r in replies] == [f"c{i}" for i in range(50)]
+    assert [r.client_order_id for r in replies] == [f"c{i}" for i in range(500)]
     assert all(r.accepted and r.venue_order_id == f"v{r.request_id}" for r in replies)
-    assert len({r.request_id for r in replies}) == 50
-    assert client.counters["sent"] == client.counters["replies"] == 50
+    assert len({r.request_id for r in replies}) == 500
+    assert client.counters["sent"] == client.counters["replies"] == 500
 
 
 async def test_an_unanswered_request_times_out_with_a_typed_error(engine):
@@ -158,10 +161,25 @@ async def test_an_unanswered_request_times_out_with_a_typed_error(engine):
     assert client.counters["timeouts"] == 1
 
 
+def _dead_port() -> int:
+    """A loopback port nobody listens on.
+
+    Below the ephemeral range, because a connect retried to a dead ephemeral port can get
+    that very port as its source and connect to itself; found with a plain socket, because
+    a ZeroMQ socket closes in its I/O thread and may still accept just after close().
+    """
+    for port in random.sample(range(20_000, 30_000), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-30000")
+
+
 async def test_a_request_with_no_engine_is_not_sent_and_says_so():
-    port_holder = zmq.Context.instance().socket(zmq.ROUTER)
-    port = port_holder.bind_to_random_port("tcp://127.0.0.1")
-    port_holder.close(linger=0)  # nobody listens there now
+    port = _dead_port()
     client = OrderClient("mm1", timeout=0.3)
     client.connect(f"tcp://127.0.0.1:{port}")
     await client.start()
@@ -171,3 +189,59 @@ async def test_a_request_with_no_engine_is_not_sent_and_says_so():
     finally:
         await client.close()
     assert client.counters["sent"] == 0 and client.counters["not_connected"] == 1
+
+
+async def test_our_own_request_coming_back_is_named_as_a_self_connection():
+    # What a socket connected to itself sees: its request, verbatim, on the reply path.
+    echo = zmq.Context.instance().socket(zmq.ROUTER)
+    port = echo.bind_to_random_port("tcp://127.0.0.1")
+    client = OrderClient("mm1", timeout=1.0)
+    client.connect(f"tcp://127.0.0.1:{port}")
+    await client.start()
+    pending = asyncio.create_task(client.request(OrderRequest(client_order_id="c1")))
+    try:
+        deadline = time.monotonic() + 10
+        while not echo.poll(0) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        echo.send_multipart(echo.recv_multipart())
+        with pytest.raises(RequestTimeout):
+            await pending
+    finally:
+        await client.close()
+        echo.close(linger=0)
+    assert client.counters["self_connected"] == 1 and client.counters["malformed"] == 0
+
+
+async def test_a_failing_engine_handler_answers_with_a_reject_and_keeps_serving(engine):
+    client = OrderClient("mm1", timeout=5)
+    client.connect(engine)
+    await client.start()
+    try:
+        reply = await client.request(OrderRequest(client_order_id="boom"))
+        after = await client.request(OrderRequest(client_order_id="fine"))
+    finally:
+        await client.close()
+    assert not reply.accepted and reply.reason == RejectReason.REJECT_REASON_VENUE_UNAVAILABLE
+    assert "engine error" in reply.detail
+    assert after.accepted
+
+
+async def test_server_recv_returns_requests_and_none_after_its_timeout():
+    server = OrderServer("engine-under-test")
+    endpoint = server.bind()
+    client = OrderClient("mm2", timeout=5)
+    client.connect(endpoint)
+    await client.start()
+    try:
+        assert await server.recv(timeout=0.05) is None
+        pending = asyncio.create_task(client.request(OrderRequest(client_order_id="c9")))
+        received = await server.recv(timeout=5)
+        assert received.identity == b"mm2" and received.request.client_order_id == "c9"
+        assert received.header.seq == received.request.request_id
+        server.reply(received.identity, OrderReply(request_id=received.request.request_id, accepted=False,
+                                                   reason=RejectReason.REJECT_REASON_RISK_LIMIT))
+        reply = await pending
+    finally:
+        await client.close()
+        server.close()
+    assert reply.reason == RejectReason.REJECT_REASON_RISK_LIMIT

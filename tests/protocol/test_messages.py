@@ -23,7 +23,8 @@ def test_book_levels_survive_a_round_trip_exactly(levels, price_scale, size_scal
     delta = BookDelta(venue="binance", symbol="BTCUSDT", price_scale=price_scale, size_scale=size_scale,
                       bid_prices=[p for p, _ in levels], bid_sizes=[s for _, s in levels])
     back = BookDelta.FromString(delta.SerializeToString())
-    assert [from_scaled(p, back.price_scale) for p in back.bid_prices] == [from_scaled(p, price_scale) for p, _ in levels]
+    expected_prices = [from_scaled(p, price_scale) for p, _ in levels]
+    assert [from_scaled(p, back.price_scale) for p in back.bid_prices] == expected_prices
     assert [from_scaled(s, back.size_scale) for s in back.bid_sizes] == [from_scaled(s, size_scale) for _, s in levels]
 
 

@@ -13,15 +13,15 @@ order events on ``oe.*`` by client order id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 import zmq
-import zmq.asyncio
 from google.protobuf.message import DecodeError
 
 from tradesys.bus import sockets
+from tradesys.bus.readiness import SocketWatcher
 from tradesys.bus.errors import BusClosed, NotConnected, RequestTimeout
 from tradesys.messages import Header, MessageKind, OrderReply, OrderRequest, RejectReason
 
@@ -31,11 +31,8 @@ _REQUEST = MessageKind.MESSAGE_KIND_ORDER_REQUEST
 _REPLY = MessageKind.MESSAGE_KIND_ORDER_REPLY
 
 
-def _async_socket(context: zmq.Context, kind: int) -> tuple[zmq.asyncio.Socket, zmq.Socket]:
-    """An asyncio socket that owns the handle, and a plain shadow for non-blocking sends."""
-    owner = zmq.asyncio.Socket(zmq.asyncio.Context.shadow(context.underlying), kind)
-    sockets.configure(owner, sndhwm=sockets.ORDER_HWM, rcvhwm=sockets.ORDER_HWM)
-    return owner, zmq.Socket.shadow(owner.underlying)
+def _order_socket(context: zmq.Context, kind: int) -> zmq.Socket:
+    return sockets.configure(context.socket(kind), sndhwm=sockets.ORDER_HWM, rcvhwm=sockets.ORDER_HWM)
 
 
 class OrderClient:
@@ -53,30 +50,33 @@ class OrderClient:
         self.strategy_id = strategy_id
         self.timeout = timeout
         self._context = context or zmq.Context.instance()
-        self._async: zmq.asyncio.Socket | None = None
         self._sock: zmq.Socket | None = None
+        self._watcher: SocketWatcher | None = None
         self._pending: dict[int, asyncio.Future] = {}
         self._next_id = 0
-        self._reader: asyncio.Task | None = None
+        self._started = False
         self._header = Header(kind=_REQUEST, source=strategy_id, topic=f"req.{strategy_id}")
         self.counters = {"sent": 0, "replies": 0, "timeouts": 0, "not_connected": 0,
-                         "unmatched_replies": 0, "malformed": 0}
+                         "unmatched_replies": 0, "malformed": 0, "self_connected": 0}
 
     def connect(self, endpoint: str) -> None:
         """Connect to the engine's ROUTER; requests queue only once the connection is up."""
-        if self._async is None:
-            self._async, self._sock = _async_socket(self._context, zmq.DEALER)
-            self._async.setsockopt(zmq.ROUTING_ID, self.strategy_id.encode())
+        if self._sock is None:
+            self._sock = _order_socket(self._context, zmq.DEALER)
+            self._sock.setsockopt(zmq.ROUTING_ID, self.strategy_id.encode())
             # Without IMMEDIATE a request would wait in a queue for an engine that may never come.
-            self._async.setsockopt(zmq.IMMEDIATE, 1)
-        self._async.connect(endpoint)
+            self._sock.setsockopt(zmq.IMMEDIATE, 1)
+            # Replies are read in the event loop's FD callback itself: one wake-up per reply,
+            # no reader task in between.
+            self._watcher = SocketWatcher(self._sock, on_readable=self._read_replies)
+        self._sock.connect(endpoint)
 
     async def start(self) -> None:
-        """Start reading replies (call once, after connect, inside the running loop)."""
-        if self._async is None:
+        """Start taking replies (call once, after connect, inside the running loop)."""
+        if self._sock is None:
             raise NotConnected("connect() before start()")
-        if self._reader is None:
-            self._reader = asyncio.create_task(self._read_replies(), name=f"order-replies-{self.strategy_id}")
+        self._watcher.attach()
+        self._started = True
 
     def next_request_id(self) -> int:
         self._next_id += 1
@@ -84,77 +84,81 @@ class OrderClient:
 
     async def request(self, request: OrderRequest, timeout: float | None = None) -> OrderReply:
         """Send ``request`` (its request_id is assigned when 0) and wait for the reply."""
-        if self._reader is None:
+        if not self._started:
             raise NotConnected("start() the client before sending requests")
         if request.strategy_id and request.strategy_id != self.strategy_id:
             raise ValueError(f"request for strategy {request.strategy_id!r} sent on {self.strategy_id!r}'s channel")
         request.strategy_id = self.strategy_id
         if request.request_id == 0:
             request.request_id = self.next_request_id()
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.timeout if timeout is None else timeout)
         header = self._header
         header.seq = request.request_id
         header.publish_ts = time.time_ns()
         frames = (header.SerializeToString(), request.SerializeToString())
-        future = asyncio.get_running_loop().create_future()
+        future = loop.create_future()
         self._pending[request.request_id] = future
+        timer = None
         try:
             await self._send(frames, deadline)
             self.counters["sent"] += 1
-            try:
-                async with asyncio.timeout_at(asyncio.get_running_loop().time() + max(0.0, deadline - time.monotonic())):
-                    return await future
-            except TimeoutError:
+            # A plain timer, not asyncio.timeout(): this sits on every order's path.
+            timer = loop.call_at(deadline, _expire, future)
+            reply = await future
+            if reply is None:
                 self.counters["timeouts"] += 1
                 raise RequestTimeout(f"no reply to request {request.request_id} "
-                                     f"({request.client_order_id or 'no client order id'})") from None
+                                     f"({request.client_order_id or 'no client order id'})")
+            return reply
         finally:
             self._pending.pop(request.request_id, None)
+            if timer is not None:
+                timer.cancel()
 
     async def _send(self, frames: tuple[bytes, bytes], deadline: float) -> None:
         while True:
             try:
-                self._sock.send_multipart(frames, zmq.NOBLOCK)
+                sockets.send_frames(self._sock, frames, zmq.NOBLOCK)
+                self._watcher.poke()
                 return
             except zmq.Again:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not await self._async.poll(int(remaining * 1000) + 1, zmq.POLLOUT):
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0 or not await self._watcher.wait(zmq.POLLOUT, remaining):
                     self.counters["not_connected"] += 1
                     raise NotConnected(f"no order engine connected for {self.strategy_id}; request not sent") from None
 
-    async def _read_replies(self) -> None:
-        try:
-            while True:
-                try:
-                    frames = self._sock.recv_multipart(zmq.NOBLOCK)
-                except zmq.Again:
-                    # Wait for readability only: a cancel here can never swallow a reply.
-                    await self._async.poll(None, zmq.POLLIN)
-                    continue
-                reply = self._parse(frames)
-                if reply is None:
-                    continue
-                future = self._pending.get(reply.request_id)
-                if future is None or future.done():
-                    self.counters["unmatched_replies"] += 1
-                    log.warning("order reply matches no waiting request", extra={"fields": {
-                        "strategy": self.strategy_id, "request_id": reply.request_id}})
-                    continue
-                self.counters["replies"] += 1
-                future.set_result(reply)
-        except zmq.ZMQError as exc:
-            if exc.errno != zmq.ENOTSOCK:
-                raise
-        finally:
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(BusClosed(f"order channel of {self.strategy_id} closed"))
+    def _read_replies(self) -> None:
+        while True:
+            try:
+                frames = sockets.recv_frames(self._sock)
+            except zmq.Again:
+                return
+            reply = self._parse(frames)
+            if reply is None:
+                continue
+            future = self._pending.get(reply.request_id)
+            if future is None or future.done():
+                self.counters["unmatched_replies"] += 1
+                log.warning("order reply matches no waiting request", extra={"fields": {
+                    "strategy": self.strategy_id, "request_id": reply.request_id}})
+                continue
+            self.counters["replies"] += 1
+            future.set_result(reply)
 
     def _parse(self, frames: list[bytes]) -> OrderReply | None:
         try:
             if len(frames) != 2:
                 raise DecodeError(f"{len(frames)} frames instead of 2")
-            if Header.FromString(frames[0]).kind != _REPLY:
+            header = Header.FromString(frames[0])
+            if header.kind == _REQUEST and header.source == self.strategy_id:
+                # TCP self-connect: reconnecting to a dead engine's ephemeral port picked that
+                # port as the source. Our own request came back; nothing reached an engine.
+                self.counters["self_connected"] += 1
+                log.error("order channel connected to itself; the engine is down",
+                          extra={"fields": {"strategy": self.strategy_id}})
+                return None
+            if header.kind != _REPLY:
                 raise DecodeError("header kind is not ORDER_REPLY")
             return OrderReply.FromString(frames[1])
         except DecodeError as exc:
@@ -165,17 +169,19 @@ class OrderClient:
 
     async def close(self) -> None:
         """Stop reading and close the socket; waiting requests fail with BusClosed."""
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
+        self._started = False
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(BusClosed(f"order channel of {self.strategy_id} closed"))
-        if self._async is not None:
-            self._async.close(linger=0)
-            self._async = self._sock = None
+        if self._sock is not None:
+            self._watcher.detach()
+            self._sock.close(linger=0)
+            self._sock = self._watcher = None
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)  # request() turns None into RequestTimeout
 
 
 class ReceivedRequest:
@@ -202,18 +208,58 @@ class OrderServer:
         self.name = name
         self._host, self._port = host, port
         self._context = context or zmq.Context.instance()
-        self._async: zmq.asyncio.Socket | None = None
         self._sock: zmq.Socket | None = None
+        self._watcher: SocketWatcher | None = None
         self._header = Header(kind=_REPLY, source=name)
         self.endpoint = ""
-        self.counters = {"requests": 0, "replies": 0, "malformed": 0, "unroutable": 0, "identity_mismatch": 0}
+        self.counters = {"requests": 0, "replies": 0, "malformed": 0, "unroutable": 0, "identity_mismatch": 0,
+                         "handler_errors": 0}
+        self._handler: Callable[[ReceivedRequest], OrderReply | None] | None = None
 
     def bind(self) -> str:
-        self._async, self._sock = _async_socket(self._context, zmq.ROUTER)
+        self._sock = _order_socket(self._context, zmq.ROUTER)
         # Fail loudly on a reply to a strategy that is gone, instead of ZeroMQ's silent drop.
-        self._async.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        self.endpoint = sockets.bind_random_port(self._async, self._host, self._port)
+        self._sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        self._watcher = SocketWatcher(self._sock)
+        self.endpoint = sockets.bind_random_port(self._sock, self._host, self._port)
         return self.endpoint
+
+    def serve(self, handler: Callable[[ReceivedRequest], OrderReply | None]) -> None:
+        """Call ``handler`` for every well-formed request, straight from the socket's callback.
+
+        The handler runs synchronously in the event loop (no task hop per request):
+        it should decide quickly (risk gate, ack or reject) and hand venue I/O to a
+        task. A reply it returns is sent at once; None means it replies later with
+        ``reply``. An exception in it is logged, counted and answered with a reject.
+        Call inside the running loop; ``recv`` must not be used alongside.
+        """
+        self._handler = handler
+        self._watcher.on_readable = self._dispatch
+        self._watcher.attach()
+        self._watcher.poke()  # requests that arrived before serving began
+
+    def _dispatch(self) -> None:
+        while True:
+            try:
+                frames = sockets.recv_frames(self._sock)
+            except zmq.Again:
+                return
+            received = self._parse(frames)
+            if received is None:
+                continue
+            self.counters["requests"] += 1
+            try:
+                reply = self._handler(received)
+            except Exception:
+                self.counters["handler_errors"] += 1
+                log.exception("order handler failed", extra={"fields": {
+                    "engine": self.name, "request_id": received.request.request_id}})
+                reply = OrderReply(request_id=received.request.request_id,
+                                   client_order_id=received.request.client_order_id, accepted=False,
+                                   reason=RejectReason.REJECT_REASON_VENUE_UNAVAILABLE,
+                                   detail="engine error while handling the request")
+            if reply is not None:
+                self.reply(received.identity, reply)
 
     async def recv(self, timeout: float | None = None) -> ReceivedRequest | None:
         """Wait for the next well-formed request; None when ``timeout`` seconds pass without one.
@@ -224,11 +270,10 @@ class OrderServer:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             try:
-                frames = self._sock.recv_multipart(zmq.NOBLOCK)
+                frames = sockets.recv_frames(self._sock)
             except zmq.Again:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-                if remaining == 0.0 or not await self._async.poll(
-                        None if remaining is None else int(remaining * 1000) + 1, zmq.POLLIN):
+                if remaining == 0.0 or not await self._watcher.wait(zmq.POLLIN, remaining):
                     return None
                 continue
             received = self._parse(frames)
@@ -273,7 +318,9 @@ class OrderServer:
         header.seq = reply.request_id
         header.publish_ts = time.time_ns()
         try:
-            self._sock.send_multipart((identity, header.SerializeToString(), reply.SerializeToString()), zmq.NOBLOCK)
+            sockets.send_frames(self._sock, (identity, header.SerializeToString(), reply.SerializeToString()),
+                                zmq.NOBLOCK)
+            self._watcher.poke()
         except zmq.ZMQError as exc:
             if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
                 raise
@@ -285,6 +332,7 @@ class OrderServer:
         return True
 
     def close(self) -> None:
-        if self._async is not None:
-            self._async.close(linger=0)
-            self._async = self._sock = None
+        if self._sock is not None:
+            self._watcher.detach()
+            self._sock.close(linger=0)
+            self._sock = self._watcher = None

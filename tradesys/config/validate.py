@@ -53,7 +53,8 @@ def _check_keys(node: DictConfig, path: str) -> None:
         allowed = {f.name for f in dataclasses.fields(schema)}
         for key in node.keys():
             if key not in allowed:
-                raise ConfigError(_join(path, key), f"unknown key; {schema.__name__} takes {', '.join(sorted(allowed))}")
+                takes = ", ".join(sorted(allowed))
+                raise ConfigError(_join(path, key), f"unknown key; {schema.__name__} takes {takes}")
     for key, child in node.items_ex(resolve=False):
         if isinstance(child, DictConfig):
             _check_keys(child, _join(path, key))
@@ -105,8 +106,9 @@ def _check_names(app: AppConfig) -> None:
                 raise ConfigError(f"exchange.{name}.symbols.{index}", f"{symbol!r} is not a symbol (no dots)")
     for name, strategy in app.strategy.items():
         if strategy.venue not in app.exchange:
+            configured = ", ".join(app.exchange) or "none"
             raise ConfigError(f"strategy.{name}.venue",
-                              f"{strategy.venue!r} is not a configured venue; configured: {', '.join(app.exchange) or 'none'}")
+                              f"{strategy.venue!r} is not a configured venue; configured: {configured}")
 
 
 def _check_live(app: AppConfig) -> None:

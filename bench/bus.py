@@ -1,0 +1,321 @@
+"""Benchmark: the tradesys bus against raw pyzmq with the same bytes, measured in the same run.
+
+1. Throughput, PUB -> SUB across two processes, of a 20-level protobuf BookDelta:
+   ours = Publisher.publish (sequence + header stamping) -> Subscriber.recv_batch
+   (asyncio, header parse, gap accounting); raw = the identical three frames in
+   blocking loops of direct send/recv calls, the fastest plain pyzmq we know.
+   pyzmq's idiomatic send_multipart/recv_multipart is measured too, for reference.
+2. Round trip DEALER <-> ROUTER across two processes: ours = OrderClient.request
+   (asyncio, request ids, futures, timeout) -> OrderServer.serve (a handler that
+   acknowledges from the socket callback, as an engine does); raw = blocking direct
+   send/recv of the identical request and reply frames.
+
+Each figure is the median of --repeat runs. Each run measures raw and ours back to
+back, and a ratio is the median of those paired ratios: this machine's speed drifts by
+a third between runs, and pairing cancels most of that.
+Targets (issue "Foundation"): throughput >= 70 % of raw, round trip <= 1.5x raw.
+
+    python bench/bus.py [--messages 200000] [--round-trips 5000] [--repeat 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import zmq  # noqa: E402
+
+from tradesys.bus import OrderClient, OrderServer, Publisher, Subscriber  # noqa: E402
+from tradesys.messages import BookDelta, Header, MessageKind, NewOrder, OrderReply, OrderRequest  # noqa: E402
+from tradesys.numeric import set_decimal  # noqa: E402
+
+TOPIC = "md.binance.BTCUSDT.book"
+WARMUP = "md.binance.WARMUP.book"
+KIND = MessageKind.MESSAGE_KIND_BOOK_DELTA
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def book_delta_body() -> bytes:
+    """A realistic 20-level-per-side delta: BTCUSDT around 65,000.0, sizes with 3 decimals."""
+    delta = BookDelta(venue="binance", symbol="BTCUSDT", price_scale=1, size_scale=3,
+                      venue_seq=7_123_456_789, prev_venue_seq=7_123_456_700)
+    delta.bid_prices.extend(650_000 - i for i in range(20))
+    delta.bid_sizes.extend(1_000 + 37 * i for i in range(20))
+    delta.ask_prices.extend(650_001 + i for i in range(20))
+    delta.ask_sizes.extend(900 + 41 * i for i in range(20))
+    return delta.SerializeToString()
+
+
+def header_bytes(seq: int = 1) -> bytes:
+    return Header(topic=TOPIC, seq=seq, session=1234567890123, kind=KIND, venue_ts=1_795_000_000_000_000_000,
+                  recv_ts=1_795_000_000_000_100_000, publish_ts=1_795_000_000_000_200_000,
+                  source="market-binance").SerializeToString()
+
+
+def request_frames() -> tuple[bytes, bytes]:
+    request = OrderRequest(request_id=1, strategy_id="mm1", venue="binance", symbol="BTCUSDT",
+                           client_order_id="mm1-000001", new_order=NewOrder())
+    set_decimal(request.new_order.price, "65000.1")
+    set_decimal(request.new_order.quantity, "0.010")
+    header = Header(kind=MessageKind.MESSAGE_KIND_ORDER_REQUEST, seq=1, source="mm1", topic="req.mm1",
+                    publish_ts=time.time_ns())
+    return header.SerializeToString(), request.SerializeToString()
+
+
+def reply_frames() -> tuple[bytes, bytes]:
+    reply = OrderReply(request_id=1, client_order_id="mm1-000001", accepted=True, venue_order_id="8389765")
+    header = Header(kind=MessageKind.MESSAGE_KIND_ORDER_REPLY, seq=1, source="engine", publish_ts=time.time_ns())
+    return header.SerializeToString(), reply.SerializeToString()
+
+
+# -- throughput peers (run in their own processes) -------------------------------------------
+
+def _publisher(kind: str, endpoint_q, ready, count: int) -> None:
+    body = book_delta_body()
+    if kind in ("raw", "multipart"):
+        sock = zmq.Context.instance().socket(zmq.PUB)
+        sock.setsockopt(zmq.SNDHWM, 0)
+        sock.setsockopt(zmq.LINGER, -1)
+        sock.bind("tcp://127.0.0.1:*")
+        endpoint_q.put(sock.getsockopt_string(zmq.LAST_ENDPOINT))
+        frames = (TOPIC.encode(), header_bytes(), body)
+        warm = (WARMUP.encode(), header_bytes(), body)
+        while not ready.wait(0.005):
+            sock.send_multipart(warm)
+        if kind == "multipart":
+            for _ in range(count):
+                sock.send_multipart(frames)
+        else:
+            send, more = sock.send, zmq.SNDMORE
+            topic, header, _ = frames
+            for _ in range(count):
+                send(topic, more)
+                send(header, more)
+                send(body)
+        time.sleep(1.0)
+        sock.close()
+        return
+    pub = Publisher("bench", sndhwm=0)
+    endpoint_q.put(pub.bind())
+    while not ready.wait(0.005):
+        pub.publish(WARMUP, KIND, body)
+    for _ in range(count):
+        pub.publish(TOPIC, KIND, body, 1_795_000_000_000_000_000, 1_795_000_000_000_100_000)
+    time.sleep(1.0)
+    pub.close()
+
+
+def _recv_frames_direct(sock: zmq.Socket) -> list[bytes]:
+    frame = sock.recv(0, copy=False)
+    frames = [frame.bytes]
+    while frame.more:
+        frame = sock.recv(0, copy=False)
+        frames.append(frame.bytes)
+    return frames
+
+
+def _raw_subscribe(endpoint: str, ready, count: int, multipart: bool = False) -> tuple[float, int]:
+    sock = zmq.Context.instance().socket(zmq.SUB)
+    sock.setsockopt(zmq.RCVHWM, 0)
+    sock.setsockopt(zmq.SUBSCRIBE, b"md.")
+    sock.setsockopt(zmq.RCVTIMEO, 5000)
+    sock.connect(endpoint)
+    topic = TOPIC.encode()
+    got, first = 0, 0.0
+    recv = sock.recv_multipart if multipart else lambda: _recv_frames_direct(sock)
+    try:
+        while got < count:
+            frames = recv()
+            if frames[0] != topic:
+                ready.set()
+                continue
+            if got == 0:
+                first = time.perf_counter()
+            got += 1
+    except zmq.Again:
+        pass
+    elapsed = time.perf_counter() - first
+    sock.close(linger=0)
+    return elapsed, got
+
+
+async def _ours_subscribe(endpoint: str, ready, count: int) -> tuple[float, int]:
+    sub = Subscriber(["md."], rcvhwm=0)
+    sub.connect(endpoint)
+    got, first = 0, 0.0
+    while got < count:
+        batch = await sub.recv_batch(4096, timeout=5.0)
+        if not batch:
+            break
+        for env in batch:
+            if env.topic != TOPIC:
+                ready.set()
+                continue
+            if got == 0:
+                first = time.perf_counter()
+            got += 1
+    elapsed = time.perf_counter() - first
+    gaps = sub.gaps
+    sub.close()
+    if gaps:
+        print(f"  warning: {gaps} gaps counted", file=sys.stderr)
+    return elapsed, got
+
+
+def measure_throughput(kind: str, count: int) -> float:
+    endpoint_q, ready = SPAWN.Queue(), SPAWN.Event()
+    proc = SPAWN.Process(target=_publisher, args=(kind, endpoint_q, ready, count), daemon=True)
+    proc.start()
+    endpoint = endpoint_q.get(timeout=30)
+    if kind in ("raw", "multipart"):
+        elapsed, got = _raw_subscribe(endpoint, ready, count, multipart=kind == "multipart")
+    else:
+        elapsed, got = asyncio.run(_ours_subscribe(endpoint, ready, count))
+    proc.join(timeout=30)
+    if got < count:
+        print(f"  warning: {kind} received {got} of {count}", file=sys.stderr)
+    return (got - 1) / elapsed if elapsed > 0 else 0.0
+
+
+# -- round-trip peers ----------------------------------------------------------------------
+
+def _server(kind: str, endpoint_q, stop) -> None:
+    if kind == "raw":
+        sock = zmq.Context.instance().socket(zmq.ROUTER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.bind("tcp://127.0.0.1:*")
+        endpoint_q.put(sock.getsockopt_string(zmq.LAST_ENDPOINT))
+        header, body = reply_frames()
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        while not stop.is_set():
+            if poller.poll(100):
+                identity = _recv_frames_direct(sock)[0]
+                sock.send(identity, zmq.SNDMORE)
+                sock.send(header, zmq.SNDMORE)
+                sock.send(body)
+        sock.close()
+        return
+
+    async def main():
+        server = OrderServer("bench-engine")
+        endpoint_q.put(server.bind())
+        # As an engine does: a synchronous handler that acknowledges from the socket callback.
+        server.serve(lambda received: OrderReply(request_id=received.request.request_id,
+                                                 client_order_id=received.request.client_order_id,
+                                                 accepted=True, venue_order_id="8389765"))
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        server.close()
+
+    asyncio.run(main())
+
+
+def _raw_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.ROUTING_ID, b"mm1")
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(endpoint)
+    frames = request_frames()
+    samples = []
+    header, body = frames
+    for i in range(warmup + count):
+        start = time.perf_counter_ns()
+        sock.send(header, zmq.SNDMORE)
+        sock.send(body)
+        _recv_frames_direct(sock)
+        if i >= warmup:
+            samples.append((time.perf_counter_ns() - start) / 1000)
+    sock.close()
+    return samples
+
+
+async def _ours_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
+    client = OrderClient("mm1", timeout=5)
+    client.connect(endpoint)
+    await client.start()
+    _, body = request_frames()
+    template = OrderRequest.FromString(body)
+    samples = []
+    for i in range(warmup + count):
+        request = OrderRequest()
+        request.CopyFrom(template)
+        request.request_id = 0
+        start = time.perf_counter_ns()
+        await client.request(request)
+        if i >= warmup:
+            samples.append((time.perf_counter_ns() - start) / 1000)
+    await client.close()
+    return samples
+
+
+def measure_round_trip(kind: str, count: int, warmup: int) -> tuple[float, float]:
+    endpoint_q, stop = SPAWN.Queue(), SPAWN.Event()
+    proc = SPAWN.Process(target=_server, args=(kind, endpoint_q, stop), daemon=True)
+    proc.start()
+    endpoint = endpoint_q.get(timeout=30)
+    if kind == "raw":
+        samples = _raw_round_trips(endpoint, count, warmup)
+    else:
+        samples = asyncio.run(_ours_round_trips(endpoint, count, warmup))
+    stop.set()
+    proc.join(timeout=30)
+    samples.sort()
+    return samples[len(samples) // 2], samples[int(len(samples) * 0.99) - 1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="tradesys bus vs raw pyzmq, same bytes, same run")
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--round-trips", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small counts, one repeat (a smoke run)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.messages, args.round_trips, args.repeat = 5_000, 300, 1
+    body = book_delta_body()
+    print(f"bus throughput: 20-level BookDelta ({len(body)} B body, {len(header_bytes())} B header), "
+          f"{args.messages:,} messages, publisher and subscriber in separate processes, "
+          f"median of {args.repeat}", flush=True)
+    rates = {"raw": [], "multipart": [], "ours": []}
+    for run in range(args.repeat):
+        for kind in rates:  # interleaved, so drift in machine load hits all
+            rates[kind].append(measure_throughput(kind, args.messages))
+            print(f"  run {run + 1} {kind:<9}: {rates[kind][-1]:>10,.0f} msg/s", flush=True)
+    raw, multipart, ours = (statistics.median(rates[k]) for k in ("raw", "multipart", "ours"))
+    print(f"  raw pyzmq (send/recv loops)          : {raw:>10,.0f} msg/s")
+    print(f"  raw pyzmq (send_multipart, reference): {multipart:>10,.0f} msg/s   ratio {multipart / raw:.2f} of raw")
+    paired = statistics.median(o / r for o, r in zip(rates["ours"], rates["raw"]))
+    print(f"  tradesys bus                         : {ours:>10,.0f} msg/s   ratio {paired:.2f} of raw "
+          f"(median of paired runs; target >= 0.70)")
+
+    warmup = max(100, args.round_trips // 10)
+    print(f"order round trip: DEALER <-> ROUTER across processes, {args.round_trips:,} requests after "
+          f"{warmup} warm-up, median of {args.repeat}", flush=True)
+    trips = {"raw": [], "ours": []}
+    for run in range(args.repeat):
+        for kind in ("raw", "ours"):
+            trips[kind].append(measure_round_trip(kind, args.round_trips, warmup))
+            p50, p99 = trips[kind][-1]
+            print(f"  run {run + 1} {kind:<9}: p50 {p50:7.1f} us  p99 {p99:7.1f} us", flush=True)
+    raw50 = statistics.median(t[0] for t in trips["raw"])
+    raw99 = statistics.median(t[1] for t in trips["raw"])
+    our50 = statistics.median(t[0] for t in trips["ours"])
+    our99 = statistics.median(t[1] for t in trips["ours"])
+    print(f"  raw pyzmq (send/recv loops)          : p50 {raw50:7.1f} us  p99 {raw99:7.1f} us")
+    ratio50 = statistics.median(o[0] / r[0] for o, r in zip(trips["ours"], trips["raw"]))
+    ratio99 = statistics.median(o[1] / r[1] for o, r in zip(trips["ours"], trips["raw"]))
+    print(f"  tradesys order channel               : p50 {our50:7.1f} us  p99 {our99:7.1f} us   "
+          f"ratio p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (median of paired runs; target <= 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The benchmarks run and print their figures and ratios (no timing is asserted)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bus_benchmark_prints_throughput_and_round_trip_beside_raw_pyzmq():
+    out = subprocess.run([sys.executable, "bench/bus.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert re.search(r"raw pyzmq \(send/recv loops\) +: +[\d,]+ msg/s", out)
+    assert re.search(r"raw pyzmq \(send_multipart, reference\): +[\d,]+ msg/s +ratio \d+\.\d\d of raw", out)
+    assert re.search(r"tradesys bus +: +[\d,]+ msg/s +ratio \d+\.\d\d of raw", out)
+    assert re.search(r"raw pyzmq \(send/recv loops\) +: p50 +[\d.]+ us +p99 +[\d.]+ us", out)
+    assert re.search(r"tradesys order channel +: p50 +[\d.]+ us +p99 +[\d.]+ us +ratio p50 [\d.]+x +p99 [\d.]+x", out)
+
+
+def test_json_benchmark_decodes_the_captured_frames_with_every_library(tmp_path):
+    fixtures = ROOT.parent / "shared" / "fixtures" / "binance"
+    if not fixtures.exists():  # the CI clone has shared/ beside it; a bare clone makes its own frame
+        fixtures = tmp_path
+        frame = ('{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT",'
+                 '"U":1,"u":2,"pu":0,"b":[["65000.0","1.5"]],"a":[["65000.1","0"]]}}')
+        (tmp_path / "x_capture.jsonl").write_text(
+            f'{{"recv_ts":1.0,"kind":"ws","payload":{frame}}}\n')
+    out = subprocess.run([sys.executable, "bench/json_decode.py", "--fixtures", str(fixtures), "--rounds", "2"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    for name in ("json (stdlib)", "orjson", "msgspec untyped", "msgspec typed Struct"):
+        assert len(re.findall(rf"{re.escape(name)} +[\d.]+ us/frame +[\d.]+x json", out)) == 2
