@@ -106,10 +106,12 @@ class ConsoleFormatter(logging.Formatter):
         return f"{line}\n{record.exc_text}" if record.exc_text else line
 
 
-def setup(actor: str, run_dir: Path | None, level: str = "INFO", console: bool = True) -> Path | None:
+def setup(actor: str, run_dir: Path | None, level: str = "INFO", console: bool = True,
+          console_level: str | None = None) -> Path | None:
     """Install this process's handlers (replacing earlier ones); return the JSON log file's path.
 
-    The JSON log goes to ``run_dir/logs/<actor>.jsonl``; console lines go to stderr.
+    The JSON log goes to ``run_dir/logs/<actor>.jsonl``; console lines go to
+    stderr, from ``console_level`` up (default: ``level``).
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -127,6 +129,7 @@ def setup(actor: str, run_dir: Path | None, level: str = "INFO", console: bool =
         _install(root, file_handler, redaction)
     if console:
         console_handler = logging.StreamHandler(sys.stderr)
+        console_handler.setLevel(console_level or level)
         console_handler.setFormatter(ConsoleFormatter(actor))
         _install(root, console_handler, redaction)
     return path

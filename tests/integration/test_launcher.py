@@ -65,3 +65,15 @@ def test_a_bad_config_value_stops_the_start_with_one_line_and_no_run_dir(tmp_pat
                                         "expected one of [sim, testnet, live]"]
     assert "Traceback" not in out + err
     assert not run_dir.exists()
+
+
+def test_run_joins_an_existing_cluster_and_leaves_it_running(ray_cluster, tmp_path):
+    run_dir = tmp_path / "run"
+    address = ray_cluster.get_runtime_context().gcs_address
+    code, out, err = launch.finish(launch.start(run_dir, f"cluster.address={address}", "duration=3s"))
+    assert code == 0, err
+    assert f"starting Ray ({address}" in out
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["actors"]["recorder"]["state"] == "stopped"
+    # The launcher disconnected; the cluster it joined is still there for its owner.
+    assert ray_cluster.is_initialized() and ray_cluster.cluster_resources().get("CPU") == 2

@@ -45,7 +45,8 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     except ConfigError as exc:
         return config_error(exc)
     register_secrets(app)
-    logs.setup("launcher", run_dir, app.log_level.value, console=False)
+    # Warnings and errors also on the console, readable; the status screen carries the rest.
+    logs.setup("launcher", run_dir, app.log_level.value, console=True, console_level="WARNING")
     from tradesys.launcher.launcher import Launcher  # imports Ray: only once the config is known good
 
     return asyncio.run(Launcher(app, plan, Path(run_dir)).run())

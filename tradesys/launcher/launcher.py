@@ -97,7 +97,7 @@ class Launcher:
         if not self.exit_reason:
             self.exit_reason = reason
         self.console.print(f"[bold red]{reason}[/]")
-        log.error("failure", extra={"fields": {"reason": reason}})
+        log.info("failure", extra={"fields": {"reason": reason}})  # printed above; the JSON log keeps it
         self._stop.set()
 
     # -- start -------------------------------------------------------------------------
