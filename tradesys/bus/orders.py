@@ -129,11 +129,7 @@ class OrderClient:
                     raise NotConnected(f"no order engine connected for {self.strategy_id}; request not sent") from None
 
     def _read_replies(self) -> None:
-        while True:
-            try:
-                frames = sockets.recv_frames(self._sock)
-            except zmq.Again:
-                return
+        for frames in sockets.drain(self._sock):
             reply = self._parse(frames)
             if reply is None:
                 continue
@@ -239,11 +235,7 @@ class OrderServer:
         self._watcher.poke()  # requests that arrived before serving began
 
     def _dispatch(self) -> None:
-        while True:
-            try:
-                frames = sockets.recv_frames(self._sock)
-            except zmq.Again:
-                return
+        for frames in sockets.drain(self._sock):
             received = self._parse(frames)
             if received is None:
                 continue

@@ -13,6 +13,8 @@ later, after its caller was told it failed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import zmq
 
 PUB_SNDHWM = 100_000
@@ -58,6 +60,16 @@ def recv_frames(sock: zmq.Socket, flags: int = zmq.NOBLOCK) -> list[bytes]:
         frame = sock.recv(flags, copy=False)
         frames.append(frame.bytes)
     return frames
+
+
+def drain(sock: zmq.Socket) -> Iterator[list[bytes]]:
+    """Yield every message already waiting on ``sock``, without blocking, until none is left."""
+    while True:
+        try:
+            frames = recv_frames(sock)
+        except zmq.Again:
+            return
+        yield frames
 
 
 def send_frames(sock: zmq.Socket, frames: tuple[bytes, ...] | list[bytes], flags: int = 0) -> None:
