@@ -5,10 +5,11 @@
    (asyncio, header parse, gap accounting); raw = the identical three frames in
    blocking loops of direct send/recv calls, the fastest plain pyzmq we know.
    pyzmq's idiomatic send_multipart/recv_multipart is measured too, for reference.
-2. Round trip DEALER <-> ROUTER across two processes: ours = OrderClient.request
-   (asyncio, request ids, futures, timeout) -> OrderServer.serve (a handler that
-   acknowledges from the socket callback, as an engine does); raw = blocking direct
-   send/recv of the identical request and reply frames.
+2. Round trip DEALER <-> ROUTER across two processes, to an OrderServer.serve
+   handler that acknowledges from the socket callback (as an engine does): ours =
+   OrderClient.request (awaited: request id, future, timeout timer) and
+   OrderClient.submit (event-driven: the outcome callback sends the next request);
+   raw = blocking direct send/recv of the identical request and reply frames.
 
 Each figure is the median of --repeat runs. Each run measures raw and ours back to
 back, and a ratio is the median of those paired ratios: this machine's speed drifts by
@@ -187,7 +188,7 @@ def measure_throughput(kind: str, count: int) -> float:
 # -- round-trip peers ----------------------------------------------------------------------
 
 def _server(kind: str, endpoint_q, stop) -> None:
-    if kind == "raw":
+    if kind == "raw":  # the server of the "ours" and "callback" kinds is the same OrderServer
         sock = zmq.Context.instance().socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
         sock.bind("tcp://127.0.0.1:*")
@@ -256,6 +257,45 @@ async def _ours_round_trips(endpoint: str, count: int, warmup: int) -> list[floa
     return samples
 
 
+async def _ours_callback_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
+    """Event-driven: each outcome callback records its round trip and submits the next request."""
+    client = OrderClient("mm1", timeout=5)
+    client.connect(endpoint)
+    await client.start()
+    _, body = request_frames()
+    template = OrderRequest.FromString(body)
+    loop = asyncio.get_running_loop()
+    finished = loop.create_future()
+    samples: list[float] = []
+    state = {"sent": 0, "start": 0}
+
+    def send_next() -> None:
+        request = OrderRequest()
+        request.CopyFrom(template)
+        request.request_id = 0
+        state["start"] = time.perf_counter_ns()
+        client.submit(request, on_outcome)
+
+    def on_outcome(outcome) -> None:
+        elapsed = (time.perf_counter_ns() - state["start"]) / 1000
+        if isinstance(outcome, Exception):
+            finished.set_exception(outcome)
+            return
+        state["sent"] += 1
+        if state["sent"] > warmup:
+            samples.append(elapsed)
+        if state["sent"] < warmup + count:
+            send_next()
+        else:
+            finished.set_result(None)
+
+    await client.request(OrderRequest(client_order_id="connect"))  # connected before timing starts
+    send_next()
+    await finished
+    await client.close()
+    return samples
+
+
 def measure_round_trip(kind: str, count: int, warmup: int) -> tuple[float, float]:
     endpoint_q, stop = SPAWN.Queue(), SPAWN.Event()
     proc = SPAWN.Process(target=_server, args=(kind, endpoint_q, stop), daemon=True)
@@ -263,6 +303,8 @@ def measure_round_trip(kind: str, count: int, warmup: int) -> tuple[float, float
     endpoint = endpoint_q.get(timeout=30)
     if kind == "raw":
         samples = _raw_round_trips(endpoint, count, warmup)
+    elif kind == "callback":
+        samples = asyncio.run(_ours_callback_round_trips(endpoint, count, warmup))
     else:
         samples = asyncio.run(_ours_round_trips(endpoint, count, warmup))
     stop.set()
@@ -299,21 +341,22 @@ def main(argv: list[str] | None = None) -> int:
     warmup = max(100, args.round_trips // 10)
     print(f"order round trip: DEALER <-> ROUTER across processes, {args.round_trips:,} requests after "
           f"{warmup} warm-up, median of {args.repeat}", flush=True)
-    trips = {"raw": [], "ours": []}
+    trips = {"raw": [], "ours": [], "callback": []}
     for run in range(args.repeat):
-        for kind in ("raw", "ours"):
+        for kind in trips:
             trips[kind].append(measure_round_trip(kind, args.round_trips, warmup))
             p50, p99 = trips[kind][-1]
             print(f"  run {run + 1} {kind:<9}: p50 {p50:7.1f} us  p99 {p99:7.1f} us", flush=True)
     raw50 = statistics.median(t[0] for t in trips["raw"])
     raw99 = statistics.median(t[1] for t in trips["raw"])
-    our50 = statistics.median(t[0] for t in trips["ours"])
-    our99 = statistics.median(t[1] for t in trips["ours"])
     print(f"  raw pyzmq (send/recv loops)          : p50 {raw50:7.1f} us  p99 {raw99:7.1f} us")
-    ratio50 = statistics.median(o[0] / r[0] for o, r in zip(trips["ours"], trips["raw"]))
-    ratio99 = statistics.median(o[1] / r[1] for o, r in zip(trips["ours"], trips["raw"]))
-    print(f"  tradesys order channel               : p50 {our50:7.1f} us  p99 {our99:7.1f} us   "
-          f"ratio p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (median of paired runs; target <= 1.5x)")
+    for kind, label in (("ours", "tradesys request() (awaited)"), ("callback", "tradesys submit() (callback)")):
+        our50 = statistics.median(t[0] for t in trips[kind])
+        our99 = statistics.median(t[1] for t in trips[kind])
+        ratio50 = statistics.median(o[0] / r[0] for o, r in zip(trips[kind], trips["raw"]))
+        ratio99 = statistics.median(o[1] / r[1] for o, r in zip(trips[kind], trips["raw"]))
+        print(f"  {label:<37}: p50 {our50:7.1f} us  p99 {our99:7.1f} us   "
+              f"ratio p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (median of paired runs; target <= 1.5x)")
     return 0
 
 

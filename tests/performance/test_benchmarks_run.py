@@ -15,7 +15,8 @@ def test_bus_benchmark_prints_throughput_and_round_trip_beside_raw_pyzmq():
     assert re.search(r"raw pyzmq \(send_multipart, reference\): +[\d,]+ msg/s +ratio \d+\.\d\d of raw", out)
     assert re.search(r"tradesys bus +: +[\d,]+ msg/s +ratio \d+\.\d\d of raw", out)
     assert re.search(r"raw pyzmq \(send/recv loops\) +: p50 +[\d.]+ us +p99 +[\d.]+ us", out)
-    assert re.search(r"tradesys order channel +: p50 +[\d.]+ us +p99 +[\d.]+ us +ratio p50 [\d.]+x +p99 [\d.]+x", out)
+    for api in (r"request\(\) \(awaited\)", r"submit\(\) \(callback\)"):
+        assert re.search(rf"tradesys {api} +: p50 +[\d.]+ us +p99 +[\d.]+ us +ratio p50 [\d.]+x +p99 [\d.]+x", out)
 
 
 def test_json_benchmark_decodes_the_captured_frames_with_every_library(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 import zmq
 
 from tests import bus_peers
-from tradesys.bus import NotConnected, OrderClient, OrderServer, RequestTimeout, Subscriber
+from tradesys.bus import BusClosed, NotConnected, OrderClient, OrderServer, RequestTimeout, Subscriber
 from tradesys.messages import NewOrder, OrderReply, OrderRequest, RejectReason
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -245,3 +245,63 @@ async def test_server_recv_returns_requests_and_none_after_its_timeout():
         await client.close()
         server.close()
     assert reply.reason == RejectReason.REJECT_REASON_RISK_LIMIT
+
+
+async def test_submit_delivers_each_outcome_once_from_the_socket_callback(engine):
+    client = OrderClient("mm3", timeout=0.5)
+    client.connect(engine)
+    await client.start()
+    outcomes: dict[str, list] = {"a": [], "ignore": [], "late": []}
+    everything_in = asyncio.Event()
+
+    def collect(name):
+        def on_outcome(outcome):
+            outcomes[name].append(outcome)
+            if outcomes["a"] and outcomes["ignore"]:
+                everything_in.set()
+        return on_outcome
+
+    await client.request(OrderRequest(client_order_id="warm-up"), timeout=5)  # connected from here on
+    request_id = client.submit(OrderRequest(client_order_id="a"), collect("a"))
+    client.submit(OrderRequest(client_order_id="ignore"), collect("ignore"))
+    await asyncio.wait_for(everything_in.wait(), 10)
+    client.submit(OrderRequest(client_order_id="ignore"), collect("late"), timeout=30)
+    await client.close()
+    [reply] = outcomes["a"]
+    assert reply.accepted and reply.request_id == request_id and reply.client_order_id == "a"
+    [timeout] = outcomes["ignore"]
+    assert isinstance(timeout, RequestTimeout) and "ignore" in str(timeout)
+    [closed] = outcomes["late"]
+    assert isinstance(closed, BusClosed)
+
+
+async def test_submit_without_an_engine_raises_at_once_and_a_failing_callback_is_contained():
+    client = OrderClient("mm4", timeout=0.2)
+    client.connect(f"tcp://127.0.0.1:{_dead_port()}")
+    await client.start()
+    try:
+        with pytest.raises(NotConnected):
+            client.submit(OrderRequest(client_order_id="c1"), lambda outcome: None)
+    finally:
+        await client.close()
+    assert client.counters["sent"] == 0 and client.counters["not_connected"] == 1
+
+
+async def test_a_cancelled_request_leaves_nothing_waiting_and_later_replies_still_flow(engine):
+    client = OrderClient("mm5", timeout=5)
+    client.connect(engine)
+    await client.start()
+    try:
+        await client.request(OrderRequest(client_order_id="warm-up"))
+        waiting = asyncio.create_task(client.request(OrderRequest(client_order_id="ignore")))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        boom = []
+        client.submit(OrderRequest(client_order_id="x1"), lambda outcome: boom.append(1 / 0))
+        reply = await client.request(OrderRequest(client_order_id="after"))
+    finally:
+        await client.close()
+    assert reply.accepted and reply.client_order_id == "after"
+    assert client.counters["callback_errors"] == 1 and client.counters["replies"] == 3

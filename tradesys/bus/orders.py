@@ -21,8 +21,9 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from tradesys.bus import sockets
+from tradesys.bus.sockets import NOBLOCK, POLLIN, POLLOUT
 from tradesys.bus.readiness import SocketWatcher
-from tradesys.bus.errors import BusClosed, NotConnected, RequestTimeout
+from tradesys.bus.errors import BusClosed, BusError, NotConnected, RequestTimeout
 from tradesys.messages import Header, MessageKind, OrderReply, OrderRequest, RejectReason
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,19 @@ def _order_socket(context: zmq.Context, kind: int) -> zmq.Socket:
     return sockets.configure(context.socket(kind), sndhwm=sockets.ORDER_HWM, rcvhwm=sockets.ORDER_HWM)
 
 
+Outcome = OrderReply | BusError
+SWEEP_SECONDS = 0.01
+OutcomeCallback = Callable[[Outcome], None]
+
+
 class OrderClient:
     """A strategy's side of the order channel.
 
-    ``request`` sends one OrderRequest and returns the engine's OrderReply.
-    Raises NotConnected when no engine took the request within the timeout
-    (nothing was sent), RequestTimeout when no reply came (it may have been
-    sent), BusClosed when the client was closed while waiting.
+    Two ways to send, one machinery: ``submit`` sends at once and later calls
+    back with the outcome (the event-driven path: no task hop per reply);
+    ``request`` awaits it. An outcome is the engine's OrderReply, or a
+    RequestTimeout (no reply in time: the request may have been executed) or
+    BusClosed (the client closed first), delivered exactly once.
     """
 
     def __init__(self, strategy_id: str, *, timeout: float = 2.0, context: zmq.Context | None = None):
@@ -52,12 +59,16 @@ class OrderClient:
         self._context = context or zmq.Context.instance()
         self._sock: zmq.Socket | None = None
         self._watcher: SocketWatcher | None = None
-        self._pending: dict[int, asyncio.Future] = {}
+        # request id -> (who wants the outcome, its deadline in loop time, client order id for messages)
+        self._pending: dict[int, tuple[OutcomeCallback, float, str]] = {}
+        # One timer sweeps every deadline: a timer per request costs more than the request.
+        self._sweeper: asyncio.TimerHandle | None = None
         self._next_id = 0
-        self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._header = Header(kind=_REQUEST, source=strategy_id, topic=f"req.{strategy_id}")
         self.counters = {"sent": 0, "replies": 0, "timeouts": 0, "not_connected": 0,
-                         "unmatched_replies": 0, "malformed": 0, "self_connected": 0}
+                         "unmatched_replies": 0, "malformed": 0, "self_connected": 0,
+                         "callback_errors": 0}
 
     def connect(self, endpoint: str) -> None:
         """Connect to the engine's ROUTER; requests queue only once the connection is up."""
@@ -68,7 +79,7 @@ class OrderClient:
             self._sock.setsockopt(zmq.IMMEDIATE, 1)
             # Replies are read in the event loop's FD callback itself: one wake-up per reply,
             # no reader task in between.
-            self._watcher = SocketWatcher(self._sock, on_readable=self._read_replies)
+            self._watcher = SocketWatcher(self._sock, on_message=self._on_reply)
         self._sock.connect(endpoint)
 
     async def start(self) -> None:
@@ -76,71 +87,130 @@ class OrderClient:
         if self._sock is None:
             raise NotConnected("connect() before start()")
         self._watcher.attach()
-        self._started = True
+        self._loop = asyncio.get_running_loop()
 
     def next_request_id(self) -> int:
         self._next_id += 1
         return self._next_id
 
+    def submit(self, request: OrderRequest, on_outcome: OutcomeCallback, timeout: float | None = None) -> int:
+        """Send ``request`` now and return its request id; ``on_outcome`` gets the outcome later.
+
+        Raises NotConnected, with nothing sent, when no engine can take it right
+        now. ``on_outcome`` runs in the event loop (from the socket callback or
+        the timeout timer) and must not block.
+        """
+        frames = self._prepare(request)
+        if not self._try_send(frames):
+            self.counters["not_connected"] += 1
+            raise NotConnected(f"no order engine connected for {self.strategy_id}; request not sent")
+        self._sent(request, on_outcome, timeout)
+        return request.request_id
+
     async def request(self, request: OrderRequest, timeout: float | None = None) -> OrderReply:
-        """Send ``request`` (its request_id is assigned when 0) and wait for the reply."""
-        if not self._started:
+        """Send ``request`` (its request_id is assigned when 0) and return the engine's reply.
+
+        Waits up to the timeout for an engine to connect; raises NotConnected
+        (nothing sent), RequestTimeout (may have been sent) or BusClosed.
+        """
+        frames = self._prepare(request)
+        deadline = self._loop.time() + (self.timeout if timeout is None else timeout)
+        while not self._try_send(frames):
+            remaining = deadline - self._loop.time()
+            if remaining <= 0 or not await self._watcher.wait(POLLOUT, remaining):
+                self.counters["not_connected"] += 1
+                raise NotConnected(f"no order engine connected for {self.strategy_id}; request not sent")
+        future = self._loop.create_future()
+        self._sent(request, lambda outcome: future.done() or future.set_result(outcome),
+                   max(0.0, deadline - self._loop.time()))
+        try:
+            outcome = await future
+        finally:
+            if not future.done() or future.cancelled():  # the caller gave up: forget the request
+                self._pending.pop(request.request_id, None)
+        if isinstance(outcome, BusError):
+            raise outcome
+        return outcome
+
+    def _prepare(self, request: OrderRequest) -> tuple[bytes, bytes]:
+        if self._loop is None:
             raise NotConnected("start() the client before sending requests")
         if request.strategy_id and request.strategy_id != self.strategy_id:
             raise ValueError(f"request for strategy {request.strategy_id!r} sent on {self.strategy_id!r}'s channel")
         request.strategy_id = self.strategy_id
         if request.request_id == 0:
             request.request_id = self.next_request_id()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self.timeout if timeout is None else timeout)
+        if request.request_id in self._pending:
+            raise ValueError(f"request id {request.request_id} is already waiting for its reply")
         header = self._header
         header.seq = request.request_id
         header.publish_ts = time.time_ns()
-        frames = (header.SerializeToString(), request.SerializeToString())
-        future = loop.create_future()
-        self._pending[request.request_id] = future
-        timer = None
+        return header.SerializeToString(), request.SerializeToString()
+
+    def _try_send(self, frames: tuple[bytes, bytes]) -> bool:
         try:
-            await self._send(frames, deadline)
-            self.counters["sent"] += 1
-            # A plain timer, not asyncio.timeout(): this sits on every order's path.
-            timer = loop.call_at(deadline, _expire, future)
-            reply = await future
-            if reply is None:
-                self.counters["timeouts"] += 1
-                raise RequestTimeout(f"no reply to request {request.request_id} "
-                                     f"({request.client_order_id or 'no client order id'})")
-            return reply
-        finally:
-            self._pending.pop(request.request_id, None)
-            if timer is not None:
-                timer.cancel()
+            sockets.send_frames(self._sock, frames, NOBLOCK)
+        except zmq.Again:
+            return False
+        return True
 
-    async def _send(self, frames: tuple[bytes, bytes], deadline: float) -> None:
-        while True:
-            try:
-                sockets.send_frames(self._sock, frames, zmq.NOBLOCK)
-                self._watcher.poke()
-                return
-            except zmq.Again:
-                remaining = deadline - asyncio.get_running_loop().time()
-                if remaining <= 0 or not await self._watcher.wait(zmq.POLLOUT, remaining):
-                    self.counters["not_connected"] += 1
-                    raise NotConnected(f"no order engine connected for {self.strategy_id}; request not sent") from None
+    def _sent(self, request: OrderRequest, on_outcome: OutcomeCallback, timeout: float | None) -> None:
+        self.counters["sent"] += 1
+        deadline = self._loop.time() + (self.timeout if timeout is None else timeout)
+        self._pending[request.request_id] = (on_outcome, deadline, request.client_order_id)
+        if self._sweeper is None:
+            self._sweeper = self._loop.call_later(SWEEP_SECONDS, self._sweep)
+        # After the send: the send may have consumed the edge of a reply already here.
+        self._watcher.poke()
 
-    def _read_replies(self) -> None:
-        for frames in sockets.drain(self._sock):
-            reply = self._parse(frames)
-            if reply is None:
-                continue
-            future = self._pending.get(reply.request_id)
-            if future is None or future.done():
-                self.counters["unmatched_replies"] += 1
-                log.warning("order reply matches no waiting request", extra={"fields": {
-                    "strategy": self.strategy_id, "request_id": reply.request_id}})
-                continue
-            self.counters["replies"] += 1
-            future.set_result(reply)
+    def _sweep(self) -> None:
+        """Expire overdue requests (deadlines are honoured within SWEEP_SECONDS)."""
+        self._sweeper = None
+        now = self._loop.time()
+        overdue = [request_id for request_id, (_, deadline, _) in self._pending.items() if deadline <= now]
+        for request_id in overdue:
+            on_outcome, _, client_order_id = self._pending.pop(request_id)
+            self.counters["timeouts"] += 1
+            self._deliver(on_outcome, RequestTimeout(f"no reply to request {request_id} of {self.strategy_id} "
+                                                     f"({client_order_id or 'no client order id'})"))
+        if self._pending and self._loop is not None:
+            self._sweeper = self._loop.call_later(SWEEP_SECONDS, self._sweep)
+
+    def _deliver(self, on_outcome: OutcomeCallback, outcome: Outcome) -> None:
+        # A failing callback must not stop the replies behind it from being read.
+        try:
+            on_outcome(outcome)
+        except Exception:
+            self.counters["callback_errors"] += 1
+            log.exception("order outcome callback failed", extra={"fields": {"strategy": self.strategy_id}})
+
+    def _on_reply(self, frames: list[bytes]) -> None:
+        reply = self._parse(frames)
+        if reply is None:
+            return
+        entry = self._pending.pop(reply.request_id, None)
+        if entry is None:
+            self.counters["unmatched_replies"] += 1
+            log.warning("order reply matches no waiting request", extra={"fields": {
+                "strategy": self.strategy_id, "request_id": reply.request_id}})
+            return
+        self.counters["replies"] += 1
+        self._deliver(entry[0], reply)
+
+    async def close(self) -> None:
+        """Close the socket; every request still waiting gets BusClosed as its outcome."""
+        self._loop = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        pending, self._pending = self._pending, {}
+        for request_id, (on_outcome, _, _) in pending.items():
+            self._deliver(on_outcome, BusClosed(f"order channel of {self.strategy_id} closed before "
+                                                f"request {request_id}'s reply"))
+        if self._sock is not None:
+            self._watcher.detach()
+            self._sock.close(linger=0)
+            self._sock = self._watcher = None
 
     def _parse(self, frames: list[bytes]) -> OrderReply | None:
         try:
@@ -162,22 +232,6 @@ class OrderClient:
             log.warning("malformed order reply dropped", extra={"fields": {"strategy": self.strategy_id,
                                                                            "why": str(exc)}})
             return None
-
-    async def close(self) -> None:
-        """Stop reading and close the socket; waiting requests fail with BusClosed."""
-        self._started = False
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(BusClosed(f"order channel of {self.strategy_id} closed"))
-        if self._sock is not None:
-            self._watcher.detach()
-            self._sock.close(linger=0)
-            self._sock = self._watcher = None
-
-
-def _expire(future: asyncio.Future) -> None:
-    if not future.done():
-        future.set_result(None)  # request() turns None into RequestTimeout
 
 
 class ReceivedRequest:
@@ -230,28 +284,27 @@ class OrderServer:
         Call inside the running loop; ``recv`` must not be used alongside.
         """
         self._handler = handler
-        self._watcher.on_readable = self._dispatch
+        self._watcher.on_message = self._dispatch
         self._watcher.attach()
         self._watcher.poke()  # requests that arrived before serving began
 
-    def _dispatch(self) -> None:
-        for frames in sockets.drain(self._sock):
-            received = self._parse(frames)
-            if received is None:
-                continue
-            self.counters["requests"] += 1
-            try:
-                reply = self._handler(received)
-            except Exception:
-                self.counters["handler_errors"] += 1
-                log.exception("order handler failed", extra={"fields": {
-                    "engine": self.name, "request_id": received.request.request_id}})
-                reply = OrderReply(request_id=received.request.request_id,
-                                   client_order_id=received.request.client_order_id, accepted=False,
-                                   reason=RejectReason.REJECT_REASON_VENUE_UNAVAILABLE,
-                                   detail="engine error while handling the request")
-            if reply is not None:
-                self.reply(received.identity, reply)
+    def _dispatch(self, frames: list[bytes]) -> None:
+        received = self._parse(frames)
+        if received is None:
+            return
+        self.counters["requests"] += 1
+        try:
+            reply = self._handler(received)
+        except Exception:
+            self.counters["handler_errors"] += 1
+            log.exception("order handler failed", extra={"fields": {
+                "engine": self.name, "request_id": received.request.request_id}})
+            reply = OrderReply(request_id=received.request.request_id,
+                               client_order_id=received.request.client_order_id, accepted=False,
+                               reason=RejectReason.REJECT_REASON_VENUE_UNAVAILABLE,
+                               detail="engine error while handling the request")
+        if reply is not None:
+            self.reply(received.identity, reply)
 
     async def recv(self, timeout: float | None = None) -> ReceivedRequest | None:
         """Wait for the next well-formed request; None when ``timeout`` seconds pass without one.
@@ -265,7 +318,7 @@ class OrderServer:
                 frames = sockets.recv_frames(self._sock)
             except zmq.Again:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-                if remaining == 0.0 or not await self._watcher.wait(zmq.POLLIN, remaining):
+                if remaining == 0.0 or not await self._watcher.wait(POLLIN, remaining):
                     return None
                 continue
             received = self._parse(frames)
@@ -311,7 +364,7 @@ class OrderServer:
         header.publish_ts = time.time_ns()
         try:
             sockets.send_frames(self._sock, (identity, header.SerializeToString(), reply.SerializeToString()),
-                                zmq.NOBLOCK)
+                                NOBLOCK)
             self._watcher.poke()
         except zmq.ZMQError as exc:
             if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):

@@ -22,6 +22,7 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from tradesys.bus import sockets
+from tradesys.bus.sockets import NOBLOCK, POLLIN, SNDMORE
 from tradesys.bus.readiness import SocketWatcher
 from tradesys.messages import KIND_OF, Header, decode_body
 
@@ -74,8 +75,8 @@ class Publisher:
         header.publish_ts = time.time_ns()
         send = self._sock.send
         # Three direct sends: a third of send_multipart's cost (see sockets.send_frames).
-        send(topic_bytes, zmq.SNDMORE)
-        send(header.SerializeToString(), zmq.SNDMORE)
+        send(topic_bytes, SNDMORE)
+        send(header.SerializeToString(), SNDMORE)
         send(body)
         self.published += 1
         return seq
@@ -186,7 +187,7 @@ class Subscriber:
         batch: list[Envelope] = []
         # Reads happen without awaiting, in a batch: a cancelled wait never swallows a message,
         # and one wake-up serves many messages.
-        if not await self._watcher.wait(zmq.POLLIN, timeout):
+        if not await self._watcher.wait(POLLIN, timeout):
             return batch
         # The per-message path, written flat with local names: it runs for every message.
         append, recv, parse = batch.append, sock.recv, Header.FromString
@@ -194,15 +195,15 @@ class Subscriber:
         now = time.time_ns()
         for _ in range(max_messages):
             try:
-                first = recv(zmq.NOBLOCK, copy=False)
+                first = recv(NOBLOCK, copy=False)
             except zmq.Again:
                 break
             # Three frames read inline (a message's frames arrive together): no helper call, no list.
             if not first.more:
                 self._drop("1 frame instead of 3")
                 continue
-            second = recv(zmq.NOBLOCK, copy=False)
-            third = recv(zmq.NOBLOCK, copy=False) if second.more else None
+            second = recv(NOBLOCK, copy=False)
+            third = recv(NOBLOCK, copy=False) if second.more else None
             if third is None or third.more:
                 self._drop_rest(third)
                 continue
@@ -243,7 +244,7 @@ class Subscriber:
     def _drop_rest(self, last) -> None:
         count = 2 if last is None else 3
         while last is not None and last.more:
-            last = self._sock.recv(zmq.NOBLOCK, copy=False)
+            last = self._sock.recv(NOBLOCK, copy=False)
             count += 1
         self._drop(f"{count} frames instead of 3")
 

@@ -18,14 +18,21 @@ from collections.abc import Callable
 
 import zmq
 
+from tradesys.bus.sockets import EVENTS, POLLIN, recv_frames
+
 
 class SocketWatcher:
-    """Wakes waiters (and an optional callback) when a socket becomes readable or writable."""
+    """Wakes waiters when a socket becomes readable or writable, or hands each message to a callback.
 
-    def __init__(self, sock: zmq.Socket, on_readable: Callable[[], None] | None = None):
+    With ``on_message`` set, every message is read in the event loop's
+    descriptor callback and passed to it as its list of frames, one at a time;
+    the socket is then never read elsewhere.
+    """
+
+    def __init__(self, sock: zmq.Socket, on_message: Callable[[list[bytes]], None] | None = None):
         self._sock = sock
         self._fd = sock.getsockopt(zmq.FD)
-        self.on_readable = on_readable
+        self.on_message = on_message
         self._dispatching = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: list[tuple[int, asyncio.Future]] = []
@@ -45,20 +52,21 @@ class SocketWatcher:
 
     def _events(self) -> int:
         # Every read of EVENTS may consume the edge of an arriving message, so every read
-        # hands readability to the callback before anyone else looks.
-        events = self._sock.getsockopt(zmq.EVENTS)
-        if self._dispatching:
-            # A send from inside the callback: the loop below re-reads EVENTS when it returns.
+        # hands the waiting messages to the callback before anyone else looks.
+        sock = self._sock
+        events = sock.getsockopt(EVENTS)
+        if self._dispatching or self.on_message is None:
+            # (A send from inside the callback: the loop below re-reads EVENTS after it.)
             return events
-        # Loop: the read after draining may itself consume the edge of a message that came
-        # in meanwhile, and nothing would dispatch it.
-        while events & zmq.POLLIN and self.on_readable is not None:
-            self._dispatching = True
-            try:
-                self.on_readable()
-            finally:
-                self._dispatching = False
-            events = self._sock.getsockopt(zmq.EVENTS)
+        self._dispatching = True
+        try:
+            # Guided by EVENTS, not by reading until zmq.Again: a raised Again costs 3.5 us here,
+            # an EVENTS read 1.4 us, and POLLIN guarantees a whole message is waiting.
+            while events & POLLIN:
+                self.on_message(recv_frames(sock))
+                events = sock.getsockopt(EVENTS)
+        finally:
+            self._dispatching = False
         return events
 
     def poke(self) -> None:

@@ -96,7 +96,7 @@ class Launcher:
         self.exit_code = 1
         if not self.exit_reason:
             self.exit_reason = reason
-        self.console.print(f"[bold red]{reason}[/]")
+        self.console.print(f"[bold red]{reason}[/]", soft_wrap=True)
         log.info("failure", extra={"fields": {"reason": reason}})  # printed above; the JSON log keeps it
         self._stop.set()
 
@@ -260,7 +260,7 @@ class Launcher:
     def _say_goodbye(self) -> None:
         style = "green" if self.exit_code == 0 else "bold red"
         self.console.print(f"[{style}]stopped: {self.exit_reason or 'stopped'}[/]  "
-                           f"summary: {self.run_dir / 'summary.json'}")
+                           f"summary: {self.run_dir / 'summary.json'}", soft_wrap=True)
         sys.stdout.flush()
 
 
