@@ -13,7 +13,6 @@ later, after its caller was told it failed.
 
 from __future__ import annotations
 
-
 import zmq
 
 # pyzmq's constants are IntFlag enums: every `|` or `&` on them builds an enum member
