@@ -33,6 +33,7 @@ def test_several_venues_in_one_launch():
     ("duration=3x", "duration", "not a duration"),
     ("status.display=fancy", "status.display", "expected one of"),
     ("exchange.binance.symbols=[BTC.USDT]", "exchange.binance.symbols.0", "not a symbol"),
+    ("status.metrics_port=70000", "status.metrics_port", "must be <= 65535"),
 ])
 def test_a_bad_value_names_its_key_in_one_line(override, key, says):
     with pytest.raises(ConfigError) as info:

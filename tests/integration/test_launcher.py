@@ -6,6 +6,9 @@ import json
 import os
 import signal
 import time
+import urllib.request
+
+import pytest
 
 from tests.integration import launch
 from tradesys.recording import read_recording
@@ -29,16 +32,17 @@ def test_a_timed_run_shows_status_records_and_exits_0(tmp_path):
     assert (run_dir / ".hydra" / "config.yaml").exists()
 
 
-def test_sigterm_stops_cleanly_and_everything_received_is_on_disk(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_stops_cleanly_and_everything_received_is_on_disk(tmp_path, sig):
     run_dir = tmp_path / "run"
     proc = launch.start(run_dir, "status.heartbeat_seconds=0.2")
     launch.wait_for_file(run_dir / "actors.json", proc)
     time.sleep(1.5)  # a few heartbeats, some of them still buffered in the recorder
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     code, out, err = launch.finish(proc)
     assert code == 0, err
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["exit_reason"] == "signal SIGTERM"
+    assert summary["exit_reason"] == f"signal {sig.name}"
     counters = summary["actors"]["recorder"]["counters"]
     assert counters["rows_buffered"] == 0
     assert read_recording(run_dir / "recordings").num_rows == counters["rows_written"] == counters["messages"] > 0
@@ -77,3 +81,24 @@ def test_run_joins_an_existing_cluster_and_leaves_it_running(ray_cluster, tmp_pa
     assert summary["actors"]["recorder"]["state"] == "stopped"
     # The launcher disconnected; the cluster it joined is still there for its owner.
     assert ray_cluster.is_initialized() and ray_cluster.cluster_resources().get("CPU") == 2
+
+
+def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "status.metrics_port=0", "status.heartbeat_seconds=0.2")
+    try:
+        launch.wait_for_file(run_dir / "actors.json", proc)
+        url = launch.wait_for_file(run_dir / "launcher.json", proc)["metrics"]
+        assert url.startswith("http://127.0.0.1:")
+        deadline = time.monotonic() + 30
+        body = ""
+        while time.monotonic() < deadline and 'counter="rows_written"' not in body:
+            body = urllib.request.urlopen(url, timeout=5).read().decode()
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code, out, err = launch.finish(proc)
+    assert code == 0, err
+    assert 'tradesys_actor_up{actor="recorder"} 1.0' in body
+    assert 'tradesys_actor_counter{actor="recorder",counter="messages"}' in body
+    assert "tradesys_actor_heartbeat_age_seconds" in body

@@ -115,6 +115,9 @@ class StatusConfig:
     # An actor whose last heartbeat is older than this many intervals turns red.
     heartbeat_missing_after: float = bounded(3.0, ge=1)
     display: Display = Display.auto
+    # Prometheus metrics of every actor's heartbeat counters: null off, 0 an OS-chosen port.
+    metrics_port: Optional[int] = bounded(None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
 
 @dataclass

@@ -86,6 +86,8 @@ def _check_ranges(obj: object, path: str) -> None:
         value = getattr(obj, f.name)
         where = _join(path, f.name)
         gt, ge, le = f.metadata.get("gt"), f.metadata.get("ge"), f.metadata.get("le")
+        if value is None:  # an optional field left unset
+            continue
         if gt is not None and not value > gt:
             raise ConfigError(where, f"must be > {gt:g}, got {value}")
         if ge is not None and not value >= ge:

@@ -24,6 +24,7 @@ from rich.live import Live
 from tradesys.actors.base import ActorContext
 from tradesys.bus import Subscriber
 from tradesys.config import AppConfig, Display, parse_duration
+from tradesys.launcher.metrics import MetricsServer
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.status import StatusBoard
 
@@ -150,7 +151,26 @@ class Launcher:
 
     # -- run -------------------------------------------------------------------------
 
+    def _write_launcher_file(self, metrics_url: str) -> None:
+        info = {"pid": os.getpid(), "ray_address": ray.get_runtime_context().gcs_address,
+                "metrics": metrics_url or None}
+        (self.run_dir / "launcher.json").write_text(json.dumps(info, indent=2))
+
     async def _supervise(self) -> None:
+        metrics = None
+        status = self.app.status
+        if status.metrics_port is not None:
+            metrics = MetricsServer(self.board)
+            url = metrics.start(status.metrics_host, status.metrics_port)
+            self.console.print(f"metrics: {url}", soft_wrap=True)
+        self._write_launcher_file(metrics.url if metrics else "")
+        try:
+            await self._watch()
+        finally:
+            if metrics is not None:
+                metrics.stop()
+
+    async def _watch(self) -> None:
         subscriber = Subscriber(["hb."], name="launcher-status")
         for endpoints in self.directory.values():
             if "pub" in endpoints:
