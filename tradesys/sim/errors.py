@@ -13,6 +13,7 @@ from enum import Enum
 
 class RejectCode(Enum):
     UNKNOWN_SYMBOL = "unknown_symbol"
+    UNKNOWN_ACCOUNT = "unknown_account"
     UNKNOWN_ORDER = "unknown_order"
     DUPLICATE_CLIENT_ORDER_ID = "duplicate_client_order_id"
     INVALID_QUANTITY = "invalid_quantity"            # zero or negative

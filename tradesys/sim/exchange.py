@@ -1,0 +1,258 @@
+"""The simulated exchange: instruments, one matching engine per symbol, accounts, marks.
+
+Front-ends (``exchanges/<venue>/simulator.py``) call ``place`` / ``cancel`` /
+``modify`` / ``cancel_all`` with venue-neutral arguments and get the order
+back or a ``SimReject``; every accepted request is also published to the
+listeners as an ``ExchangeEvent`` (order updates, trades, changed levels and
+the accounting of each fill), from which front-ends build their streams.
+
+Checks before the engine sees an order, in the venue's order: symbol,
+quantity (positive, min, max, step), price (min, max, tick, band around the
+mark), minimum notional (not for reduce-only), open-order cap, duplicate
+client order id among open orders, reduce-only, margin.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradesys.sim.accounts import ZERO, Account, FillBooking
+from tradesys.sim.engine import MatchingEngine
+from tradesys.sim.errors import RejectCode, SimReject
+from tradesys.sim.instruments import SimInstrument
+from tradesys.sim.orders import EngineResult, OrderType, Side, SimOrder, StpMode, TimeInForce
+
+# Real Binance order ids exceed 2**53: starting there catches clients that parse ids as floats.
+FIRST_ORDER_ID = 2**53 + 1
+HISTORY_PER_SYMBOL = 10_000
+_CLIENT_ID_CHARS = string.ascii_letters + string.digits
+
+
+@dataclass
+class ExchangeEvent:
+    symbol: str
+    result: EngineResult
+    bookings: dict[tuple[int, int], FillBooking] = field(default_factory=dict)  # (order id, trade id) ->
+    accounts: set[str] = field(default_factory=set)  # accounts whose balances or positions changed
+
+
+class SimExchange:
+    def __init__(self, instruments: list[SimInstrument], *, seed: int = 0,
+                 clock: Callable[[], int] = time.time_ns, default_stp: StpMode = StpMode.EXPIRE_MAKER,
+                 keep_priority_on_decrease: bool = False, first_order_id: int = FIRST_ORDER_ID):
+        self.instruments = {i.symbol: i for i in instruments}
+        self.engines = {i.symbol: MatchingEngine(i.symbol, keep_priority_on_decrease=keep_priority_on_decrease)
+                        for i in instruments}
+        self.accounts: dict[str, Account] = {}
+        self.marks: dict[str, Decimal] = {}
+        self.clock = clock
+        self.default_stp = default_stp
+        self.listeners: list[Callable[[ExchangeEvent], None]] = []
+        self._rng = random.Random(seed)
+        self._next_order_id = {symbol: first_order_id for symbol in self.instruments}
+        self._history: dict[str, OrderedDict[int, SimOrder]] = {s: OrderedDict() for s in self.instruments}
+
+    # -- setup -------------------------------------------------------------------------
+
+    def add_account(self, account_id: str, balances: dict[str, Decimal | str], leverage: int = 20) -> Account:
+        account = Account(account_id, {a: Decimal(v) for a, v in balances.items()}, default_leverage=leverage)
+        self.accounts[account_id] = account
+        return account
+
+    def set_mark(self, symbol: str, price: Decimal) -> None:
+        self.marks[symbol] = price
+
+    def account(self, account_id: str) -> Account:
+        try:
+            return self.accounts[account_id]
+        except KeyError:
+            raise SimReject(RejectCode.UNKNOWN_ACCOUNT, account_id) from None
+
+    def instrument(self, symbol: str) -> SimInstrument:
+        try:
+            return self.instruments[symbol]
+        except KeyError:
+            raise SimReject(RejectCode.UNKNOWN_SYMBOL, symbol) from None
+
+    # -- requests ----------------------------------------------------------------------
+
+    def place(self, account_id: str, symbol: str, side: Side, type: OrderType, quantity: int, *,
+              price: int = 0, time_in_force: TimeInForce = TimeInForce.GTC, client_order_id: str | None = None,
+              reduce_only: bool = False, stp_mode: StpMode | None = None) -> SimOrder:
+        """Check, match and book a new order; return it as it stands after matching."""
+        instrument = self.instrument(symbol)
+        account = self.account(account_id)
+        engine = self.engines[symbol]
+        if type is OrderType.MARKET:
+            time_in_force = TimeInForce.IOC if time_in_force is TimeInForce.GTC else time_in_force
+            price = 0
+        self._check_quantity(instrument, quantity)
+        if type is OrderType.LIMIT:
+            self._check_price(instrument, price)
+        reference = price or self._reference_price(engine, instrument, side)
+        if not reduce_only and reference and instrument.notional(reference, quantity) < instrument.min_notional:
+            raise SimReject(RejectCode.NOTIONAL_BELOW_MIN, f"{instrument.min_notional}")
+        open_orders = engine.open_orders(account_id)
+        if len(open_orders) >= instrument.max_open_orders and type is OrderType.LIMIT:
+            raise SimReject(RejectCode.MAX_OPEN_ORDERS)
+        if client_order_id is None:
+            client_order_id = "".join(self._rng.choice(_CLIENT_ID_CHARS) for _ in range(22))
+        elif any(o.client_order_id == client_order_id for o in open_orders):
+            raise SimReject(RejectCode.DUPLICATE_CLIENT_ORDER_ID, client_order_id)
+        if reduce_only:
+            self._check_reduce_only(account, instrument, side, quantity)
+        else:
+            self._check_margin(account, instrument, engine, side, reference, quantity)
+        order = SimOrder(self._next_order_id[symbol], client_order_id, account_id, symbol, side, type,
+                         time_in_force, price, quantity, reduce_only=reduce_only,
+                         stp_mode=self.default_stp if stp_mode is None else stp_mode)
+        result = engine.submit(order, self.clock())  # may raise (post-only, FOK): no id is used up then
+        self._next_order_id[symbol] += 1
+        self._remember(order)
+        self._publish(instrument, result)
+        return order.snapshot()
+
+    def cancel(self, account_id: str, symbol: str, *, order_id: int | None = None,
+               client_order_id: str | None = None) -> SimOrder:
+        order = self._find_open(account_id, symbol, order_id, client_order_id)
+        self._publish(self.instrument(symbol), self.engines[symbol].cancel(order.order_id, self.clock()))
+        return order.snapshot()
+
+    def cancel_all(self, account_id: str, symbol: str) -> list[SimOrder]:
+        result = self.engines[self.instrument(symbol).symbol].cancel_all(account_id, self.clock())
+        self._publish(self.instruments[symbol], result)
+        return [u.order for u in result.updates]
+
+    def modify(self, account_id: str, symbol: str, side: Side, price: int, quantity: int, *,
+               order_id: int | None = None, client_order_id: str | None = None) -> SimOrder:
+        instrument = self.instrument(symbol)
+        order = self._find_open(account_id, symbol, order_id, client_order_id)
+        self._check_quantity(instrument, quantity)
+        self._check_price(instrument, price)
+        if not order.reduce_only and instrument.notional(price, quantity) < instrument.min_notional:
+            raise SimReject(RejectCode.NOTIONAL_BELOW_MIN, f"{instrument.min_notional}")
+        result = self.engines[symbol].modify(order.order_id, side, price, quantity, self.clock())
+        self._publish(instrument, result)
+        return order.snapshot()
+
+    def order(self, account_id: str, symbol: str, *, order_id: int | None = None,
+              client_order_id: str | None = None) -> SimOrder:
+        """An open or recent order of the account (the last HISTORY_PER_SYMBOL per symbol are kept)."""
+        self.instrument(symbol)
+        for order in reversed(self._history[symbol].values()):
+            if order.account == account_id and (order.order_id == order_id or (
+                    order_id is None and order.client_order_id == client_order_id)):
+                return order.snapshot()
+        raise SimReject(RejectCode.UNKNOWN_ORDER, f"{order_id or client_order_id}")
+
+    def orders(self, account_id: str, symbol: str) -> list[SimOrder]:
+        """Recent orders of the account on the symbol, oldest first."""
+        return [o.snapshot() for o in self._history[self.instrument(symbol).symbol].values()
+                if o.account == account_id]
+
+    def fund(self, symbol: str, rate: Decimal) -> dict[str, Decimal]:
+        """Apply one funding event at the current mark; return what each account received."""
+        instrument = self.instrument(symbol)
+        mark = self.marks[symbol]
+        return {a.account_id: a.apply_funding(instrument, mark, rate) for a in self.accounts.values()
+                if a.positions.get(symbol) and a.positions[symbol].quantity}
+
+    # -- checks ------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_quantity(instrument: SimInstrument, quantity: int) -> None:
+        if quantity <= 0:
+            raise SimReject(RejectCode.INVALID_QUANTITY)
+        if quantity < instrument.min_qty:
+            raise SimReject(RejectCode.QUANTITY_BELOW_MIN)
+        if quantity > instrument.max_qty:
+            raise SimReject(RejectCode.QUANTITY_ABOVE_MAX)
+        if (quantity - instrument.min_qty) % instrument.step:
+            raise SimReject(RejectCode.QUANTITY_NOT_ON_STEP)
+
+    def _check_price(self, instrument: SimInstrument, price: int) -> None:
+        if price < instrument.min_price:
+            raise SimReject(RejectCode.PRICE_BELOW_MIN)
+        if price > instrument.max_price:
+            raise SimReject(RejectCode.PRICE_ABOVE_MAX)
+        if (price - instrument.min_price) % instrument.tick:
+            raise SimReject(RejectCode.PRICE_NOT_ON_TICK)
+        mark = self.marks.get(instrument.symbol)
+        if mark is not None:
+            value = instrument.price(price)
+            if value > mark * (1 + instrument.price_band):
+                raise SimReject(RejectCode.PRICE_ABOVE_BAND)
+            if value < mark * (1 - instrument.price_band):
+                raise SimReject(RejectCode.PRICE_BELOW_BAND)
+
+    def _reference_price(self, engine: MatchingEngine, instrument: SimInstrument, side: Side) -> int:
+        best = engine.book.best_price(side.opposite)
+        if best is not None:
+            return best
+        mark = self.marks.get(instrument.symbol)
+        return instrument.price_of(mark.quantize(Decimal(1).scaleb(-instrument.price_scale))) if mark else 0
+
+    def _check_reduce_only(self, account: Account, instrument: SimInstrument, side: Side, quantity: int) -> None:
+        position = account.positions.get(instrument.symbol)
+        held = position.quantity if position else ZERO
+        closing = held < 0 if side is Side.BUY else held > 0
+        if not closing or instrument.qty(quantity) > abs(held):
+            raise SimReject(RejectCode.REDUCE_ONLY_REJECTED)
+
+    def _check_margin(self, account: Account, instrument: SimInstrument, engine: MatchingEngine, side: Side,
+                      reference: int, quantity: int) -> None:
+        if not reference:
+            return  # no price to value it at: an empty book and no mark
+        marks = {s: self.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
+        order_margin = sum((self.instruments[o.symbol].notional(o.price, o.remaining) / account.leverage_of(o.symbol)
+                            for e in self.engines.values() for o in e.open_orders(account.account_id)
+                            if not o.reduce_only), ZERO)
+        required = instrument.notional(reference, quantity) / account.leverage_of(instrument.symbol)
+        if required > account.available(instrument.settle, marks, order_margin):
+            raise SimReject(RejectCode.INSUFFICIENT_MARGIN)
+
+    def mark_price(self, symbol: str, fallback: Decimal = ZERO) -> Decimal:
+        """The mark if one was set, else the book's mid, else ``fallback``."""
+        mark = self.marks.get(symbol)
+        if mark is not None:
+            return mark
+        book = self.engines[symbol].book
+        bid, ask = book.best_price(Side.BUY), book.best_price(Side.SELL)
+        if bid is None or ask is None:
+            return fallback
+        return self.instruments[symbol].price(bid + ask) / 2
+
+    def _find_open(self, account_id: str, symbol: str, order_id: int | None, client_order_id: str | None) -> SimOrder:
+        engine = self.engines[self.instrument(symbol).symbol]
+        for order in engine.open_orders(account_id):
+            if order.order_id == order_id or (order_id is None and order.client_order_id == client_order_id):
+                return order
+        raise SimReject(RejectCode.UNKNOWN_ORDER, f"{order_id or client_order_id}")
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def _remember(self, order: SimOrder) -> None:
+        history = self._history[order.symbol]
+        history[order.order_id] = order
+        while len(history) > HISTORY_PER_SYMBOL:
+            history.popitem(last=False)
+
+    def _publish(self, instrument: SimInstrument, result: EngineResult) -> None:
+        event = ExchangeEvent(instrument.symbol, result)
+        for update in result.updates:
+            if update.fill is None:
+                continue
+            order = update.order
+            account = self.accounts[order.account]
+            event.bookings[(order.order_id, update.fill.trade_id)] = account.apply_fill(
+                instrument, order.side, instrument.price(update.fill.price), instrument.qty(update.fill.quantity),
+                update.fill.is_maker)
+            event.accounts.add(account.account_id)
+        for listener in list(self.listeners):
+            listener(event)

@@ -1,0 +1,62 @@
+"""Instruments of the simulated exchange: filters as integer mantissas, fees as exact decimals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradesys.numeric import PrecisionError, from_scaled, to_scaled
+
+
+@dataclass(frozen=True)
+class SimInstrument:
+    """A linear perpetual. Prices are mantissas at ``price_scale``, quantities at ``qty_scale``."""
+
+    symbol: str
+    base: str
+    quote: str
+    price_scale: int
+    qty_scale: int
+    tick: int
+    step: int
+    min_price: int
+    max_price: int
+    min_qty: int
+    max_qty: int
+    min_notional: Decimal
+    maker_fee: Decimal = Decimal("0.0002")
+    taker_fee: Decimal = Decimal("0.0005")
+    max_open_orders: int = 200
+    price_band: Decimal = Decimal("0.05")   # limit prices within mark * (1 -/+ band)
+    settle: str = ""
+
+    @classmethod
+    def from_decimals(cls, symbol: str, base: str, quote: str, *, tick: str, step: str, min_qty: str,
+                      max_qty: str, min_price: str, max_price: str, min_notional: str, **extra) -> SimInstrument:
+        """Build from the venue's decimal strings (e.g. exchangeInfo filters); scales follow tick and step."""
+        _, price_scale = to_scaled(Decimal(tick).normalize())
+        _, qty_scale = to_scaled(Decimal(step).normalize())
+        price_scale, qty_scale = max(price_scale, 0), max(qty_scale, 0)
+        p = lambda text: to_scaled(text, price_scale)[0]  # noqa: E731
+        q = lambda text: to_scaled(text, qty_scale)[0]  # noqa: E731
+        return cls(symbol, base, quote, price_scale, qty_scale, p(tick), q(step), p(min_price), p(max_price),
+                   q(min_qty), q(max_qty), Decimal(min_notional), settle=extra.pop("settle", quote), **extra)
+
+    def price_of(self, text: str | Decimal) -> int:
+        """Mantissa of a price; PrecisionError when it has more decimals than the price scale."""
+        return to_scaled(text, self.price_scale)[0]
+
+    def qty_of(self, text: str | Decimal) -> int:
+        return to_scaled(text, self.qty_scale)[0]
+
+    def price(self, mantissa: int) -> Decimal:
+        return from_scaled(mantissa, self.price_scale)
+
+    def qty(self, mantissa: int) -> Decimal:
+        return from_scaled(mantissa, self.qty_scale)
+
+    def notional(self, price: int, qty: int) -> Decimal:
+        return from_scaled(price * qty, self.price_scale + self.qty_scale)
+
+
+__all__ = ["PrecisionError", "SimInstrument"]
