@@ -91,7 +91,7 @@ def test_duplicate_client_ids_among_open_orders_and_the_open_order_cap():
     with pytest.raises(SimReject) as info:
         ex.place("maker", "BTCUSDT", BUY, LIMIT, qty("0.010"), price=px("60000.0"), client_order_id="mine")
     assert info.value.code is RejectCode.DUPLICATE_CLIENT_ORDER_ID
-    for i in range(2):
+    for _ in range(2):
         ex.place("maker", "BTCUSDT", BUY, LIMIT, qty("0.010"), price=px("60000.0"))
     with pytest.raises(SimReject) as info:
         ex.place("maker", "BTCUSDT", BUY, LIMIT, qty("0.010"), price=px("60000.0"))
