@@ -43,6 +43,14 @@ def test_scales_follow_tick_and_step():
     assert BTC.price(px("65000.1")) == Decimal("65000.1") and BTC.qty(qty("0.010")) == Decimal("0.010")
 
 
+def test_a_display_precision_finer_than_the_tick_sets_the_scale():
+    ctk = SimInstrument.from_decimals("CTKUSDT", "CTK", "USDT", tick="0.00100", step="1", min_qty="1",
+                                      max_qty="10000000", min_price="0.02600", max_price="100", min_notional="5",
+                                      price_precision=5)
+    assert (ctk.price_scale, ctk.tick) == (5, 100)
+    assert ctk.price_text(ctk.price_of("1.006")) == "1.00600" and ctk.qty_text(ctk.qty_of("14217")) == "14217"
+
+
 @pytest.mark.parametrize("kwargs, code", [
     (dict(symbol="NOPE"), RejectCode.UNKNOWN_SYMBOL),
     (dict(account="nobody"), RejectCode.UNKNOWN_ACCOUNT),
@@ -63,7 +71,8 @@ def test_filters_refuse_with_the_right_code(kwargs, code):
 
 def test_price_band_around_the_mark_and_tick_alignment():
     coarse = SimInstrument.from_decimals("X", "X", "USDT", tick="0.5", step="1", min_qty="1", max_qty="100",
-                                         min_price="1", max_price="1000", min_notional="1")
+                                         min_price="1", max_price="1000", min_notional="1",
+                                         price_band=Decimal("0.05"))
     ex = SimExchange([coarse])
     ex.add_account("a", {"USDT": "1000"})
     with pytest.raises(SimReject) as info:

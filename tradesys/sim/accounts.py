@@ -65,6 +65,8 @@ class Account:
     positions: dict[str, Position] = field(default_factory=dict)
     leverage: dict[str, int] = field(default_factory=dict)
     default_leverage: int = 20
+    # The synthetic market's own participants: not margin-checked (they stand for the rest of the venue).
+    house: bool = False
 
     def position(self, symbol: str) -> Position:
         position = self.positions.get(symbol)

@@ -30,7 +30,7 @@ from tradesys.sim.orders import EngineResult, OrderType, Side, SimOrder, StpMode
 
 # Real Binance order ids exceed 2**53: starting there catches clients that parse ids as floats.
 FIRST_ORDER_ID = 2**53 + 1
-HISTORY_PER_SYMBOL = 10_000
+HISTORY_PER_SYMBOL = 10_000  # orders kept per account and symbol
 _CLIENT_ID_CHARS = string.ascii_letters + string.digits
 
 
@@ -56,12 +56,16 @@ class SimExchange:
         self.listeners: list[Callable[[ExchangeEvent], None]] = []
         self._rng = random.Random(seed)
         self._next_order_id = {symbol: first_order_id for symbol in self.instruments}
-        self._history: dict[str, OrderedDict[int, SimOrder]] = {s: OrderedDict() for s in self.instruments}
+        # (symbol, account) -> that account's recent orders; house accounts keep none.
+        self._history: dict[tuple[str, str], OrderedDict[int, SimOrder]] = {}
 
     # -- setup -------------------------------------------------------------------------
 
-    def add_account(self, account_id: str, balances: dict[str, Decimal | str], leverage: int = 20) -> Account:
-        account = Account(account_id, {a: Decimal(v) for a, v in balances.items()}, default_leverage=leverage)
+    def add_account(self, account_id: str, balances: dict[str, Decimal | str], leverage: int = 20,
+                    house: bool = False) -> Account:
+        """Open an account; ``house`` accounts (the synthetic market's) are not margin-checked."""
+        account = Account(account_id, {a: Decimal(v) for a, v in balances.items()}, default_leverage=leverage,
+                          house=house)
         self.accounts[account_id] = account
         return account
 
@@ -102,12 +106,12 @@ class SimExchange:
         if len(open_orders) >= instrument.max_open_orders and type is OrderType.LIMIT:
             raise SimReject(RejectCode.MAX_OPEN_ORDERS)
         if client_order_id is None:
-            client_order_id = "".join(self._rng.choice(_CLIENT_ID_CHARS) for _ in range(22))
+            client_order_id = self._new_client_order_id(account, symbol)
         elif any(o.client_order_id == client_order_id for o in open_orders):
             raise SimReject(RejectCode.DUPLICATE_CLIENT_ORDER_ID, client_order_id)
         if reduce_only:
             self._check_reduce_only(account, instrument, side, quantity)
-        else:
+        elif not account.house:
             self._check_margin(account, instrument, engine, side, reference, quantity)
         order = SimOrder(self._next_order_id[symbol], client_order_id, account_id, symbol, side, type,
                          time_in_force, price, quantity, reduce_only=reduce_only,
@@ -143,18 +147,17 @@ class SimExchange:
 
     def order(self, account_id: str, symbol: str, *, order_id: int | None = None,
               client_order_id: str | None = None) -> SimOrder:
-        """An open or recent order of the account (the last HISTORY_PER_SYMBOL per symbol are kept)."""
+        """An open or recent order of the account (open ones always; the last HISTORY_PER_SYMBOL others)."""
         self.instrument(symbol)
-        for order in reversed(self._history[symbol].values()):
-            if order.account == account_id and (order.order_id == order_id or (
-                    order_id is None and order.client_order_id == client_order_id)):
+        for order in reversed(self._history.get((symbol, account_id), {}).values()):
+            if order.order_id == order_id or (order_id is None and order.client_order_id == client_order_id):
                 return order.snapshot()
-        raise SimReject(RejectCode.UNKNOWN_ORDER, f"{order_id or client_order_id}")
+        return self._find_open(account_id, symbol, order_id, client_order_id).snapshot()
 
     def orders(self, account_id: str, symbol: str) -> list[SimOrder]:
         """Recent orders of the account on the symbol, oldest first."""
-        return [o.snapshot() for o in self._history[self.instrument(symbol).symbol].values()
-                if o.account == account_id]
+        self.instrument(symbol)
+        return [o.snapshot() for o in self._history.get((symbol, account_id), {}).values()]
 
     def fund(self, symbol: str, rate: Decimal) -> dict[str, Decimal]:
         """Apply one funding event at the current mark; return what each account received."""
@@ -162,6 +165,12 @@ class SimExchange:
         mark = self.marks[symbol]
         return {a.account_id: a.apply_funding(instrument, mark, rate) for a in self.accounts.values()
                 if a.positions.get(symbol) and a.positions[symbol].quantity}
+
+    def _new_client_order_id(self, account: Account, symbol: str) -> str:
+        if account.house:
+            return f"sim-{self._next_order_id[symbol]}"
+        # 22 characters from [A-Za-z0-9], as the venue generates them.
+        return "".join(_CLIENT_ID_CHARS[b % 62] for b in self._rng.randbytes(22))
 
     # -- checks ------------------------------------------------------------------------
 
@@ -238,9 +247,14 @@ class SimExchange:
     # -- bookkeeping -------------------------------------------------------------------
 
     def _remember(self, order: SimOrder) -> None:
-        history = self._history[order.symbol]
+        if self.accounts[order.account].house:
+            return
+        history = self._history.setdefault((order.symbol, order.account), OrderedDict())
         history[order.order_id] = order
         while len(history) > HISTORY_PER_SYMBOL:
+            oldest = next(iter(history.values()))
+            if not oldest.status.is_final:
+                break  # never forget an open order
             history.popitem(last=False)
 
     def _publish(self, instrument: SimInstrument, result: EngineResult) -> None:

@@ -27,16 +27,22 @@ class SimInstrument:
     maker_fee: Decimal = Decimal("0.0002")
     taker_fee: Decimal = Decimal("0.0005")
     max_open_orders: int = 200
-    price_band: Decimal = Decimal("0.05")   # limit prices within mark * (1 -/+ band)
+    price_band: Decimal = Decimal("0.15")   # PERCENT_PRICE: limit prices within mark * (1 -/+ band)
     settle: str = ""
 
     @classmethod
     def from_decimals(cls, symbol: str, base: str, quote: str, *, tick: str, step: str, min_qty: str,
-                      max_qty: str, min_price: str, max_price: str, min_notional: str, **extra) -> SimInstrument:
-        """Build from the venue's decimal strings (e.g. exchangeInfo filters); scales follow tick and step."""
+                      max_qty: str, min_price: str, max_price: str, min_notional: str, price_precision: int = 0,
+                      qty_precision: int = 0, **extra) -> SimInstrument:
+        """Build from the venue's decimal strings (e.g. exchangeInfo filters).
+
+        The scales are the larger of the tick's (step's) decimals and the venue's
+        display precision: CTKUSDT's tick "0.00100" with pricePrecision 5 prints
+        prices as "1.00600".
+        """
         _, price_scale = to_scaled(Decimal(tick).normalize())
         _, qty_scale = to_scaled(Decimal(step).normalize())
-        price_scale, qty_scale = max(price_scale, 0), max(qty_scale, 0)
+        price_scale, qty_scale = max(price_scale, price_precision, 0), max(qty_scale, qty_precision, 0)
         p = lambda text: to_scaled(text, price_scale)[0]  # noqa: E731
         q = lambda text: to_scaled(text, qty_scale)[0]  # noqa: E731
         return cls(symbol, base, quote, price_scale, qty_scale, p(tick), q(step), p(min_price), p(max_price),
@@ -54,6 +60,13 @@ class SimInstrument:
 
     def qty(self, mantissa: int) -> Decimal:
         return from_scaled(mantissa, self.qty_scale)
+
+    def price_text(self, mantissa: int) -> str:
+        """The price as the venue prints it: fixed point, exactly price_scale decimals."""
+        return f"{self.price(mantissa):f}"
+
+    def qty_text(self, mantissa: int) -> str:
+        return f"{self.qty(mantissa):f}"
 
     def notional(self, price: int, qty: int) -> Decimal:
         return from_scaled(price * qty, self.price_scale + self.qty_scale)
