@@ -1,0 +1,106 @@
+"""The Binance USD-M simulator: a SimExchange with its synthetic market, served over HTTP on loopback.
+
+``BinanceSimulator.start()`` binds (port 0: an OS-chosen port) and starts
+the market; ``stop()`` ends both. The clock is the wall clock plus a
+configurable skew (a fault switch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
+from exchanges.binance.simulator.limits import RateLimits
+from exchanges.binance.simulator.rest import RestApi
+from tradesys.sim.exchange import SimExchange
+from tradesys.sim.market import SyntheticMarket
+
+log = logging.getLogger(__name__)
+ACCOUNT = "main"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    api_key: str
+    api_secret: str
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        return cls(secrets.token_hex(32), secrets.token_hex(32))
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Credentials(api_key={self.api_key[:6]}..., api_secret=***)"
+
+
+class BinanceSimulator:
+    def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
+                 credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1):
+        unknown = [s for s in symbols if s not in CATALOG]
+        if unknown:
+            raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
+        self.symbols = tuple(symbols)
+        self.catalog = {s: CATALOG[s] for s in self.symbols}
+        self.credentials = credentials or Credentials.generate()
+        self.clock_skew_ms = 0
+        self.step_seconds = step_seconds
+        self.exchange = SimExchange([e.instrument for e in self.catalog.values()], seed=seed, clock=self.now_ns)
+        self.market = SyntheticMarket(self.exchange, {s: e.market for s, e in self.catalog.items()}, seed=seed)
+        self.exchange.add_account(ACCOUNT, {"USDT": balance})
+        self.limits = RateLimits()
+        self.listen_keys: dict[str, int] = {}   # key -> expiry (ms)
+        self.rest = RestApi(self)
+        self._runner: web.AppRunner | None = None
+        self._market_task: asyncio.Task | None = None
+        self.urls: dict[str, str] = {}
+
+    def now_ns(self) -> int:
+        return time.time_ns() + self.clock_skew_ms * 1_000_000
+
+    def now_ms(self) -> int:
+        return self.now_ns() // 1_000_000
+
+    def account_of(self, api_key: str) -> str | None:
+        return ACCOUNT if secrets.compare_digest(api_key, self.credentials.api_key) else None
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
+        """Serve on host:port and run the market; return the URLs by role."""
+        self.market.start(self.now_ns())
+        app = web.Application(client_max_size=1 << 20)
+        app.add_routes(self.rest.routes())
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        site = web.SockSite(self._runner, sock)
+        await site.start()
+        base = f"http://{host}:{sock.getsockname()[1]}"
+        self.urls = {"rest": base}
+        self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")
+        return self.urls
+
+    async def stop(self) -> None:
+        if self._market_task is not None:
+            self._market_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._market_task
+            self._market_task = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _run_market(self) -> None:
+        while True:
+            await asyncio.sleep(self.step_seconds)
+            try:
+                self.market.step(self.now_ns())
+            except Exception:  # the market must keep running; a bug here is logged, not fatal
+                log.exception("synthetic market step failed")

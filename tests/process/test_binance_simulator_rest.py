@@ -1,0 +1,212 @@
+"""The Binance simulator's REST API over a real loopback HTTP server, as clients call it."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from exchanges.binance import auth
+from exchanges.binance.simulator import BinanceSimulator, Credentials
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
+CREDS = Credentials("test-key-" + "a" * 55, "test-secret-" + "b" * 52)
+
+
+@pytest.fixture
+async def sim():
+    simulator = BinanceSimulator(symbols=("BTCUSDT", "CTKUSDT"), seed=3, credentials=CREDS)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class Client:
+    """Signs like the clients do: query string (official SDK style) or form body (ccxt style)."""
+
+    def __init__(self, sim, http, placement="query"):
+        self.base, self.http, self.placement = sim.urls["rest"], http, placement
+
+    async def call(self, method, path, params=None, *, signed=True, key=CREDS.api_key, secret=CREDS.api_secret,
+                   timestamp=None):
+        items = list((params or {}).items())
+        headers = {auth.API_KEY_HEADER: key} if key else {}
+        if signed:
+            items.append(("timestamp", str(timestamp if timestamp is not None else int(time.time() * 1000))))
+            encoded = auth.signed_query(items, secret)
+        else:
+            encoded = "&".join(f"{k}={v}" for k, v in items)
+        if self.placement == "body" and method in ("POST", "PUT"):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            response = await self.http.request(method, self.base + path, data=encoded.encode(), headers=headers)
+        else:
+            # encoded=True: send the bytes that were signed, not a re-quoted copy.
+            url = URL(self.base + path + (f"?{encoded}" if encoded else ""), encoded=True)
+            response = await self.http.request(method, url, headers=headers)
+        return response.status, await response.json(), response.headers
+
+
+def _shape(value):
+    """JSON types of a value, recursively, with dict keys: what a client's parser depends on."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+async def test_exchange_info_has_the_real_field_names_and_json_types(sim, http):
+    status, body, headers = await Client(sim, http).call("GET", "/fapi/v1/exchangeInfo", signed=False)
+    real = json.loads((FIXTURES / "exchange_info_2021-07-22_subset.json").read_text())["payload"]
+    assert status == 200 and headers["X-MBX-USED-WEIGHT-1M"] == "1"
+    assert set(body) == set(real)
+    ours = {s["symbol"]: s for s in body["symbols"]}
+    theirs = {s["symbol"]: s for s in real["symbols"]}
+    for symbol in ("BTCUSDT", "CTKUSDT"):
+        mine, venue = ours[symbol], theirs[symbol]
+        assert {k: _shape(v) for k, v in mine.items() if k != "filters"} == \
+               {k: _shape(v) for k, v in venue.items() if k != "filters"}
+        assert {f["filterType"]: _shape(f) for f in mine["filters"]} == \
+               {f["filterType"]: _shape(f) for f in venue["filters"]}
+        venue_filters = {f["filterType"]: f for f in venue["filters"]}
+        mine_filters = {f["filterType"]: f for f in mine["filters"]}
+        for kind, field in (("PRICE_FILTER", "tickSize"), ("LOT_SIZE", "stepSize"), ("LOT_SIZE", "minQty")):
+            assert Decimal(mine_filters[kind][field]) == Decimal(venue_filters[kind][field])
+
+
+async def test_public_market_data(sim, http):
+    client = Client(sim, http)
+    status, depth, headers = await client.call("GET", "/fapi/v1/depth", {"symbol": "BTCUSDT", "limit": "5"},
+                                               signed=False)
+    assert status == 200 and isinstance(depth["lastUpdateId"], int) and headers["X-MBX-USED-WEIGHT-1M"] == "2"
+    bids = [Decimal(p) for p, _ in depth["bids"]]
+    asks = [Decimal(p) for p, _ in depth["asks"]]
+    assert len(bids) == len(asks) == 5 and bids == sorted(bids, reverse=True) and asks == sorted(asks)
+    assert bids[0] < asks[0]
+    status, ticker, _ = await client.call("GET", "/fapi/v1/ticker/bookTicker", {"symbol": "BTCUSDT"}, signed=False)
+    assert Decimal(ticker["bidPrice"]) == bids[0] and Decimal(ticker["askPrice"]) == asks[0]
+    status, error, _ = await client.call("GET", "/fapi/v1/depth", {"symbol": "BTCUSDT", "limit": "7"}, signed=False)
+    assert (status, error) == (400, {"code": -4021, "msg": "'7' is not valid depth limit."})
+    status, error, _ = await client.call("GET", "/fapi/v1/depth", {"symbol": "NOPE"}, signed=False)
+    assert (status, error["code"]) == (400, -1121)
+    status, index, _ = await client.call("GET", "/fapi/v1/premiumIndex", signed=False)
+    assert [i["symbol"] for i in index] == ["BTCUSDT", "CTKUSDT"] and isinstance(index[0]["nextFundingTime"], int)
+
+
+@pytest.mark.parametrize("placement", ["query", "body"])
+async def test_signed_requests_verify_wherever_the_signature_travels(sim, http, placement):
+    status, body, _ = await Client(sim, http, placement).call("POST", "/fapi/v1/listenKey", signed=False)
+    assert status == 200 and len(body["listenKey"]) == 64
+    status, body, _ = await Client(sim, http, placement).call(
+        "POST", "/fapi/v1/order", {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+                                   "quantity": "0.010", "price": "60000.00"})
+    assert status == 200 and body["status"] == "NEW" and body["orderId"] > 2**53
+
+
+async def test_authentication_and_timestamp_errors(sim, http):
+    client = Client(sim, http)
+    assert (await client.call("GET", "/fapi/v3/account", key=""))[:2] == (
+        401, {"code": -2014, "msg": "API-key format invalid."})
+    status, body, _ = await client.call("GET", "/fapi/v3/account", key="not-our-key")
+    assert (status, body["code"]) == (401, -2015)
+    status, body, _ = await client.call("GET", "/fapi/v3/account", secret="wrong-secret")
+    assert (status, body["code"]) == (400, -1022)
+    status, body, _ = await client.call("GET", "/fapi/v3/account", timestamp=int(time.time() * 1000) - 60_000)
+    assert (status, body["msg"]) == (400, "Timestamp for this request is outside of the recvWindow.")
+    status, body, _ = await client.call("GET", "/fapi/v3/account", timestamp=int(time.time() * 1000) + 5_000)
+    assert status == 400 and body["code"] == -1021 and "ahead of the server's time" in body["msg"]
+    status, body, _ = await client.call("GET", "/fapi/v9/nothing", signed=False)
+    assert status == 404 and body["code"] == -1000
+
+
+async def test_an_order_from_placement_to_cancel(sim, http):
+    client = Client(sim, http, "body")
+    _, book, _ = await client.call("GET", "/fapi/v1/depth", {"symbol": "BTCUSDT", "limit": "5"}, signed=False)
+    best_bid, best_ask = Decimal(book["bids"][0][0]), Decimal(book["asks"][0][0])
+    status, error, _ = await client.call("POST", "/fapi/v1/order", {
+        "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTX", "quantity": "0.010",
+        "price": f"{best_ask + 100:.2f}"})
+    assert (status, error["code"]) == (400, -5022)
+    price = f"{best_bid - 50:.2f}"
+    status, placed, headers = await client.call("POST", "/fapi/v1/order", {
+        "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTX", "quantity": "0.010",
+        "price": price, "newClientOrderId": "mm-1", "newOrderRespType": "RESULT"})
+    assert status == 200 and placed["status"] == "NEW" and placed["clientOrderId"] == "mm-1"
+    assert placed["price"] == price and placed["origQty"] == "0.010" and headers["X-MBX-ORDER-COUNT-1M"] == "2"
+    _, listed, _ = await client.call("GET", "/fapi/v1/openOrders", {"symbol": "BTCUSDT"})
+    assert [o["clientOrderId"] for o in listed] == ["mm-1"] and isinstance(listed[0]["time"], int)
+    status, modified, _ = await client.call("PUT", "/fapi/v1/order", {
+        "symbol": "BTCUSDT", "side": "BUY", "origClientOrderId": "mm-1", "quantity": "0.020", "price": price})
+    assert status == 200 and modified["origQty"] == "0.020" and modified["orderId"] == placed["orderId"]
+    status, cancelled, _ = await client.call("DELETE", "/fapi/v1/order", {"symbol": "BTCUSDT",
+                                                                          "orderId": placed["orderId"]})
+    assert status == 200 and cancelled["status"] == "CANCELED"
+    status, error, _ = await client.call("DELETE", "/fapi/v1/order", {"symbol": "BTCUSDT",
+                                                                      "orderId": placed["orderId"]})
+    assert (status, error) == (400, {"code": -2011, "msg": "Unknown order sent."})
+    status, found, _ = await client.call("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "origClientOrderId": "mm-1"})
+    assert status == 200 and found["status"] == "CANCELED"
+    status, error, _ = await client.call("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "orderId": "12345"})
+    assert (status, error["code"], error["msg"]) == (400, -2013, "Order does not exist.")
+    status, body, _ = await client.call("DELETE", "/fapi/v1/allOpenOrders", {"symbol": "BTCUSDT"})
+    assert body == {"code": 200, "msg": "The operation of cancel all open order is done."}
+
+
+async def test_a_market_order_fills_and_shows_in_positions_and_balances(sim, http):
+    client = Client(sim, http)
+    status, filled, _ = await client.call("POST", "/fapi/v1/order", {
+        "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.050", "newOrderRespType": "RESULT"})
+    assert status == 200 and filled["status"] == "FILLED" and filled["executedQty"] == "0.050"
+    assert Decimal(filled["avgPrice"]) > 0
+    _, positions, _ = await client.call("GET", "/fapi/v3/positionRisk", {"symbol": "BTCUSDT"})
+    assert positions[0]["positionAmt"] == "0.050" and Decimal(positions[0]["entryPrice"]) > 0
+    _, account, _ = await client.call("GET", "/fapi/v3/account")
+    assert Decimal(account["totalWalletBalance"]) < Decimal("100000")  # the taker fee
+    assert [p["symbol"] for p in account["positions"]] == ["BTCUSDT"]
+    _, balances, _ = await client.call("GET", "/fapi/v2/balance")
+    assert balances[0]["asset"] == "USDT" and balances[0]["marginAvailable"] is True
+    _, v2, _ = await client.call("GET", "/fapi/v2/positionRisk")
+    assert {p["symbol"] for p in v2} == {"BTCUSDT", "CTKUSDT"} and v2[0]["isAutoAddMargin"] == "false"
+
+
+@pytest.mark.parametrize("params, code", [
+    ({"quantity": "abc"}, -1102),
+    ({"quantity": "0.0101"}, -1111),
+    ({"price": "60000.001"}, -1111),
+    ({"side": "UP"}, -1117),
+    ({"type": "STOP"}, -4120),
+    ({"type": "ICEBERG"}, -1116),
+    ({"newClientOrderId": "bad id!"}, -4015),
+    ({"quantity": "0.0001"}, -1111),
+    ({"quantity": "2000"}, -4005),
+    ({"price": "100.00"}, -4013),
+    ({"selfTradePreventionMode": "WHATEVER"}, -5039),
+])
+async def test_bad_order_parameters_get_the_venues_error(sim, http, params, code):
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.010",
+             "price": "60000.00"} | params
+    status, body, _ = await Client(sim, http).call("POST", "/fapi/v1/order", order)
+    assert status == 400 and body["code"] == code and isinstance(body["msg"], str)
+
+
+async def test_too_much_weight_is_answered_429_then_418(sim, http):
+    sim.limits.ip_weight_per_minute = 3
+    client = Client(sim, http)
+    statuses = []
+    for _ in range(6):
+        status, body, headers = await client.call("GET", "/fapi/v1/ping", signed=False)
+        statuses.append((status, body.get("code"), "Retry-After" in headers))
+    assert statuses[:3] == [(200, None, False)] * 3
+    assert statuses[3] == (429, -1003, True)
+    assert statuses[4] == (418, -1003, True) and statuses[5][0] == 418
