@@ -1,0 +1,72 @@
+"""``python -m tradesys.sim binance`` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(*args):
+    return subprocess.Popen([sys.executable, "-m", "tradesys.sim", "binance", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _header(proc, timeout=60.0):
+    """The lines printed before serving, up to ``symbols``; fails instead of blocking past ``timeout``."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in iter(proc.stdout.readline, "")],
+                     daemon=True).start()
+    header, deadline = {}, time.monotonic() + timeout
+    while "symbols" not in header:
+        try:
+            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no complete header within {timeout}s: {header}") from None
+        role, value = line.rstrip("\n").split(" ", 1)
+        header[role] = value
+    return header
+
+
+def test_it_prints_its_endpoints_and_credentials_serves_and_stops_on_sigterm():
+    proc = _start("--port", "0", "--seed", "7", "--symbols", "BTCUSDT")
+    try:
+        header = _header(proc)
+        assert header["rest"].startswith("http://127.0.0.1:") and header["symbols"] == "BTCUSDT"
+        assert len(header["api-key"]) == 64 and len(header["api-secret"]) == 64
+        with urllib.request.urlopen(header["rest"] + "/fapi/v1/exchangeInfo", timeout=10) as response:
+            info = json.loads(response.read())
+        assert [s["symbol"] for s in info["symbols"]] == ["BTCUSDT"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read()
+
+
+def test_a_given_secret_is_accepted_but_never_printed():
+    secret = "my-own-test-secret-value-123456"
+    proc = _start("--api-key", "my-key", "--api-secret", secret)
+    try:
+        header = _header(proc)
+        assert header["api-key"] == "my-key" and header["api-secret"] == "(as given)"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    err = proc.stderr.read()
+    assert proc.returncode == 0 and secret not in err and secret not in json.dumps(header)
+
+
+def test_bad_arguments_are_one_clear_line():
+    result = subprocess.run([sys.executable, "-m", "tradesys.sim", "binance", "--symbols", "DOGEUSDT"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: unknown symbols ['DOGEUSDT']")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,5 @@
+import sys
+
+from tradesys.sim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,81 @@
+"""``python -m tradesys.sim <venue>``: run a venue simulator on loopback until Ctrl-C or SIGTERM.
+
+Prints one line per endpoint it serves (``rest http://127.0.0.1:41234``),
+then the credentials it accepts, then logs in JSON to stderr. The same
+options for every venue; GRVT takes ``--private-key`` instead of a secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+
+from tradesys import logs
+
+# venue -> (module, class): the simulators built so far.
+SIMULATORS = {"binance": ("exchanges.binance.simulator", "BinanceSimulator")}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m tradesys.sim",
+                                description="Run an exchange simulator that speaks the venue's real protocol.")
+    p.add_argument("venue", choices=sorted(SIMULATORS), help="which venue's protocol to serve")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
+    p.add_argument("--seed", type=int, default=7, help="seed of the synthetic market (default 7)")
+    p.add_argument("--symbols", default="", help="comma-separated symbols (default: all the simulator has)")
+    p.add_argument("--api-key", default=None, help="API key to accept (default: generated and printed)")
+    p.add_argument("--api-secret", default=None, help="API secret to accept (default: generated and printed)")
+    p.add_argument("--balance", default="100000", help="starting USDT balance of the account")
+    return p
+
+
+async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
+    module, cls = SIMULATORS[args.venue]
+    simulator_module = importlib.import_module(module)
+    kwargs = {"seed": args.seed, "balance": args.balance}
+    if args.symbols:
+        kwargs["symbols"] = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
+    given = args.api_key is not None or args.api_secret is not None
+    if given:
+        if not (args.api_key and args.api_secret):
+            print("error: give both --api-key and --api-secret, or neither", file=sys.stderr)
+            return 2
+        logs.register_secret(args.api_secret)
+        kwargs["credentials"] = simulator_module.Credentials(args.api_key, args.api_secret)
+    try:
+        simulator = getattr(simulator_module, cls)(**kwargs)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # Handlers first: whoever reads the printed URLs may stop us at once, and must get a clean stop.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    urls = await simulator.start(args.host, args.port)
+    for role, url in urls.items():
+        print(f"{role} {url}", file=out)
+    print(f"api-key {simulator.credentials.api_key}", file=out)
+    # A secret the user chose is not echoed; a generated test secret must be, or nobody could use it.
+    print(f"api-secret {'(as given)' if given else simulator.credentials.api_secret}", file=out)
+    print(f"symbols {','.join(simulator.symbols)}", file=out, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await simulator.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logs.setup(f"sim-{args.venue}", None, "INFO", console=False)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logs.JsonFormatter(f"sim-{args.venue}"))
+    handler.addFilter(logs.RedactionFilter())
+    logging.getLogger().addHandler(handler)
+    return asyncio.run(serve(args))
