@@ -31,7 +31,7 @@ def _header(proc, timeout=60.0):
             line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
         except queue.Empty:
             raise AssertionError(f"no complete header within {timeout}s: {header}") from None
-        role, value = line.rstrip("\n").split(" ", 1)
+        role, value = line.rstrip("\n").rsplit(" ", 1)  # roles may have spaces: "ws market ws://..."
         header[role] = value
     return header
 
@@ -41,6 +41,7 @@ def test_it_prints_its_endpoints_and_credentials_serves_and_stops_on_sigterm():
     try:
         header = _header(proc)
         assert header["rest"].startswith("http://127.0.0.1:") and header["symbols"] == "BTCUSDT"
+        assert header["ws public"].endswith("/public") and header["ws market"].endswith("/market")
         assert len(header["api-key"]) == 64 and len(header["api-secret"]) == 64
         with urllib.request.urlopen(header["rest"] + "/fapi/v1/exchangeInfo", timeout=10) as response:
             info = json.loads(response.read())
@@ -56,7 +57,7 @@ def test_a_given_secret_is_accepted_but_never_printed():
     proc = _start("--api-key", "my-key", "--api-secret", secret)
     try:
         header = _header(proc)
-        assert header["api-key"] == "my-key" and header["api-secret"] == "(as given)"
+        assert header["api-key"] == "my-key" and header["api-secret"] == "(given)"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

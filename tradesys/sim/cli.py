@@ -62,7 +62,7 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
         print(f"{role} {url}", file=out)
     print(f"api-key {simulator.credentials.api_key}", file=out)
     # A secret the user chose is not echoed; a generated test secret must be, or nobody could use it.
-    print(f"api-secret {'(as given)' if given else simulator.credentials.api_secret}", file=out)
+    print(f"api-secret {'(given)' if given else simulator.credentials.api_secret}", file=out)
     print(f"symbols {','.join(simulator.symbols)}", file=out, flush=True)
     try:
         await stop.wait()

@@ -22,6 +22,9 @@ Rules (Binance USD-M semantics where venues differ):
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 from tradesys.sim.book import OrderBook
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.orders import (
@@ -47,13 +50,16 @@ def _crosses(side: Side, limit: int, opposite_price: int) -> bool:
 
 class MatchingEngine:
     def __init__(self, symbol: str, *, keep_priority_on_decrease: bool = False, first_trade_id: int = 1,
-                 first_update_id: int = 1):
+                 update_ids: Iterator[int] | None = None):
         self.symbol = symbol
         self.book = OrderBook(symbol)
         self.keep_priority_on_decrease = keep_priority_on_decrease
         self.resting: dict[int, SimOrder] = {}
         self._next_trade_id = first_trade_id
-        self.update_id = first_update_id - 1  # the last book update id used
+        # Book update ids: per engine by default; a venue whose ids are one sequence across
+        # symbols (Binance) passes a shared iterator.
+        self._update_ids = update_ids if update_ids is not None else itertools.count(1)
+        self.update_id = 0  # the last book update id used
 
     # -- queries -----------------------------------------------------------------------
 
@@ -203,7 +209,7 @@ class MatchingEngine:
     def _finish(self, result: EngineResult) -> EngineResult:
         changes = self.book.take_changes()
         if changes:
-            self.update_id += 1
+            self.update_id = next(self._update_ids)
             result.book_changes = changes
             result.first_update_id = result.last_update_id = self.update_id
         return result

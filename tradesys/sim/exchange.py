@@ -14,6 +14,7 @@ client order id among open orders, reduce-only, margin.
 
 from __future__ import annotations
 
+import itertools
 import random
 import string
 import time
@@ -45,9 +46,13 @@ class ExchangeEvent:
 class SimExchange:
     def __init__(self, instruments: list[SimInstrument], *, seed: int = 0,
                  clock: Callable[[], int] = time.time_ns, default_stp: StpMode = StpMode.EXPIRE_MAKER,
-                 keep_priority_on_decrease: bool = False, first_order_id: int = FIRST_ORDER_ID):
+                 keep_priority_on_decrease: bool = False, first_order_id: int = FIRST_ORDER_ID,
+                 first_update_id: int | None = None):
         self.instruments = {i.symbol: i for i in instruments}
-        self.engines = {i.symbol: MatchingEngine(i.symbol, keep_priority_on_decrease=keep_priority_on_decrease)
+        # first_update_id: one book-update sequence across all symbols, starting there (Binance's way).
+        shared = itertools.count(first_update_id) if first_update_id is not None else None
+        self.engines = {i.symbol: MatchingEngine(i.symbol, keep_priority_on_decrease=keep_priority_on_decrease,
+                                                 update_ids=shared)
                         for i in instruments}
         self.accounts: dict[str, Account] = {}
         self.marks: dict[str, Decimal] = {}

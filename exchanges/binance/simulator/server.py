@@ -20,6 +20,7 @@ from aiohttp import web
 from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.binance.simulator.limits import RateLimits
 from exchanges.binance.simulator.rest import RestApi
+from exchanges.binance.simulator.streams import StreamHub
 from tradesys.sim.exchange import SimExchange
 from tradesys.sim.market import SyntheticMarket
 
@@ -51,12 +52,15 @@ class BinanceSimulator:
         self.credentials = credentials or Credentials.generate()
         self.clock_skew_ms = 0
         self.step_seconds = step_seconds
-        self.exchange = SimExchange([e.instrument for e in self.catalog.values()], seed=seed, clock=self.now_ns)
+        # Update ids: one sequence across symbols, in the range real ids have reached.
+        self.exchange = SimExchange([e.instrument for e in self.catalog.values()], seed=seed, clock=self.now_ns,
+                                    first_update_id=9_924_360_000_000 + seed * 1_000_000)
         self.market = SyntheticMarket(self.exchange, {s: e.market for s, e in self.catalog.items()}, seed=seed)
         self.exchange.add_account(ACCOUNT, {"USDT": balance})
         self.limits = RateLimits()
         self.listen_keys: dict[str, int] = {}   # key -> expiry (ms)
         self.rest = RestApi(self)
+        self.streams = StreamHub(self)
         self._runner: web.AppRunner | None = None
         self._market_task: asyncio.Task | None = None
         self.urls: dict[str, str] = {}
@@ -74,7 +78,8 @@ class BinanceSimulator:
         """Serve on host:port and run the market; return the URLs by role."""
         self.market.start(self.now_ns())
         app = web.Application(client_max_size=1 << 20)
-        app.add_routes(self.rest.routes())
+        app.add_routes(self.streams.routes())
+        app.add_routes(self.rest.routes())  # last: its catch-all answers unknown paths
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -82,12 +87,15 @@ class BinanceSimulator:
         sock.bind((host, port))
         site = web.SockSite(self._runner, sock)
         await site.start()
-        base = f"http://{host}:{sock.getsockname()[1]}"
-        self.urls = {"rest": base}
+        address = f"{host}:{sock.getsockname()[1]}"
+        self.urls = {"rest": f"http://{address}", "ws public": f"ws://{address}/public",
+                     "ws market": f"ws://{address}/market"}
+        await self.streams.start()
         self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")
         return self.urls
 
     async def stop(self) -> None:
+        await self.streams.stop()
         if self._market_task is not None:
             self._market_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -96,6 +104,12 @@ class BinanceSimulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    def pause_market(self) -> None:
+        """Stop the synthetic flow (the book then changes only by clients' orders)."""
+        if self._market_task is not None:
+            self._market_task.cancel()
+            self._market_task = None
 
     async def _run_market(self) -> None:
         while True:

@@ -1,0 +1,406 @@
+"""Binance USD-M WebSocket market streams over the simulated exchange.
+
+Paths: ``/public`` (depth, partial depth, bookTicker, trade) and ``/market``
+(aggTrade, markPrice); a stream subscribed on the wrong path is accepted and
+silent, as on the venue; the legacy root paths carry everything. Raw mode
+(``/ws/<s1>/<s2>``; any suffix is accepted, unknown names are no stream) and
+combined mode (``/stream?streams=``, frames wrapped in ``{"stream","data"}``).
+Live ``SUBSCRIBE`` / ``UNSUBSCRIBE`` / ``LIST_SUBSCRIPTIONS`` /
+``SET_PROPERTY`` / ``GET_PROPERTY`` with the documented error frames.
+
+Depth diffs: book update ids are one sequence across symbols; each stream
+name has its own ``pu`` chain; a diff stream sends, every 100/250/500 ms (or
+at once for ``@0ms``), the absolute size of every level changed since its
+last event (0: removed). Each connection has a bounded send queue: a client
+that does not read is disconnected and slows nobody else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from tradesys.sim.exchange import ExchangeEvent
+from tradesys.sim.orders import Side
+
+if TYPE_CHECKING:
+    from exchanges.binance.simulator.server import BinanceSimulator
+
+log = logging.getLogger(__name__)
+_encode = msgspec.json.Encoder().encode
+_STREAM = re.compile(
+    r"^([a-z0-9]+)@(depth(5|10|20)?|bookTicker|aggTrade|trade|markPrice)(@(0ms|100ms|250ms|500ms|1s))?$")
+_PUBLIC = {"depth", "bookTicker", "trade"}
+_MARKET = {"aggTrade", "markPrice"}
+_METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
+MAX_INCOMING_PER_SECOND = 10
+MAX_STREAMS_PER_CONNECTION = 1024
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    symbol: str
+    kind: str               # depth | bookTicker | trade | aggTrade | markPrice
+    levels: int = 0         # partial depth: 5, 10 or 20; 0 for diffs
+    interval_ms: int = 0    # 0: every change at once
+
+    @property
+    def path(self) -> str:
+        return "public" if self.kind in _PUBLIC else "market"
+
+
+def parse_stream(name: str, symbols: tuple[str, ...]) -> StreamSpec | None:
+    """The stream a name denotes, or None for a name that is not a stream we serve."""
+    match = _STREAM.match(name)
+    if match is None or match.group(1).upper() not in symbols:
+        return None
+    kind, levels, speed = match.group(2), match.group(3), match.group(5)
+    if kind.startswith("depth"):
+        interval = {"0ms": 0, "100ms": 100, "250ms": 250, "500ms": 500, None: 250}.get(speed)
+        if interval is None:
+            return None
+        return StreamSpec(name, match.group(1).upper(), "depth", int(levels or 0), interval)
+    if kind == "markPrice":
+        if speed not in (None, "1s"):
+            return None
+        return StreamSpec(name, match.group(1).upper(), kind, interval_ms=1000 if speed == "1s" else 3000)
+    if speed is not None:
+        return None
+    return StreamSpec(name, match.group(1).upper(), kind)
+
+
+class Connection:
+    def __init__(self, ws: web.WebSocketResponse, path: str, combined: bool, queue_size: int):
+        self.ws = ws
+        self.path = path            # public | market | root
+        self.combined = combined
+        self.streams: dict[str, StreamSpec | None] = {}   # as subscribed (None: not a stream we serve)
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self.overflowed = False
+
+    def carries(self, spec: StreamSpec) -> bool:
+        return self.path == "root" or self.path == spec.path
+
+    def send(self, text: str) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.overflowed = True  # the reader loop closes it
+
+
+@dataclass
+class _DiffState:
+    prev_u: int
+    first_u: int = 0
+    last_u: int = 0
+    last_t: int = 0
+    changes: dict[tuple[Side, int], int] = field(default_factory=dict)
+    last_sent_ms: int = 0
+
+
+class StreamHub:
+    def __init__(self, sim: BinanceSimulator, *, queue_size: int = 10_000, ping_seconds: float = 180.0,
+                 max_connection_seconds: float = 24 * 3600.0):
+        self.sim = sim
+        self.queue_size = queue_size
+        self.ping_seconds = ping_seconds
+        self.max_connection_seconds = max_connection_seconds
+        self.subscribers: dict[str, set[Connection]] = {}
+        self.specs: dict[str, StreamSpec] = {}
+        self._diffs: dict[str, _DiffState] = {}
+        self._last_sent: dict[str, int] = {}
+        self._last_bbo: dict[str, tuple] = {}
+        self._agg_id = 3_141_966_230
+        self.connections: set[Connection] = set()
+        self.counters = {"connections": 0, "slow_consumers_closed": 0, "frames": 0, "bad_requests": 0}
+        sim.exchange.listeners.append(self._on_event)
+        self._ticker: asyncio.Task | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/public/ws{tail:.*}", self._raw("public")),
+                web.get("/market/ws{tail:.*}", self._raw("market")),
+                web.get("/ws{tail:.*}", self._raw("root")),
+                web.get("/public/stream", self._combined("public")),
+                web.get("/market/stream", self._combined("market")),
+                web.get("/stream", self._combined("root"))]
+
+    async def start(self) -> None:
+        self._ticker = asyncio.create_task(self._tick(), name="binance-sim-streams")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for conn in list(self.connections):
+            await conn.ws.close()
+
+    # -- connections -------------------------------------------------------------------
+
+    def _raw(self, path: str):
+        async def handler(request: web.Request):
+            names = [n for n in request.match_info["tail"].split("/") if n]
+            return await self._serve(request, path, False, names)
+        return handler
+
+    def _combined(self, path: str):
+        async def handler(request: web.Request):
+            names = [n for n in request.query.get("streams", "").split("/") if n]
+            return await self._serve(request, path, True, names)
+        return handler
+
+    async def _serve(self, request: web.Request, path: str, combined: bool, names: list[str]):
+        ws = web.WebSocketResponse(heartbeat=self.ping_seconds, max_msg_size=1 << 16)
+        await ws.prepare(request)
+        conn = Connection(ws, path, combined, self.queue_size)
+        self.connections.add(conn)
+        self.counters["connections"] += 1
+        # Unknown names in the path are "no initial stream" (ccxt opens /ws/0 and subscribes later).
+        self._subscribe(conn, [n for n in names if parse_stream(n, self.sim.symbols) is not None])
+        writer = asyncio.create_task(self._write(conn), name="binance-sim-ws-writer")
+        deadline = time.monotonic() + self.max_connection_seconds
+        window, count = int(time.monotonic()), 0
+        try:
+            while not ws.closed and time.monotonic() < deadline:
+                if conn.overflowed:
+                    self.counters["slow_consumers_closed"] += 1
+                    await ws.close(code=1008, message=b"slow consumer")
+                    break
+                try:
+                    msg = await ws.receive(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
+                except TimeoutError:
+                    continue
+                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    break
+                now = int(time.monotonic())
+                window, count = (now, 1) if now != window else (window, count + 1)
+                if count > MAX_INCOMING_PER_SECOND:  # the venue disconnects a client over 10 messages a second
+                    await ws.close(code=1008, message=b"too many messages")
+                    break
+                if msg.type == WSMsgType.TEXT:
+                    reply = self._control(conn, msg.data)
+                    if reply is not None:
+                        conn.send(reply)
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            self._unsubscribe(conn, list(conn.streams))
+            self.connections.discard(conn)
+            if not ws.closed:
+                await ws.close()
+        return ws
+
+    async def _write(self, conn: Connection) -> None:
+        while True:
+            text = await conn.queue.get()
+            try:
+                await conn.ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                return
+
+    def _control(self, conn: Connection, text: str) -> str | None:
+        """Answer one client request (protocol notes 1.4); None when there is nothing to send."""
+        try:
+            request = json.loads(text)
+        except ValueError as exc:
+            self.counters["bad_requests"] += 1
+            return json.dumps({"code": 3, "msg": f"Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"})
+        if not isinstance(request, dict):
+            return json.dumps({"code": 3, "msg": "Invalid JSON: expected an object"})
+        request_id = request.get("id")
+        if "method" not in request:
+            return json.dumps({"code": 2, "msg": "Invalid request: missing field `method` at line 1 column 1"})
+        method = request["method"]
+        if method not in _METHODS:
+            return json.dumps({"code": 2, "msg": f"Invalid request: unknown variant `{method}`, expected one of "
+                                                 f"{', '.join(f'`{m}`' for m in _METHODS)} at line 1 column 1"})
+        if not isinstance(request_id, int) or isinstance(request_id, bool) or request_id < 0:
+            return json.dumps({"code": 2, "msg": "Invalid request: request ID must be an unsigned integer"})
+        params = request.get("params", [])
+        if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
+            if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
+                return json.dumps({"code": 2, "msg": "Invalid request: invalid parameters"})
+            if method == "SUBSCRIBE":
+                if len(conn.streams) + len(params) > MAX_STREAMS_PER_CONNECTION:
+                    return json.dumps({"code": 2, "msg": "Invalid request: too many parameters"})
+                self._subscribe(conn, params)
+            else:
+                self._unsubscribe(conn, params)
+            return json.dumps({"result": None, "id": request_id})
+        if method == "LIST_SUBSCRIPTIONS":
+            return json.dumps({"result": list(conn.streams), "id": request_id})
+        if not isinstance(params, list) or not params or not isinstance(params[0], str):
+            return json.dumps({"code": 2, "msg": "Invalid request: property name must be a string"})
+        if params[0] != "combined":
+            return json.dumps({"code": 0, "msg": "Unknown property"})
+        if method == "GET_PROPERTY":
+            return json.dumps({"result": conn.combined, "id": request_id})
+        if len(params) != 2 or not isinstance(params[1], bool):
+            return json.dumps({"code": 1, "msg": "Invalid value type: expected Boolean"})
+        conn.combined = params[1]
+        return json.dumps({"result": None, "id": request_id})
+
+    def _subscribe(self, conn: Connection, names: list[str]) -> None:
+        for name in names:
+            spec = parse_stream(name, self.sim.symbols)
+            conn.streams[name] = spec
+            if spec is None:
+                continue
+            self.specs[name] = spec
+            self.subscribers.setdefault(name, set()).add(conn)
+            if spec.kind == "depth" and spec.levels == 0 and name not in self._diffs:
+                # A new diff stream chains on from the newest change already in the book.
+                self._diffs[name] = _DiffState(prev_u=self.sim.exchange.engines[spec.symbol].update_id)
+
+    def _unsubscribe(self, conn: Connection, names: list[str]) -> None:
+        for name in names:
+            conn.streams.pop(name, None)
+            subscribers = self.subscribers.get(name)
+            if subscribers is not None:
+                subscribers.discard(conn)
+                if not subscribers:
+                    del self.subscribers[name]
+                    self._diffs.pop(name, None)
+
+    def _publish(self, spec: StreamSpec, payload: dict) -> None:
+        raw = _encode(payload).decode()
+        wrapped = None
+        for conn in self.subscribers.get(spec.name, ()):
+            if not conn.carries(spec):
+                continue  # subscribed on the wrong path: silent, as on the venue
+            if conn.combined:
+                if wrapped is None:
+                    wrapped = f'{{"stream":"{spec.name}","data":{raw}}}'
+                conn.send(wrapped)
+            else:
+                conn.send(raw)
+            self.counters["frames"] += 1
+
+    # -- events ------------------------------------------------------------------------
+
+    def _on_event(self, event: ExchangeEvent) -> None:
+        if not self.subscribers:
+            return
+        result = event.result
+        symbol = event.symbol
+        now = self.sim.now_ms()
+        if result.book_changes:
+            for name, state in self._diffs.items():
+                spec = self.specs[name]
+                if spec.symbol != symbol:
+                    continue
+                if not state.changes:
+                    state.first_u = result.first_update_id
+                state.changes.update(result.book_changes)
+                state.last_u = result.last_update_id
+                state.last_t = now
+                if spec.interval_ms == 0:
+                    self._send_diff(spec, state, now)
+            self._book_ticker(symbol, now)
+        if result.trades:
+            self._trades(event, now)
+
+    def _send_diff(self, spec: StreamSpec, state: _DiffState, now: int) -> None:
+        instrument = self.sim.exchange.instruments[spec.symbol]
+        bids = sorted((p, q) for (side, p), q in state.changes.items() if side is Side.BUY)
+        asks = sorted((p, q) for (side, p), q in state.changes.items() if side is Side.SELL)
+        payload = {"e": "depthUpdate", "E": now, "T": state.last_t, "s": spec.symbol, "U": state.first_u,
+                   "u": state.last_u, "pu": state.prev_u,
+                   "b": [[instrument.price_text(p), instrument.qty_text(q)] for p, q in bids],
+                   "a": [[instrument.price_text(p), instrument.qty_text(q)] for p, q in asks]}
+        state.prev_u = state.last_u
+        state.changes = {}
+        state.last_sent_ms = now
+        self._publish(spec, payload)
+
+    def _book_ticker(self, symbol: str, now: int) -> None:
+        engine = self.sim.exchange.engines[symbol]
+        bid, ask = engine.book.best(Side.BUY), engine.book.best(Side.SELL)
+        top = (bid.price if bid else None, bid.total if bid else 0, ask.price if ask else None, ask.total if ask else 0)
+        if self._last_bbo.get(symbol) == top:
+            return
+        self._last_bbo[symbol] = top
+        instrument = self.sim.exchange.instruments[symbol]
+        payload = None
+        for name, spec in self.specs.items():
+            if spec.kind != "bookTicker" or spec.symbol != symbol or name not in self.subscribers:
+                continue
+            if payload is None:
+                payload = {"e": "bookTicker", "u": engine.update_id, "s": symbol,
+                           "b": instrument.price_text(top[0] or 0), "B": instrument.qty_text(top[1]),
+                           "a": instrument.price_text(top[2] or 0), "A": instrument.qty_text(top[3]), "T": now,
+                           "E": now}
+            self._publish(spec, payload)
+
+    def _trades(self, event: ExchangeEvent, now: int) -> None:
+        symbol = event.symbol
+        wanted = {spec.kind: spec for name, spec in self.specs.items()
+                  if spec.symbol == symbol and spec.kind in ("trade", "aggTrade") and name in self.subscribers}
+        if not wanted:
+            return
+        instrument = self.sim.exchange.instruments[symbol]
+        groups: dict[tuple[int, int], list] = {}
+        for trade in event.result.trades:
+            if "trade" in wanted:
+                self._publish(wanted["trade"], {
+                    "e": "trade", "E": now, "T": trade.time_ns // 1_000_000, "s": symbol, "t": trade.trade_id,
+                    "p": instrument.price_text(trade.price), "q": instrument.qty_text(trade.quantity), "X": "MARKET",
+                    "m": trade.taker_side is Side.SELL})
+            groups.setdefault((trade.taker_order_id, trade.price), []).append(trade)
+        if "aggTrade" in wanted:
+            for (_, price), trades in groups.items():
+                self._agg_id += 1
+                quantity = instrument.qty_text(sum(t.quantity for t in trades))
+                self._publish(wanted["aggTrade"], {
+                    "e": "aggTrade", "E": now, "a": self._agg_id, "s": symbol, "p": instrument.price_text(price),
+                    "q": quantity, "nq": quantity, "f": trades[0].trade_id, "l": trades[-1].trade_id,
+                    "T": trades[0].time_ns // 1_000_000, "m": trades[0].taker_side is Side.SELL})
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            now = self.sim.now_ms()
+            for name, spec in list(self.specs.items()):
+                if name not in self.subscribers:
+                    continue
+                if spec.kind == "depth" and spec.levels == 0 and spec.interval_ms:
+                    state = self._diffs.get(name)
+                    if state is not None and state.changes and now - state.last_sent_ms >= spec.interval_ms:
+                        self._send_diff(spec, state, now)
+                elif spec.kind == "depth" and now - self._last_sent.get(name, 0) >= spec.interval_ms:
+                    self._last_sent[name] = now
+                    self._partial(spec, now)
+                elif spec.kind == "markPrice" and now - self._last_sent.get(name, 0) >= spec.interval_ms:
+                    self._last_sent[name] = now
+                    self._mark_price(spec, now)
+
+    def _partial(self, spec: StreamSpec, now: int) -> None:
+        instrument = self.sim.exchange.instruments[spec.symbol]
+        engine = self.sim.exchange.engines[spec.symbol]
+        u = engine.update_id
+        prev = self._last_sent.get(f"{spec.name}#u", u)
+        self._last_sent[f"{spec.name}#u"] = u
+        level = lambda side: [[instrument.price_text(p), instrument.qty_text(q)]  # noqa: E731
+                              for p, q in engine.book.levels(side, spec.levels)]
+        self._publish(spec, {"e": "depthUpdate", "E": now, "T": now, "s": spec.symbol, "U": prev, "u": u, "pu": prev,
+                             "b": level(Side.BUY), "a": level(Side.SELL)})
+
+    def _mark_price(self, spec: StreamSpec, now: int) -> None:
+        settings = self.sim.catalog[spec.symbol].market
+        interval = int(settings.funding_interval_s * 1000)
+        mark = f"{self.sim.exchange.mark_price(spec.symbol):f}"
+        self._publish(spec, {"e": "markPriceUpdate", "E": now, "s": spec.symbol, "p": mark, "P": mark, "i": mark,
+                             "r": f"{settings.funding_rate:f}", "T": now - now % interval + interval})

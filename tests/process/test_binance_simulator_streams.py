@@ -1,0 +1,161 @@
+"""The Binance simulator's market streams over real loopback WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from exchanges.binance.simulator import BinanceSimulator
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
+
+
+@pytest.fixture
+async def sim():
+    simulator = BinanceSimulator(symbols=("BTCUSDT", "CTKUSDT"), seed=5, step_seconds=0.02)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def _base(sim):
+    return sim.urls["rest"].replace("http://", "ws://")
+
+
+async def _frames(ws, count, timeout=20.0):
+    out, deadline = [], time.monotonic() + timeout
+    while len(out) < count:
+        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        assert msg.type == aiohttp.WSMsgType.TEXT, msg
+        out.append(json.loads(msg.data))
+    return out
+
+
+def _shape(value):
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+async def test_a_diff_depth_frame_has_the_captured_frames_fields_and_types(sim, http):
+    real = next(json.loads(line)["payload"] for line in (FIXTURES / "keepusdt_2021-07-22_capture.jsonl").open()
+                if '"depthUpdate"' in line)
+    async with http.ws_connect(_base(sim) + "/public/stream?streams=btcusdt@depth@100ms") as ws:
+        [frame] = await _frames(ws, 1)
+    assert frame["stream"] == "btcusdt@depth@100ms"
+    data, venue = frame["data"], real["data"]
+    assert {k: _shape(v) for k, v in data.items() if k not in "ba"} == \
+           {k: _shape(v) for k, v in venue.items() if k not in "ba"}
+    assert all(isinstance(p, str) and isinstance(q, str) for p, q in data["b"] + data["a"])
+
+
+async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book(sim, http):
+    rest = sim.urls["rest"]
+    updates, applied = 0, 0
+    async with http.ws_connect(_base(sim) + "/public/stream?streams=btcusdt@depth@100ms") as ws:
+        buffered = await _frames(ws, 2)
+        async with http.get(rest + "/fapi/v1/depth", params={"symbol": "BTCUSDT", "limit": "1000"}) as response:
+            snapshot = await response.json()
+        last = snapshot["lastUpdateId"]
+        book = {"b": {Decimal(p): Decimal(q) for p, q in snapshot["bids"]},
+                "a": {Decimal(p): Decimal(q) for p, q in snapshot["asks"]}}
+        previous_u = None
+        deadline = time.monotonic() + 60
+        while (updates < 3000 or applied < 30) and time.monotonic() < deadline:
+            event = (buffered.pop(0) if buffered else (await _frames(ws, 1))[0])["data"]
+            if event["u"] < last:
+                continue
+            if previous_u is None:  # the documented first-event rule (pu == L accepted, as ccxt does)
+                assert event["U"] <= last <= event["u"] or event["pu"] == last
+            else:
+                assert event["pu"] == previous_u, "the pu chain broke"
+            previous_u = event["u"]
+            for side in "ba":
+                for price, qty in event[side]:
+                    if Decimal(qty) == 0:
+                        book[side].pop(Decimal(price), None)
+                    else:
+                        book[side][Decimal(price)] = Decimal(qty)
+                    updates += 1
+            applied += 1
+        sim.pause_market()
+        await asyncio.sleep(0.3)  # the last changes go out on the next 100 ms tick
+        while True:
+            try:
+                msg = await ws.receive(timeout=0.5)
+            except TimeoutError:
+                break
+            event = json.loads(msg.data)["data"]
+            assert event["pu"] == previous_u
+            previous_u = event["u"]
+            for side in "ba":
+                for price, qty in event[side]:
+                    if Decimal(qty) == 0:
+                        book[side].pop(Decimal(price), None)
+                    else:
+                        book[side][Decimal(price)] = Decimal(qty)
+    engine = sim.exchange.engines["BTCUSDT"]
+    instrument = sim.exchange.instruments["BTCUSDT"]
+    from tradesys.sim.orders import Side
+    ours = {"b": {instrument.price(p): instrument.qty(q) for p, q in engine.book.levels(Side.BUY)},
+            "a": {instrument.price(p): instrument.qty(q) for p, q in engine.book.levels(Side.SELL)}}
+    assert updates >= 3000 and applied >= 30
+    assert book == ours
+
+
+async def test_live_subscription_requests_and_their_errors(sim, http):
+    async with http.ws_connect(_base(sim) + "/public/ws/0") as ws:  # ccxt's style: a suffix, then SUBSCRIBE
+        await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@bookTicker"], "id": 1}))
+        assert (await _frames(ws, 1))[0] == {"result": None, "id": 1}
+        await ws.send_str(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 2}))
+        frames = await _frames(ws, 1)
+        while "id" not in frames[-1]:
+            frames = await _frames(ws, 1)
+        assert frames[-1] == {"result": ["btcusdt@bookTicker"], "id": 2}
+        await ws.send_str(json.dumps({"method": "UNSUBSCRIBE", "params": ["btcusdt@bookTicker"], "id": 3}))
+        await ws.send_str("{not json")
+        await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": []}))
+        await ws.send_str(json.dumps({"method": "PUBLISH", "id": 4}))
+        await ws.send_str(json.dumps({"method": "GET_PROPERTY", "params": ["combined"], "id": 5}))
+        replies = []
+        while len(replies) < 5:
+            frame = (await _frames(ws, 1))[0]
+            if frame.get("e") != "bookTicker":
+                replies.append(frame)
+    assert replies[0] == {"result": None, "id": 3}
+    assert replies[1]["code"] == 3 and replies[1]["msg"].startswith("Invalid JSON")
+    assert replies[2] == {"code": 2, "msg": "Invalid request: request ID must be an unsigned integer"}
+    assert replies[3]["code"] == 2 and "unknown variant `PUBLISH`" in replies[3]["msg"]
+    assert replies[4] == {"result": False, "id": 5}
+
+
+async def test_book_ticker_matches_the_rest_view_and_trades_flow_on_the_market_path(sim, http):
+    async with http.ws_connect(_base(sim) + "/market/ws/btcusdt@aggTrade") as market:
+        async with http.ws_connect(_base(sim) + "/public/ws/btcusdt@bookTicker") as public:
+            [ticker] = await _frames(public, 1)
+            [trade] = await _frames(market, 1)
+    assert ticker["e"] == "bookTicker" and isinstance(ticker["u"], int)
+    assert Decimal(ticker["b"]) < Decimal(ticker["a"])
+    assert trade["e"] == "aggTrade" and trade["f"] <= trade["l"] and isinstance(trade["m"], bool)
+
+
+async def test_a_stream_on_the_wrong_path_is_accepted_and_silent(sim, http):
+    async with http.ws_connect(_base(sim) + "/public/ws/btcusdt@aggTrade") as wrong:
+        async with http.ws_connect(_base(sim) + "/market/ws/btcusdt@aggTrade") as right:
+            await _frames(right, 3)  # trades are happening
+        with pytest.raises(TimeoutError):
+            await wrong.receive(timeout=1.0)
