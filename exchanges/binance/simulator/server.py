@@ -21,6 +21,7 @@ from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.binance.simulator.limits import RateLimits
 from exchanges.binance.simulator.rest import RestApi
 from exchanges.binance.simulator.streams import StreamHub
+from exchanges.binance.simulator.user import UserStreams
 from tradesys.sim.exchange import SimExchange
 from tradesys.sim.market import SyntheticMarket
 
@@ -61,6 +62,8 @@ class BinanceSimulator:
         self.listen_keys: dict[str, int] = {}   # key -> expiry (ms)
         self.rest = RestApi(self)
         self.streams = StreamHub(self)
+        self.users = UserStreams(self)
+        self.account = ACCOUNT
         self._runner: web.AppRunner | None = None
         self._market_task: asyncio.Task | None = None
         self.urls: dict[str, str] = {}
@@ -78,6 +81,7 @@ class BinanceSimulator:
         """Serve on host:port and run the market; return the URLs by role."""
         self.market.start(self.now_ns())
         app = web.Application(client_max_size=1 << 20)
+        app.add_routes(self.users.routes())
         app.add_routes(self.streams.routes())
         app.add_routes(self.rest.routes())  # last: its catch-all answers unknown paths
         self._runner = web.AppRunner(app, access_log=None)
@@ -89,12 +93,14 @@ class BinanceSimulator:
         await site.start()
         address = f"{host}:{sock.getsockname()[1]}"
         self.urls = {"rest": f"http://{address}", "ws public": f"ws://{address}/public",
-                     "ws market": f"ws://{address}/market"}
+                     "ws market": f"ws://{address}/market", "ws private": f"ws://{address}/private"}
         await self.streams.start()
+        await self.users.start()
         self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")
         return self.urls
 
     async def stop(self) -> None:
+        await self.users.stop()
         await self.streams.stop()
         if self._market_task is not None:
             self._market_task.cancel()

@@ -100,6 +100,52 @@ class Connection:
             self.overflowed = True  # the reader loop closes it
 
 
+async def run_connection(conn: Connection, on_text, max_seconds: float, counters: dict[str, int]) -> None:
+    """Serve one prepared WebSocket until it closes: a writer task drains the send queue, the loop
+    answers client frames with ``on_text`` and enforces the venue's rules (10 incoming messages a
+    second, the connection's maximum age, closing a client whose queue overflowed)."""
+    ws = conn.ws
+    writer = asyncio.create_task(_write(conn), name="binance-sim-ws-writer")
+    deadline = time.monotonic() + max_seconds
+    window, count = int(time.monotonic()), 0
+    try:
+        while not ws.closed and time.monotonic() < deadline:
+            if conn.overflowed:
+                counters["slow_consumers_closed"] = counters.get("slow_consumers_closed", 0) + 1
+                await ws.close(code=1008, message=b"slow consumer")
+                break
+            try:
+                msg = await ws.receive(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
+            except TimeoutError:
+                continue
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                break
+            now = int(time.monotonic())
+            window, count = (now, 1) if now != window else (window, count + 1)
+            if count > MAX_INCOMING_PER_SECOND:  # the venue disconnects a client over 10 messages a second
+                await ws.close(code=1008, message=b"too many messages")
+                break
+            if msg.type == WSMsgType.TEXT:
+                reply = on_text(msg.data)
+                if reply is not None:
+                    conn.send(reply)
+    finally:
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        if not ws.closed:
+            await ws.close()
+
+
+async def _write(conn: Connection) -> None:
+    while True:
+        text = await conn.queue.get()
+        try:
+            await conn.ws.send_str(text)
+        except (ConnectionError, RuntimeError):
+            return
+
+
 @dataclass
 class _DiffState:
     prev_u: int
@@ -162,6 +208,8 @@ class StreamHub:
         return handler
 
     async def _serve(self, request: web.Request, path: str, combined: bool, names: list[str]):
+        if path == "root" and len(names) == 1 and names[0] in self.sim.listen_keys:
+            return await self.sim.users.serve_legacy(request, names[0])  # pre-2026 /ws/<listenKey>
         ws = web.WebSocketResponse(heartbeat=self.ping_seconds, max_msg_size=1 << 16)
         await ws.prepare(request)
         conn = Connection(ws, path, combined, self.queue_size)
@@ -169,47 +217,13 @@ class StreamHub:
         self.counters["connections"] += 1
         # Unknown names in the path are "no initial stream" (ccxt opens /ws/0 and subscribes later).
         self._subscribe(conn, [n for n in names if parse_stream(n, self.sim.symbols) is not None])
-        writer = asyncio.create_task(self._write(conn), name="binance-sim-ws-writer")
-        deadline = time.monotonic() + self.max_connection_seconds
-        window, count = int(time.monotonic()), 0
         try:
-            while not ws.closed and time.monotonic() < deadline:
-                if conn.overflowed:
-                    self.counters["slow_consumers_closed"] += 1
-                    await ws.close(code=1008, message=b"slow consumer")
-                    break
-                try:
-                    msg = await ws.receive(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
-                except TimeoutError:
-                    continue
-                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-                    break
-                now = int(time.monotonic())
-                window, count = (now, 1) if now != window else (window, count + 1)
-                if count > MAX_INCOMING_PER_SECOND:  # the venue disconnects a client over 10 messages a second
-                    await ws.close(code=1008, message=b"too many messages")
-                    break
-                if msg.type == WSMsgType.TEXT:
-                    reply = self._control(conn, msg.data)
-                    if reply is not None:
-                        conn.send(reply)
+            await run_connection(conn, lambda text: self._control(conn, text), self.max_connection_seconds,
+                                 self.counters)
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
             self._unsubscribe(conn, list(conn.streams))
             self.connections.discard(conn)
-            if not ws.closed:
-                await ws.close()
         return ws
-
-    async def _write(self, conn: Connection) -> None:
-        while True:
-            text = await conn.queue.get()
-            try:
-                await conn.ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                return
 
     def _control(self, conn: Connection, text: str) -> str | None:
         """Answer one client request (protocol notes 1.4); None when there is nothing to send."""
