@@ -1,0 +1,111 @@
+"""Reading Binance request parameters: the venue's error for every missing or malformed value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator.rejects import ApiError
+from tradesys.numeric import PrecisionError
+from tradesys.sim.errors import RejectCode
+from tradesys.sim.instruments import SimInstrument
+from tradesys.sim.orders import Side
+
+if TYPE_CHECKING:
+    from exchanges.binance.simulator.server import BinanceSimulator
+
+CLIENT_ORDER_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
+DEPTH_LIMITS = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request after the pipeline: its parameters and the account it acts for."""
+
+    params: dict[str, str]
+    account: str | None
+    api_key: str
+
+
+def instrument_of(sim: BinanceSimulator, params: dict[str, str]) -> SimInstrument:
+    """The instrument the ``symbol`` parameter names; the venue's error when missing or unknown."""
+    symbol = params.get("symbol")
+    if not symbol:
+        raise rejects.mandatory("symbol")
+    if symbol not in sim.catalog:
+        raise rejects.from_reject(RejectCode.UNKNOWN_SYMBOL)
+    return sim.exchange.instrument(symbol)
+
+
+def instruments_of(sim: BinanceSimulator, params: dict[str, str]) -> tuple[list[SimInstrument], bool]:
+    """The instrument named by ``symbol``, or all of them (and True) when none is named."""
+    if "symbol" in params:
+        return [instrument_of(sim, params)], False
+    return [sim.exchange.instrument(s) for s in sim.symbols], True
+
+
+def depth_weight(params: dict[str, str]) -> int:
+    raw = params.get("limit", "500")
+    return DEPTH_LIMITS.get(int(raw) if raw.isdigit() else 0, 2)
+
+
+def parse_form(raw: bytes) -> dict[str, str]:
+    if not raw:
+        return {}
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def fail(error: ApiError):
+    raise error
+
+
+def int_param(params: dict[str, str], name: str) -> int:
+    try:
+        return int(params[name])
+    except (KeyError, ValueError):
+        raise rejects.mandatory(name) from None
+
+
+def bool_param(params: dict[str, str], name: str) -> bool:
+    value = params.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise rejects.invalid(name)
+    return value == "true"
+
+
+def side_param(params: dict[str, str]) -> Side:
+    value = params.get("side")
+    if not value:
+        raise rejects.mandatory("side")
+    if value not in ("BUY", "SELL"):
+        raise rejects.INVALID_SIDE
+    return Side(value)
+
+
+def decimal_param(params: dict[str, str], name: str, convert) -> int:
+    text = params.get(name)
+    if not text:
+        raise rejects.mandatory(name)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise rejects.mandatory(name) from None
+    if not value.is_finite():
+        raise rejects.mandatory(name)
+    try:
+        return convert(value)
+    except PrecisionError:
+        raise rejects.BAD_PRECISION from None
+
+
+def order_ref_param(params: dict[str, str]) -> tuple[int | None, str | None]:
+    if params.get("orderId"):
+        return int_param(params, "orderId"), None
+    client_id = params.get("origClientOrderId")
+    if not client_id:
+        raise rejects.mandatory("orderId")
+    return None, client_id

@@ -1,0 +1,123 @@
+"""Order endpoints of the Binance simulator (TRADE and USER_DATA)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator.params import (
+    CLIENT_ORDER_ID,
+    Call,
+    bool_param,
+    decimal_param,
+    fail,
+    instrument_of,
+    instruments_of,
+    int_param,
+    order_ref_param,
+    side_param,
+)
+from exchanges.binance.simulator.render import order_object
+from tradesys.sim.errors import RejectCode, SimReject
+from tradesys.sim.orders import OrderType, StpMode, TimeInForce
+
+if TYPE_CHECKING:
+    from exchanges.binance.simulator.server import BinanceSimulator
+
+_CONDITIONAL = {"STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"}
+_TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK, "GTX": TimeInForce.GTX}
+
+
+class Trading:
+    def __init__(self, sim: BinanceSimulator):
+        self.sim = sim
+
+    def new_order(self, call: Call) -> dict:
+        p = call.params
+        instrument = instrument_of(self.sim, p)
+        side = side_param(p)
+        kind = p.get("type") or fail(rejects.mandatory("type"))
+        if kind in _CONDITIONAL:
+            raise rejects.ALGO_ONLY
+        if kind not in ("LIMIT", "MARKET"):
+            raise rejects.INVALID_ORDER_TYPE
+        order_type = OrderType(kind)
+        if p.get("positionSide", "BOTH") != "BOTH":
+            raise rejects.POSITION_SIDE
+        quantity = decimal_param(p, "quantity", instrument.qty_of)
+        price = 0
+        tif = TimeInForce.GTC
+        if order_type is OrderType.LIMIT:
+            price = decimal_param(p, "price", instrument.price_of)
+            tif_text = p.get("timeInForce") or fail(rejects.mandatory("timeInForce"))
+            tif = _TIF.get(tif_text) or fail(rejects.invalid("timeInForce"))
+        client_id = p.get("newClientOrderId") or None
+        if client_id is not None and not CLIENT_ORDER_ID.match(client_id):
+            raise rejects.BAD_CLIENT_ORDER_ID
+        stp_text = p.get("selfTradePreventionMode")
+        try:
+            stp = StpMode(stp_text) if stp_text else None
+        except ValueError:
+            raise rejects.BAD_STP from None
+        respond = p.get("newOrderRespType", "ACK")
+        if respond not in ("ACK", "RESULT"):
+            raise rejects.invalid("newOrderRespType")
+        order = self.sim.exchange.place(call.account, instrument.symbol, side, order_type, quantity, price=price,
+                                        time_in_force=tif, client_order_id=client_id,
+                                        reduce_only=bool_param(p, "reduceOnly"), stp_mode=stp)
+        body = order_object(order, instrument)
+        if respond == "ACK":  # the venue's ACK shows the order as accepted, whatever matching did since
+            body.update(status="NEW", executedQty=instrument.qty_text(0), cumQty=instrument.qty_text(0),
+                        cumQuote="0", avgPrice="0.00")
+        return body
+
+    def modify_order(self, call: Call) -> dict:
+        p = call.params
+        instrument = instrument_of(self.sim, p)
+        side = side_param(p)
+        quantity = decimal_param(p, "quantity", instrument.qty_of)
+        price = decimal_param(p, "price", instrument.price_of)
+        order_id, client_id = order_ref_param(p)
+        order = self.sim.exchange.modify(call.account, instrument.symbol, side, price, quantity, order_id=order_id,
+                                         client_order_id=client_id)
+        body = order_object(order, instrument)
+        body.update(pair=instrument.symbol, cumBase=body["executedQty"])
+        return body
+
+    def cancel_order(self, call: Call) -> dict:
+        instrument = instrument_of(self.sim, call.params)
+        order_id, client_id = order_ref_param(call.params)
+        try:
+            order = self.sim.exchange.cancel(call.account, instrument.symbol, order_id=order_id,
+                                             client_order_id=client_id)
+        except SimReject as reject:
+            raise rejects.from_reject(reject.code, unknown_order=-2011) from None
+        return order_object(order, instrument)
+
+    def query_order(self, call: Call) -> dict:
+        instrument = instrument_of(self.sim, call.params)
+        order_id, client_id = order_ref_param(call.params)
+        order = self.sim.exchange.order(call.account, instrument.symbol, order_id=order_id, client_order_id=client_id)
+        return order_object(order, instrument, with_time=True)
+
+    def open_order(self, call: Call) -> dict:
+        body = self.query_order(call)
+        if body["status"] not in ("NEW", "PARTIALLY_FILLED"):
+            raise rejects.from_reject(RejectCode.UNKNOWN_ORDER)
+        return body
+
+    def open_orders(self, call: Call) -> list:
+        instruments, _ = instruments_of(self.sim, call.params)
+        return [order_object(o, i, with_time=True) for i in instruments
+                for o in self.sim.exchange.engines[i.symbol].open_orders(call.account)]
+
+    def all_orders(self, call: Call) -> list:
+        instrument = instrument_of(self.sim, call.params)
+        limit = min(int_param(call.params, "limit") if "limit" in call.params else 500, 1000)
+        orders = self.sim.exchange.orders(call.account, instrument.symbol)[-limit:]
+        return [order_object(o, instrument, with_time=True) for o in orders]
+
+    def cancel_all(self, call: Call) -> dict:
+        instrument = instrument_of(self.sim, call.params)
+        self.sim.exchange.cancel_all(call.account, instrument.symbol)
+        return {"code": 200, "msg": "The operation of cancel all open order is done."}
