@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from decimal import Decimal
@@ -210,3 +211,72 @@ async def test_too_much_weight_is_answered_429_then_418(sim, http):
     assert statuses[:3] == [(200, None, False)] * 3
     assert statuses[3] == (429, -1003, True)
     assert statuses[4] == (418, -1003, True) and statuses[5][0] == 418
+
+
+async def test_batch_orders_answer_item_by_item_and_cancel_by_either_list(sim, http):
+    client = Client(sim, http, "body")
+    _, book, _ = await client.call("GET", "/fapi/v1/depth", {"symbol": "BTCUSDT", "limit": "5"}, signed=False)
+    bid, ask = Decimal(book["bids"][0][0]), Decimal(book["asks"][0][0])
+    items = [{"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTX", "quantity": "0.010",
+              "price": f"{bid - 10:.2f}", "newClientOrderId": "b1"},
+             {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTX", "quantity": "0.010",
+              "price": f"{ask + 10:.2f}"},
+             {"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": 0.01,
+              "price": f"{ask + 20:.2f}", "reduceOnly": False, "newClientOrderId": "b3"}]
+    status, results, headers = await client.call("POST", "/fapi/v1/batchOrders", {"batchOrders": json.dumps(items)})
+    assert status == 200 and headers["X-MBX-ORDER-COUNT-10S"] == "5"
+    assert results[0]["clientOrderId"] == "b1" and results[0]["status"] == "NEW"
+    assert results[1]["code"] == -5022 and results[2]["clientOrderId"] == "b3"
+    status, error, _ = await client.call("POST", "/fapi/v1/batchOrders", {"batchOrders": json.dumps(items * 2)})
+    assert (status, error["code"]) == (400, -4082)
+    # ccxt's form: lower-case list name, a percent-encoded JSON array.
+    status, cancelled, _ = await client.call("DELETE", "/fapi/v1/batchOrders", {
+        "symbol": "BTCUSDT", "orderidlist": json.dumps([results[0]["orderId"], 12345])})
+    assert cancelled[0]["status"] == "CANCELED" and cancelled[1] == {"code": -2011, "msg": "Unknown order sent."}
+    status, cancelled, _ = await client.call("DELETE", "/fapi/v1/batchOrders", {
+        "symbol": "BTCUSDT", "origClientOrderIdList": json.dumps(["b3"])})
+    assert cancelled[0]["clientOrderId"] == "b3" and cancelled[0]["status"] == "CANCELED"
+
+
+async def test_count_down_cancel_all_cancels_when_it_lapses_and_not_when_disarmed(sim, http):
+    client = Client(sim, http)
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.010",
+             "price": "60000.00"}
+    await client.call("POST", "/fapi/v1/order", order | {"newClientOrderId": "kept"})
+    status, armed, _ = await client.call("POST", "/fapi/v1/countdownCancelAll", {"symbol": "BTCUSDT",
+                                                                                "countdownTime": "300"})
+    assert (status, armed) == (200, {"symbol": "BTCUSDT", "countdownTime": "300"})
+    await client.call("POST", "/fapi/v1/countdownCancelAll", {"symbol": "BTCUSDT", "countdownTime": "0"})
+    await asyncio.sleep(0.6)
+    _, kept, _ = await client.call("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "origClientOrderId": "kept"})
+    assert kept["status"] == "NEW"
+    await client.call("POST", "/fapi/v1/countdownCancelAll", {"symbol": "BTCUSDT", "countdownTime": "200"})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        _, found, _ = await client.call("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "origClientOrderId": "kept"})
+        if found["status"] == "CANCELED":
+            break
+        await asyncio.sleep(0.05)
+    assert found["status"] == "CANCELED"
+
+
+async def test_user_trades_public_trades_and_klines(sim, http):
+    client = Client(sim, http)
+    _, filled, _ = await client.call("POST", "/fapi/v1/order", {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET",
+                                                                "quantity": "0.030", "newOrderRespType": "RESULT"})
+    _, mine, _ = await client.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT"})
+    assert mine and {t["orderId"] for t in mine} == {filled["orderId"]}
+    assert sum(Decimal(t["qty"]) for t in mine) == Decimal("0.030")
+    assert all(t["side"] == "SELL" and not t["buyer"] and not t["maker"] and Decimal(t["commission"]) > 0 for t in mine)
+    _, public, _ = await client.call("GET", "/fapi/v1/trades", {"symbol": "BTCUSDT", "limit": "50"}, signed=False)
+    assert public and {mine[-1]["id"]} <= {t["id"] for t in public}
+    assert all(isinstance(t["isBuyerMaker"], bool) and isinstance(t["time"], int) for t in public)
+    status, bars, _ = await client.call("GET", "/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1m"},
+                                        signed=False)
+    assert status == 200 and bars
+    bar = bars[-1]
+    assert len(bar) == 12 and isinstance(bar[0], int) and isinstance(bar[6], int) and isinstance(bar[8], int)
+    assert Decimal(bar[3]) <= Decimal(bar[1]) <= Decimal(bar[2]) and Decimal(bar[5]) > 0
+    status, error, _ = await client.call("GET", "/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "7m"},
+                                         signed=False)
+    assert (status, error["code"]) == (400, -1130)

@@ -18,7 +18,7 @@ import itertools
 import random
 import string
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,12 +27,29 @@ from tradesys.sim.accounts import ZERO, Account, FillBooking
 from tradesys.sim.engine import MatchingEngine
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.instruments import SimInstrument
-from tradesys.sim.orders import EngineResult, OrderType, Side, SimOrder, StpMode, TimeInForce
+from tradesys.sim.orders import EngineResult, OrderType, PublicTrade, Side, SimOrder, StpMode, TimeInForce
 
 # Real Binance order ids exceed 2**53: starting there catches clients that parse ids as floats.
 FIRST_ORDER_ID = 2**53 + 1
 HISTORY_PER_SYMBOL = 10_000  # orders kept per account and symbol
 _CLIENT_ID_CHARS = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class FillRecord:
+    """One fill of one account's order, as kept for trade-history queries."""
+
+    trade_id: int
+    order_id: int
+    symbol: str
+    side: Side
+    price: int
+    quantity: int
+    is_maker: bool
+    fee: Decimal
+    fee_asset: str
+    realized_pnl: Decimal
+    time_ns: int
 
 
 @dataclass
@@ -61,8 +78,11 @@ class SimExchange:
         self.listeners: list[Callable[[ExchangeEvent], None]] = []
         self._rng = random.Random(seed)
         self._next_order_id = {symbol: first_order_id for symbol in self.instruments}
-        # (symbol, account) -> that account's recent orders; house accounts keep none.
+        # (symbol, account) -> that account's recent orders and fills; house accounts keep none.
         self._history: dict[tuple[str, str], OrderedDict[int, SimOrder]] = {}
+        self._fills: dict[tuple[str, str], deque[FillRecord]] = {}
+        self.public_trades: dict[str, deque[PublicTrade]] = {s: deque(maxlen=HISTORY_PER_SYMBOL)
+                                                             for s in self.instruments}
 
     # -- setup -------------------------------------------------------------------------
 
@@ -163,6 +183,11 @@ class SimExchange:
         """Recent orders of the account on the symbol, oldest first."""
         self.instrument(symbol)
         return [o.snapshot() for o in self._history.get((symbol, account_id), {}).values()]
+
+    def fills(self, account_id: str, symbol: str) -> list[FillRecord]:
+        """The account's recent fills on the symbol, oldest first (the last HISTORY_PER_SYMBOL)."""
+        self.instrument(symbol)
+        return list(self._fills.get((symbol, account_id), ()))
 
     def fund(self, symbol: str, rate: Decimal) -> dict[str, Decimal]:
         """Apply one funding event at the current mark; return what each account received."""
@@ -267,11 +292,17 @@ class SimExchange:
         for update in result.updates:
             if update.fill is None:
                 continue
-            order = update.order
+            order, fill = update.order, update.fill
             account = self.accounts[order.account]
-            event.bookings[(order.order_id, update.fill.trade_id)] = account.apply_fill(
-                instrument, order.side, instrument.price(update.fill.price), instrument.qty(update.fill.quantity),
-                update.fill.is_maker)
+            booking = event.bookings[(order.order_id, fill.trade_id)] = account.apply_fill(
+                instrument, order.side, instrument.price(fill.price), instrument.qty(fill.quantity), fill.is_maker)
             event.accounts.add(account.account_id)
+            if not account.house:
+                history = self._fills.setdefault((instrument.symbol, account.account_id),
+                                                 deque(maxlen=HISTORY_PER_SYMBOL))
+                history.append(
+                    FillRecord(fill.trade_id, order.order_id, instrument.symbol, order.side, fill.price, fill.quantity,
+                               fill.is_maker, booking.fee, booking.fee_asset, booking.realized_pnl, order.updated_ns))
+        self.public_trades[instrument.symbol].extend(result.trades)
         for listener in list(self.listeners):
             listener(event)

@@ -60,12 +60,14 @@ class BinanceSimulator:
         self.exchange.add_account(ACCOUNT, {"USDT": balance})
         self.limits = RateLimits()
         self.listen_keys: dict[str, int] = {}   # key -> expiry (ms)
+        self.countdowns: dict[tuple[str, str], int] = {}  # (account, symbol) -> cancel-all deadline (ms)
         self.rest = RestApi(self)
         self.streams = StreamHub(self)
         self.users = UserStreams(self)
         self.account = ACCOUNT
         self._runner: web.AppRunner | None = None
         self._market_task: asyncio.Task | None = None
+        self._countdown_task: asyncio.Task | None = None
         self.urls: dict[str, str] = {}
 
     def now_ns(self) -> int:
@@ -97,9 +99,15 @@ class BinanceSimulator:
         await self.streams.start()
         await self.users.start()
         self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")
+        self._countdown_task = asyncio.create_task(self._watch_countdowns(), name="binance-sim-countdowns")
         return self.urls
 
     async def stop(self) -> None:
+        if self._countdown_task is not None:
+            self._countdown_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._countdown_task
+            self._countdown_task = None
         await self.users.stop()
         await self.streams.stop()
         if self._market_task is not None:
@@ -124,3 +132,14 @@ class BinanceSimulator:
                 self.market.step(self.now_ns())
             except Exception:  # the market must keep running; a bug here is logged, not fatal
                 log.exception("synthetic market step failed")
+
+    async def _watch_countdowns(self) -> None:
+        """The venue checks countdownCancelAll deadlines about every 10 ms."""
+        while True:
+            await asyncio.sleep(0.01)
+            now = self.now_ms()
+            for key in [k for k, deadline in self.countdowns.items() if deadline <= now]:
+                account, symbol = key
+                del self.countdowns[key]
+                self.exchange.cancel_all(account, symbol)
+                log.info("countdownCancelAll lapsed: orders cancelled", extra={"fields": {"symbol": symbol}})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import TYPE_CHECKING
 
 from exchanges.binance.simulator import rejects
@@ -17,9 +19,10 @@ from exchanges.binance.simulator.params import (
     order_ref_param,
     side_param,
 )
-from exchanges.binance.simulator.render import order_object
+from exchanges.binance.simulator.rejects import ApiError
+from exchanges.binance.simulator.render import money, order_object
 from tradesys.sim.errors import RejectCode, SimReject
-from tradesys.sim.orders import OrderType, StpMode, TimeInForce
+from tradesys.sim.orders import OrderType, Side, StpMode, TimeInForce
 
 if TYPE_CHECKING:
     from exchanges.binance.simulator.server import BinanceSimulator
@@ -121,3 +124,91 @@ class Trading:
         instrument = instrument_of(self.sim, call.params)
         self.sim.exchange.cancel_all(call.account, instrument.symbol)
         return {"code": 200, "msg": "The operation of cancel all open order is done."}
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def batch_new(self, call: Call) -> list:
+        """Up to 5 orders; each item answers with its order or its own error, in input order."""
+        return [self._item(self.new_order, call, item) for item in _batch(call.params, "batchOrders", 5)]
+
+    def batch_modify(self, call: Call) -> list:
+        return [self._item(self.modify_order, call, item) for item in _batch(call.params, "batchOrders", 5)]
+
+    def batch_cancel(self, call: Call) -> list:
+        # ccxt sends the list names in lower case: accept any case.
+        lowered = {k.lower(): v for k, v in call.params.items()}
+        instrument = instrument_of(self.sim, call.params)
+        if "orderidlist" in lowered:
+            refs = [{"orderId": str(i)} for i in _json_list(lowered["orderidlist"], "orderIdList", 10)]
+        elif "origclientorderidlist" in lowered:
+            refs = [{"origClientOrderId": str(c)} for c in
+                    _json_list(lowered["origclientorderidlist"], "origClientOrderIdList", 10)]
+        else:
+            raise rejects.mandatory("orderIdList")
+        return [self._item(self.cancel_order, call, {"symbol": instrument.symbol, **ref}) for ref in refs]
+
+    def _item(self, handler, call: Call, item: dict[str, str]):
+        try:
+            return handler(Call(item, call.account, call.api_key))
+        except ApiError as error:
+            return error.body()
+        except SimReject as reject:
+            return rejects.from_reject(reject.code, detail=reject.detail).body()
+
+    # -- cancel-on-disconnect and fills -------------------------------------------------------
+
+    def countdown_cancel_all(self, call: Call) -> dict:
+        """Arm (or with 0 disarm) the dead-man switch: all orders of the symbol go when it lapses."""
+        instrument = instrument_of(self.sim, call.params)
+        countdown = int_param(call.params, "countdownTime")
+        if countdown < 0:
+            raise rejects.invalid("countdownTime")
+        key = (call.account, instrument.symbol)
+        if countdown == 0:
+            self.sim.countdowns.pop(key, None)
+        else:
+            self.sim.countdowns[key] = self.sim.now_ms() + countdown
+        return {"symbol": instrument.symbol, "countdownTime": str(countdown)}
+
+    def user_trades(self, call: Call) -> list:
+        instrument = instrument_of(self.sim, call.params)
+        limit = min(int_param(call.params, "limit") if "limit" in call.params else 500, 1000)
+        order_id = int_param(call.params, "orderId") if "orderId" in call.params else None
+        from_id = int_param(call.params, "fromId") if "fromId" in call.params else None
+        out = []
+        for fill in self.sim.exchange.fills(call.account, instrument.symbol):
+            if order_id is not None and fill.order_id != order_id:
+                continue
+            if from_id is not None and fill.trade_id < from_id:
+                continue
+            out.append({
+                "buyer": fill.side is Side.BUY, "commission": money(fill.fee), "commissionAsset": fill.fee_asset,
+                "id": fill.trade_id, "maker": fill.is_maker, "orderId": fill.order_id,
+                "price": instrument.price_text(fill.price), "qty": instrument.qty_text(fill.quantity),
+                "quoteQty": f"{instrument.notional(fill.price, fill.quantity):f}",
+                "realizedPnl": money(fill.realized_pnl),
+                "side": fill.side.value, "positionSide": "BOTH", "symbol": instrument.symbol,
+                "time": fill.time_ns // 1_000_000})
+        return out[-limit:] if from_id is None else out[:limit]
+
+
+def _json_list(text: str, name: str, most: int) -> list:
+    try:
+        values = json.loads(text)
+    except ValueError:
+        raise rejects.mandatory(name) from None
+    if not isinstance(values, list) or not values:
+        raise rejects.mandatory(name)
+    if len(values) > most:
+        raise rejects.ApiError(400, -4082 if name == "batchOrders" else -1130,
+                               "Invalid number of batch place orders." if name == "batchOrders"
+                               else f"Data sent for parameter '{name}' is not valid.")
+    return values
+
+
+def _batch(params: dict[str, str], name: str, most: int) -> list[dict[str, str]]:
+    items = _json_list(params.get(name) or fail(rejects.mandatory(name)), name, most)
+    if not all(isinstance(i, dict) for i in items):
+        raise rejects.mandatory(name)
+    # Items carry strings, but some clients send JSON numbers and booleans: read them as the venue does.
+    return [{k: ("true" if v is True else "false" if v is False else str(v)) for k, v in i.items()} for i in items]
