@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tradesys.sim.engine import MatchingEngine
@@ -203,6 +203,8 @@ ops = st.lists(st.tuples(
 
 @settings(max_examples=150, deadline=None)
 @given(ops)
+@example([("limit", BUY, 95, 1, "a", StpMode.NONE, 0), ("limit", BUY, 95, 1, "a", StpMode.NONE, 0),
+          ("limit", SELL, 96, 1, "a", StpMode.NONE, 0), ("modify", BUY, 95, 1, "a", StpMode.NONE, 2)])
 def test_invariants_hold_after_every_operation(sequence):
     engine = MatchingEngine("X")
     placed: list[SimOrder] = []
@@ -213,16 +215,17 @@ def test_invariants_hold_after_every_operation(sequence):
             if kind == "cancel" and placed:
                 engine.cancel(placed[pick % len(placed)].order_id, now)
                 continue
-            if kind == "modify" and placed:
+            if kind in ("cancel", "modify") and not placed:
+                continue
+            if kind == "modify":
                 target = placed[pick % len(placed)]
-                engine.modify(target.order_id, target.side, price, qty + target.filled, now)
-                continue
-            if kind in ("cancel", "modify"):
-                continue
-            new = (market(side, qty, account) if kind == "market"
-                   else order(side, price, qty, account=account, tif=tifs[kind], stp=stp))
-            result = engine.submit(new, now)
-            placed.append(new)
+                # A modify to a crossing price trades at once: its trades count like any other.
+                result = engine.modify(target.order_id, target.side, price, qty + target.filled, now)
+            else:
+                new = (market(side, qty, account) if kind == "market"
+                       else order(side, price, qty, account=account, tif=tifs[kind], stp=stp))
+                result = engine.submit(new, now)
+                placed.append(new)
             for trade in result.trades:
                 bought += trade.quantity
                 sold += trade.quantity
