@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
 import logging
 import signal
 import sys
@@ -31,13 +32,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", default=None, help="API key to accept (default: generated and printed)")
     p.add_argument("--api-secret", default=None, help="API secret to accept (default: generated and printed)")
     p.add_argument("--balance", default="100000", help="starting USDT balance of the account")
+    p.add_argument("--faults", default="{}", help='fault switches as JSON, e.g. \'{"delay_ms": 200}\' '
+                                                   "(see docs/simulator.md); also settable at run time")
     return p
 
 
 async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
     module, cls = SIMULATORS[args.venue]
     simulator_module = importlib.import_module(module)
-    kwargs = {"seed": args.seed, "balance": args.balance}
+    try:
+        faults = json.loads(args.faults)
+    except ValueError as exc:
+        print(f"error: --faults is not JSON: {exc}", file=sys.stderr)
+        return 2
+    kwargs = {"seed": args.seed, "balance": args.balance, "faults": faults}
     if args.symbols:
         kwargs["symbols"] = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
     given = args.api_key is not None or args.api_secret is not None
@@ -57,7 +65,12 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    urls = await simulator.start(args.host, args.port)
+    try:
+        urls = await simulator.start(args.host, args.port)
+    except ValueError as exc:  # a bad fault switch
+        print(f"error: {exc}", file=sys.stderr)
+        await simulator.stop()
+        return 2
     for role, url in urls.items():
         print(f"{role} {url}", file=out)
     print(f"api-key {simulator.credentials.api_key}", file=out)

@@ -76,6 +76,8 @@ class SimExchange:
         self.clock = clock
         self.default_stp = default_stp
         self.listeners: list[Callable[[ExchangeEvent], None]] = []
+        # Fault switch: refuse this many of the next non-house orders (ORDERS_REJECTED_BY_FAULT).
+        self.reject_next_orders = 0
         self._rng = random.Random(seed)
         self._next_order_id = {symbol: first_order_id for symbol in self.instruments}
         # (symbol, account) -> that account's recent orders and fills; house accounts keep none.
@@ -118,6 +120,9 @@ class SimExchange:
         instrument = self.instrument(symbol)
         account = self.account(account_id)
         engine = self.engines[symbol]
+        if self.reject_next_orders > 0 and not account.house:
+            self.reject_next_orders -= 1
+            raise SimReject(RejectCode.ORDERS_REJECTED_BY_FAULT, "fault injection")
         if type is OrderType.MARKET:
             time_in_force = TimeInForce.IOC if time_in_force is TimeInForce.GTC else time_in_force
             price = 0

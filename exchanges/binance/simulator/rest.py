@@ -122,6 +122,9 @@ class RestApi:
 
     async def _admit(self, request: web.Request, route: Route, headers: dict[str, str]) -> Call:
         sim = self.sim
+        injected = sim.faults.next_http_error()
+        if injected is not None:
+            raise injected
         now = sim.now_ms()
         ip = request.remote or "127.0.0.1"
         raw_query = request.rel_url.raw_query_string.encode()

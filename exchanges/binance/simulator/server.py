@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
+from exchanges.binance.simulator.faults import FaultControl, Faults
 from exchanges.binance.simulator.limits import RateLimits
 from exchanges.binance.simulator.rest import RestApi
 from exchanges.binance.simulator.streams import StreamHub
@@ -44,7 +45,8 @@ class Credentials:
 
 class BinanceSimulator:
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
-                 credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1):
+                 credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
+                 faults: dict | None = None):
         unknown = [s for s in symbols if s not in CATALOG]
         if unknown:
             raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
@@ -52,6 +54,9 @@ class BinanceSimulator:
         self.catalog = {s: CATALOG[s] for s in self.symbols}
         self.credentials = credentials or Credentials.generate()
         self.clock_skew_ms = 0
+        self.faults = Faults()
+        self.fault_control = FaultControl(self)
+        self._initial_faults = dict(faults or {})
         self.step_seconds = step_seconds
         # Update ids: one sequence across symbols, in the range real ids have reached.
         self.exchange = SimExchange([e.instrument for e in self.catalog.values()], seed=seed, clock=self.now_ns,
@@ -83,6 +88,8 @@ class BinanceSimulator:
         """Serve on host:port and run the market; return the URLs by role."""
         self.market.start(self.now_ns())
         app = web.Application(client_max_size=1 << 20)
+        await self.fault_control.apply(self._initial_faults)  # a bad switch fails the start, clearly
+        app.add_routes(self.fault_control.routes())
         app.add_routes(self.users.routes())
         app.add_routes(self.streams.routes())
         app.add_routes(self.rest.routes())  # last: its catch-all answers unknown paths
@@ -95,7 +102,8 @@ class BinanceSimulator:
         await site.start()
         address = f"{host}:{sock.getsockname()[1]}"
         self.urls = {"rest": f"http://{address}", "ws public": f"ws://{address}/public",
-                     "ws market": f"ws://{address}/market", "ws private": f"ws://{address}/private"}
+                     "ws market": f"ws://{address}/market", "ws private": f"ws://{address}/private",
+                     "control": f"http://{address}/_sim/faults"}
         await self.streams.start()
         await self.users.start()
         self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")

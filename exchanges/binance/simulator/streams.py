@@ -100,12 +100,13 @@ class Connection:
             self.overflowed = True  # the reader loop closes it
 
 
-async def run_connection(conn: Connection, on_text, max_seconds: float, counters: dict[str, int]) -> None:
+async def run_connection(conn: Connection, on_text, max_seconds: float, counters: dict[str, int],
+                         delay_ms=lambda: 0) -> None:
     """Serve one prepared WebSocket until it closes: a writer task drains the send queue, the loop
     answers client frames with ``on_text`` and enforces the venue's rules (10 incoming messages a
     second, the connection's maximum age, closing a client whose queue overflowed)."""
     ws = conn.ws
-    writer = asyncio.create_task(_write(conn), name="binance-sim-ws-writer")
+    writer = asyncio.create_task(_write(conn, delay_ms), name="binance-sim-ws-writer")
     deadline = time.monotonic() + max_seconds
     window, count = int(time.monotonic()), 0
     try:
@@ -137,9 +138,12 @@ async def run_connection(conn: Connection, on_text, max_seconds: float, counters
             await ws.close()
 
 
-async def _write(conn: Connection) -> None:
+async def _write(conn: Connection, delay_ms) -> None:
     while True:
         text = await conn.queue.get()
+        delay = delay_ms()
+        if delay:  # fault: a slow venue
+            await asyncio.sleep(delay / 1000)
         try:
             await conn.ws.send_str(text)
         except (ConnectionError, RuntimeError):
@@ -219,7 +223,7 @@ class StreamHub:
         self._subscribe(conn, [n for n in names if parse_stream(n, self.sim.symbols) is not None])
         try:
             await run_connection(conn, lambda text: self._control(conn, text), self.max_connection_seconds,
-                                 self.counters)
+                                 self.counters, lambda: self.sim.faults.delay_ms)
         finally:
             self._unsubscribe(conn, list(conn.streams))
             self.connections.discard(conn)
@@ -338,6 +342,9 @@ class StreamHub:
         state.prev_u = state.last_u
         state.changes = {}
         state.last_sent_ms = now
+        if self.sim.faults.skip_depth_updates > 0:  # fault: lose this event, so the pu chain shows a gap
+            self.sim.faults.skip_depth_updates -= 1
+            return
         self._publish(spec, payload)
 
     def _book_ticker(self, symbol: str, now: int) -> None:

@@ -91,7 +91,7 @@ class UserStreams:
         self.counters["connections"] += 1
         try:
             await run_connection(conn, lambda text: self._control(conn, text), self.max_connection_seconds,
-                                 self.counters)
+                                 self.counters, lambda: self.sim.faults.delay_ms)
         finally:
             self.connections.discard(conn)
         return ws
