@@ -38,6 +38,7 @@ proto: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bus.py
 	$(BIN)/python bench/json_decode.py
+	$(BIN)/python bench/sim.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

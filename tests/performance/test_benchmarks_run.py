@@ -31,3 +31,11 @@ def test_json_benchmark_decodes_the_captured_frames_with_every_library(tmp_path)
                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
     for name in ("json (stdlib)", "orjson", "msgspec untyped", "msgspec typed Struct"):
         assert len(re.findall(rf"{re.escape(name)} +[\d.]+ us/frame +[\d.]+x json", out)) == 2
+
+
+def test_simulator_benchmark_prints_engine_and_fan_out_figures():
+    out = subprocess.run([sys.executable, "bench/sim.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert re.search(r"naive list-based book : +[\d,]+ ops/s", out)
+    assert re.search(r"tradesys.sim engine +: +[\d,]+ ops/s +ratio [\d.]+x the naive book", out)
+    assert len(re.findall(r"subscriber\(s\): +[\d,]+ depth msgs/s each", out)) == 2
