@@ -102,3 +102,35 @@ def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path)
     assert 'tradesys_actor_up{actor="recorder"} 1.0' in body
     assert 'tradesys_actor_counter{actor="recorder",counter="messages"}' in body
     assert "tradesys_actor_heartbeat_age_seconds" in body
+
+
+def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "exchange.binance.symbols=[BTCUSDT]")
+    try:
+        actors = launch.wait_for_file(run_dir / "actors.json", proc)
+        rest = actors["sim-binance"]["endpoints"]["sim rest"]
+        assert rest.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(rest + "/fapi/v1/exchangeInfo", timeout=10) as response:
+            info = json.loads(response.read())
+        assert [s["symbol"] for s in info["symbols"]] == ["BTCUSDT"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code, out, err = launch.finish(proc)
+    assert code == 0, err
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["actors"]["sim-binance"]["state"] == "stopped"
+    assert summary["actors"]["sim-binance"]["counters"]["open_orders"] > 0
+
+
+def test_a_sim_venue_without_a_simulator_is_named_not_silently_skipped(tmp_path):
+    code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange=[binance,deribit]", "duration=2s"))
+    assert code == 0, err
+    assert "note: exchange.deribit has endpoint: sim, but there is no deribit simulator yet" in err
+
+
+def test_a_symbol_the_simulator_lacks_stops_the_start_in_one_line(tmp_path):
+    code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange.binance.symbols=[DOGEUSDT]"))
+    assert code == 2
+    assert err.strip() == ("config error: exchange.binance.symbols.0: the binance simulator has no DOGEUSDT; "
+                           "it has BTCUSDT, ETHUSDT, CTKUSDT")

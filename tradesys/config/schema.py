@@ -58,6 +58,8 @@ class VenueConfig:
     api_key: Optional[str] = field(default=None, repr=False)
     api_secret: Optional[str] = field(default=None, repr=False)
     private_key: Optional[str] = field(default=None, repr=False)
+    # endpoint: sim only: the seed of the simulator's synthetic market.
+    sim_seed: int = 7
 
 
 @dataclass

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from tradesys import logs
 from tradesys.config import AppConfig, ConfigError, load, validate
 from tradesys.config.schema import SECRET_FIELDS
-from tradesys.launcher.plan import ActorSpec, build_plan
+from tradesys.launcher.plan import ActorSpec, build_plan, unserved_sim_venues
 
 EXIT_CONFIG = 2
 
@@ -45,6 +45,12 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     except ConfigError as exc:
         return config_error(exc)
     register_secrets(app)
+    for name in unserved_sim_venues(app):
+        print(f"note: exchange.{name} has endpoint: sim, but there is no {app.exchange[name].venue} simulator yet; "
+              f"nothing serves it in this run", file=sys.stderr)
+    for spec in plan:  # generated simulator credentials are secrets too
+        for arg in spec.args:
+            logs.register_secret(getattr(arg, "api_secret", None))
     # Warnings and errors also on the console, readable; the status screen carries the rest.
     logs.setup("launcher", run_dir, app.log_level.value, console=True, console_level="WARNING")
     from tradesys.launcher.launcher import Launcher  # imports Ray: only once the config is known good

@@ -1,16 +1,22 @@
 """Which actors a configuration asks for.
 
-Today the plan holds the Recorder; the venue services (market server,
-trading engine, position server per venue) and strategy kinds register here
-as they are built, each as one ``ActorSpec`` with its settings.
+Today the plan holds a simulator per venue with ``endpoint: sim`` and the
+Recorder; the venue services (market server, trading engine, position server
+per venue) and strategy kinds register here as they are built, each as one
+``ActorSpec`` with its settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import importlib
+import secrets
+
 from tradesys.actors.recorder import Recorder, RecorderSettings
-from tradesys.config import AppConfig, ConfigError
+from tradesys.actors.simulator import SimulatorActor, SimulatorSettings
+from tradesys.config import AppConfig, ConfigError, Endpoint, VenueConfig
+from tradesys.sim.cli import SIMULATORS
 
 # Strategy kind -> actor class. Filled in as strategies are built.
 STRATEGY_KINDS: dict[str, type] = {}
@@ -26,6 +32,9 @@ class ActorSpec:
 def build_plan(app: AppConfig) -> list[ActorSpec]:
     """Return the actors to create, in start order; ConfigError if the config names something unknown."""
     specs: list[ActorSpec] = []
+    for name, venue in app.exchange.items():
+        if venue.endpoint is Endpoint.sim and venue.venue in SIMULATORS:
+            specs.append(ActorSpec(f"sim-{name}", SimulatorActor, (_simulator_settings(name, venue),)))
     if app.recording.enabled:
         rec = app.recording
         specs.append(ActorSpec("recorder", Recorder, (RecorderSettings(
@@ -41,3 +50,24 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
     if not specs:
         raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
     return specs
+
+
+def unserved_sim_venues(app: AppConfig) -> list[str]:
+    """Venues configured with endpoint: sim for which no simulator exists yet."""
+    return [name for name, venue in app.exchange.items()
+            if venue.endpoint is Endpoint.sim and venue.venue not in SIMULATORS]
+
+
+def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
+    """The simulator of a venue with endpoint: sim; its symbols checked against what it serves."""
+    module_name, _ = SIMULATORS[venue.venue]
+    catalog = importlib.import_module(module_name + ".catalog").CATALOG
+    for index, symbol in enumerate(venue.symbols):
+        if symbol not in catalog:
+            raise ConfigError(f"exchange.{name}.symbols.{index}",
+                              f"the {venue.venue} simulator has no {symbol}; it has {', '.join(catalog)}")
+    # The venue's own keys when the environment gives them (so its services sign as they would live),
+    # else fresh ones for this run.
+    key = venue.api_key or secrets.token_hex(32)
+    secret = venue.api_secret or secrets.token_hex(32)
+    return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret)

@@ -1,0 +1,55 @@
+"""A venue simulator as a Ray actor, started by the launcher for every venue with ``endpoint: sim``.
+
+The actor serves the venue's real protocol (``tradesys.sim.cli.SIMULATORS``)
+on the bus host and reports its URLs as endpoints, so the venue's services
+connect to it exactly as they would to the venue. Credentials come from the
+launcher (the venue's environment keys, or generated per run); they are
+never part of the endpoints, which the launcher writes to actors.json.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from tradesys import logs
+from tradesys.actors.base import ActorBase
+from tradesys.sim.cli import SIMULATORS
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    venue: str
+    symbols: tuple[str, ...]
+    seed: int
+    api_key: str
+    api_secret: str = field(repr=False)
+
+
+class SimulatorActor(ActorBase):
+    def __init__(self, name: str, settings: SimulatorSettings):
+        super().__init__(name)
+        self.settings = settings
+        self.simulator = None
+
+    async def on_start(self) -> dict[str, str]:
+        module_name, class_name = SIMULATORS[self.settings.venue]
+        module = importlib.import_module(module_name)
+        logs.register_secret(self.settings.api_secret)
+        self.simulator = getattr(module, class_name)(
+            symbols=self.settings.symbols, seed=self.settings.seed,
+            credentials=module.Credentials(self.settings.api_key, self.settings.api_secret))
+        urls = await self.simulator.start(self.context.bus_host, 0)
+        return {f"sim {role}": url for role, url in urls.items()}
+
+    async def on_stop(self) -> None:
+        if self.simulator is not None:
+            await self.simulator.stop()
+
+    def counters(self) -> dict[str, int]:
+        if self.simulator is None:
+            return {}
+        streams, users = self.simulator.streams.counters, self.simulator.users.counters
+        return {"connections": streams["connections"] + users["connections"],
+                "messages": streams["frames"] + users["events"],
+                "open_orders": sum(len(e.resting) for e in self.simulator.exchange.engines.values())}
