@@ -114,6 +114,8 @@ class RestApi:
                 return self._error(error, headers)
             except SimReject as reject:
                 return self._error(rejects.from_reject(reject.code, detail=reject.detail), headers)
+            except web.HTTPException:
+                raise  # aiohttp's own answers (413 body too large...), as the venue's front proxy gives them
             except Exception:  # a simulator bug must not take the server down: the venue's unknown error
                 log.exception("simulator REST handler failed", extra={"fields": {"path": request.path}})
                 return self._error(ApiError(500, -1000, "An unknown error occured while processing the request."),
