@@ -84,7 +84,7 @@ class FaultControl:
             for key in sim.listen_keys:
                 sim.listen_keys[key] = now
         if switches.get("drop_connections"):
-            for conn in list(sim.streams.connections) + list(sim.users.connections):
+            for conn in [*sim.streams.connections, *sim.users.connections, *sim.ws_api.connections]:
                 await conn.ws.close(code=1001, message=b"dropped by fault injection")
 
     async def _get(self, request: web.Request) -> web.Response:

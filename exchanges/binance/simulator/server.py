@@ -23,6 +23,7 @@ from exchanges.binance.simulator.limits import RateLimits
 from exchanges.binance.simulator.rest import RestApi
 from exchanges.binance.simulator.streams import StreamHub
 from exchanges.binance.simulator.user import UserStreams
+from exchanges.binance.simulator.wsapi import WsApi
 from tradesys.sim.exchange import SimExchange
 from tradesys.sim.market import SyntheticMarket
 
@@ -69,6 +70,7 @@ class BinanceSimulator:
         self.rest = RestApi(self)
         self.streams = StreamHub(self)
         self.users = UserStreams(self)
+        self.ws_api = WsApi(self)
         self.account = ACCOUNT
         self._runner: web.AppRunner | None = None
         self._market_task: asyncio.Task | None = None
@@ -90,6 +92,7 @@ class BinanceSimulator:
         app = web.Application(client_max_size=1 << 20)
         await self.fault_control.apply(self._initial_faults)  # a bad switch fails the start, clearly
         app.add_routes(self.fault_control.routes())
+        app.add_routes(self.ws_api.routes())
         app.add_routes(self.users.routes())
         app.add_routes(self.streams.routes())
         app.add_routes(self.rest.routes())  # last: its catch-all answers unknown paths
@@ -103,7 +106,7 @@ class BinanceSimulator:
         address = f"{host}:{sock.getsockname()[1]}"
         self.urls = {"rest": f"http://{address}", "ws public": f"ws://{address}/public",
                      "ws market": f"ws://{address}/market", "ws private": f"ws://{address}/private",
-                     "control": f"http://{address}/_sim/faults"}
+                     "ws api": f"ws://{address}/ws-fapi/v1", "control": f"http://{address}/_sim/faults"}
         await self.streams.start()
         await self.users.start()
         self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")
@@ -111,6 +114,8 @@ class BinanceSimulator:
         return self.urls
 
     async def stop(self) -> None:
+        for conn in list(self.ws_api.connections):
+            await conn.ws.close()
         if self._countdown_task is not None:
             self._countdown_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
