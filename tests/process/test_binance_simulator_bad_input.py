@@ -21,10 +21,6 @@ async def sim():
     await simulator.stop()
 
 
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def _churn(sim, changes: int) -> None:

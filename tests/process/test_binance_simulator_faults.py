@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from yarl import URL
 
-from exchanges.binance import auth
 from exchanges.binance.simulator import BinanceSimulator, Credentials
+from tests.binance_sim import SignedClient
 
 CREDS = Credentials("faults-key-" + "1" * 53, "faults-secret-" + "2" * 50)
 ORDER = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.010",
@@ -26,10 +24,6 @@ async def sim():
     await simulator.stop()
 
 
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def _faults(sim, http, **switches):
@@ -38,13 +32,7 @@ async def _faults(sim, http, **switches):
 
 
 async def _rest(sim, http, method, path, params=None, signed=True, timestamp=None):
-    items = list((params or {}).items())
-    if signed:
-        items.append(("timestamp", str(timestamp or int(time.time() * 1000))))
-    query = auth.signed_query(items, CREDS.api_secret) if signed else urlencode(items)
-    url = URL(sim.urls["rest"] + path + (f"?{query}" if query else ""), encoded=True)
-    async with http.request(method, url, headers={auth.API_KEY_HEADER: CREDS.api_key}) as response:
-        return response.status, await response.json(), response.headers
+    return await SignedClient(sim, http, CREDS).call(method, path, params, signed=signed, timestamp=timestamp)
 
 
 async def test_rejecting_the_next_orders(sim, http):

@@ -8,10 +8,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from exchanges.binance.simulator import BinanceSimulator
+from tests.binance_sim import frames, shape
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
 
@@ -24,50 +24,42 @@ async def sim():
     await simulator.stop()
 
 
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def _base(sim):
     return sim.urls["rest"].replace("http://", "ws://")
 
 
-async def _frames(ws, count, timeout=20.0):
-    out, deadline = [], time.monotonic() + timeout
-    while len(out) < count:
-        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
-        assert msg.type == aiohttp.WSMsgType.TEXT, msg
-        out.append(json.loads(msg.data))
-    return out
-
-
-def _shape(value):
-    if isinstance(value, dict):
-        return {k: _shape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shape(value[0])] if value else []
-    return type(value).__name__
-
-
 async def test_a_diff_depth_frame_has_the_captured_frames_fields_and_types(sim, http):
     real = next(json.loads(line)["payload"] for line in (FIXTURES / "keepusdt_2021-07-22_capture.jsonl").open()
                 if '"depthUpdate"' in line)
     async with http.ws_connect(_base(sim) + "/public/stream?streams=btcusdt@depth@100ms") as ws:
-        [frame] = await _frames(ws, 1)
+        [frame] = await frames(ws, 1)
     assert frame["stream"] == "btcusdt@depth@100ms"
     data, venue = frame["data"], real["data"]
-    assert {k: _shape(v) for k, v in data.items() if k not in "ba"} == \
-           {k: _shape(v) for k, v in venue.items() if k not in "ba"}
+    assert {k: shape(v) for k, v in data.items() if k not in "ba"} == \
+           {k: shape(v) for k, v in venue.items() if k not in "ba"}
     assert all(isinstance(p, str) and isinstance(q, str) for p, q in data["b"] + data["a"])
+
+
+def _apply(book: dict, event: dict) -> int:
+    """Apply one diff event's levels (absolute sizes, 0 removes); return how many levels it carried."""
+    count = 0
+    for side in "ba":
+        for price, qty in event[side]:
+            if Decimal(qty) == 0:
+                book[side].pop(Decimal(price), None)
+            else:
+                book[side][Decimal(price)] = Decimal(qty)
+            count += 1
+    return count
 
 
 async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book(sim, http):
     rest = sim.urls["rest"]
     updates, applied = 0, 0
     async with http.ws_connect(_base(sim) + "/public/stream?streams=btcusdt@depth@100ms") as ws:
-        buffered = await _frames(ws, 2)
+        buffered = await frames(ws, 2)
         async with http.get(rest + "/fapi/v1/depth", params={"symbol": "BTCUSDT", "limit": "1000"}) as response:
             snapshot = await response.json()
         last = snapshot["lastUpdateId"]
@@ -76,7 +68,7 @@ async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book
         previous_u = None
         deadline = time.monotonic() + 60
         while (updates < 3000 or applied < 30) and time.monotonic() < deadline:
-            event = (buffered.pop(0) if buffered else (await _frames(ws, 1))[0])["data"]
+            event = (buffered.pop(0) if buffered else (await frames(ws, 1))[0])["data"]
             if event["u"] < last:
                 continue
             if previous_u is None:  # the documented first-event rule (pu == L accepted, as ccxt does)
@@ -84,13 +76,7 @@ async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book
             else:
                 assert event["pu"] == previous_u, "the pu chain broke"
             previous_u = event["u"]
-            for side in "ba":
-                for price, qty in event[side]:
-                    if Decimal(qty) == 0:
-                        book[side].pop(Decimal(price), None)
-                    else:
-                        book[side][Decimal(price)] = Decimal(qty)
-                    updates += 1
+            updates += _apply(book, event)
             applied += 1
         sim.pause_market()
         await asyncio.sleep(0.3)  # the last changes go out on the next 100 ms tick
@@ -102,12 +88,7 @@ async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book
             event = json.loads(msg.data)["data"]
             assert event["pu"] == previous_u
             previous_u = event["u"]
-            for side in "ba":
-                for price, qty in event[side]:
-                    if Decimal(qty) == 0:
-                        book[side].pop(Decimal(price), None)
-                    else:
-                        book[side][Decimal(price)] = Decimal(qty)
+            _apply(book, event)
     engine = sim.exchange.engines["BTCUSDT"]
     instrument = sim.exchange.instruments["BTCUSDT"]
     from tradesys.sim.orders import Side
@@ -120,12 +101,12 @@ async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book
 async def test_live_subscription_requests_and_their_errors(sim, http):
     async with http.ws_connect(_base(sim) + "/public/ws/0") as ws:  # ccxt's style: a suffix, then SUBSCRIBE
         await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@bookTicker"], "id": 1}))
-        assert (await _frames(ws, 1))[0] == {"result": None, "id": 1}
+        assert (await frames(ws, 1))[0] == {"result": None, "id": 1}
         await ws.send_str(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 2}))
-        frames = await _frames(ws, 1)
-        while "id" not in frames[-1]:
-            frames = await _frames(ws, 1)
-        assert frames[-1] == {"result": ["btcusdt@bookTicker"], "id": 2}
+        latest = await frames(ws, 1)
+        while "id" not in latest[-1]:  # skip bookTicker events until the reply
+            latest = await frames(ws, 1)
+        assert latest[-1] == {"result": ["btcusdt@bookTicker"], "id": 2}
         await ws.send_str(json.dumps({"method": "UNSUBSCRIBE", "params": ["btcusdt@bookTicker"], "id": 3}))
         await ws.send_str("{not json")
         await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": []}))
@@ -133,7 +114,7 @@ async def test_live_subscription_requests_and_their_errors(sim, http):
         await ws.send_str(json.dumps({"method": "GET_PROPERTY", "params": ["combined"], "id": 5}))
         replies = []
         while len(replies) < 5:
-            frame = (await _frames(ws, 1))[0]
+            frame = (await frames(ws, 1))[0]
             if frame.get("e") != "bookTicker":
                 replies.append(frame)
     assert replies[0] == {"result": None, "id": 3}
@@ -146,8 +127,8 @@ async def test_live_subscription_requests_and_their_errors(sim, http):
 async def test_book_ticker_matches_the_rest_view_and_trades_flow_on_the_market_path(sim, http):
     async with http.ws_connect(_base(sim) + "/market/ws/btcusdt@aggTrade") as market:
         async with http.ws_connect(_base(sim) + "/public/ws/btcusdt@bookTicker") as public:
-            [ticker] = await _frames(public, 1)
-            [trade] = await _frames(market, 1)
+            [ticker] = await frames(public, 1)
+            [trade] = await frames(market, 1)
     assert ticker["e"] == "bookTicker" and isinstance(ticker["u"], int)
     assert Decimal(ticker["b"]) < Decimal(ticker["a"])
     assert trade["e"] == "aggTrade" and trade["f"] <= trade["l"] and isinstance(trade["m"], bool)
@@ -156,6 +137,6 @@ async def test_book_ticker_matches_the_rest_view_and_trades_flow_on_the_market_p
 async def test_a_stream_on_the_wrong_path_is_accepted_and_silent(sim, http):
     async with http.ws_connect(_base(sim) + "/public/ws/btcusdt@aggTrade") as wrong:
         async with http.ws_connect(_base(sim) + "/market/ws/btcusdt@aggTrade") as right:
-            await _frames(right, 3)  # trades are happening
+            await frames(right, 3)  # trades are happening
         with pytest.raises(TimeoutError):
             await wrong.receive(timeout=1.0)

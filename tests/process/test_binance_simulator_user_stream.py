@@ -6,14 +6,12 @@ import json
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from yarl import URL
 
-from exchanges.binance import auth
 from exchanges.binance.simulator import BinanceSimulator, Credentials
+from tests.binance_sim import SignedClient, shape
 
 EXAMPLES = json.loads((Path(__file__).parents[1] / "fixtures" / "binance" / "user_stream_examples.json").read_text())
 CREDS = Credentials("user-stream-key-" + "c" * 48, "user-stream-secret-" + "d" * 45)
@@ -27,20 +25,11 @@ async def sim():
     await simulator.stop()
 
 
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def _rest(sim, http, method, path, params=None, signed=True):
-    items = list((params or {}).items())
-    if signed:
-        items.append(("timestamp", str(int(time.time() * 1000))))
-    query = auth.signed_query(items, CREDS.api_secret) if signed else urlencode(items)
-    url = URL(sim.urls["rest"] + path + (f"?{query}" if query else ""), encoded=True)
-    async with http.request(method, url, headers={auth.API_KEY_HEADER: CREDS.api_key}) as response:
-        return response.status, await response.json()
+    status, body, _ = await SignedClient(sim, http, CREDS).call(method, path, params, signed=signed)
+    return status, body
 
 
 async def _events(ws, wanted, timeout=20.0):
@@ -58,12 +47,6 @@ async def _events(ws, wanted, timeout=20.0):
     return got
 
 
-def _shape(value):
-    if isinstance(value, dict):
-        return {k: _shape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shape(value[0])] if value else []
-    return type(value).__name__
 
 
 async def test_orders_fills_and_account_changes_stream_as_the_venue_sends_them(sim, http):
@@ -79,7 +62,7 @@ async def test_orders_fills_and_account_changes_stream_as_the_venue_sends_them(s
         [new] = await _events(ws, ["ORDER_TRADE_UPDATE"])
         assert new["o"]["x"] == new["o"]["X"] == "NEW" and new["o"]["i"] == placed["orderId"]
         assert new["o"]["c"] == "passive-1" and new["o"]["f"] == "GTX" and new["o"]["p"] == passive
-        assert _shape(new) == _shape(EXAMPLES["order_trade_update_new"])
+        assert shape(new) == shape(EXAMPLES["order_trade_update_new"])
         status, taken = await _rest(sim, http, "POST", "/fapi/v1/order", {
             "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.020", "newOrderRespType": "RESULT"})
         assert status == 200 and taken["status"] == "FILLED"
@@ -89,10 +72,10 @@ async def test_orders_fills_and_account_changes_stream_as_the_venue_sends_them(s
         fills = [e for e in events if e["e"] == "ORDER_TRADE_UPDATE" and e["o"]["x"] == "TRADE"]
         account = next(e for e in events if e["e"] == "ACCOUNT_UPDATE")
         assert kinds.index("TRADE_LITE") < kinds.index("ACCOUNT_UPDATE")
-        assert _shape(lite) == _shape(EXAMPLES["trade_lite"]) and lite["i"] == taken["orderId"]
+        assert shape(lite) == shape(EXAMPLES["trade_lite"]) and lite["i"] == taken["orderId"]
         assert fills[-1]["o"]["X"] == "FILLED" and fills[-1]["o"]["z"] == "0.020" and Decimal(fills[-1]["o"]["n"]) > 0
         assert sum(Decimal(f["o"]["l"]) for f in fills) == Decimal("0.020") and not fills[0]["o"]["m"]
-        assert _shape(account) == _shape(EXAMPLES["account_update"])
+        assert shape(account) == shape(EXAMPLES["account_update"])
         assert account["a"]["P"][0]["pa"] == "0.020" and account["a"]["m"] == "ORDER"
         await _rest(sim, http, "DELETE", "/fapi/v1/order", {"symbol": "BTCUSDT", "origClientOrderId": "passive-1"})
         [cancelled] = [e for e in await _events(ws, ["ORDER_TRADE_UPDATE"]) if e["e"] == "ORDER_TRADE_UPDATE"]
