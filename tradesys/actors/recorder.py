@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradesys.actors.base import ActorBase, Directory
+from tradesys.aio import cancel_and_wait
 from tradesys.bus import Subscriber
 from tradesys.recording import RecordingWriter
 
@@ -66,10 +65,7 @@ class Recorder(ActorBase):
             self.writer.flush_due()
 
     async def on_stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+        await cancel_and_wait(self._loop_task)
         if self.subscriber is None:
             return
         # Take what is already on its way before closing, so a clean stop loses nothing.

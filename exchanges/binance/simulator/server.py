@@ -8,7 +8,6 @@ configurable skew (a fault switch).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import socket
@@ -24,6 +23,7 @@ from exchanges.binance.simulator.rest import RestApi
 from exchanges.binance.simulator.streams import StreamHub
 from exchanges.binance.simulator.user import UserStreams
 from exchanges.binance.simulator.wsapi import WsApi
+from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import SimExchange
 from tradesys.sim.market import SyntheticMarket
 
@@ -116,18 +116,12 @@ class BinanceSimulator:
     async def stop(self) -> None:
         for conn in list(self.ws_api.connections):
             await conn.ws.close()
-        if self._countdown_task is not None:
-            self._countdown_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._countdown_task
-            self._countdown_task = None
+        await cancel_and_wait(self._countdown_task)
+        self._countdown_task = None
         await self.users.stop()
         await self.streams.stop()
-        if self._market_task is not None:
-            self._market_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._market_task
-            self._market_task = None
+        await cancel_and_wait(self._market_task)
+        self._market_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

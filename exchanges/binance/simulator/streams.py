@@ -18,7 +18,6 @@ that does not read is disconnected and slows nobody else.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING
 import msgspec
 from aiohttp import WSMsgType, web
 
+from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import ExchangeEvent
 from tradesys.sim.orders import Side
 
@@ -131,9 +131,7 @@ async def run_connection(conn: Connection, on_text, max_seconds: float, counters
                 if reply is not None:
                     conn.send(reply)
     finally:
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        await cancel_and_wait(writer)
         if not ws.closed:
             await ws.close()
 
@@ -190,10 +188,7 @@ class StreamHub:
         self._ticker = asyncio.create_task(self._tick(), name="binance-sim-streams")
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        await cancel_and_wait(self._ticker)
         for conn in list(self.connections):
             await conn.ws.close()
 

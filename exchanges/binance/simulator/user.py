@@ -14,7 +14,6 @@ Per accepted request that touches the account: for each order change a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from aiohttp import web
 from exchanges.binance.simulator import rejects
 from exchanges.binance.simulator.render import money
 from exchanges.binance.simulator.streams import Connection, run_connection
+from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import ExchangeEvent
 from tradesys.sim.orders import ExecType, OrderStatus, OrderType, OrderUpdate, Side, TimeInForce
 
@@ -58,10 +58,7 @@ class UserStreams:
         self._expiry = asyncio.create_task(self._watch_expiry(), name="binance-sim-listen-keys")
 
     async def stop(self) -> None:
-        if self._expiry is not None:
-            self._expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._expiry
+        await cancel_and_wait(self._expiry)
         for conn in list(self.connections):
             await conn.ws.close()
 
