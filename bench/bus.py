@@ -238,17 +238,26 @@ def _raw_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
     return samples
 
 
-async def _ours_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
+async def _started_client(endpoint: str) -> tuple[OrderClient, OrderRequest]:
+    """A connected order client and the request every round trip sends a fresh copy of."""
     client = OrderClient("mm1", timeout=5)
     client.connect(endpoint)
     await client.start()
-    _, body = request_frames()
-    template = OrderRequest.FromString(body)
+    return client, OrderRequest.FromString(request_frames()[1])
+
+
+def _fresh(template: OrderRequest) -> OrderRequest:
+    request = OrderRequest()
+    request.CopyFrom(template)
+    request.request_id = 0  # the client assigns the next id
+    return request
+
+
+async def _ours_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
+    client, template = await _started_client(endpoint)
     samples = []
     for i in range(warmup + count):
-        request = OrderRequest()
-        request.CopyFrom(template)
-        request.request_id = 0
+        request = _fresh(template)
         start = time.perf_counter_ns()
         await client.request(request)
         if i >= warmup:
@@ -259,20 +268,14 @@ async def _ours_round_trips(endpoint: str, count: int, warmup: int) -> list[floa
 
 async def _ours_callback_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
     """Event-driven: each outcome callback records its round trip and submits the next request."""
-    client = OrderClient("mm1", timeout=5)
-    client.connect(endpoint)
-    await client.start()
-    _, body = request_frames()
-    template = OrderRequest.FromString(body)
+    client, template = await _started_client(endpoint)
     loop = asyncio.get_running_loop()
     finished = loop.create_future()
     samples: list[float] = []
     state = {"sent": 0, "start": 0}
 
     def send_next() -> None:
-        request = OrderRequest()
-        request.CopyFrom(template)
-        request.request_id = 0
+        request = _fresh(template)
         state["start"] = time.perf_counter_ns()
         client.submit(request, on_outcome)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tradesys.actors.base import ActorBase, Directory
@@ -24,7 +24,6 @@ class RecorderSettings:
     # On stop, keep reading until the socket has been quiet this long (bounded by drain_limit).
     drain_quiet_seconds: float = 0.3
     drain_limit_seconds: float = 5.0
-    extra_endpoints: tuple[str, ...] = field(default_factory=tuple)
 
 
 class Recorder(ActorBase):
@@ -45,8 +44,6 @@ class Recorder(ActorBase):
         self.writer = RecordingWriter(root, prefix, max_batch_rows=self.settings.max_batch_rows,
                                       max_batch_seconds=self.settings.max_batch_seconds)
         self.subscriber = Subscriber(self.settings.topics, name=self.name)
-        for endpoint in self.settings.extra_endpoints:
-            self.subscriber.connect(endpoint)
         return {}
 
     async def on_wire(self, directory: Directory) -> None:

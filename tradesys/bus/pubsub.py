@@ -165,11 +165,6 @@ class Subscriber:
             self._socket().connect(endpoint)
             self.endpoints.append(endpoint)
 
-    def subscribe(self, prefix: str) -> None:
-        self._prefixes.append(prefix)
-        if self._sock is not None:
-            self._sock.setsockopt(zmq.SUBSCRIBE, prefix.encode())
-
     @property
     def gaps(self) -> int:
         return sum(t.gaps for t in self.topics.values())

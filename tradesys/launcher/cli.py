@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from tradesys import logs
 from tradesys.config import AppConfig, ConfigError, load, validate
 from tradesys.config.schema import SECRET_FIELDS
-from tradesys.launcher.plan import ActorSpec, build_plan, unserved_sim_venues
+from tradesys.launcher.plan import build_plan, unserved_sim_venues
 
 EXIT_CONFIG = 2
 
@@ -64,4 +64,4 @@ def register_secrets(app: AppConfig) -> None:
             logs.register_secret(getattr(venue, name, None))
 
 
-__all__ = ["ActorSpec", "precheck", "run_job"]
+__all__ = ["precheck", "run_job"]

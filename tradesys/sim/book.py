@@ -52,10 +52,6 @@ class OrderBook:
             out.append((price, self._levels[side][price].total))
         return out
 
-    def level_total(self, side: Side, price: int) -> int:
-        level = self._levels[side].get(price)
-        return 0 if level is None else level.total
-
     def is_crossed(self) -> bool:
         bid, ask = self.best_price(Side.BUY), self.best_price(Side.SELL)
         return bid is not None and ask is not None and bid >= ask

@@ -254,12 +254,16 @@ class SimExchange:
         if not reference:
             return  # no price to value it at: an empty book and no mark
         marks = {s: self.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
-        order_margin = sum((self.instruments[o.symbol].notional(o.price, o.remaining) / account.leverage_of(o.symbol)
-                            for e in self.engines.values() for o in e.open_orders(account.account_id)
-                            if not o.reduce_only), ZERO)
+        order_margin = self.order_margin(account.account_id)
         required = instrument.notional(reference, quantity) / account.leverage_of(instrument.symbol)
         if required > account.available(instrument.settle, marks, order_margin):
             raise SimReject(RejectCode.INSUFFICIENT_MARGIN)
+
+    def order_margin(self, account_id: str) -> Decimal:
+        """Initial margin held by the account's open orders (reduce-only orders hold none)."""
+        account = self.account(account_id)
+        return sum((self.instruments[o.symbol].notional(o.price, o.remaining) / account.leverage_of(o.symbol)
+                    for e in self.engines.values() for o in e.open_orders(account_id) if not o.reduce_only), ZERO)
 
     def mark_price(self, symbol: str, fallback: Decimal = ZERO) -> Decimal:
         """The mark if one was set, else the book's mid, else ``fallback``."""

@@ -59,7 +59,6 @@ class SyntheticMarket:
         self.seed = seed
         self._state: dict[str, _SymbolState] = {}
         self.market_orders = 0
-        self.requotes = 0
 
     def start(self, now_ns: int) -> None:
         """Create the flow accounts and the first ladders."""
@@ -133,7 +132,6 @@ class SyntheticMarket:
                 continue  # e.g. outside the band after a jump: the next step re-quotes
             if not order.status.is_final:
                 state.quotes[(side, price)] = order.order_id
-            self.requotes += 1
 
     def _market_order(self, symbol: str, state: _SymbolState, settings: MarketSettings) -> None:
         instrument = self.exchange.instrument(symbol)

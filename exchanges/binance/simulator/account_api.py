@@ -21,13 +21,6 @@ class AccountApi:
     def _marks(self) -> dict[str, Decimal]:
         return {s: self.sim.exchange.mark_price(s) for s in self.sim.symbols}
 
-    def _order_margin(self, account: str) -> Decimal:
-        exchange = self.sim.exchange
-        acct = exchange.accounts[account]
-        return sum((exchange.instruments[o.symbol].notional(o.price, o.remaining) / acct.leverage_of(o.symbol)
-                    for e in exchange.engines.values() for o in e.open_orders(account) if not o.reduce_only),
-                   Decimal(0))
-
     def account(self, call: Call, v2: bool) -> dict:
         exchange = self.sim.exchange
         acct = exchange.accounts[call.account]
@@ -36,7 +29,7 @@ class AccountApi:
         wallet = acct.wallet.get("USDT", Decimal(0))
         unrealized = acct.unrealized_pnl(marks)
         position_margin = acct.position_margin(marks)
-        order_margin = self._order_margin(call.account)
+        order_margin = self.sim.exchange.order_margin(call.account)
         available = acct.available("USDT", marks, order_margin)
         asset = {"asset": "USDT", "walletBalance": money(wallet), "unrealizedProfit": money(unrealized),
                  "marginBalance": money(wallet + unrealized), "maintMargin": money(position_margin / 10),
@@ -79,7 +72,7 @@ class AccountApi:
     def balance(self, call: Call) -> list:
         acct = self.sim.exchange.accounts[call.account]
         marks = self._marks()
-        available = acct.available("USDT", marks, self._order_margin(call.account))
+        available = acct.available("USDT", marks, self.sim.exchange.order_margin(call.account))
         return [balance_item(acct, "USDT", available, acct.unrealized_pnl(marks), self.sim.now_ms())]
 
     def position_risk(self, call: Call, v2: bool) -> list:

@@ -168,7 +168,8 @@ class StreamHub:
         self.subscribers: dict[str, set[Connection]] = {}
         self.specs: dict[str, StreamSpec] = {}
         self._diffs: dict[str, _DiffState] = {}
-        self._last_sent: dict[str, int] = {}
+        self._last_sent: dict[str, int] = {}    # stream -> when it last sent (ms), timed streams
+        self._partial_u: dict[str, int] = {}    # partial-depth stream -> the update id it last sent
         self._last_bbo: dict[str, tuple] = {}
         self._agg_id = 3_141_966_230
         self.connections: set[Connection] = set()
@@ -407,8 +408,8 @@ class StreamHub:
         instrument = self.sim.exchange.instruments[spec.symbol]
         engine = self.sim.exchange.engines[spec.symbol]
         u = engine.update_id
-        prev = self._last_sent.get(f"{spec.name}#u", u)
-        self._last_sent[f"{spec.name}#u"] = u
+        prev = self._partial_u.get(spec.name, u)
+        self._partial_u[spec.name] = u
         level = lambda side: [[instrument.price_text(p), instrument.qty_text(q)]  # noqa: E731
                               for p, q in engine.book.levels(side, spec.levels)]
         self._publish(spec, {"e": "depthUpdate", "E": now, "T": now, "s": spec.symbol, "U": prev, "u": u, "pu": prev,
