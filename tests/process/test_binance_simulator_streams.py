@@ -140,3 +140,47 @@ async def test_a_stream_on_the_wrong_path_is_accepted_and_silent(sim, http):
             await frames(right, 3)  # trades are happening
         with pytest.raises(TimeoutError):
             await wrong.receive(timeout=1.0)
+
+
+async def test_a_kline_stream_has_the_captured_shape_and_agrees_with_the_trades_and_rest(sim, http):
+    real = next(json.loads(line)["payload"]["data"] for line in
+                (FIXTURES / "keepusdt_2021-07-22_capture.jsonl").open() if '"kline"' in line)
+    trades, candles = [], []
+    async with http.ws_connect(_base(sim) + "/market/stream?streams=btcusdt@kline_1m/btcusdt@aggTrade") as ws:
+        deadline = time.monotonic() + 20
+        while len(candles) < 3 and time.monotonic() < deadline:
+            [frame] = await frames(ws, 1)
+            (candles if frame["stream"] == "btcusdt@kline_1m" else trades).append(frame["data"])
+    assert len(candles) == 3
+    assert shape(candles[-1]) == shape(real)
+    k = candles[-1]["k"]
+    assert k["i"] == "1m" and k["T"] - k["t"] == 59_999 and k["s"] == "BTCUSDT" and k["x"] is False
+    assert Decimal(k["l"]) <= min(Decimal(k["o"]), Decimal(k["c"])) <= max(Decimal(k["o"]), Decimal(k["c"])) \
+        <= Decimal(k["h"])
+    assert k["f"] <= k["L"] and k["n"] == k["L"] - k["f"] + 1  # one trade id per fill, none skipped
+    # Every trade the candle saw since we subscribed was also on the aggTrade stream.
+    seen = {t for agg in trades for t in range(agg["f"], agg["l"] + 1)}
+    assert set(range(candles[0]["k"]["L"] + 1, k["L"] + 1)) <= seen
+    # The REST candle for the same minute agrees with the stream's (it may have grown since).
+    async with http.get(sim.urls["rest"] + "/fapi/v1/klines", params={"symbol": "BTCUSDT", "interval": "1m",
+                                                                      "startTime": str(k["t"])}) as response:
+        bars = await response.json()
+    assert bars[0][0] == k["t"] and bars[0][1] == k["o"] and bars[0][8] >= k["n"]
+
+
+async def test_the_legacy_root_path_carries_public_streams_only(sim, http):
+    async with http.ws_connect(_base(sim) + "/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker") as ws:
+        got = {f["stream"] for f in await frames(ws, 30)}
+    assert got == {"btcusdt@bookTicker"}
+
+
+STREAM_EXAMPLES = json.loads((FIXTURES / "stream_examples.json").read_text())
+
+
+@pytest.mark.parametrize("name", [k for k in STREAM_EXAMPLES if k != "source"])
+async def test_every_market_stream_event_has_the_documented_fields_and_types(sim, http, name):
+    entry = STREAM_EXAMPLES[name]
+    path = "public" if name in ("partial_depth", "book_ticker", "trade") else "market"
+    async with http.ws_connect(_base(sim) + f"/{path}/ws/{entry['stream']}") as ws:
+        [event] = await frames(ws, 1)
+    assert shape(event) == shape(entry["example"])

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from exchanges.binance.simulator import rejects
 from exchanges.binance.simulator.catalog import exchange_info_symbol
 from exchanges.binance.simulator.params import DEPTH_LIMITS, Call, fail, instrument_of, instruments_of, int_param
-from exchanges.binance.simulator.render import money
+from exchanges.binance.simulator.render import kline_row, money
+from tradesys.sim.candles import INTERVAL_MS, fold
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
@@ -89,34 +90,9 @@ class MarketData:
         """Candles built from the trades the simulator remembers (the last 10,000 per symbol)."""
         instrument = instrument_of(self.sim, call.params)
         interval = call.params.get("interval") or fail(rejects.mandatory("interval"))
-        width = KLINE_MS.get(interval) or fail(rejects.invalid("interval"))
+        width = INTERVAL_MS.get(interval) or fail(rejects.invalid("interval"))
         limit = min(int_param(call.params, "limit") if "limit" in call.params else 500, 1500)
         start = int_param(call.params, "startTime") if "startTime" in call.params else 0
         end = int_param(call.params, "endTime") if "endTime" in call.params else self.sim.now_ms()
-        bars: dict[int, list] = {}
-        for t in self.sim.exchange.public_trades[instrument.symbol]:
-            ms = t.time_ns // 1_000_000
-            if not start <= ms <= end:
-                continue
-            opened = ms - ms % width
-            price, qty = instrument.price(t.price), instrument.qty(t.quantity)
-            quote = price * qty
-            bar = bars.get(opened)
-            if bar is None:
-                bar = bars[opened] = [opened, price, price, price, price, qty * 0, opened + width - 1, quote * 0, 0,
-                                      qty * 0, quote * 0]
-            bar[2], bar[3], bar[4] = max(bar[2], price), min(bar[3], price), price
-            bar[5] += qty
-            bar[7] += quote
-            bar[8] += 1
-            if t.taker_side is Side.BUY:
-                bar[9] += qty
-                bar[10] += quote
-        rows = [bars[k] for k in sorted(bars)][-limit:]
-        return [[b[0], f"{b[1]:f}", f"{b[2]:f}", f"{b[3]:f}", f"{b[4]:f}", f"{b[5]:f}", b[6], f"{b[7]:f}", b[8],
-                 f"{b[9]:f}", f"{b[10]:f}", "0"] for b in rows]
-
-
-KLINE_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "1h": 3_600_000,
-            "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000, "8h": 28_800_000, "12h": 43_200_000,
-            "1d": 86_400_000, "3d": 259_200_000, "1w": 604_800_000}
+        candles = fold(self.sim.exchange.public_trades[instrument.symbol], width, start, end)
+        return [kline_row(c, instrument) for c in candles[-limit:]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tradesys.numeric import from_scaled
 from tradesys.sim.accounts import Account, Position
+from tradesys.sim.candles import Candle
 from tradesys.sim.instruments import SimInstrument
 from tradesys.sim.orders import OrderType, SimOrder, TimeInForce
 
@@ -70,3 +72,26 @@ def balance_item(account: Account, asset: str, available: Decimal, unrealized: D
     return {"accountAlias": "SimAcct", "asset": asset, "balance": money(wallet), "crossWalletBalance": money(wallet),
             "crossUnPnl": money(unrealized), "availableBalance": money(available),
             "maxWithdrawAmount": money(available), "marginAvailable": True, "updateTime": now_ms}
+
+
+def _quote_text(value: int, instrument: SimInstrument) -> str:
+    """Quote volume: a price * quantity mantissa, printed exactly."""
+    return f"{from_scaled(value, instrument.price_scale + instrument.qty_scale):f}"
+
+
+def kline_row(candle: Candle, instrument: SimInstrument) -> list:
+    """A ``GET /fapi/v1/klines`` row: 12 items, times and trade count as ints, the rest strings."""
+    p, q = instrument.price_text, instrument.qty_text
+    return [candle.open_ms, p(candle.open), p(candle.high), p(candle.low), p(candle.close), q(candle.volume),
+            candle.close_ms, _quote_text(candle.quote_volume, instrument), candle.trades,
+            q(candle.taker_buy_volume), _quote_text(candle.taker_buy_quote_volume, instrument), "0"]
+
+
+def kline_object(candle: Candle, instrument: SimInstrument, interval: str, closed: bool) -> dict:
+    """The ``k`` object of a ``kline`` stream event (protocol notes 6.8)."""
+    p, q = instrument.price_text, instrument.qty_text
+    return {"t": candle.open_ms, "T": candle.close_ms, "s": instrument.symbol, "i": interval,
+            "f": candle.first_trade_id, "L": candle.last_trade_id, "o": p(candle.open), "c": p(candle.close),
+            "h": p(candle.high), "l": p(candle.low), "v": q(candle.volume), "n": candle.trades, "x": closed,
+            "q": _quote_text(candle.quote_volume, instrument), "V": q(candle.taker_buy_volume),
+            "Q": _quote_text(candle.taker_buy_quote_volume, instrument), "B": "0"}

@@ -1,8 +1,11 @@
 """Binance USD-M WebSocket market streams over the simulated exchange.
 
 Paths: ``/public`` (depth, partial depth, bookTicker, trade) and ``/market``
-(aggTrade, markPrice); a stream subscribed on the wrong path is accepted and
-silent, as on the venue; the legacy root paths carry everything. Raw mode
+(aggTrade, markPrice, kline); a stream subscribed on the wrong path is accepted and
+silent, as on the venue; the legacy root paths carry only the /public
+streams, as the venue's have since 2026-04-23. A kline
+stream pushes its open candle every 250 ms while it changes and once more,
+with ``x`` true, when it closes; a candle starts with its first trade. Raw mode
 (``/ws/<s1>/<s2>``; any suffix is accepted, unknown names are no stream) and
 combined mode (``/stream?streams=``, frames wrapped in ``{"stream","data"}``).
 Live ``SUBSCRIBE`` / ``UNSUBSCRIBE`` / ``LIST_SUBSCRIPTIONS`` /
@@ -28,7 +31,9 @@ from typing import TYPE_CHECKING
 import msgspec
 from aiohttp import WSMsgType, web
 
+from exchanges.binance.simulator.render import kline_object
 from tradesys.aio import cancel_and_wait
+from tradesys.sim.candles import INTERVAL_MS, Candle, window_start
 from tradesys.sim.exchange import ExchangeEvent
 from tradesys.sim.orders import Side
 
@@ -39,8 +44,10 @@ log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 _STREAM = re.compile(
     r"^([a-z0-9]+)@(depth(5|10|20)?|bookTicker|aggTrade|trade|markPrice)(@(0ms|100ms|250ms|500ms|1s))?$")
+_KLINE = re.compile(r"^([a-z0-9]+)@kline_([0-9a-zA-Z]+)$")
 _PUBLIC = {"depth", "bookTicker", "trade"}
-_MARKET = {"aggTrade", "markPrice"}
+_MARKET = {"aggTrade", "markPrice", "kline"}
+KLINE_PUSH_MS = 250   # the venue pushes a changed candle every 250 ms
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 MAX_INCOMING_PER_SECOND = 10
 MAX_STREAMS_PER_CONNECTION = 1024
@@ -50,9 +57,10 @@ MAX_STREAMS_PER_CONNECTION = 1024
 class StreamSpec:
     name: str
     symbol: str
-    kind: str               # depth | bookTicker | trade | aggTrade | markPrice
+    kind: str               # depth | bookTicker | trade | aggTrade | markPrice | kline
     levels: int = 0         # partial depth: 5, 10 or 20; 0 for diffs
     interval_ms: int = 0    # 0: every change at once
+    candle: str = ""        # kline: the candle interval ("1m"...)
 
     @property
     def path(self) -> str:
@@ -61,6 +69,11 @@ class StreamSpec:
 
 def parse_stream(name: str, symbols: tuple[str, ...]) -> StreamSpec | None:
     """The stream a name denotes, or None for a name that is not a stream we serve."""
+    kline = _KLINE.match(name)
+    if kline is not None:
+        if kline.group(1).upper() not in symbols or kline.group(2) not in INTERVAL_MS:
+            return None
+        return StreamSpec(name, kline.group(1).upper(), "kline", interval_ms=KLINE_PUSH_MS, candle=kline.group(2))
     match = _STREAM.match(name)
     if match is None or match.group(1).upper() not in symbols:
         return None
@@ -89,7 +102,8 @@ class Connection:
         self.overflowed = False
 
     def carries(self, spec: StreamSpec) -> bool:
-        return self.path == "root" or self.path == spec.path
+        # Since 2026-04-23 the legacy root path carries only what /public carries (protocol notes 0).
+        return (self.path if self.path != "root" else "public") == spec.path
 
     def send(self, text: str) -> None:
         if self.overflowed:
@@ -158,6 +172,12 @@ class _DiffState:
     last_sent_ms: int = 0
 
 
+@dataclass
+class _KlineState:
+    candle: Candle
+    changed: bool = False
+
+
 class StreamHub:
     def __init__(self, sim: BinanceSimulator, *, queue_size: int = 10_000, ping_seconds: float = 180.0,
                  max_connection_seconds: float = 24 * 3600.0):
@@ -171,6 +191,7 @@ class StreamHub:
         self._last_sent: dict[str, int] = {}    # stream -> when it last sent (ms), timed streams
         self._partial_u: dict[str, int] = {}    # partial-depth stream -> the update id it last sent
         self._last_bbo: dict[str, tuple] = {}
+        self._klines: dict[str, _KlineState] = {}   # kline stream -> its open candle
         self._agg_id = 3_141_966_230
         self.connections: set[Connection] = set()
         self.counters = {"connections": 0, "slow_consumers_closed": 0, "frames": 0, "bad_requests": 0}
@@ -288,6 +309,7 @@ class StreamHub:
                 if not subscribers:
                     del self.subscribers[name]
                     self._diffs.pop(name, None)
+                    self._klines.pop(name, None)
 
     def _publish(self, spec: StreamSpec, payload: dict) -> None:
         raw = _encode(payload).decode()
@@ -366,6 +388,9 @@ class StreamHub:
         symbol = event.symbol
         wanted = {spec.kind: spec for name, spec in self.specs.items()
                   if spec.symbol == symbol and spec.kind in ("trade", "aggTrade") and name in self.subscribers}
+        for name, spec in self.specs.items():
+            if spec.kind == "kline" and spec.symbol == symbol and name in self.subscribers:
+                self._fold_kline(spec, event.result.trades, now)
         if not wanted:
             return
         instrument = self.sim.exchange.instruments[symbol]
@@ -403,6 +428,13 @@ class StreamHub:
                 elif spec.kind == "markPrice" and now - self._last_sent.get(name, 0) >= spec.interval_ms:
                     self._last_sent[name] = now
                     self._mark_price(spec, now)
+                elif spec.kind == "kline" and now - self._last_sent.get(name, 0) >= spec.interval_ms:
+                    self._last_sent[name] = now
+                    state = self._klines.get(name)
+                    if state is not None and now > state.candle.close_ms:
+                        self._send_kline(spec, state, now, closed=True)
+                    elif state is not None and state.changed:
+                        self._send_kline(spec, state, now, closed=False)
 
     def _partial(self, spec: StreamSpec, now: int) -> None:
         instrument = self.sim.exchange.instruments[spec.symbol]
@@ -421,3 +453,24 @@ class StreamHub:
         mark = f"{self.sim.exchange.mark_price(spec.symbol):f}"
         self._publish(spec, {"e": "markPriceUpdate", "E": now, "s": spec.symbol, "p": mark, "P": mark, "i": mark,
                              "r": f"{settings.funding_rate:f}", "T": now - now % interval + interval})
+
+    def _fold_kline(self, spec: StreamSpec, trades, now: int) -> None:
+        width = INTERVAL_MS[spec.candle]
+        for trade in trades:
+            opened = window_start(trade.time_ns // 1_000_000, width)
+            state = self._klines.get(spec.name)
+            if state is not None and opened > state.candle.open_ms:
+                self._send_kline(spec, state, now, closed=True)  # the window ended before the tick saw it
+                state = None
+            if state is None:
+                state = self._klines[spec.name] = _KlineState(Candle(opened, width))
+            state.candle.add(trade)
+            state.changed = True
+
+    def _send_kline(self, spec: StreamSpec, state: _KlineState, now: int, *, closed: bool) -> None:
+        instrument = self.sim.exchange.instruments[spec.symbol]
+        state.changed = False
+        if closed:
+            del self._klines[spec.name]   # the next candle starts with its first trade, as on the venue
+        self._publish(spec, {"e": "kline", "E": now, "s": spec.symbol,
+                             "k": kline_object(state.candle, instrument, spec.candle, closed)})
