@@ -110,3 +110,30 @@ async def test_an_unknown_key_fails_the_handshake_and_an_expired_key_is_announce
     assert expired["listenKey"] == listen_key and isinstance(expired["E"], int)
     status, error = await _rest(sim, http, "PUT", "/fapi/v1/listenKey", signed=False)
     assert (status, error["code"]) == (400, -1125)
+
+
+async def test_funding_settlements_stream_as_funding_fee_account_updates(http):
+    simulator = BinanceSimulator(symbols=("BTCUSDT",), seed=9, credentials=CREDS, funding_interval_s=1.0)
+    await simulator.start()
+    try:
+        _, key = await _rest(simulator, http, "POST", "/fapi/v1/listenKey", signed=False)
+        async with http.ws_connect(simulator.urls["ws private"] + f"/ws?listenKey={key['listenKey']}") as ws:
+            await _rest(simulator, http, "POST", "/fapi/v1/order", {
+                "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.100"})
+            got = await _events(ws, ["ACCOUNT_UPDATE"])
+            after_fill = Decimal(got[-1]["a"]["B"][0]["wb"])
+            funding = None
+            deadline = time.monotonic() + 20
+            while funding is None and time.monotonic() < deadline:
+                frame = (await _events(ws, ["ACCOUNT_UPDATE"]))[-1]
+                if frame["a"]["m"] == "FUNDING_FEE":
+                    funding = frame
+        _, account = await _rest(simulator, http, "GET", "/fapi/v3/account")
+    finally:
+        await simulator.stop()
+    assert funding is not None and funding["a"]["S"] == "BTCUSDT" and funding["a"]["P"] == []
+    example = EXAMPLES["account_update"]
+    assert shape(funding["a"]["B"]) == shape(example["a"]["B"])
+    # A long pays a positive rate: the wallet after funding is below the wallet after the fill.
+    assert Decimal(funding["a"]["B"][0]["wb"]) < after_fill
+    assert Decimal(account["totalWalletBalance"]) <= Decimal(funding["a"]["B"][0]["wb"])

@@ -4,7 +4,8 @@ Front-ends (``exchanges/<venue>/simulator.py``) call ``place`` / ``cancel`` /
 ``modify`` / ``cancel_all`` with venue-neutral arguments and get the order
 back or a ``SimReject``; every accepted request is also published to the
 listeners as an ``ExchangeEvent`` (order updates, trades, changed levels and
-the accounting of each fill), from which front-ends build their streams.
+the accounting of each fill), from which front-ends build their streams;
+funding settlements go to the funding listeners as a ``FundingEvent``.
 
 Checks before the engine sees an order, in the venue's order: symbol,
 quantity (positive, min, max, step), price (min, max, tick, band around the
@@ -60,6 +61,17 @@ class ExchangeEvent:
     accounts: set[str] = field(default_factory=set)  # accounts whose balances or positions changed
 
 
+@dataclass(frozen=True)
+class FundingEvent:
+    """One funding settlement of one symbol: what each account with a position received (negative: paid)."""
+
+    symbol: str
+    rate: Decimal
+    mark: Decimal
+    received: dict[str, Decimal]
+    time_ns: int
+
+
 class SimExchange:
     def __init__(self, instruments: list[SimInstrument], *, seed: int = 0,
                  clock: Callable[[], int] = time.time_ns, default_stp: StpMode = StpMode.EXPIRE_MAKER,
@@ -76,6 +88,7 @@ class SimExchange:
         self.clock = clock
         self.default_stp = default_stp
         self.listeners: list[Callable[[ExchangeEvent], None]] = []
+        self.funding_listeners: list[Callable[[FundingEvent], None]] = []
         # Fault switch: refuse this many of the next non-house orders (ORDERS_REJECTED_BY_FAULT).
         self.reject_next_orders = 0
         self._rng = random.Random(seed)
@@ -195,11 +208,16 @@ class SimExchange:
         return list(self._fills.get((symbol, account_id), ()))
 
     def fund(self, symbol: str, rate: Decimal) -> dict[str, Decimal]:
-        """Apply one funding event at the current mark; return what each account received."""
+        """Apply one funding event at the current mark, tell the funding listeners; return what each
+        account received."""
         instrument = self.instrument(symbol)
         mark = self.marks[symbol]
-        return {a.account_id: a.apply_funding(instrument, mark, rate) for a in self.accounts.values()
-                if a.positions.get(symbol) and a.positions[symbol].quantity}
+        received = {a.account_id: a.apply_funding(instrument, mark, rate) for a in self.accounts.values()
+                    if a.positions.get(symbol) and a.positions[symbol].quantity}
+        event = FundingEvent(symbol, rate, mark, received, self.clock())
+        for listener in list(self.funding_listeners):
+            listener(event)
+        return received
 
     def _new_client_order_id(self, account: Account, symbol: str) -> str:
         if account.house:

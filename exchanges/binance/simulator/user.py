@@ -8,7 +8,9 @@ key expires its connections get ``listenKeyExpired`` and nothing more for it.
 
 Per accepted request that touches the account: for each order change a
 ``TRADE_LITE`` (fills only) then its ``ORDER_TRADE_UPDATE``; after them one
-``ACCOUNT_UPDATE`` (reason ORDER) when balances or positions changed.
+``ACCOUNT_UPDATE`` (reason ORDER) when balances or positions changed. Each
+funding settlement on a position of the account: one ``ACCOUNT_UPDATE``
+(reason FUNDING_FEE, the symbol in ``S``, the new wallet in ``B``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from exchanges.binance.simulator import rejects
 from exchanges.binance.simulator.render import money
 from exchanges.binance.simulator.streams import Connection, run_connection
 from tradesys.aio import cancel_and_wait
-from tradesys.sim.exchange import ExchangeEvent
+from tradesys.sim.exchange import ExchangeEvent, FundingEvent
 from tradesys.sim.orders import ExecType, OrderStatus, OrderType, OrderUpdate, Side, TimeInForce
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ class UserStreams:
         self.connections: set[UserConnection] = set()
         self.counters = {"connections": 0, "events": 0}
         sim.exchange.listeners.append(self._on_event)
+        sim.exchange.funding_listeners.append(self._on_funding)
         self._expiry: asyncio.Task | None = None
 
     def routes(self) -> list[web.RouteDef]:
@@ -195,6 +198,17 @@ class UserStreams:
                    "cr": money(position.realized_pnl), "up": money(position.unrealized_pnl(mark)), "mt": "cross",
                    "iw": "0", "ps": "BOTH", "ma": "USDT", "bep": f"{position.entry_price:f}"}],
             "m": "ORDER"}}
+
+    def _on_funding(self, event: FundingEvent) -> None:
+        """Funding on a cross position: ``B`` with the settle asset only, no ``P`` (protocol notes 7.4)."""
+        if not self.connections or self.sim.account not in event.received:
+            return
+        settle = self.sim.exchange.instruments[event.symbol].settle
+        wallet = money(self.sim.exchange.accounts[self.sim.account].wallet.get(settle, Decimal(0)))
+        now = self.sim.now_ms()
+        self._deliver({"e": "ACCOUNT_UPDATE", "T": now, "E": now, "a": {
+            "B": [{"a": settle, "wb": wallet, "cw": wallet, "bc": "0"}], "P": [], "m": "FUNDING_FEE",
+            "S": event.symbol}})
 
     def _open_notional(self, symbol: str) -> tuple[Decimal, Decimal]:
         instrument = self.sim.exchange.instruments[symbol]
