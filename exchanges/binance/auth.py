@@ -7,15 +7,24 @@ parameter of whichever part carries it. The simulator verifies on the bytes
 as received (never decoded and re-encoded): clients differ in where they put
 parameters (ccxt: the body for POST/PUT; the official SDK: the query string
 for every method). WS API requests sign their params sorted by name.
+
+Ed25519 keys (the only kind the WS API's ``session.logon`` accepts) sign the
+same payloads: ``signature = base64(Ed25519(payload))``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlencode
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
 API_KEY_HEADER = "X-MBX-APIKEY"
 _SIGNATURE = re.compile(rb"(^|&)signature=([0-9A-Fa-f]*)(?=&|$)")
@@ -62,3 +71,29 @@ def _ws_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def sign_ed25519(private_key_pem: str, payload: str) -> str:
+    """Return base64(Ed25519(payload)) under a PEM (PKCS#8) private key; ValueError for another key type."""
+    key = load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 private key")
+    return base64.b64encode(key.sign(payload.encode())).decode()
+
+
+def load_ed25519_public_key(public_key_pem: str) -> Ed25519PublicKey:
+    """Parse a PEM public key; ValueError when it is not PEM or not Ed25519."""
+    key = load_pem_public_key(public_key_pem.encode())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def verify_ed25519(public_key_pem: str, payload: str, signature: str) -> bool:
+    """True when ``signature`` (base64) is the Ed25519 signature of ``payload`` under the PEM public key."""
+    key = load_ed25519_public_key(public_key_pem)
+    try:
+        key.verify(base64.b64decode(signature, validate=True), payload.encode())
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True

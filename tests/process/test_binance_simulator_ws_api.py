@@ -78,3 +78,58 @@ async def test_ws_api_refusals(sim):
         await ws.send_str("{broken")
         broken = json.loads((await ws.receive(timeout=10)).data)
         assert broken["id"] is None and broken["status"] == 400
+
+
+@pytest.fixture
+def ed25519_key():
+    """A fresh Ed25519 key pair as PEM texts (private PKCS#8, public SubjectPublicKeyInfo)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+def ed_signed(params: dict, private_pem: str) -> dict:
+    params = {"apiKey": CREDS.api_key, "timestamp": int(time.time() * 1000), **params}
+    return {**params, "signature": auth.sign_ed25519(private_pem, auth.ws_payload(params))}
+
+
+async def test_session_logon_with_an_ed25519_key_authenticates_the_connection(ed25519_key):
+    private, public = ed25519_key
+    simulator = BinanceSimulator(symbols=("BTCUSDT",), seed=8,
+                                 credentials=Credentials(CREDS.api_key, CREDS.api_secret, public))
+    await simulator.start()
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.010",
+             "price": "60000.00"}
+    try:
+        async with aiohttp.ClientSession() as http, http.ws_connect(simulator.urls["ws api"]) as ws:
+            before = await rpc(ws, "session.status", {})
+            assert before["status"] == 200 and before["result"]["apiKey"] is None
+            unsigned = await rpc(ws, "order.place", {**order, "timestamp": int(time.time() * 1000)})
+            assert unsigned["error"]["code"] == -2014  # no session yet: a key and a signature are needed
+            hmac_logon = await rpc(ws, "session.logon", signed({}))
+            assert (hmac_logon["status"], hmac_logon["error"]["code"]) == (400, -1022)
+            forged = ed_signed({}, private)
+            forged["timestamp"] += 1  # the signature no longer covers the params
+            assert (await rpc(ws, "session.logon", forged))["error"]["code"] == -1022
+            logon = await rpc(ws, "session.logon", ed_signed({}, private))
+            assert logon["status"] == 200 and logon["result"]["apiKey"] == CREDS.api_key
+            assert isinstance(logon["result"]["authorizedSince"], int)
+            placed = await rpc(ws, "order.place", {**order, "timestamp": int(time.time() * 1000)})
+            assert placed["status"] == 200 and placed["result"]["status"] == "NEW"
+            stale = await rpc(ws, "order.place", {**order, "timestamp": int(time.time() * 1000) - 60_000})
+            assert stale["error"]["code"] == -1021  # a session does not lift the timestamp window
+            by_request = await rpc(ws, "order.status", ed_signed({"symbol": "BTCUSDT",
+                                                                  "orderId": placed["result"]["orderId"]}, private))
+            assert by_request["result"]["status"] == "NEW"
+            logout = await rpc(ws, "session.logout", {})
+            assert logout["result"]["apiKey"] is None and logout["result"]["authorizedSince"] is None
+            after = await rpc(ws, "order.place", {**order, "timestamp": int(time.time() * 1000)})
+            assert after["error"]["code"] == -2014
+    finally:
+        await simulator.stop()

@@ -71,3 +71,17 @@ def test_bad_arguments_are_one_clear_line():
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: unknown symbols ['DOGEUSDT']")
     assert "Traceback" not in result.stderr
+
+
+def test_an_unusable_ed25519_key_file_is_one_clear_line(tmp_path):
+    bad = tmp_path / "key.pem"
+    bad.write_text("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n")
+    for args, wanted in ((["--ed25519-public-key", str(bad)], "error: --ed25519-public-key needs --api-key"),
+                         (["--api-key", "k", "--api-secret", "s", "--ed25519-public-key", str(tmp_path / "none")],
+                          "error: --ed25519-public-key: [Errno 2]"),
+                         (["--api-key", "k", "--api-secret", "s", "--ed25519-public-key", str(bad)],
+                          "error: the Ed25519 public key is not usable")):
+        result = subprocess.run([sys.executable, "-m", "tradesys.sim", "binance", *args], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stderr.strip().startswith(wanted), result.stderr
+        assert "Traceback" not in result.stderr

@@ -31,7 +31,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--symbols", default="", help="comma-separated symbols (default: all the simulator has)")
     p.add_argument("--api-key", default=None, help="API key to accept (default: generated and printed)")
     p.add_argument("--api-secret", default=None, help="API secret to accept (default: generated and printed)")
+    p.add_argument("--ed25519-public-key", default=None, metavar="PEM_FILE",
+                   help="Binance: an Ed25519 public key (PEM) registered for the API key; enables session.logon "
+                        "and Ed25519-signed requests on the WS API")
     p.add_argument("--balance", default="100000", help="starting USDT balance of the account")
+    p.add_argument("--funding-interval", type=float, default=None, metavar="SECONDS",
+                   help="seconds between funding settlements (default: the venue's, 8 h)")
     p.add_argument("--faults", default="{}", help='fault switches as JSON, e.g. \'{"delay_ms": 200}\' '
                                                    "(see docs/simulator.md); also settable at run time")
     return p
@@ -46,6 +51,8 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
         print(f"error: --faults is not JSON: {exc}", file=sys.stderr)
         return 2
     kwargs = {"seed": args.seed, "balance": args.balance, "faults": faults}
+    if args.funding_interval is not None:
+        kwargs["funding_interval_s"] = args.funding_interval
     if args.symbols:
         kwargs["symbols"] = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
     given = args.api_key is not None or args.api_secret is not None
@@ -55,6 +62,17 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
             return 2
         logs.register_secret(args.api_secret)
         kwargs["credentials"] = simulator_module.Credentials(args.api_key, args.api_secret)
+    if args.ed25519_public_key is not None:
+        if "credentials" not in kwargs:
+            print("error: --ed25519-public-key needs --api-key and --api-secret", file=sys.stderr)
+            return 2
+        try:
+            with open(args.ed25519_public_key) as pem:
+                public_key = pem.read()
+        except OSError as exc:
+            print(f"error: --ed25519-public-key: {exc}", file=sys.stderr)
+            return 2
+        kwargs["credentials"] = simulator_module.Credentials(args.api_key, args.api_secret, public_key)
     try:
         simulator = getattr(simulator_module, cls)(**kwargs)
     except ValueError as exc:

@@ -109,3 +109,15 @@ def order_ref_param(params: dict[str, str]) -> tuple[int | None, str | None]:
     if not client_id:
         raise rejects.mandatory("orderId")
     return None, client_id
+
+
+def check_timestamp(params: dict[str, str], now_ms: int) -> None:
+    """Refuse a signed request whose ``timestamp`` is missing, 1 s or more ahead, or older than ``recvWindow``."""
+    if "timestamp" not in params:
+        raise rejects.mandatory("timestamp")
+    timestamp = int_param(params, "timestamp")
+    window = int_param(params, "recvWindow") if "recvWindow" in params else 5000
+    if timestamp >= now_ms + 1000:
+        raise rejects.too_early(timestamp - now_ms)
+    if now_ms - timestamp > window:
+        raise rejects.OUTSIDE_WINDOW

@@ -32,6 +32,8 @@ INVALID_SIDE = ApiError(400, -1117, "Invalid side.")
 INVALID_ORDER_TYPE = ApiError(400, -1116, "Invalid orderType.")
 ALGO_ONLY = ApiError(400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API "
                                  "endpoints instead.")
+# The Algo service (conditional orders) is not simulated: placing answers the venue's "not authorized".
+ALGO_NOT_SIMULATED = ApiError(401, -1002, "You are not authorized to execute this request.")
 BAD_CLIENT_ORDER_ID = ApiError(400, -4015, "Client order id is not valid.")
 POSITION_SIDE = ApiError(400, -4061, "Order's position side does not match user's setting.")
 BAD_STP = ApiError(400, -5039, "Invalid self trade prevention mode")

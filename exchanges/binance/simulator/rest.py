@@ -20,10 +20,10 @@ from exchanges.binance import auth
 from exchanges.binance.simulator import rejects
 from exchanges.binance.simulator.account_api import AccountApi
 from exchanges.binance.simulator.market_data import MarketData
-from exchanges.binance.simulator.params import Call, depth_weight, int_param, parse_form
+from exchanges.binance.simulator.params import Call, check_timestamp, depth_weight, fail, parse_form
 from exchanges.binance.simulator.rejects import ApiError
 from exchanges.binance.simulator.trading import Trading
-from tradesys.sim.errors import SimReject
+from tradesys.sim.errors import RejectCode, SimReject
 
 if TYPE_CHECKING:
     from exchanges.binance.simulator.server import BinanceSimulator
@@ -87,6 +87,14 @@ class RestApi:
             Route("POST", "/fapi/v1/leverage", s.SIGNED, 1, 0, account.set_leverage),
             Route("GET", "/fapi/v1/positionSide/dual", s.SIGNED, 30, 0, lambda call: {"dualSidePosition": False}),
             Route("GET", "/fapi/v1/multiAssetsMargin", s.SIGNED, 30, 0, lambda call: {"multiAssetsMargin": False}),
+            # The Algo service is not simulated: no algo order can exist, so queries find none.
+            Route("POST", "/fapi/v1/algoOrder", s.SIGNED, 0, 1, lambda call: fail(rejects.ALGO_NOT_SIMULATED)),
+            Route("DELETE", "/fapi/v1/algoOrder", s.SIGNED, 1, 0,
+                  lambda call: fail(rejects.from_reject(RejectCode.UNKNOWN_ORDER, unknown_order=-2011))),
+            Route("GET", "/fapi/v1/algoOrder", s.SIGNED, 1, 0,
+                  lambda call: fail(rejects.from_reject(RejectCode.UNKNOWN_ORDER))),
+            Route("GET", "/fapi/v1/openAlgoOrders", s.SIGNED, 1, 0, lambda call: []),
+            Route("GET", "/fapi/v1/allAlgoOrders", s.SIGNED, 5, 0, lambda call: []),
             Route("POST", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.new_listen_key),
             Route("PUT", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.keep_listen_key),
             Route("DELETE", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.close_listen_key),
@@ -147,12 +155,7 @@ class RestApi:
                 raise rejects.mandatory("timestamp")
             if not auth.verify(sim.credentials.api_secret, raw_query, raw_body):
                 raise rejects.BAD_SIGNATURE
-            timestamp = int_param(params, "timestamp")
-            window = int_param(params, "recvWindow") if "recvWindow" in params else 5000
-            if timestamp >= now + 1000:
-                raise rejects.too_early(timestamp - now)
-            if now - timestamp > window:
-                raise rejects.OUTSIDE_WINDOW
+            check_timestamp(params, now)
         if route.orders and account is not None:
             sim.limits.count_orders(account, route.orders, now)
         return Call(params, account, api_key)

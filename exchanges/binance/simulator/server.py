@@ -12,10 +12,11 @@ import logging
 import secrets
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 
+from exchanges.binance import auth
 from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.binance.simulator.faults import FaultControl, Faults
 from exchanges.binance.simulator.limits import RateLimits
@@ -35,6 +36,9 @@ ACCOUNT = "main"
 class Credentials:
     api_key: str
     api_secret: str
+    # PEM of an Ed25519 public key registered for the same API key: enables session.logon and
+    # Ed25519-signed requests on the WS API. Public, so printable.
+    ed25519_public_key: str | None = None
 
     @classmethod
     def generate(cls) -> Credentials:
@@ -47,13 +51,23 @@ class Credentials:
 class BinanceSimulator:
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
-                 faults: dict | None = None):
+                 faults: dict | None = None, funding_interval_s: float | None = None):
         unknown = [s for s in symbols if s not in CATALOG]
         if unknown:
             raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
         self.symbols = tuple(symbols)
         self.catalog = {s: CATALOG[s] for s in self.symbols}
+        if funding_interval_s is not None:  # the venue's 8 h is too long to watch in a test or a demo
+            if funding_interval_s <= 0:
+                raise ValueError(f"funding_interval_s must be positive, got {funding_interval_s}")
+            self.catalog = {s: replace(e, market=replace(e.market, funding_interval_s=funding_interval_s))
+                            for s, e in self.catalog.items()}
         self.credentials = credentials or Credentials.generate()
+        if self.credentials.ed25519_public_key is not None:
+            try:
+                auth.load_ed25519_public_key(self.credentials.ed25519_public_key)
+            except ValueError as exc:
+                raise ValueError(f"the Ed25519 public key is not usable: {exc}") from None
         self.clock_skew_ms = 0
         self.faults = Faults()
         self.fault_control = FaultControl(self)
