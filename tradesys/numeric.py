@@ -81,3 +81,23 @@ def _parse(value: str | int) -> Decimal:
         return Decimal(value)
     except InvalidOperation:
         raise PrecisionError(f"not a decimal number: {value!r}") from None
+
+
+def parse_scaled(text: str, scale: int) -> int:
+    """Return the mantissa of a plain decimal string at ``scale``, without building a Decimal.
+
+    The hot-path twin of ``to_scaled`` for venue strings like "68005.10": trailing zeros beyond
+    ``scale`` are dropped ("68005.00" at scale 1 is 680050); a non-zero digit beyond it, an
+    exponent, or anything that is not a number raises PrecisionError.
+    """
+    whole, _, frac = text.partition(".")
+    if len(frac) > scale:
+        extra = frac[scale:]
+        if extra.strip("0"):
+            raise PrecisionError(f"{text} has more than {scale} decimals")
+        frac = frac[:scale]
+    digits = whole + frac + "0" * (scale - len(frac))
+    body = digits[1:] if digits[:1] == "-" else digits
+    if not (body.isascii() and body.isdigit()) or not (whole.lstrip("-") or frac):
+        raise PrecisionError(f"not a plain decimal number: {text!r}")
+    return int(digits)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tradesys import numeric
 from tradesys.messages import Decimal as PbDecimal
 from tradesys.numeric import INT64_MAX, PrecisionError, from_scaled, get_decimal, set_decimal, to_scaled
 
@@ -64,3 +65,18 @@ def test_from_scaled_is_exact_beyond_the_default_decimal_context():
     # 19 digits: more than a float holds, fewer than the decimal context's 28.
     assert str(from_scaled(INT64_MAX, 9)) == "9223372036.854775807"
     assert from_scaled(-1, 18) == Decimal("-0.000000000000000001")
+
+
+@pytest.mark.parametrize("text, scale, mantissa", [
+    ("68005.10", 2, 6800510), ("68005.00", 1, 680050), ("0.2463", 4, 2463), ("631", 0, 631), ("631", 3, 631000),
+    ("-0.5", 2, -50), ("1.00600", 5, 100600), ("0", 8, 0), ("0.000", 2, 0), ("12.", 1, 120),
+])
+def test_parse_scaled_reads_venue_strings_exactly(text, scale, mantissa):
+    assert numeric.parse_scaled(text, scale) == mantissa
+    assert numeric.parse_scaled(text, scale) == numeric.to_scaled(text, scale)[0]
+
+
+@pytest.mark.parametrize("text", ["1.25", "abc", "", "1e5", "1.2.3", ".", "--1", "1_000", " 1"])
+def test_parse_scaled_refuses_what_is_not_exact_at_the_scale(text):
+    with pytest.raises(numeric.PrecisionError):
+        numeric.parse_scaled(text, 1)

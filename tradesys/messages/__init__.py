@@ -11,7 +11,16 @@ from __future__ import annotations
 from tradesys.messages.account_pb2 import Balance, InventoryDelta, Position
 from tradesys.messages.common_pb2 import Decimal, Header, MessageKind, Side
 from tradesys.messages.control_pb2 import ActorState, Heartbeat, RiskAction, RiskCommand
-from tradesys.messages.market_pb2 import Bbo, BookDelta, BookSnapshot, Instrument, InstrumentKind, OptionRight, Trade
+from tradesys.messages.market_pb2 import (
+    Bbo,
+    BookDelta,
+    BookSnapshot,
+    Instrument,
+    InstrumentKind,
+    MarkPrice,
+    OptionRight,
+    Trade,
+)
 from tradesys.messages.orders_pb2 import (
     CancelAll,
     CancelOrder,
@@ -43,6 +52,7 @@ BODY_TYPES = {
     MessageKind.MESSAGE_KIND_INVENTORY_DELTA: InventoryDelta,
     MessageKind.MESSAGE_KIND_HEARTBEAT: Heartbeat,
     MessageKind.MESSAGE_KIND_RISK_COMMAND: RiskCommand,
+    MessageKind.MESSAGE_KIND_MARK_PRICE: MarkPrice,
 }
 KIND_OF = {cls: kind for kind, cls in BODY_TYPES.items()}
 
@@ -67,7 +77,7 @@ def decode_body(kind: int, body: bytes):
 __all__ = [
     "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "CancelAll", "CancelOrder",
     "Decimal", "Fill", "Header", "Heartbeat", "Instrument", "InstrumentKind", "InventoryDelta", "KIND_OF",
-    "Liquidity", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent", "OrderEventType",
+    "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent", "OrderEventType",
     "OrderReply", "OrderRequest", "OrderType", "Position", "RejectReason", "RiskAction", "RiskCommand", "Side",
     "TimeInForce", "Trade", "decode_body", "kind_name",
 ]

@@ -22,6 +22,7 @@ class MessageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MESSAGE_KIND_INVENTORY_DELTA: _ClassVar[MessageKind]
     MESSAGE_KIND_HEARTBEAT: _ClassVar[MessageKind]
     MESSAGE_KIND_RISK_COMMAND: _ClassVar[MessageKind]
+    MESSAGE_KIND_MARK_PRICE: _ClassVar[MessageKind]
 
 class Side(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -43,6 +44,7 @@ MESSAGE_KIND_BALANCE: MessageKind
 MESSAGE_KIND_INVENTORY_DELTA: MessageKind
 MESSAGE_KIND_HEARTBEAT: MessageKind
 MESSAGE_KIND_RISK_COMMAND: MessageKind
+MESSAGE_KIND_MARK_PRICE: MessageKind
 SIDE_UNSPECIFIED: Side
 SIDE_BUY: Side
 SIDE_SELL: Side

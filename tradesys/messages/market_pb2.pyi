@@ -153,3 +153,19 @@ class Bbo(_message.Message):
     ask_size: _common_pb2.Decimal
     venue_seq: int
     def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., bid_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., bid_size: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., ask_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., ask_size: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., venue_seq: _Optional[int] = ...) -> None: ...
+
+class MarkPrice(_message.Message):
+    __slots__ = ("venue", "symbol", "mark_price", "index_price", "funding_rate", "next_funding_ts")
+    VENUE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    MARK_PRICE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_PRICE_FIELD_NUMBER: _ClassVar[int]
+    FUNDING_RATE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_FUNDING_TS_FIELD_NUMBER: _ClassVar[int]
+    venue: str
+    symbol: str
+    mark_price: _common_pb2.Decimal
+    index_price: _common_pb2.Decimal
+    funding_rate: _common_pb2.Decimal
+    next_funding_ts: int
+    def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., mark_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., index_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., funding_rate: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., next_funding_ts: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,74 @@
+"""The venue registry: a third-party venue arrives through a real entry point of an installed distribution."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from exchanges import base, registry
+
+PLUGIN = '''
+from exchanges.base import IExchangeDataFetcher, IExchangeOMS, IExchangePMS, IExchangeSubscriber, VenueSpec
+
+
+class Subscriber(IExchangeSubscriber):
+    venue = "dummyvenue"
+
+    async def start(self, handler): self.handler = handler
+    async def subscribe(self, symbols, kinds): self.symbols = list(symbols)
+    async def stop(self): pass
+    def status(self, symbol): return None
+    @property
+    def counters(self): return {"messages": 0}
+
+
+VENUE = VenueSpec("dummyvenue", Subscriber, IExchangeOMS, IExchangePMS, IExchangeDataFetcher,
+                  description="a venue shipped as its own package")
+WRONG = "not a spec"
+'''
+
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """A distribution 'dummy-venue' on sys.path, declaring entry points in group tradesys.exchanges."""
+    (tmp_path / "dummy_venue_pkg").mkdir()
+    (tmp_path / "dummy_venue_pkg" / "__init__.py").write_text(PLUGIN)
+    info = tmp_path / "dummy_venue-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dummy-venue\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(textwrap.dedent("""\
+        [tradesys.exchanges]
+        dummyvenue = dummy_venue_pkg:VENUE
+        wrongtype = dummy_venue_pkg:WRONG
+        broken = dummy_venue_pkg_missing:VENUE
+        binance = dummy_venue_pkg:VENUE
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_a_plugin_venue_is_found_through_its_entry_point(installed):
+    spec = base.get_venue("dummyvenue")
+    assert spec.name == "dummyvenue" and spec.subscriber.__name__ == "Subscriber"
+    assert issubclass(spec.subscriber, base.IExchangeSubscriber)
+    assert "dummyvenue" in base.venue_names() and "dummyvenue" in base.venues()
+
+
+def test_broken_plugins_are_named_in_a_clear_error_and_left_out_of_the_listing(installed, caplog):
+    with pytest.raises(base.VenueRegistryError, match=r"'broken' \(package dummy-venue.*ModuleNotFoundError"):
+        base.get_venue("broken")
+    with pytest.raises(base.VenueRegistryError, match="WRONG is a str, not a VenueSpec"):
+        base.get_venue("wrongtype")
+    listed = base.venues()
+    assert "broken" not in listed and "wrongtype" not in listed
+    assert any("broken" in record.getMessage() for record in caplog.records)
+
+
+def test_a_plugin_cannot_take_a_built_in_name(installed, caplog):
+    assert registry._plugins().get("binance") is None
+    assert any("ignored: the name is a built-in venue" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unknown_venue_lists_the_known_ones():
+    with pytest.raises(base.VenueRegistryError, match="unknown venue 'nowhere'; known: binance"):
+        base.get_venue("nowhere")
