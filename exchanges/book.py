@@ -77,6 +77,14 @@ class L2Book:
         asks = sorted(self.asks.items())[:depth]
         return bids, asks
 
+    def arrays(self, depth: int | None = None) -> tuple[list[int], list[int], list[int], list[int]]:
+        """Bid prices, bid sizes, ask prices, ask sizes, best first: the bus's BookSnapshot layout."""
+        bids = sorted(self.bids.items(), reverse=True)
+        asks = sorted(self.asks.items())
+        if depth is not None:
+            bids, asks = bids[:depth], asks[:depth]
+        return [p for p, _ in bids], [q for _, q in bids], [p for p, _ in asks], [q for _, q in asks]
+
     def is_crossed(self) -> bool:
         return self.best_bid is not None and self.best_ask is not None and self.best_bid >= self.best_ask
 

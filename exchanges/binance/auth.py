@@ -19,7 +19,9 @@ import binascii
 import hashlib
 import hmac
 import re
+import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidSignature
@@ -27,6 +29,24 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
 API_KEY_HEADER = "X-MBX-APIKEY"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An API key and its HMAC secret (and, optionally, the PEM of an Ed25519 public key registered for
+    the same key: the simulator accepts session.logon with it). The secret never appears in a repr."""
+
+    api_key: str
+    api_secret: str
+    ed25519_public_key: str | None = None
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        """Random test credentials (for a simulator)."""
+        return cls(secrets.token_hex(32), secrets.token_hex(32))
+
+    def __repr__(self) -> str:
+        return f"Credentials(api_key={self.api_key[:6]}..., api_secret=***)"
 _SIGNATURE = re.compile(rb"(^|&)signature=([0-9A-Fa-f]*)(?=&|$)")
 
 

@@ -12,11 +12,12 @@ import logging
 import secrets
 import socket
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from aiohttp import web
 
 from exchanges.binance import auth
+from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.binance.simulator.faults import FaultControl, Faults
 from exchanges.binance.simulator.limits import RateLimits
@@ -30,22 +31,6 @@ from tradesys.sim.market import SyntheticMarket
 
 log = logging.getLogger(__name__)
 ACCOUNT = "main"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    api_key: str
-    api_secret: str
-    # PEM of an Ed25519 public key registered for the same API key: enables session.logon and
-    # Ed25519-signed requests on the WS API. Public, so printable.
-    ed25519_public_key: str | None = None
-
-    @classmethod
-    def generate(cls) -> Credentials:
-        return cls(secrets.token_hex(32), secrets.token_hex(32))
-
-    def __repr__(self) -> str:  # never print the secret
-        return f"Credentials(api_key={self.api_key[:6]}..., api_secret=***)"
 
 
 class BinanceSimulator:
