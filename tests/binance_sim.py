@@ -57,3 +57,80 @@ class SignedClient:
             response = await self.http.request(method, url, headers=headers)
         async with response:
             return response.status, await response.json(), response.headers
+
+
+def limiter_for_tests(max_wait_s: float = 2.0):
+    """A rate limiter with the venue's declared limits, as a connector process would hold it."""
+    from exchanges.binance.constants import RATE_LIMITS
+    from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+
+    return RateLimiter(LocalBudget(Budget([Limit(name, cap, window) for name, (cap, window) in RATE_LIMITS.items()])),
+                       max_wait_s=max_wait_s, venue="binance")
+
+
+def connector(sim, credentials, *, limiter=None, transport: str = "rest", **oms_options):
+    """Subscriber, OMS, PMS and fetcher pointed at the simulator, each with its own HTTP client and one
+    shared rate limiter (one budget per account)."""
+    from exchanges.binance.constants import Endpoints
+    from exchanges.binance.fetcher import BinanceFetcher
+    from exchanges.binance.http import BinanceHttp
+    from exchanges.binance.oms import BinanceOMS
+    from exchanges.binance.pms import BinancePMS
+    from exchanges.binance.subscriber import BinanceSubscriber
+    from exchanges.binance.wsapi import BinanceWsApi
+
+    endpoints = Endpoints.for_simulator(sim.urls["rest"])
+    limiter = limiter or limiter_for_tests()
+    http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
+    oms_http = http()
+    ws_api = BinanceWsApi(endpoints.ws_api, credentials, limiter, oms_http.now_ms) if transport == "ws_api" else None
+    return (BinanceSubscriber(http(), endpoints.ws_public, endpoints.ws_market, stale_after_s=3.0),
+            BinanceOMS(oms_http, ws_api=ws_api, **oms_options),
+            BinancePMS(http(), endpoints.ws_private),
+            BinanceFetcher(http()))
+
+
+class Recorder:
+    """A MarketDataHandler and AccountHandler that keeps everything it is given."""
+
+    def __init__(self):
+        self.books, self.bbos, self.trades, self.marks, self.statuses = [], [], [], [], []
+        self.order_events, self.fills, self.positions, self.balances, self.connection = [], [], [], [], []
+
+    def on_book(self, message, venue_ts, recv_ts):
+        self.books.append(message)
+
+    def on_bbo(self, bbo, venue_ts, recv_ts):
+        self.bbos.append(bbo)
+
+    def on_trade(self, trade, venue_ts, recv_ts):
+        self.trades.append(trade)
+
+    def on_mark(self, mark, venue_ts, recv_ts):
+        self.marks.append(mark)
+
+    def on_order_event(self, event, venue_ts, recv_ts):
+        self.order_events.append(event)
+
+    def on_fill(self, fill, venue_ts, recv_ts):
+        self.fills.append(fill)
+
+    def on_position(self, position, venue_ts, recv_ts):
+        self.positions.append(position)
+
+    def on_balance(self, balance, venue_ts, recv_ts):
+        self.balances.append(balance)
+
+    def on_status(self, *args):
+        # Market data: (symbol, FeedStatus, reason); account: (connected, reason).
+        (self.statuses if len(args) == 3 and not isinstance(args[0], bool) else self.connection).append(args)
+
+
+async def until(condition, timeout: float = 20.0, what: str = "condition"):
+    """Poll ``condition`` every 10 ms; fail after ``timeout`` seconds."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not met within {timeout} s"
+        await asyncio.sleep(0.01)

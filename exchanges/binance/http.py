@@ -186,6 +186,10 @@ class BinanceHttp:
         return await self.request("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_order_id},
                                   signed=True, shape=m.Order)
 
+    async def all_orders(self, symbol: str, start_ms: int | None = None, limit: int = 1000) -> list[m.Order]:
+        params = {"symbol": symbol, "limit": str(limit), "startTime": str(start_ms) if start_ms else None}
+        return await self.request("GET", "/fapi/v1/allOrders", params, signed=True, weight=5, shape=list[m.Order])
+
     async def position_risk(self) -> list[m.PositionRisk]:
         return await self.request("GET", "/fapi/v3/positionRisk", signed=True, weight=5, shape=list[m.PositionRisk])
 

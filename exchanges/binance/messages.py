@@ -273,7 +273,7 @@ class WsApiError(msgspec.Struct):
 class WsApiReply(msgspec.Struct):
     id: str | int | None
     status: int
-    result: msgspec.Raw | None = None
+    result: msgspec.Raw = msgspec.Raw(b"null")   # decoded by the caller, as the method's shape
     error: WsApiError | None = None
     rateLimits: list[dict] = []
 

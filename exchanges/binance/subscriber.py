@@ -7,6 +7,10 @@ diff applied (the notes' ``U <= lastUpdateId <= u``, as ccxt applies it), then `
 every diff after it. Anything else is a ``SequenceGap``: the book is
 cleared and nothing is published for it until a new snapshot has synced.
 
+Published messages chain: each delta's ``prev_venue_seq`` is the
+``venue_seq`` of the message before it for that symbol (the snapshot's, for
+the first delta after one), so a consumer can check continuity itself.
+
 ``BinanceSubscriber`` runs the sockets: one combined-stream connection per
 path (``/public`` for depth and bookTicker, ``/market`` for aggTrade and
 markPrice) per 200 streams, subscribed with SUBSCRIBE frames in the
@@ -76,6 +80,8 @@ class DepthSync:
             if delta.prev_venue_seq > snapshot_id:
                 self._gap(f"first diff after snapshot {snapshot_id} starts past it (pu {delta.prev_venue_seq})")
             self._first_after = 0
+            # What we publish chains on our own messages: this delta follows the snapshot we sent.
+            delta.prev_venue_seq = self.book.seq
         elif delta.prev_venue_seq != self.book.seq:
             self._gap(f"diff pu {delta.prev_venue_seq} does not follow u {self.book.seq}")
         self.book.apply(delta.bid_prices, delta.bid_sizes, delta.ask_prices, delta.ask_sizes, delta.venue_seq)

@@ -72,3 +72,9 @@ def test_a_plugin_cannot_take_a_built_in_name(installed, caplog):
 def test_an_unknown_venue_lists_the_known_ones():
     with pytest.raises(base.VenueRegistryError, match="unknown venue 'nowhere'; known: binance"):
         base.get_venue("nowhere")
+
+
+def test_binance_is_built_in_with_its_four_interfaces():
+    spec = base.get_venue("binance")
+    assert issubclass(spec.subscriber, base.IExchangeSubscriber) and issubclass(spec.oms, base.IExchangeOMS)
+    assert issubclass(spec.pms, base.IExchangePMS) and issubclass(spec.fetcher, base.IExchangeDataFetcher)

@@ -1,0 +1,288 @@
+"""The Binance connector against the Binance simulator over real loopback sockets: book sync, resync on a gap,
+reconnects, order lifecycle on both transports, rate-limit backoff, listen-key renewal, no lost fill."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
+from exchanges.binance.auth import Credentials
+from exchanges.binance.simulator import BinanceSimulator
+from exchanges.book import L2Book
+from exchanges.errors import InvalidPrice, PostOnlyWouldCross, RateLimited, UnknownOrder
+from tests.binance_sim import Recorder, connector, limiter_for_tests, until
+from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
+from tradesys.numeric import get_decimal
+from tradesys.sim.orders import Side as SimSide
+
+ROOT = Path(__file__).resolve().parents[2]
+CREDS = Credentials("connector-key-" + "1" * 50, "connector-secret-" + "2" * 47)
+ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
+E = OrderEventType
+
+
+@pytest.fixture
+async def sim():
+    simulator = BinanceSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=21, credentials=CREDS, step_seconds=0.02)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def parts(sim):
+    subscriber, oms, pms, fetcher = connector(sim, CREDS)
+    yield subscriber, oms, pms, fetcher
+    for part in (subscriber, oms, pms):
+        await part.stop()
+    await fetcher.close()
+
+
+def sim_levels(sim, symbol):
+    instrument = sim.exchange.instruments[symbol]
+    book = sim.exchange.engines[symbol].book
+    return ({instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.BUY)},
+            {instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.SELL)})
+
+
+def our_levels(book: L2Book):
+    return ({book.price(p): book.size(q) for p, q in book.bids.items()},
+            {book.price(p): book.size(q) for p, q in book.asks.items()})
+
+
+class Rebuilt:
+    """A book rebuilt only from what the subscriber published: proves the published stream is consistent."""
+
+    def __init__(self, recorder, symbol, scales):
+        self.recorder, self.symbol, self.book, self.seen = recorder, symbol, L2Book(symbol, *scales), 0
+
+    def catch_up(self):
+        for message in self.recorder.books[self.seen:]:
+            if message.symbol != self.symbol:
+                continue
+            if isinstance(message, BookSnapshot):
+                self.book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
+                               message.venue_seq)
+            else:
+                assert message.prev_venue_seq == self.book.seq, "a published delta does not follow the last one"
+                self.book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes,
+                                message.venue_seq)
+        self.seen = len(self.recorder.books)
+        return our_levels(self.book)
+
+
+async def test_books_sync_and_follow_the_simulator_and_the_published_stream_rebuilds_them(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe(["BTCUSDT", "ETHUSDT"], ALL_KINDS)
+    await until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in ("BTCUSDT", "ETHUSDT")), what="live")
+    await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 50, what="deltas")
+    await until(lambda: got.bbos and got.trades and got.marks, what="bbo, trades and marks")
+    sim.pause_market()
+    rebuilt = Rebuilt(got, "BTCUSDT", subscriber.scales["BTCUSDT"])
+    await until(lambda: our_levels(subscriber.syncs["BTCUSDT"].book) == sim_levels(sim, "BTCUSDT"), 5, "same book")
+    assert rebuilt.catch_up() == sim_levels(sim, "BTCUSDT")
+    assert our_levels(subscriber.syncs["ETHUSDT"].book) == sim_levels(sim, "ETHUSDT")
+    assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
+    assert {t.symbol for t in got.trades} <= {"BTCUSDT", "ETHUSDT"} and get_decimal(got.marks[-1].mark_price) > 0
+
+
+async def test_a_gap_resyncs_from_a_new_snapshot_and_nothing_is_published_while_out_of_sync(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe(["BTCUSDT"], [StreamKind.BOOK])
+    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE)
+    sim.faults.skip_depth_updates = 1
+    await until(lambda: subscriber.counters["gaps"] >= 1, what="gap seen")
+    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE, what="live again")
+    statuses = [s for _, s, _ in got.statuses]
+    assert statuses[-2:] == [FeedStatus.RESYNCING, FeedStatus.LIVE]
+    # Between the gap and the next snapshot nothing was published; the stream rebuilds the venue's book.
+    snapshots = [i for i, b in enumerate(got.books) if isinstance(b, BookSnapshot)]
+    assert len(snapshots) == 2
+    rebuilt = Rebuilt(got, "BTCUSDT", subscriber.scales["BTCUSDT"])
+    sim.pause_market()
+    await until(lambda: rebuilt.catch_up() == sim_levels(sim, "BTCUSDT"), 5, "rebuilt book equals the venue's")
+
+
+async def test_dropped_sockets_reconnect_resubscribe_and_resync(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe(["BTCUSDT"], [StreamKind.BOOK, StreamKind.BBO])
+    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE)
+    await sim.fault_control.apply({"drop_connections": True})
+    await until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], what="disconnect seen")
+    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE, what="live again")
+    bbos = len(got.bbos)
+    await until(lambda: len(got.bbos) > bbos + 3, what="bbo after reconnect")
+    assert subscriber.counters["reconnects"] >= 1
+
+
+async def wait_for_event(recorder, client_order_id, kind, timeout=20.0):
+    await until(lambda: any(e.client_order_id == client_order_id and e.type == kind for e in recorder.order_events),
+                timeout, f"{client_order_id} {OrderEventType.Name(kind)}")
+
+
+async def best(fetcher, symbol):
+    book = await fetcher.book_snapshot(symbol, 5)
+    scale = book.price_scale
+    return Decimal(book.bid_prices[0]).scaleb(-scale), Decimal(book.ask_prices[0]).scaleb(-scale)
+
+
+@pytest.mark.parametrize("transport", ["rest", "ws_api"])
+async def test_new_modify_cancel_and_rejections(sim, transport):
+    subscriber, oms, pms, fetcher = connector(sim, CREDS, transport=transport)
+    got = Recorder()
+    try:
+        await oms.start()
+        await pms.start(got)
+        bid, ask = await best(fetcher, "BTCUSDT")
+        price, _ = oms.round_to_filters("BTCUSDT", Side.SIDE_BUY, bid - Decimal("50.004"), Decimal("0.010"))
+        placed = await oms.place(OrderSpec("BTCUSDT", f"t-{transport}-1", Side.SIDE_BUY, Decimal("0.010"),
+                                           price=price, time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY))
+        assert placed.type == E.ORDER_EVENT_TYPE_ACCEPTED and get_decimal(placed.price) == price
+        await wait_for_event(got, f"t-{transport}-1", E.ORDER_EVENT_TYPE_ACCEPTED)
+        open_orders = await fetcher.open_orders("BTCUSDT")
+        assert [o.client_order_id for o in open_orders] == [f"t-{transport}-1"]
+        modified = await oms.modify(ModifySpec("BTCUSDT", f"t-{transport}-1", Side.SIDE_BUY, price - 1,
+                                               Decimal("0.020")))
+        assert get_decimal(modified.quantity) == Decimal("0.020") and get_decimal(modified.price) == price - 1
+        await wait_for_event(got, f"t-{transport}-1", E.ORDER_EVENT_TYPE_MODIFIED)
+        cancelled = await oms.cancel("BTCUSDT", f"t-{transport}-1")
+        assert cancelled.type == E.ORDER_EVENT_TYPE_CANCELLED
+        await wait_for_event(got, f"t-{transport}-1", E.ORDER_EVENT_TYPE_CANCELLED)
+        with pytest.raises(UnknownOrder):
+            await oms.cancel("BTCUSDT", f"t-{transport}-1")
+        with pytest.raises(PostOnlyWouldCross):
+            await oms.place(OrderSpec("BTCUSDT", f"t-{transport}-2", Side.SIDE_BUY, Decimal("0.010"),
+                                      price=ask + 10, time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY))
+        with pytest.raises(InvalidPrice):   # off the tick: refused here, never sent
+            await oms.place(OrderSpec("BTCUSDT", f"t-{transport}-3", Side.SIDE_BUY, Decimal("0.010"),
+                                      price=price + Decimal("0.001")))
+    finally:
+        for part in (oms, pms, subscriber):
+            await part.stop()
+        await fetcher.close()
+
+
+async def test_a_resting_order_goes_new_partial_filled_and_every_fill_arrives_once(sim, parts):
+    _, oms, pms, fetcher = parts
+    got = Recorder()
+    await oms.start()
+    await pms.start(got)
+    bid, ask = await best(fetcher, "BTCUSDT")
+    # Alone at the top of the bids, inside the spread: the synthetic flow's market sells fill it bit by bit.
+    price = bid + Decimal("0.10") if ask - bid > Decimal("0.10") else bid
+    quantity = Decimal("0.030")
+    await oms.place(OrderSpec("BTCUSDT", "life-1", Side.SIDE_BUY, quantity, price=price))
+    await wait_for_event(got, "life-1", E.ORDER_EVENT_TYPE_FILLED, timeout=60)
+    kinds = [e.type for e in got.order_events if e.client_order_id == "life-1"]
+    assert kinds[0] == E.ORDER_EVENT_TYPE_ACCEPTED and kinds[-1] == E.ORDER_EVENT_TYPE_FILLED
+    fills = [f for f in got.fills if f.client_order_id == "life-1"]
+    assert sum(get_decimal(f.quantity) for f in fills) == quantity and len({f.trade_id for f in fills}) == len(fills)
+    if len(fills) > 1:
+        assert E.ORDER_EVENT_TYPE_PARTIALLY_FILLED in kinds
+    venue_fills = [f for f in await fetcher.recent_fills("BTCUSDT") if f.client_order_id == "life-1"]
+    assert {f.trade_id for f in venue_fills} == {f.trade_id for f in fills}
+    await until(lambda: any(p.symbol == "BTCUSDT" for p in got.positions), what="position update")
+    [position] = [p for p in await fetcher.positions() if p.symbol == "BTCUSDT"]
+    assert get_decimal(position.quantity) == quantity
+
+
+async def test_too_many_requests_blocks_the_budget_for_retry_after_then_the_call_goes_through(sim, parts):
+    *_, fetcher = parts
+    sim.faults.http_errors.append(429)
+    with pytest.raises(RateLimited) as throttled:
+        await fetcher.balances()
+    assert throttled.value.retry_after_s == 1.0 and throttled.value.code == -1003
+    limiter = fetcher.http.limiter
+    assert limiter.counters["throttled"] == 1
+    started = time.monotonic()
+    balances = await fetcher.balances()   # waits out the block (max_wait 2 s), then succeeds
+    assert time.monotonic() - started >= 0.5 and limiter.counters["waited"] >= 1
+    assert [b.asset for b in balances] == ["USDT"]
+
+
+async def test_an_expired_listen_key_is_replaced_and_events_keep_coming(sim, parts):
+    _, oms, pms, fetcher = parts
+    got = Recorder()
+    await oms.start()
+    await pms.start(got)
+    first_key = pms.listen_key
+    await sim.fault_control.apply({"expire_listen_keys": True})
+    await until(lambda: pms.counters["key_renewals"] == 1 and pms.listen_key != first_key, what="renewed key")
+    await until(lambda: got.connection and got.connection[-1][0] is True and len(got.connection) >= 3,
+                what="reconnected on the new key")
+    assert any(not up and "expired" in why for up, why in got.connection)
+    bid, _ = await best(fetcher, "BTCUSDT")
+    await oms.place(OrderSpec("BTCUSDT", "after-expiry", Side.SIDE_BUY, Decimal("0.010"), price=bid - 100))
+    await wait_for_event(got, "after-expiry", E.ORDER_EVENT_TYPE_ACCEPTED)
+
+
+async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
+    _, oms, pms, fetcher = parts
+    streamed = Recorder()
+    await oms.start()
+    await pms.start(streamed)
+    since = time.time_ns()
+    await sim.fault_control.apply({"drop_connections": True})
+    filled = await oms.place(OrderSpec("BTCUSDT", "during-drop", Side.SIDE_BUY, Decimal("0.050"),
+                                       type=OrderType.ORDER_TYPE_MARKET))
+    assert filled.type == E.ORDER_EVENT_TYPE_FILLED
+    await until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], what="stream back")
+    # What an owner does on reconnect: reconcile fills from the venue, keep what the stream did not bring.
+    have = {f.trade_id for f in streamed.fills}
+    recovered = [f for f in await fetcher.recent_fills("BTCUSDT", since) if f.trade_id not in have]
+    mine = [f for f in streamed.fills + recovered if f.client_order_id == "during-drop"]
+    assert sum(get_decimal(f.quantity) for f in mine) == Decimal("0.050")
+
+
+CHILD = """
+import asyncio, sys
+from decimal import Decimal
+from exchanges.base import OrderSpec
+from exchanges.binance.auth import Credentials
+from exchanges.binance.http import BinanceHttp
+from exchanges.binance.oms import BinanceOMS
+from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.messages import Side
+
+async def main(rest, key, secret, price):
+    oms = BinanceOMS(BinanceHttp(rest, Credentials(key, secret), RateLimiter(LocalBudget(Budget([])))),
+                     countdown_ms=1000, refresh_s=0.2)
+    await oms.start()
+    await oms.place(OrderSpec("BTCUSDT", "orphan-1", Side.SIDE_BUY, Decimal("0.010"), price=Decimal(price)))
+    print("placed", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(sim, parts):
+    *_, fetcher = parts
+    bid, _ = await best(fetcher, "BTCUSDT")
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, sim.urls["rest"], CREDS.api_key, CREDS.api_secret, f"{bid - 200:f}",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 60)
+        assert line == b"placed\n", (line, await child.stderr.read())
+        await asyncio.sleep(2.5)   # longer than the 1 s countdown: the live connector's keeper holds the order
+        assert [o.client_order_id for o in await fetcher.open_orders("BTCUSDT")] == ["orphan-1"]
+    finally:
+        child.kill()   # SIGKILL: no stop(), no cancel, no goodbye
+        await child.wait()
+    killed = time.monotonic()
+    while time.monotonic() - killed < 10 and await fetcher.open_orders("BTCUSDT"):
+        await asyncio.sleep(0.1)
+    assert await fetcher.open_orders("BTCUSDT") == []   # the venue cancelled it when the countdown lapsed
