@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bus.py
 	$(BIN)/python bench/json_decode.py
 	$(BIN)/python bench/sim.py
+	$(BIN)/python bench/binance_md.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

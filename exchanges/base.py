@@ -36,7 +36,15 @@ from typing import Protocol
 
 from exchanges.errors import *  # noqa: F403  (the error tree is part of this interface)
 from exchanges.errors import __all__ as _error_names
-from exchanges.registry import ENTRY_POINT_GROUP, VenueRegistryError, VenueSpec, get_venue, venue_names, venues
+from exchanges.registry import (
+    ENTRY_POINT_GROUP,
+    VenueParts,
+    VenueRegistryError,
+    VenueSpec,
+    get_venue,
+    venue_names,
+    venues,
+)
 from tradesys.messages import (
     Balance,
     Bbo,
@@ -257,5 +265,5 @@ class IExchangeDataFetcher(ABC):
 __all__ = [
     "AccountHandler", "ENTRY_POINT_GROUP", "FeedStatus", "IExchangeDataFetcher", "IExchangeOMS", "IExchangePMS",
     "IExchangeSubscriber", "MarketDataHandler", "ModifySpec", "OrderSpec", "Side", "StreamKind",
-    "VenueRegistryError", "VenueSpec", "get_venue", "venue_names", "venues", *_error_names,
+    "VenueParts", "VenueRegistryError", "VenueSpec", "get_venue", "venue_names", "venues", *_error_names,
 ]

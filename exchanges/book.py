@@ -63,10 +63,26 @@ class L2Book:
     def apply(self, bid_prices: Iterable[int], bid_sizes: Iterable[int], ask_prices: Iterable[int],
               ask_sizes: Iterable[int], seq: int) -> None:
         """Apply one delta given as parallel arrays (the bus's BookDelta layout)."""
+        # set_bid / set_ask inlined (this runs for every level of every message); removing the best
+        # level marks the side for one rescan at the end instead of one per removal.
+        bids, best, stale = self.bids, self.best_bid, False
         for price, size in zip(bid_prices, bid_sizes):
-            self.set_bid(price, size)
+            if size:
+                bids[price] = size
+                if not stale and (best is None or price > best):
+                    best = price
+            elif bids.pop(price, None) is not None and price == best:
+                stale = True
+        self.best_bid = (max(bids) if bids else None) if stale else best
+        asks, best, stale = self.asks, self.best_ask, False
         for price, size in zip(ask_prices, ask_sizes):
-            self.set_ask(price, size)
+            if size:
+                asks[price] = size
+                if not stale and (best is None or price < best):
+                    best = price
+            elif asks.pop(price, None) is not None and price == best:
+                stale = True
+        self.best_ask = (min(asks) if asks else None) if stale else best
         self.seq = seq
 
     # -- reading -----------------------------------------------------------------------

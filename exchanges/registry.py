@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
@@ -29,14 +30,26 @@ BUILTIN: dict[str, str] = {"binance": "exchanges.binance:VENUE"}
 
 
 @dataclass(frozen=True)
+class VenueParts:
+    """One account's connection to a venue: an instance of each interface."""
+
+    subscriber: object
+    oms: object
+    pms: object
+    fetcher: object
+
+
+@dataclass(frozen=True)
 class VenueSpec:
-    """One venue: the classes implementing the four interfaces of ``exchanges.base``."""
+    """One venue: the classes implementing the four interfaces of ``exchanges.base``, and ``connect``,
+    which builds them for one account: ``connect(config, credentials, limiter, endpoints) -> VenueParts``."""
 
     name: str
     subscriber: type
     oms: type
     pms: type
     fetcher: type
+    connect: Callable[..., VenueParts] | None = None
     simulator: type | None = None
     description: str = ""
 

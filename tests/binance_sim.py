@@ -68,26 +68,15 @@ def limiter_for_tests(max_wait_s: float = 2.0):
                        max_wait_s=max_wait_s, venue="binance")
 
 
-def connector(sim, credentials, *, limiter=None, transport: str = "rest", **oms_options):
-    """Subscriber, OMS, PMS and fetcher pointed at the simulator, each with its own HTTP client and one
-    shared rate limiter (one budget per account)."""
-    from exchanges.binance.constants import Endpoints
-    from exchanges.binance.fetcher import BinanceFetcher
-    from exchanges.binance.http import BinanceHttp
-    from exchanges.binance.oms import BinanceOMS
-    from exchanges.binance.pms import BinancePMS
-    from exchanges.binance.subscriber import BinanceSubscriber
-    from exchanges.binance.wsapi import BinanceWsApi
+def connector(sim, credentials, *, limiter=None, transport: str = "rest", **config):
+    """Subscriber, OMS, PMS and fetcher pointed at the simulator as ``exchanges.binance.connect`` builds them
+    from a venue config: each with its own HTTP client, one shared rate limiter (one budget per account)."""
+    from exchanges.binance import connect, endpoints_for
+    from tradesys.config.schema import OrderTransport, VenueConfig
 
-    endpoints = Endpoints.for_simulator(sim.urls["rest"])
-    limiter = limiter or limiter_for_tests()
-    http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
-    oms_http = http()
-    ws_api = BinanceWsApi(endpoints.ws_api, credentials, limiter, oms_http.now_ms) if transport == "ws_api" else None
-    return (BinanceSubscriber(http(), endpoints.ws_public, endpoints.ws_market, stale_after_s=3.0),
-            BinanceOMS(oms_http, ws_api=ws_api, **oms_options),
-            BinancePMS(http(), endpoints.ws_private),
-            BinanceFetcher(http()))
+    venue = VenueConfig(order_transport=OrderTransport(transport), stale_book_seconds=3.0, **config)
+    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls["rest"]))
+    return parts.subscriber, parts.oms, parts.pms, parts.fetcher
 
 
 class Recorder:

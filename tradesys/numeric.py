@@ -12,6 +12,7 @@ exactly one place each.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 INT64_MIN = -(2**63)
@@ -101,3 +102,28 @@ def parse_scaled(text: str, scale: int) -> int:
     if not (body.isascii() and body.isdigit()) or not (whole.lstrip("-") or frac):
         raise PrecisionError(f"not a plain decimal number: {text!r}")
     return int(digits)
+
+
+_BATCH_FORMS: dict[int, re.Pattern] = {}
+
+
+def _batch_form(scale: int) -> re.Pattern:
+    form = _BATCH_FORMS.get(scale)
+    if form is None:
+        form = _BATCH_FORMS[scale] = re.compile(rf"(?:[0-9]+\.[0-9]{{{scale}}},)*" if scale > 0 else r"(?:[0-9]+,)*")
+    return form
+
+
+def parse_scaled_many(texts, scale: int) -> list[int]:
+    """``parse_scaled`` over many strings at once: the hot path of book levels.
+
+    Venues print every price (size) of a symbol with the same decimals, so the
+    common case is checked for the whole batch by one regular-expression match
+    (ASCII digits, one dot each with exactly ``scale`` digits after it) and
+    converted by ``int`` in C; a batch not wholly of that form takes the
+    general exact path, string by string, with its errors.
+    """
+    joined = ",".join(texts)
+    if _batch_form(scale).fullmatch(joined + ",") and joined:
+        return list(map(int, joined.replace(".", "").split(",")))
+    return [parse_scaled(t, scale) for t in texts]

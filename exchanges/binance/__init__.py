@@ -1,12 +1,50 @@
-"""Binance USD-M futures: the connector (four interfaces of ``exchanges.base``) and the simulator."""
+"""Binance USD-M futures: the connector (the four interfaces of ``exchanges.base``) and the simulator."""
 
+from __future__ import annotations
+
+from exchanges.binance.auth import Credentials
+from exchanges.binance.constants import ENDPOINTS, Endpoints
 from exchanges.binance.fetcher import BinanceFetcher
+from exchanges.binance.http import BinanceHttp
 from exchanges.binance.oms import BinanceOMS
 from exchanges.binance.pms import BinancePMS
 from exchanges.binance.subscriber import BinanceSubscriber
-from exchanges.registry import VenueSpec
+from exchanges.binance.wsapi import BinanceWsApi
+from exchanges.ratelimit import RateLimiter
+from exchanges.registry import VenueParts, VenueSpec
+from tradesys.config.schema import Endpoint, OrderTransport, VenueConfig
 
-VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher,
+
+def endpoints_for(config: VenueConfig, sim_rest_url: str | None = None) -> Endpoints:
+    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's REST URL."""
+    if config.endpoint is Endpoint.sim:
+        if not sim_rest_url:
+            raise ValueError("endpoint: sim needs the simulator's URL (the launcher starts it)")
+        return Endpoints.for_simulator(sim_rest_url)
+    return ENDPOINTS[config.endpoint.value]
+
+
+def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter,
+            endpoints: Endpoints) -> VenueParts:
+    """The four interface objects for one account, sharing ``limiter`` (the account's one budget); each has
+    its own HTTP session so that each can be stopped on its own. No I/O until their ``start``."""
+    http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
+    oms_http = http()
+    ws_api = None
+    if config.order_transport is OrderTransport.ws_api:
+        if credentials is None:
+            raise ValueError("order_transport: ws_api needs API credentials")
+        ws_api = BinanceWsApi(endpoints.ws_api, credentials, limiter, oms_http.now_ms)
+    return VenueParts(
+        subscriber=BinanceSubscriber(http(), endpoints.ws_public, endpoints.ws_market,
+                                     stale_after_s=config.stale_book_seconds),
+        oms=BinanceOMS(oms_http, ws_api=ws_api, cancel_on_disconnect=config.cancel_on_disconnect,
+                       countdown_ms=config.cancel_on_disconnect_ms, symbols=config.symbols),
+        pms=BinancePMS(http(), endpoints.ws_private, account=config.account),
+        fetcher=BinanceFetcher(http(), account=config.account))
+
+
+VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher, connect=connect,
                   description="Binance USD-M futures (REST, WebSocket streams, WebSocket API)")
 
-__all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber"]
+__all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber", "connect", "endpoints_for"]

@@ -27,7 +27,7 @@ from exchanges.binance import messages as m
 from exchanges.binance.auth import Credentials
 from exchanges.binance.constants import LIMIT_HEADERS, ORDERS_1M, ORDERS_10S, RECV_WINDOW_MS, WEIGHT_1M
 from exchanges.binance.errors import classify
-from exchanges.errors import AuthError, ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited
+from exchanges.errors import AuthError, ConnectivityError, ExchangeError, ExecutionUnknown, ProtocolError, RateLimited
 from exchanges.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,11 @@ class BinanceHttp:
             code, message = None, body[:200].decode("utf-8", "replace")
         seconds = float(retry_after) if retry_after and retry_after.isdigit() else 0.0
         failure = classify(status, code, message, request=name, retry_after_s=seconds, may_have_executed=may_execute)
+        if code == -1021:   # our timestamp is outside the venue's window: re-measure the clock for the next call
+            try:
+                await self.sync_clock()
+            except ExchangeError as exc:
+                log.warning("binance: clock resync after -1021 failed: %s", exc)
         if isinstance(failure, RateLimited):
             await self.limiter.throttled(failure.retry_after_s, f"{status} {code}", banned=status == 418)
         return failure

@@ -1,7 +1,7 @@
 """Pure translation: Binance payloads (``messages.py``) -> tradesys bus messages. No I/O, no state.
 
 Book levels become packed integer arrays at the instrument's scales (the hot
-path: ``parse_scaled``, no Decimal); everything else becomes exact protobuf
+path: ``parse_scaled_many``, no Decimal); everything else becomes exact protobuf
 Decimals that keep the venue's own digits. An order status we do not know
 raises ``ProtocolError``: state must never be guessed.
 """
@@ -31,7 +31,7 @@ from tradesys.messages import (
     TimeInForce,
     Trade,
 )
-from tradesys.numeric import parse_scaled, set_decimal, to_scaled
+from tradesys.numeric import parse_scaled_many, set_decimal, to_scaled
 
 MS = 1_000_000  # ns per ms
 
@@ -62,26 +62,30 @@ def _side(name: str) -> int:
         raise ProtocolError(f"unknown side {name!r}") from None
 
 
-def _levels(levels: list[m.Level], price_scale: int, size_scale: int) -> tuple[list[int], list[int]]:
-    prices = [parse_scaled(p, price_scale) for p, _ in levels]
-    sizes = [parse_scaled(q, size_scale) for _, q in levels]
-    return prices, sizes
+def _levels(bids: list[m.Level], asks: list[m.Level], price_scale: int,
+            size_scale: int) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Bid prices, bid sizes, ask prices, ask sizes as mantissas: both sides in one batch per scale."""
+    levels = bids + asks
+    if not levels:
+        return [], [], [], []
+    prices, sizes = zip(*levels)
+    prices, sizes = parse_scaled_many(prices, price_scale), parse_scaled_many(sizes, size_scale)
+    n = len(bids)
+    return prices[:n], sizes[:n], prices[n:], sizes[n:]
 
 
 # -- market data -----------------------------------------------------------------------
 
 def book_delta(event: m.DepthUpdate, price_scale: int, size_scale: int) -> BookDelta:
     """One diff-depth event as a delta (absolute sizes; 0 removes), keeping the venue's update ids."""
-    bid_prices, bid_sizes = _levels(event.b, price_scale, size_scale)
-    ask_prices, ask_sizes = _levels(event.a, price_scale, size_scale)
+    bid_prices, bid_sizes, ask_prices, ask_sizes = _levels(event.b, event.a, price_scale, size_scale)
     return BookDelta(venue=VENUE, symbol=event.s, price_scale=price_scale, size_scale=size_scale,
                      venue_seq=event.u, prev_venue_seq=event.pu, bid_prices=bid_prices, bid_sizes=bid_sizes,
                      ask_prices=ask_prices, ask_sizes=ask_sizes)
 
 
 def book_snapshot(symbol: str, snapshot: m.DepthSnapshot, price_scale: int, size_scale: int) -> BookSnapshot:
-    bid_prices, bid_sizes = _levels(snapshot.bids, price_scale, size_scale)
-    ask_prices, ask_sizes = _levels(snapshot.asks, price_scale, size_scale)
+    bid_prices, bid_sizes, ask_prices, ask_sizes = _levels(snapshot.bids, snapshot.asks, price_scale, size_scale)
     return BookSnapshot(venue=VENUE, symbol=symbol, price_scale=price_scale, size_scale=size_scale,
                         venue_seq=snapshot.lastUpdateId, bid_prices=bid_prices, bid_sizes=bid_sizes,
                         ask_prices=ask_prices, ask_sizes=ask_sizes)

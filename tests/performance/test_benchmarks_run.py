@@ -39,3 +39,12 @@ def test_simulator_benchmark_prints_engine_and_fan_out_figures():
     assert re.search(r"naive list-based book : +[\d,]+ ops/s", out)
     assert re.search(r"tradesys.sim engine +: +[\d,]+ ops/s +ratio [\d.]+x the naive book", out)
     assert len(re.findall(r"subscriber\(s\): +[\d,]+ depth msgs/s each", out)) == 2
+
+
+def test_binance_connector_benchmark_prints_frames_and_order_overhead_beside_its_baselines():
+    out = subprocess.run([sys.executable, "bench/binance_md.py", "--quick"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert re.search(r"baseline json.loads \+ Decimal dict book: +[\d,]+ frames/s +[\d.]+ us/frame", out)
+    assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s +[\d.]+ us/frame +ratio [\d.]+x", out)
+    assert re.search(r"HMAC-SHA256 of the same bytes alone +: +[\d.]+ us/order", out)
+    assert re.search(r"tradesys filters \+ params \+ signature +: +[\d.]+ us/order +ratio [\d.]+x the HMAC", out)

@@ -15,7 +15,7 @@ from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator import BinanceSimulator
 from exchanges.book import L2Book
-from exchanges.errors import InvalidPrice, PostOnlyWouldCross, RateLimited, UnknownOrder
+from exchanges.errors import InvalidOrder, InvalidPrice, PostOnlyWouldCross, RateLimited, UnknownOrder
 from tests.binance_sim import Recorder, connector, limiter_for_tests, until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
@@ -286,3 +286,16 @@ async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(
     while time.monotonic() - killed < 10 and await fetcher.open_orders("BTCUSDT"):
         await asyncio.sleep(0.1)
     assert await fetcher.open_orders("BTCUSDT") == []   # the venue cancelled it when the countdown lapsed
+
+
+async def test_a_timestamp_refusal_resyncs_the_clock_so_the_next_order_goes_through(sim, parts):
+    _, oms, _, fetcher = parts
+    await oms.start()
+    bid, _ = await best(fetcher, "BTCUSDT")
+    sim.clock_skew_ms = -3000   # the venue's clock is now 3 s behind ours
+    order = OrderSpec("BTCUSDT", "clock-1", Side.SIDE_BUY, Decimal("0.010"), price=bid - 100)
+    with pytest.raises(InvalidOrder) as refused:
+        await oms.place(order)
+    assert refused.value.code == -1021 and -3200 < oms.http.clock_offset_ms < -2800
+    placed = await oms.place(order)
+    assert placed.type == E.ORDER_EVENT_TYPE_ACCEPTED

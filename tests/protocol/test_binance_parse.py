@@ -16,7 +16,7 @@ from exchanges.binance import parse
 from exchanges.binance.subscriber import DepthSync
 from exchanges.errors import ProtocolError, SequenceGap
 from tradesys.messages import OrderEventType, Side
-from tradesys.numeric import get_decimal
+from tradesys.numeric import get_decimal, parse_scaled
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
 INFO = msgspec.json.decode(json.dumps(json.loads((FIXTURES / "exchange_info_2021-07-22_subset.json").read_text())
@@ -63,13 +63,13 @@ def test_a_captured_depth_stream_rebuilds_the_book_with_no_break_and_matches_eve
             ticker = tickers.get(event.u)
             if ticker is not None and sync.live:
                 book = sync.book
-                assert book.best_bid == parse.parse_scaled(ticker.b, scales[0])
-                assert book.best_ask == parse.parse_scaled(ticker.a, scales[0])
-                assert book.bids[book.best_bid] == parse.parse_scaled(ticker.B, scales[1])
+                assert book.best_bid == parse_scaled(ticker.b, scales[0])
+                assert book.best_ask == parse_scaled(ticker.a, scales[0])
+                assert book.bids[book.best_bid] == parse_scaled(ticker.B, scales[1])
                 compared += 1
         # Book tickers that arrive after the diff with the same u are checked against the book as it stands.
         if isinstance(event, m.BookTicker) and sync.live and event.u == sync.book.seq:
-            assert sync.book.best_bid == parse.parse_scaled(event.b, scales[0])
+            assert sync.book.best_bid == parse_scaled(event.b, scales[0])
             compared += 1
     assert sync.breaks == 0 and applied > 50 and compared >= 13
     assert not sync.book.is_crossed()

@@ -46,3 +46,22 @@ def test_reading_the_book():
     assert other.is_crossed() and not book.same_levels(other)
     book.clear()
     assert book.best_bid is None and book.mid() is None and book.seq == 0
+
+
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(1, 9)), max_size=30),
+       st.lists(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 3)), max_size=12), max_size=20))
+def test_many_levels_in_one_delta_keep_the_best_prices_right(start, deltas):
+    book = L2Book("X", 0, 0)
+    book.load(start, start, seq=0)
+    model = {p: q for p, q in start}
+    for seq, levels in enumerate(deltas, start=1):
+        prices, sizes = [p for p, _ in levels], [q for _, q in levels]
+        book.apply(prices, sizes, prices, sizes, seq)
+        for p, q in levels:
+            if q:
+                model[p] = q
+            else:
+                model.pop(p, None)
+        assert book.best_bid == (max(model) if model else None)
+        assert book.best_ask == (min(model) if model else None)
+    assert book.bids == model == book.asks

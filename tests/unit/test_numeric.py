@@ -80,3 +80,30 @@ def test_parse_scaled_reads_venue_strings_exactly(text, scale, mantissa):
 def test_parse_scaled_refuses_what_is_not_exact_at_the_scale(text):
     with pytest.raises(numeric.PrecisionError):
         numeric.parse_scaled(text, 1)
+
+
+@pytest.mark.parametrize("texts, scale", [
+    (["68005.10", "68004.90"], 2), (["68005.1", "68005.10"], 2), (["631", "1490"], 0), (["631", "1.5"], 1),
+    (["5", "12.345"], 3), ([".5", "1.5"], 1), ([], 2), (["0.000", "2.214"], 3), (["68005.00"], 1)])
+def test_parse_scaled_many_equals_parse_scaled_one_by_one(texts, scale):
+    assert numeric.parse_scaled_many(texts, scale) == [numeric.parse_scaled(t, scale) for t in texts]
+
+
+@pytest.mark.parametrize("texts, scale", [(["1.2.3"], 1), (["1_0.5"], 1), (["", "1.5"], 1), ([" 12"], 0),
+                                          (["1e5"], 0), (["12.34"], 1), (["-1.5", "1.5"], 0), (["²"], 0)])
+def test_parse_scaled_many_refuses_what_parse_scaled_refuses(texts, scale):
+    with pytest.raises(numeric.PrecisionError):
+        numeric.parse_scaled_many(texts, scale)
+
+
+@given(st.lists(st.decimals(min_value=-10**6, max_value=10**6, places=3, allow_nan=False), max_size=8),
+       st.integers(0, 4))
+def test_parse_scaled_many_agrees_with_to_scaled_on_any_decimals(values, scale):
+    texts = [f"{v:f}" for v in values]
+    try:
+        expected = [to_scaled(t, scale)[0] for t in texts]
+    except PrecisionError:
+        with pytest.raises(PrecisionError):
+            numeric.parse_scaled_many(texts, scale)
+        return
+    assert numeric.parse_scaled_many(texts, scale) == expected

@@ -30,6 +30,11 @@ class Endpoint(Enum):
     live = "live"        # production: real money; needs confirm_live
 
 
+class OrderTransport(Enum):
+    rest = "rest"        # REST order entry (every venue that has it)
+    ws_api = "ws_api"    # the venue's WebSocket request/response API (Binance ws-fapi; Deribit's only way)
+
+
 class Display(Enum):
     auto = "auto"    # a live table on a terminal, plain lines otherwise
     table = "table"
@@ -60,6 +65,15 @@ class VenueConfig:
     private_key: Optional[str] = field(default=None, repr=False)
     # endpoint: sim only: the seed of the simulator's synthetic market.
     sim_seed: int = 7
+    # How orders go out; market data and the private stream are unaffected.
+    order_transport: OrderTransport = OrderTransport.rest
+    # The venue cancels our orders if we go silent (Binance countdownCancelAll, Deribit's
+    # cancel-on-disconnect); off only if something else guards the orders.
+    cancel_on_disconnect: bool = True
+    # Milliseconds of silence after which the venue cancels (Binance's countdown).
+    cancel_on_disconnect_ms: int = bounded(10_000, ge=1_000, le=600_000)
+    # A book with no update for this long is reported stale (strategies stop quoting on it).
+    stale_book_seconds: float = bounded(10.0, gt=0, le=3600)
 
 
 @dataclass
