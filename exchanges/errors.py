@@ -11,7 +11,10 @@
     ├── AuthError                   bad key, signature, expired session or listen key the venue refuses
     ├── ProtocolError               the venue sent something we cannot read (logged and counted, never a crash)
     └── VenueRejected               the venue deterministically refused the request; retrying is pointless
-        ├── InvalidOrder            price, quantity, filters, parameters
+        ├── InvalidOrder            parameters, timestamps, client order ids
+        │   ├── InvalidPrice        off the tick, outside the band or the filter
+        │   ├── InvalidQuantity     off the lot, below the minimum quantity or notional
+        │   └── UnknownSymbol
         ├── PostOnlyWouldCross
         ├── InsufficientMargin
         ├── ReduceOnlyRejected

@@ -76,6 +76,13 @@ class Budget:
                 self._used[name] += cost
         return 0.0
 
+    def configure(self, capacities: Mapping[str, int]) -> None:
+        """Take the capacities the venue declares (e.g. Binance's exchangeInfo.rateLimits) for known limits."""
+        for name, capacity in capacities.items():
+            limit = self.limits.get(name)
+            if limit is not None and capacity > 0:
+                self.limits[name] = Limit(name, capacity, limit.window_s)
+
     def observe(self, name: str, used: int, now: float | None = None) -> None:
         """Fold in the venue's count for the current window (it also counts others on the same IP/account)."""
         if name not in self.limits:
@@ -103,6 +110,8 @@ class SharedBudget(Protocol):
 
     async def block(self, seconds: float, reason: str, banned: bool) -> None: ...
 
+    async def configure(self, capacities: Mapping[str, int]) -> None: ...
+
 
 class LocalBudget:
     """A ``Budget`` shared by the connectors of one process."""
@@ -120,6 +129,9 @@ class LocalBudget:
 
     async def block(self, seconds: float, reason: str, banned: bool) -> None:
         self.budget.block(seconds, reason, banned=banned)
+
+    async def configure(self, capacities: Mapping[str, int]) -> None:
+        self.budget.configure(capacities)
 
 
 class RateLimiter:
@@ -152,6 +164,11 @@ class RateLimiter:
         """The venue's own counts, read from its response headers."""
         if counts:
             await self.budget.observe(counts)
+
+    async def declared(self, capacities: Mapping[str, int]) -> None:
+        """The venue's own statement of its limits, replacing the defaults."""
+        if capacities:
+            await self.budget.configure(capacities)
 
     async def throttled(self, retry_after_s: float, reason: str, *, banned: bool = False) -> None:
         """The venue answered 429 (or 418 when ``banned``): nothing goes out before ``retry_after_s``."""

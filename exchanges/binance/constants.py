@@ -48,6 +48,9 @@ WEIGHT_1M = "weight_1m"
 ORDERS_10S = "orders_10s"
 ORDERS_1M = "orders_1m"
 RATE_LIMITS = {WEIGHT_1M: (2400, 60.0), ORDERS_10S: (300, 10.0), ORDERS_1M: (1200, 60.0)}
+# exchangeInfo.rateLimits and WS API rateLimits entries (type, interval, intervalNum) -> our budget names.
+LIMIT_TYPES = {("REQUEST_WEIGHT", "MINUTE", 1): WEIGHT_1M, ("ORDERS", "SECOND", 10): ORDERS_10S,
+               ("ORDERS", "MINUTE", 1): ORDERS_1M}
 # Response headers carrying the venue's own counts -> our budget names.
 LIMIT_HEADERS = {"x-mbx-used-weight-1m": WEIGHT_1M, "x-mbx-order-count-10s": ORDERS_10S,
                  "x-mbx-order-count-1m": ORDERS_1M}

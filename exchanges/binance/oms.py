@@ -78,6 +78,7 @@ class BinanceOMS(IExchangeOMS):
         await self.http.sync_clock()
         info = await self.http.exchange_info()
         self._filters = {i.symbol: _Filters(parse.instrument(i)) for i in info.symbols}
+        await self.http.limiter.declared(parse.rate_limits(info))
         if self.ws_api is not None:
             await self.ws_api.start()
         if self.cancel_on_disconnect:

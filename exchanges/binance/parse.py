@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from exchanges.binance import messages as m
-from exchanges.binance.constants import VENUE
+from exchanges.binance.constants import LIMIT_TYPES, VENUE
 from exchanges.errors import ProtocolError
 from tradesys.messages import (
     Balance,
@@ -147,6 +147,16 @@ def instrument(info: m.SymbolInfo) -> Instrument:
     set_decimal(out.min_quantity, Decimal(min_qty).normalize())
     set_decimal(out.min_notional, Decimal(filters.get("MIN_NOTIONAL", {}).get("notional", "0")).normalize())
     set_decimal(out.contract_size, 1)
+    return out
+
+
+def rate_limits(info: m.ExchangeInfo) -> dict[str, int]:
+    """The limits exchangeInfo declares, by our budget names (unknown kinds left out)."""
+    out = {}
+    for entry in info.rateLimits:
+        name = LIMIT_TYPES.get((entry.get("rateLimitType"), entry.get("interval"), entry.get("intervalNum")))
+        if name is not None and isinstance(entry.get("limit"), int):
+            out[name] = entry["limit"]
     return out
 
 

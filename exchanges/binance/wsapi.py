@@ -20,15 +20,13 @@ import msgspec
 from exchanges.binance import auth
 from exchanges.binance import messages as m
 from exchanges.binance.auth import Credentials
-from exchanges.binance.constants import ORDERS_1M, ORDERS_10S, RECV_WINDOW_MS, WEIGHT_1M
+from exchanges.binance.constants import LIMIT_TYPES, ORDERS_1M, ORDERS_10S, RECV_WINDOW_MS, WEIGHT_1M
 from exchanges.binance.errors import classify
 from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited
 from exchanges.ratelimit import RateLimiter
 from exchanges.ws import WsSession
 
 log = logging.getLogger(__name__)
-_LIMIT_NAMES = {("REQUEST_WEIGHT", "MINUTE", 1): WEIGHT_1M, ("ORDERS", "SECOND", 10): ORDERS_10S,
-                ("ORDERS", "MINUTE", 1): ORDERS_1M}
 
 
 class BinanceWsApi:
@@ -71,9 +69,9 @@ class BinanceWsApi:
             raise error(f"no reply within {self.timeout_s} s", request=method) from None
         finally:
             self._pending.pop(request_id, None)
-        await self.limiter.observe({_LIMIT_NAMES[key]: int(r.get("count", 0)) for r in reply.rateLimits
+        await self.limiter.observe({LIMIT_TYPES[key]: int(r.get("count", 0)) for r in reply.rateLimits
                                     if (key := (r.get("rateLimitType"), r.get("interval"), r.get("intervalNum")))
-                                    in _LIMIT_NAMES})
+                                    in LIMIT_TYPES})
         if reply.status == 200 and reply.error is None:
             return reply.result
         code, message = (reply.error.code, reply.error.msg) if reply.error else (None, "")

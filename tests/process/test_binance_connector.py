@@ -15,10 +15,20 @@ from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator import BinanceSimulator
 from exchanges.book import L2Book
-from exchanges.errors import InvalidOrder, InvalidPrice, PostOnlyWouldCross, RateLimited, UnknownOrder
+from exchanges.errors import (
+    InvalidOrder,
+    InvalidPrice,
+    PostOnlyWouldCross,
+    RateLimited,
+    ReduceOnlyRejected,
+    UnknownOrder,
+    VenueRejected,
+)
 from tests.binance_sim import Recorder, connector, limiter_for_tests, until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
+from tradesys.sim.market import FLOW_ACCOUNT
+from tradesys.sim.orders import OrderType as SimOrderType
 from tradesys.sim.orders import Side as SimSide
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,28 +184,71 @@ async def test_new_modify_cancel_and_rejections(sim, transport):
         await fetcher.close()
 
 
+def sell_into_the_book(sim, symbol, quantity):
+    """A market sell from the synthetic market's flow account, as the venue's other traders would send."""
+    instrument = sim.exchange.instruments[symbol]
+    sim.exchange.place(FLOW_ACCOUNT, symbol, SimSide.SELL, SimOrderType.MARKET, instrument.qty_of(quantity))
+
+
 async def test_a_resting_order_goes_new_partial_filled_and_every_fill_arrives_once(sim, parts):
     _, oms, pms, fetcher = parts
     got = Recorder()
     await oms.start()
     await pms.start(got)
+    sim.pause_market()   # only our order and the flow below trade now
     bid, ask = await best(fetcher, "BTCUSDT")
-    # Alone at the top of the bids, inside the spread: the synthetic flow's market sells fill it bit by bit.
-    price = bid + Decimal("0.10") if ask - bid > Decimal("0.10") else bid
+    price, _ = oms.round_to_filters("BTCUSDT", Side.SIDE_BUY, (bid + ask) / 2, Decimal("0.001"))
+    assert bid < price < ask   # alone at the top of the bids
     quantity = Decimal("0.030")
     await oms.place(OrderSpec("BTCUSDT", "life-1", Side.SIDE_BUY, quantity, price=price))
-    await wait_for_event(got, "life-1", E.ORDER_EVENT_TYPE_FILLED, timeout=60)
+    await wait_for_event(got, "life-1", E.ORDER_EVENT_TYPE_ACCEPTED)
+    sell_into_the_book(sim, "BTCUSDT", "0.010")
+    await wait_for_event(got, "life-1", E.ORDER_EVENT_TYPE_PARTIALLY_FILLED)
+    sell_into_the_book(sim, "BTCUSDT", "0.020")
+    await wait_for_event(got, "life-1", E.ORDER_EVENT_TYPE_FILLED)
     kinds = [e.type for e in got.order_events if e.client_order_id == "life-1"]
-    assert kinds[0] == E.ORDER_EVENT_TYPE_ACCEPTED and kinds[-1] == E.ORDER_EVENT_TYPE_FILLED
+    assert kinds == [E.ORDER_EVENT_TYPE_ACCEPTED, E.ORDER_EVENT_TYPE_PARTIALLY_FILLED, E.ORDER_EVENT_TYPE_FILLED]
     fills = [f for f in got.fills if f.client_order_id == "life-1"]
-    assert sum(get_decimal(f.quantity) for f in fills) == quantity and len({f.trade_id for f in fills}) == len(fills)
-    if len(fills) > 1:
-        assert E.ORDER_EVENT_TYPE_PARTIALLY_FILLED in kinds
+    assert [get_decimal(f.quantity) for f in fills] == [Decimal("0.010"), Decimal("0.020")]
+    assert all(get_decimal(f.price) == price and get_decimal(f.fee) > 0 for f in fills)
     venue_fills = [f for f in await fetcher.recent_fills("BTCUSDT") if f.client_order_id == "life-1"]
     assert {f.trade_id for f in venue_fills} == {f.trade_id for f in fills}
-    await until(lambda: any(p.symbol == "BTCUSDT" for p in got.positions), what="position update")
+    await until(lambda: any(p.symbol == "BTCUSDT" and get_decimal(p.quantity) == quantity for p in got.positions),
+                what="position update")
     [position] = [p for p in await fetcher.positions() if p.symbol == "BTCUSDT"]
-    assert get_decimal(position.quantity) == quantity
+    assert get_decimal(position.quantity) == quantity and get_decimal(position.entry_price) == price
+
+
+async def test_time_in_force_reduce_only_batches_and_cancel_all(sim, parts):
+    _, oms, pms, fetcher = parts
+    got = Recorder()
+    await oms.start()
+    await pms.start(got)
+    bid, ask = await best(fetcher, "BTCUSDT")
+    one = Decimal("0.010")
+    # IOC far from the book: nothing to match, expires at once; FOK too large to fill: the venue refuses it.
+    ioc = await oms.place(OrderSpec("BTCUSDT", "ioc-1", Side.SIDE_BUY, one, price=bid - 100,
+                                    time_in_force=TimeInForce.TIME_IN_FORCE_IOC))
+    assert ioc.type == E.ORDER_EVENT_TYPE_EXPIRED
+    with pytest.raises(VenueRejected) as fok:
+        await oms.place(OrderSpec("BTCUSDT", "fok-1", Side.SIDE_BUY, Decimal("900"), price=ask + 50,
+                                  time_in_force=TimeInForce.TIME_IN_FORCE_FOK))
+    assert fok.value.code in (-5021, -2019)   # cannot fill completely, or not enough margin for it
+    with pytest.raises(ReduceOnlyRejected):   # nothing to reduce: the account is flat
+        await oms.place(OrderSpec("BTCUSDT", "ro-1", Side.SIDE_SELL, one, type=OrderType.ORDER_TYPE_MARKET,
+                                  reduce_only=True))
+    specs = [OrderSpec("BTCUSDT", f"batch-{i}", Side.SIDE_BUY, one, price=bid - 100 - i) for i in range(6)]
+    specs.append(OrderSpec("BTCUSDT", "batch-bad", Side.SIDE_BUY, one, price=bid + Decimal("0.001")))
+    specs.append(OrderSpec("BTCUSDT", "batch-cross", Side.SIDE_BUY, one, price=ask + 10,
+                           time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY))
+    results = await oms.place_batch(specs)   # 8 orders: two requests of at most 5
+    assert [r.type for r in results[:6]] == [E.ORDER_EVENT_TYPE_ACCEPTED] * 6
+    assert isinstance(results[6], InvalidPrice) and isinstance(results[7], PostOnlyWouldCross)
+    assert len(await fetcher.open_orders("BTCUSDT")) == 6
+    await oms.cancel_all("BTCUSDT")
+    assert await fetcher.open_orders("BTCUSDT") == []
+    await until(lambda: sum(e.type == E.ORDER_EVENT_TYPE_CANCELLED for e in got.order_events) == 6,
+                what="six cancellations on the stream")
 
 
 async def test_too_many_requests_blocks_the_budget_for_retry_after_then_the_call_goes_through(sim, parts):

@@ -158,3 +158,7 @@ def test_random_and_truncated_payloads_never_escape_the_decoders_as_anything_but
             decoder.decode(text)
         except (msgspec.ValidationError, msgspec.DecodeError):
             pass
+
+
+def test_the_declared_rate_limits_are_read_by_our_names():
+    assert parse.rate_limits(INFO) == {"weight_1m": 2400, "orders_1m": 1200, "orders_10s": 300}

@@ -77,3 +77,10 @@ async def test_the_gate_waits_for_short_slots_and_refuses_long_ones(monkeypatch)
     with pytest.raises(Banned):
         await limiter.acquire({})
     assert limiter.counters["refused"] == 2 and limiter.counters["throttled"] == 1
+
+
+def test_declared_capacities_replace_the_defaults():
+    budget = Budget([Limit("weight_1m", 10, 60.0)], clock=Clock(0.0))
+    budget.configure({"weight_1m": 2, "unknown": 5, "orders_10s": 0})
+    assert budget.reserve({"weight_1m": 2}) == 0.0 and budget.reserve({"weight_1m": 1}) > 0
+    assert set(budget.limits) == {"weight_1m"}
