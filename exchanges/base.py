@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from exchanges.book import L2Book
 from exchanges.errors import *  # noqa: F403  (the error tree is part of this interface)
 from exchanges.errors import __all__ as _error_names
 from exchanges.registry import (
@@ -160,6 +161,11 @@ class IExchangeSubscriber(ABC):
     @abstractmethod
     def status(self, symbol: str) -> FeedStatus:
         """The book feed's state of ``symbol`` (SYNCING before the first snapshot)."""
+
+    @abstractmethod
+    def book(self, symbol: str) -> L2Book | None:
+        """The book of ``symbol`` as the published messages built it, while LIVE; None otherwise.
+        Read-only for the caller: the subscriber updates it in place."""
 
     @property
     @abstractmethod

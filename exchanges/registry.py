@@ -31,18 +31,19 @@ BUILTIN: dict[str, str] = {"binance": "exchanges.binance:VENUE"}
 
 @dataclass(frozen=True)
 class VenueParts:
-    """One account's connection to a venue: an instance of each interface."""
+    """One account's connection to a venue: an instance of each interface asked for (None otherwise)."""
 
-    subscriber: object
-    oms: object
-    pms: object
-    fetcher: object
+    subscriber: object = None
+    oms: object = None
+    pms: object = None
+    fetcher: object = None
 
 
 @dataclass(frozen=True)
 class VenueSpec:
     """One venue: the classes implementing the four interfaces of ``exchanges.base``, and ``connect``,
-    which builds them for one account: ``connect(config, credentials, limiter, endpoints) -> VenueParts``."""
+    which builds them for one account: ``connect(config, credentials, limiter, endpoints, roles) -> VenueParts``,
+    and ``endpoints_for(config, sim_rest_url)``, the URLs of the configured environment."""
 
     name: str
     subscriber: type
@@ -50,6 +51,7 @@ class VenueSpec:
     pms: type
     fetcher: type
     connect: Callable[..., VenueParts] | None = None
+    endpoints_for: Callable[..., object] | None = None
     simulator: type | None = None
     description: str = ""
 

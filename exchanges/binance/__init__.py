@@ -24,27 +24,37 @@ def endpoints_for(config: VenueConfig, sim_rest_url: str | None = None) -> Endpo
     return ENDPOINTS[config.endpoint.value]
 
 
-def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter,
-            endpoints: Endpoints) -> VenueParts:
-    """The four interface objects for one account, sharing ``limiter`` (the account's one budget); each has
-    its own HTTP session so that each can be stopped on its own. No I/O until their ``start``."""
+ROLES = ("subscriber", "oms", "pms", "fetcher")
+
+
+def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
+            roles: tuple[str, ...] = ROLES) -> VenueParts:
+    """The interface objects for one account (those in ``roles``; the others None), sharing ``limiter``
+    (the account's one budget); each has its own HTTP session so that each can be stopped on its own.
+    No I/O until their ``start``."""
     http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
-    oms_http = http()
-    ws_api = None
-    if config.order_transport is OrderTransport.ws_api:
-        if credentials is None:
-            raise ValueError("order_transport: ws_api needs API credentials")
-        ws_api = BinanceWsApi(endpoints.ws_api, credentials, limiter, oms_http.now_ms)
-    return VenueParts(
-        subscriber=BinanceSubscriber(http(), endpoints.ws_public, endpoints.ws_market,
-                                     stale_after_s=config.stale_book_seconds),
-        oms=BinanceOMS(oms_http, ws_api=ws_api, cancel_on_disconnect=config.cancel_on_disconnect,
-                       countdown_ms=config.cancel_on_disconnect_ms, symbols=config.symbols),
-        pms=BinancePMS(http(), endpoints.ws_private, account=config.account),
-        fetcher=BinanceFetcher(http(), account=config.account))
+    parts = dict.fromkeys(ROLES)
+    if "subscriber" in roles:
+        parts["subscriber"] = BinanceSubscriber(http(), endpoints.ws_public, endpoints.ws_market,
+                                                stale_after_s=config.stale_book_seconds)
+    if "oms" in roles:
+        oms_http = http()
+        ws_api = None
+        if config.order_transport is OrderTransport.ws_api:
+            if credentials is None:
+                raise ValueError("order_transport: ws_api needs API credentials")
+            ws_api = BinanceWsApi(endpoints.ws_api, credentials, limiter, oms_http.now_ms)
+        parts["oms"] = BinanceOMS(oms_http, ws_api=ws_api, cancel_on_disconnect=config.cancel_on_disconnect,
+                                  countdown_ms=config.cancel_on_disconnect_ms, symbols=config.symbols)
+    if "pms" in roles:
+        parts["pms"] = BinancePMS(http(), endpoints.ws_private, account=config.account)
+    if "fetcher" in roles:
+        parts["fetcher"] = BinanceFetcher(http(), account=config.account)
+    return VenueParts(**parts)
 
 
 VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher, connect=connect,
+                  endpoints_for=endpoints_for,
                   description="Binance USD-M futures (REST, WebSocket streams, WebSocket API)")
 
 __all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber", "connect", "endpoints_for"]

@@ -180,6 +180,10 @@ class BinanceSubscriber(IExchangeSubscriber):
     def status(self, symbol: str) -> FeedStatus:
         return self._status.get(symbol, FeedStatus.SYNCING)
 
+    def book(self, symbol: str) -> L2Book | None:
+        sync = self.syncs.get(symbol)
+        return sync.book if sync is not None and self.status(symbol) is FeedStatus.LIVE else None
+
     @property
     def counters(self) -> dict[str, int]:
         return dict(self._counters)

@@ -24,8 +24,12 @@ def test_a_timed_run_shows_status_records_and_exits_0(tmp_path):
     assert summary["exit_code"] == 0 and summary["exit_reason"] == "duration 5s reached"
     recorder = summary["actors"]["recorder"]
     assert recorder["state"] == "stopped" and recorder["heartbeats_seen"] >= 3
-    heartbeats = read_recording(run_dir / "recordings", kind="heartbeat")
-    assert heartbeats.num_rows == recorder["counters"]["rows_written"] > 0
+    assert read_recording(run_dir / "recordings").num_rows == recorder["counters"]["rows_written"] > 0
+    assert read_recording(run_dir / "recordings", kind="heartbeat").num_rows >= 3
+    # The market server's books are recorded beside the heartbeats.
+    assert read_recording(run_dir / "recordings", kind="book_delta").num_rows > 0
+    market = summary["actors"]["market-binance"]
+    assert market["state"] == "stopped" and market["counters"]["published_book"] > 0
     for name in ("launcher", "recorder"):
         lines = (run_dir / "logs" / f"{name}.jsonl").read_text().splitlines()
         assert lines and all({"ts", "level", "actor", "event"} <= json.loads(line).keys() for line in lines)
@@ -126,7 +130,7 @@ def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
 def test_a_sim_venue_without_a_simulator_is_named_not_silently_skipped(tmp_path):
     code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange=[binance,deribit]", "duration=2s"))
     assert code == 0, err
-    assert "note: exchange.deribit has endpoint: sim, but there is no deribit simulator yet" in err
+    assert "note: exchange.deribit: endpoint: sim, but there is no deribit simulator yet" in err
 
 
 def test_a_symbol_the_simulator_lacks_stops_the_start_in_one_line(tmp_path):

@@ -19,6 +19,7 @@ class Subscriber(IExchangeSubscriber):
     async def subscribe(self, symbols, kinds): self.symbols = list(symbols)
     async def stop(self): pass
     def status(self, symbol): return None
+    def book(self, symbol): return None
     @property
     def counters(self): return {"messages": 0}
 

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from tradesys import logs
 from tradesys.config import AppConfig, ConfigError, load, validate
 from tradesys.config.schema import SECRET_FIELDS
-from tradesys.launcher.plan import build_plan, unserved_sim_venues
+from tradesys.launcher.plan import build_plan, unserved_venues
 
 EXIT_CONFIG = 2
 
@@ -45,9 +45,8 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     except ConfigError as exc:
         return config_error(exc)
     register_secrets(app)
-    for name in unserved_sim_venues(app):
-        print(f"note: exchange.{name} has endpoint: sim, but there is no {app.exchange[name].venue} simulator yet; "
-              f"nothing serves it in this run", file=sys.stderr)
+    for name, missing in unserved_venues(app):
+        print(f"note: exchange.{name}: {missing}; nothing serves it in this run", file=sys.stderr)
     for spec in plan:  # generated simulator credentials are secrets too
         for arg in spec.args:
             logs.register_secret(getattr(arg, "api_secret", None))

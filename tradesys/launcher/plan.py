@@ -1,9 +1,9 @@
 """Which actors a configuration asks for.
 
-Today the plan holds a simulator per venue with ``endpoint: sim`` and the
-Recorder; the venue services (market server, trading engine, position server
-per venue) and strategy kinds register here as they are built, each as one
-``ActorSpec`` with its settings.
+Per venue: its simulator (``endpoint: sim``) and its MarketServer (when the
+venue has a connector); then the Recorder and the strategies. The trading
+engine and position server per venue register here as they are built, each
+as one ``ActorSpec`` with its settings.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import secrets
 from tradesys.actors.recorder import Recorder, RecorderSettings
 from tradesys.actors.simulator import SimulatorActor, SimulatorSettings
 from tradesys.config import AppConfig, ConfigError, Endpoint, VenueConfig
+from tradesys.services.market_server import MarketServer, MarketServerSettings
 from tradesys.sim.cli import SIMULATORS
+from exchanges.registry import venue_names
 
 # Strategy kind -> actor class. Filled in as strategies are built.
 STRATEGY_KINDS: dict[str, type] = {}
@@ -32,9 +34,12 @@ class ActorSpec:
 def build_plan(app: AppConfig) -> list[ActorSpec]:
     """Return the actors to create, in start order; ConfigError if the config names something unknown."""
     specs: list[ActorSpec] = []
+    connectors = set(venue_names())
     for name, venue in app.exchange.items():
         if venue.endpoint is Endpoint.sim and venue.venue in SIMULATORS:
             specs.append(ActorSpec(f"sim-{name}", SimulatorActor, (_simulator_settings(name, venue),)))
+        if venue.venue in connectors and _served(venue):
+            specs.append(ActorSpec(f"market-{name}", MarketServer, (MarketServerSettings(name, venue),)))
     if app.recording.enabled:
         rec = app.recording
         specs.append(ActorSpec("recorder", Recorder, (RecorderSettings(
@@ -52,10 +57,20 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
     return specs
 
 
-def unserved_sim_venues(app: AppConfig) -> list[str]:
-    """Venues configured with endpoint: sim for which no simulator exists yet."""
-    return [name for name, venue in app.exchange.items()
-            if venue.endpoint is Endpoint.sim and venue.venue not in SIMULATORS]
+def _served(venue: VenueConfig) -> bool:
+    return venue.endpoint is not Endpoint.sim or venue.venue in SIMULATORS
+
+
+def unserved_venues(app: AppConfig) -> list[tuple[str, str]]:
+    """(venue key, what is missing) for configured venues that this run cannot serve yet."""
+    connectors = set(venue_names())
+    out = []
+    for name, venue in app.exchange.items():
+        if not _served(venue):
+            out.append((name, f"endpoint: sim, but there is no {venue.venue} simulator yet"))
+        elif venue.venue not in connectors:
+            out.append((name, f"there is no {venue.venue} connector yet"))
+    return out
 
 
 def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:

@@ -15,6 +15,8 @@ from tradesys.messages.market_pb2 import (
     Bbo,
     BookDelta,
     BookSnapshot,
+    BookState,
+    BookStatus,
     Instrument,
     InstrumentKind,
     MarkPrice,
@@ -53,6 +55,7 @@ BODY_TYPES = {
     MessageKind.MESSAGE_KIND_HEARTBEAT: Heartbeat,
     MessageKind.MESSAGE_KIND_RISK_COMMAND: RiskCommand,
     MessageKind.MESSAGE_KIND_MARK_PRICE: MarkPrice,
+    MessageKind.MESSAGE_KIND_BOOK_STATUS: BookStatus,
 }
 KIND_OF = {cls: kind for kind, cls in BODY_TYPES.items()}
 
@@ -75,7 +78,7 @@ def decode_body(kind: int, body: bytes):
 
 
 __all__ = [
-    "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "CancelAll", "CancelOrder",
+    "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "BookState", "BookStatus", "CancelAll", "CancelOrder",
     "Decimal", "Fill", "Header", "Heartbeat", "Instrument", "InstrumentKind", "InventoryDelta", "KIND_OF",
     "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent", "OrderEventType",
     "OrderReply", "OrderRequest", "OrderType", "Position", "RejectReason", "RiskAction", "RiskCommand", "Side",

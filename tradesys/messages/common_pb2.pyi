@@ -23,6 +23,7 @@ class MessageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MESSAGE_KIND_HEARTBEAT: _ClassVar[MessageKind]
     MESSAGE_KIND_RISK_COMMAND: _ClassVar[MessageKind]
     MESSAGE_KIND_MARK_PRICE: _ClassVar[MessageKind]
+    MESSAGE_KIND_BOOK_STATUS: _ClassVar[MessageKind]
 
 class Side(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -45,6 +46,7 @@ MESSAGE_KIND_INVENTORY_DELTA: MessageKind
 MESSAGE_KIND_HEARTBEAT: MessageKind
 MESSAGE_KIND_RISK_COMMAND: MessageKind
 MESSAGE_KIND_MARK_PRICE: MessageKind
+MESSAGE_KIND_BOOK_STATUS: MessageKind
 SIDE_UNSPECIFIED: Side
 SIDE_BUY: Side
 SIDE_SELL: Side

@@ -21,6 +21,15 @@ class OptionRight(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OPTION_RIGHT_UNSPECIFIED: _ClassVar[OptionRight]
     OPTION_RIGHT_CALL: _ClassVar[OptionRight]
     OPTION_RIGHT_PUT: _ClassVar[OptionRight]
+
+class BookState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOOK_STATE_UNSPECIFIED: _ClassVar[BookState]
+    BOOK_STATE_SYNCING: _ClassVar[BookState]
+    BOOK_STATE_LIVE: _ClassVar[BookState]
+    BOOK_STATE_RESYNCING: _ClassVar[BookState]
+    BOOK_STATE_STALE: _ClassVar[BookState]
+    BOOK_STATE_DISCONNECTED: _ClassVar[BookState]
 INSTRUMENT_KIND_UNSPECIFIED: InstrumentKind
 INSTRUMENT_KIND_PERPETUAL: InstrumentKind
 INSTRUMENT_KIND_FUTURE: InstrumentKind
@@ -29,6 +38,12 @@ INSTRUMENT_KIND_SPOT: InstrumentKind
 OPTION_RIGHT_UNSPECIFIED: OptionRight
 OPTION_RIGHT_CALL: OptionRight
 OPTION_RIGHT_PUT: OptionRight
+BOOK_STATE_UNSPECIFIED: BookState
+BOOK_STATE_SYNCING: BookState
+BOOK_STATE_LIVE: BookState
+BOOK_STATE_RESYNCING: BookState
+BOOK_STATE_STALE: BookState
+BOOK_STATE_DISCONNECTED: BookState
 
 class Instrument(_message.Message):
     __slots__ = ("venue", "symbol", "kind", "base", "quote", "settle", "inverse", "tick_size", "lot_size", "min_quantity", "min_notional", "contract_size", "price_scale", "size_scale", "expiry_ts", "strike", "right", "maker_fee", "taker_fee", "trading")
@@ -169,3 +184,15 @@ class MarkPrice(_message.Message):
     funding_rate: _common_pb2.Decimal
     next_funding_ts: int
     def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., mark_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., index_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., funding_rate: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., next_funding_ts: _Optional[int] = ...) -> None: ...
+
+class BookStatus(_message.Message):
+    __slots__ = ("venue", "symbol", "state", "reason")
+    VENUE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    venue: str
+    symbol: str
+    state: BookState
+    reason: str
+    def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., state: _Optional[_Union[BookState, str]] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,147 @@
+"""MarketServer[venue]: one venue's public market data, normalised, on the bus.
+
+Runs the venue's ``IExchangeSubscriber`` for the configured symbols and
+publishes what it delivers, unchanged, on ``md.<venue>.<symbol>.<kind>``
+with the venue's and our receive timestamps:
+
+| kind | message | when |
+|---|---|---|
+| ``book`` | ``BookSnapshot`` then ``BookDelta`` | a snapshot at every (re)sync and every ``snapshot_seconds``; deltas chain on ``prev_venue_seq`` |
+| ``bbo`` | ``Bbo`` | every best bid/offer change |
+| ``trade`` | ``Trade`` | every public trade |
+| ``mark`` | ``MarkPrice`` | every mark price update |
+| ``status`` | ``BookStatus`` | every change of a book feed's state, and every ``snapshot_seconds`` |
+
+A book is published only while its feed is LIVE (the subscriber guarantees
+it); any other state goes out on ``status`` at once so strategies stop
+quoting on it. The periodic snapshot lets a strategy that joins late (or
+lost messages, which the bus's sequence numbers show) start from a right
+book without asking anyone; ``book(symbol)`` returns the current snapshot
+over Ray for the same purpose at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from exchanges.base import FeedStatus, StreamKind, get_venue
+from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+from tradesys.actors.base import ActorBase, Directory
+from tradesys.bus import topics
+from tradesys.config.schema import Endpoint, VenueConfig
+from tradesys.messages import BookSnapshot, BookState, BookStatus
+
+log = logging.getLogger(__name__)
+
+STATES = {FeedStatus.SYNCING: BookState.BOOK_STATE_SYNCING, FeedStatus.LIVE: BookState.BOOK_STATE_LIVE,
+          FeedStatus.RESYNCING: BookState.BOOK_STATE_RESYNCING, FeedStatus.STALE: BookState.BOOK_STATE_STALE,
+          FeedStatus.DISCONNECTED: BookState.BOOK_STATE_DISCONNECTED}
+KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
+
+
+@dataclass(frozen=True)
+class MarketServerSettings:
+    key: str                          # the venue's config key (exchange.<key>)
+    config: VenueConfig = field(repr=False)
+    snapshot_seconds: float = 5.0
+
+
+class MarketServer(ActorBase):
+    def __init__(self, name: str, settings: MarketServerSettings):
+        super().__init__(name)
+        self.settings = settings
+        self.venue = settings.config.venue
+        self.subscriber = None
+        self.published = {"book": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0}
+        self._topics: dict[tuple[str, str], str] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def on_wire(self, directory: Directory) -> None:
+        if self.subscriber is not None:
+            return
+        config = self.settings.config
+        spec = get_venue(config.venue)
+        sim_url = directory.get(f"sim-{self.settings.key}", {}).get("sim rest")
+        if config.endpoint is Endpoint.sim and not sim_url:
+            raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
+        # Market data needs no key; its REST snapshots share one budget in this process.
+        limiter = RateLimiter(LocalBudget(Budget([Limit("weight_1m", 2400, 60.0)])), venue=self.venue)
+        parts = spec.connect(config, None, limiter, spec.endpoints_for(config, sim_url), roles=("subscriber",))
+        self.subscriber = parts.subscriber
+        await self.subscriber.start(self)
+        await self.subscriber.subscribe(list(config.symbols), KINDS)
+        self.spawn(self._periodic(), "snapshots")
+
+    async def on_stop(self) -> None:
+        if self.subscriber is not None:
+            await self.subscriber.stop()
+
+    def counters(self) -> dict[str, int]:
+        counters = {f"published_{kind}": n for kind, n in self.published.items()}
+        if self.subscriber is not None:
+            counters.update(self.subscriber.counters)
+            counters["live_books"] = sum(self.subscriber.status(s) is FeedStatus.LIVE
+                                         for s in self.settings.config.symbols)
+        return counters
+
+    def book(self, symbol: str) -> bytes | None:
+        """The current book of ``symbol`` as a serialised BookSnapshot, or None while it is not LIVE."""
+        snapshot = self._snapshot(symbol)
+        return snapshot.SerializeToString() if snapshot is not None else None
+
+    # -- the subscriber's handler (MarketDataHandler) ----------------------------------
+
+    def _topic(self, symbol: str, kind: str) -> str:
+        key = (symbol, kind)
+        topic = self._topics.get(key)
+        if topic is None:
+            topic = self._topics[key] = topics.md(self.venue, symbol, kind)
+        return topic
+
+    def on_book(self, message, venue_ts: int, recv_ts: int) -> None:
+        self.publisher.publish_message(self._topic(message.symbol, "book"), message, venue_ts, recv_ts)
+        self.published["book"] += 1
+
+    def on_bbo(self, bbo, venue_ts: int, recv_ts: int) -> None:
+        self.publisher.publish_message(self._topic(bbo.symbol, "bbo"), bbo, venue_ts, recv_ts)
+        self.published["bbo"] += 1
+
+    def on_trade(self, trade, venue_ts: int, recv_ts: int) -> None:
+        self.publisher.publish_message(self._topic(trade.symbol, "trade"), trade, venue_ts, recv_ts)
+        self.published["trade"] += 1
+
+    def on_mark(self, mark, venue_ts: int, recv_ts: int) -> None:
+        self.publisher.publish_message(self._topic(mark.symbol, "mark"), mark, venue_ts, recv_ts)
+        self.published["mark"] += 1
+
+    def on_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
+        self._publish_status(symbol, status, reason)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _publish_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
+        message = BookStatus(venue=self.venue, symbol=symbol, state=STATES[status], reason=reason)
+        self.publisher.publish_message(self._topic(symbol, "status"), message)
+        self.published["status"] += 1
+
+    def _snapshot(self, symbol: str) -> BookSnapshot | None:
+        book = self.subscriber.book(symbol) if self.subscriber is not None else None
+        if book is None:
+            return None
+        bid_prices, bid_sizes, ask_prices, ask_sizes = book.arrays()
+        return BookSnapshot(venue=self.venue, symbol=symbol, price_scale=book.price_scale,
+                            size_scale=book.size_scale, venue_seq=book.seq, bid_prices=bid_prices,
+                            bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
+
+    async def _periodic(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.snapshot_seconds)
+            for symbol in self.settings.config.symbols:
+                status = self.subscriber.status(symbol)
+                self._publish_status(symbol, status, "periodic")
+                snapshot = self._snapshot(symbol)
+                if snapshot is not None:
+                    self.on_book(snapshot, 0, 0)
