@@ -88,10 +88,10 @@ class L2Book:
     # -- reading -----------------------------------------------------------------------
 
     def top(self, depth: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """The best ``depth`` levels of each side, best first (sorts: not for the per-message path)."""
-        bids = sorted(self.bids.items(), reverse=True)[:depth]
-        asks = sorted(self.asks.items())[:depth]
-        return bids, asks
+        """The best ``depth`` levels of each side as (price, size) pairs, best first (sorts: not for the
+        per-message path)."""
+        bid_prices, bid_sizes, ask_prices, ask_sizes = self.arrays(depth)
+        return list(zip(bid_prices, bid_sizes)), list(zip(ask_prices, ask_sizes))
 
     def arrays(self, depth: int | None = None) -> tuple[list[int], list[int], list[int], list[int]]:
         """Bid prices, bid sizes, ask prices, ask sizes, best first: the bus's BookSnapshot layout."""

@@ -196,11 +196,6 @@ class StreamWatchdog:
         self._limits[key] = limit_s
         self._last.setdefault(key, self.clock())
 
-    def forget(self, key: str) -> None:
-        self._limits.pop(key, None)
-        self._last.pop(key, None)
-        self._stale.discard(key)
-
     def touch(self, key: str) -> bool:
         """Record a message on ``key``; True when the stream was stale until now."""
         self._last[key] = self.clock()

@@ -279,7 +279,6 @@ class WsApiReply(msgspec.Struct):
 
 
 market_decoder = msgspec.json.Decoder(StreamFrame)
-raw_market_decoder = msgspec.json.Decoder(MarketEvent)
 control_decoder = msgspec.json.Decoder(ControlReply)
 user_decoder = msgspec.json.Decoder(UserEvent)
 any_event_decoder = msgspec.json.Decoder(AnyEvent)

@@ -24,7 +24,7 @@ from exchanges.errors import (
     UnknownOrder,
     VenueRejected,
 )
-from tests.binance_sim import Recorder, connector, limiter_for_tests, until
+from tests.binance_sim import Recorder, connector, until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.sim.market import FLOW_ACCOUNT

@@ -23,7 +23,6 @@ over Ray for the same purpose at start.
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 
 from exchanges.base import FeedStatus, StreamKind, get_venue
@@ -32,8 +31,6 @@ from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
 from tradesys.messages import BookSnapshot, BookState, BookStatus
-
-log = logging.getLogger(__name__)
 
 STATES = {FeedStatus.SYNCING: BookState.BOOK_STATE_SYNCING, FeedStatus.LIVE: BookState.BOOK_STATE_LIVE,
           FeedStatus.RESYNCING: BookState.BOOK_STATE_RESYNCING, FeedStatus.STALE: BookState.BOOK_STATE_STALE,
