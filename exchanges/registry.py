@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,10 @@ class VenueSpec:
     endpoints_for: Callable[..., object] | None = None
     simulator: type | None = None
     description: str = ""
+    # (api_key, api_secret) -> the venue's credentials object that ``connect`` takes.
+    credentials: Callable[[str, str], object] | None = None
+    # The account's request budgets before the venue declares its own: name -> (capacity, window seconds).
+    rate_limits: Mapping[str, tuple[int, float]] = field(default_factory=dict)
 
 
 class VenueRegistryError(LookupError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exchanges.binance.auth import Credentials
-from exchanges.binance.constants import ENDPOINTS, Endpoints
+from exchanges.binance.constants import ENDPOINTS, RATE_LIMITS, Endpoints
 from exchanges.binance.fetcher import BinanceFetcher
 from exchanges.binance.http import BinanceHttp
 from exchanges.binance.oms import BinanceOMS
@@ -55,6 +55,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
 
 VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher, connect=connect,
                   endpoints_for=endpoints_for,
-                  description="Binance USD-M futures (REST, WebSocket streams, WebSocket API)")
+                  description="Binance USD-M futures (REST, WebSocket streams, WebSocket API)",
+                  credentials=Credentials, rate_limits=RATE_LIMITS)
 
 __all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber", "connect", "endpoints_for"]

@@ -99,11 +99,8 @@ class BinancePMS(IExchangePMS):
         if self._session is not None:
             await self._session.stop()
             self._session = None
-        if self.listen_key:
-            try:
-                await self.http.close_listen_key()
-            except ExchangeError as exc:
-                log.info("binance: closing the listen key failed: %s", exc)
+        # The key is left to expire: the venue gives one key per account, shared by every stream of the
+        # account (the engine's and the position server's), so closing it here would cut the others off.
         await self.http.close()
 
     # -- the key -----------------------------------------------------------------------

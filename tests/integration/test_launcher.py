@@ -110,7 +110,7 @@ def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path)
 
 def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
     run_dir = tmp_path / "run"
-    proc = launch.start(run_dir, "exchange.binance.symbols=[BTCUSDT]")
+    proc = launch.start(run_dir, "exchange.binance.symbols=[BTCUSDT]", "strategy=[mm_btc]")
     try:
         actors = launch.wait_for_file(run_dir / "actors.json", proc)
         rest = actors["sim-binance"]["endpoints"]["sim rest"]

@@ -53,3 +53,24 @@ class SimulatorActor(ActorBase):
         return {"connections": streams["connections"] + users["connections"],
                 "messages": streams["frames"] + users["events"],
                 "open_orders": sum(len(e.resting) for e in self.simulator.exchange.engines.values())}
+
+    def account_state(self, account_id: str = "main") -> dict:
+        """The venue's own record of one account, for tests and reconciliation checks: per symbol its fills
+        (with client order ids), position, fees and realised PnL, and the client order ids still open."""
+        exchange = self.simulator.exchange
+        account = exchange.account(account_id)
+        out = {}
+        for symbol in self.settings.symbols:
+            instrument = exchange.instrument(symbol)
+            client_ids = {o.order_id: o.client_order_id for o in exchange.orders(account_id, symbol)}
+            engine = exchange.engines[symbol]
+            position = account.position(symbol)
+            out[symbol] = {
+                "fills": [{"trade_id": str(f.trade_id), "client_order_id": client_ids.get(f.order_id, ""),
+                           "side": f.side.name.lower(), "price": instrument.price_text(f.price),
+                           "quantity": instrument.qty_text(f.quantity), "fee": str(f.fee),
+                           "realized_pnl": str(f.realized_pnl)} for f in exchange.fills(account_id, symbol)],
+                "position": str(position.quantity), "fees": str(position.fees),
+                "realized_pnl": str(position.realized_pnl),
+                "open": [o.client_order_id for o in engine.resting.values() if o.account == account_id]}
+        return out

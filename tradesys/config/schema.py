@@ -77,6 +77,16 @@ class VenueConfig:
 
 
 @dataclass
+class StrategyRiskConfig:
+    """Pre-trade limits of one strategy, checked in its own process before anything is sent."""
+
+    max_position: float = bounded(1.0, gt=0)        # base units per symbol, absolute
+    max_order_size: float = bounded(0.1, gt=0)      # base units per order
+    max_open_orders: int = bounded(10, ge=1)
+    max_notional: float = bounded(5_000.0, gt=0)    # quote units per order
+
+
+@dataclass
 class StrategyConfig:
     """One strategy instance (group ``strategy``; each file under ``strategy.<id>``)."""
 
@@ -84,6 +94,14 @@ class StrategyConfig:
     venue: str = ""
     symbols: List[str] = field(default_factory=list)
     enabled: bool = True
+    # How many actors run this config: 1 runs ``<id>``; n > 1 runs ``<id>_1`` .. ``<id>_n``, each its own
+    # strategy with its own sub-ledger.
+    instances: int = bounded(1, ge=1, le=256)
+    # The kind's own settings, checked against its Params dataclass at start (unknown keys fail).
+    params: Dict[str, Any] = field(default_factory=dict)
+    risk: StrategyRiskConfig = field(default_factory=StrategyRiskConfig)
+    # Seconds an order request may go unanswered before the Mini OMS reconciles it with the engine.
+    request_timeout_seconds: float = bounded(5.0, gt=0, le=300)
 
 
 @dataclass
@@ -95,6 +113,8 @@ class RiskConfig:
     max_orders_per_second: float = bounded(20.0, gt=0)
     price_band_bps: float = bounded(500.0, gt=0, le=10_000)
     halt_on_stale_book_seconds: float = bounded(5.0, gt=0)
+    # A position drift (venue != opening + every strategy's ledger) seen twice halts the venue.
+    drift_halts: bool = True
 
 
 @dataclass

@@ -66,14 +66,14 @@ class Launcher:
             # Ray's core installs its own fatal-signal handler (SIGTERM -> abort); take ours back.
             self._handle_signals(loop)
             if not self._stop.is_set():
-                await self._start_actors()
+                await self.start_actors()
             if self.handles and not self.failures and not self._stop.is_set():
                 await self._supervise()
         except Exception as exc:  # the reason goes to the user and the summary, not a traceback
             log.exception("launcher failed")
             self._fail(f"launcher error: {type(exc).__name__}: {exc}")
         finally:
-            await self._stop_actors()
+            await self.stop_actors()
             self._write_summary()
             if ray.is_initialized():
                 ray.shutdown()
@@ -113,7 +113,8 @@ class Launcher:
         else:
             ray.init(address="local", num_cpus=cluster.num_cpus, **kwargs)
 
-    async def _start_actors(self) -> None:
+    async def start_actors(self) -> None:
+        """Create, start and wire the plan's actors in the running Ray (tests call this inside their own)."""
         context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
                                heartbeat_seconds=self.app.status.heartbeat_seconds,
                                log_level=self.app.log_level.value)
@@ -134,7 +135,7 @@ class Launcher:
             {name: {"pid": pids.get(name), "endpoints": self.directory.get(name, {})} for name in self.handles},
             indent=2))
 
-    async def _call_all(self, method: str, *args, timeout: float, what: str) -> dict:
+    async def _call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None) -> dict:
         async def one(name, handle):
             try:
                 return name, await asyncio.wait_for(getattr(handle, method).remote(*args), timeout)
@@ -146,7 +147,7 @@ class Launcher:
                 self._fail(f"actor {name} failed to {what}: {_first_line(exc.cause if exc.cause else exc)}")
             return name, None
 
-        results = await asyncio.gather(*(one(n, h) for n, h in self.handles.items()))
+        results = await asyncio.gather(*(one(n, h) for n, h in self.handles.items() if only is None or n in only))
         return {name: value for name, value in results if value is not None}
 
     # -- run -------------------------------------------------------------------------
@@ -201,6 +202,7 @@ class Launcher:
         while not self._stop.is_set():
             statuses = await self._call_status()
             for name, status in statuses.items():
+                self.board.set_view(name, status.get("view"))
                 if status["state"] == "failed":
                     self.board.mark_dead(name, status["detail"])
                     self._fail(f"actor {name} failed: {status['detail'] or 'no detail'}")
@@ -255,10 +257,17 @@ class Launcher:
 
     # -- stop ------------------------------------------------------------------------
 
-    async def _stop_actors(self) -> None:
+    async def stop_actors(self, stages: set[int] | None = None) -> None:
+        """Stop in stages (``ActorSpec.stop_stage``, highest first), each stage's actors together;
+        ``stages`` limits it to some (a test reads the simulator before its stage stops)."""
         if not self.handles:
             return
-        results = await self._call_all("stop", timeout=STOP_TIMEOUT, what="stop")
+        results = {}
+        for stage in sorted({spec.stop_stage for spec in self.plan}, reverse=True):
+            if stages is not None and stage not in stages:
+                continue
+            names = {spec.name for spec in self.plan if spec.stop_stage == stage and spec.name in self.handles}
+            results.update(await self._call_all("stop", timeout=STOP_TIMEOUT, what="stop", only=names))
         self.stop_summaries.update(results)
         for name, summary in results.items():
             if summary.get("state") == "failed" and not any(name in f for f in self.failures):
@@ -274,7 +283,10 @@ class Launcher:
                           "heartbeats_seen": row.heartbeats}
         summary = {"exit_code": self.exit_code, "exit_reason": self.exit_reason or "stopped",
                    "errors": self.failures, "started": self._started_wall, "ended": time.time(),
-                   "run_dir": str(self.run_dir), "pid": os.getpid(), "actors": rows}
+                   "run_dir": str(self.run_dir), "pid": os.getpid(), "actors": rows,
+                   "strategies": {n: s["strategy"] for n, s in self.stop_summaries.items() if "strategy" in s},
+                   "positions": {n: s["ledgers"] for n, s in self.stop_summaries.items() if "ledgers" in s},
+                   "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s}}
         (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
 
     def _say_goodbye(self) -> None:

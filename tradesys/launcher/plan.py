@@ -1,9 +1,11 @@
 """Which actors a configuration asks for.
 
-Per venue: its simulator (``endpoint: sim``) and its MarketServer (when the
-venue has a connector); then the Recorder and the strategies. The trading
-engine and position server per venue register here as they are built, each
-as one ``ActorSpec`` with its settings.
+Per venue: its simulator (``endpoint: sim``); and when the venue has a
+connector, the account's rate-limit budget, its MarketServer, TradingEngine
+and PositionServer. Then the Recorder and the strategy actors (a strategy
+config with ``instances: n`` gives n actors). The venue's credentials come
+from the environment; for a simulator without them, a key pair is made for
+the run and given to the simulator and the services alike.
 """
 
 from __future__ import annotations
@@ -16,12 +18,25 @@ import secrets
 from tradesys.actors.recorder import Recorder, RecorderSettings
 from tradesys.actors.simulator import SimulatorActor, SimulatorSettings
 from tradesys.config import AppConfig, ConfigError, Endpoint, VenueConfig
+from tradesys.config.schema import StrategyConfig
+from exchanges.registry import get_venue, venue_names
+from strategies import KINDS
+from tradesys.services.budget import BudgetServer, budget_actor_name
 from tradesys.services.market_server import MarketServer, MarketServerSettings
+from tradesys.services.position_server import PositionServer, PositionSettings
+from tradesys.services.trading_engine import EngineSettings, TradingEngine, engine_actor_name
 from tradesys.sim.cli import SIMULATORS
-from exchanges.registry import venue_names
+from tradesys.strategy.actor import StrategyActor, StrategySettings
+from tradesys.strategy.base import parse_params
 
-# Strategy kind -> actor class. Filled in as strategies are built.
-STRATEGY_KINDS: dict[str, type] = {}
+# Strategy kind -> its AbstractStrategy class.
+STRATEGY_KINDS: dict[str, type] = KINDS
+
+
+# Stop order, highest first: strategies cancel through their engine, the engine cancels what is left
+# while the venue and the budget still answer, the data services stop, the recorder flushes what they
+# published, and the simulator goes last.
+STOP_STRATEGY, STOP_ENGINE, STOP_SERVICE, STOP_RECORDER, STOP_VENUE = 4, 3, 2, 1, 0
 
 
 @dataclass(frozen=True)
@@ -29,32 +44,75 @@ class ActorSpec:
     name: str
     cls: type
     args: tuple = ()
+    stop_stage: int = STOP_SERVICE
 
 
 def build_plan(app: AppConfig) -> list[ActorSpec]:
     """Return the actors to create, in start order; ConfigError if the config names something unknown."""
     specs: list[ActorSpec] = []
     connectors = set(venue_names())
+    strategies = strategy_instances(app)
     for name, venue in app.exchange.items():
+        key, secret = venue.api_key or "", venue.api_secret or ""
         if venue.endpoint is Endpoint.sim and venue.venue in SIMULATORS:
-            specs.append(ActorSpec(f"sim-{name}", SimulatorActor, (_simulator_settings(name, venue),)))
+            sim = _simulator_settings(name, venue)
+            key, secret = sim.api_key, sim.api_secret
+            specs.append(ActorSpec(f"sim-{name}", SimulatorActor, (sim,), STOP_VENUE))
         if venue.venue in connectors and _served(venue):
+            traders = tuple(sid for sid, (_, cfg) in strategies.items() if cfg.venue == name)
+            specs.append(ActorSpec(budget_actor_name(name), BudgetServer, (dict(get_venue(venue.venue).rate_limits),),
+                                   STOP_RECORDER))
             specs.append(ActorSpec(f"market-{name}", MarketServer, (MarketServerSettings(name, venue),)))
+            if key and secret:
+                specs.append(ActorSpec(engine_actor_name(name), TradingEngine, (EngineSettings(
+                    name, venue, app.risk, traders, key, secret),), STOP_ENGINE))
+                specs.append(ActorSpec(f"positions-{name}", PositionServer, (PositionSettings(
+                    name, venue, app.risk, traders, key, secret),)))
+            elif traders:
+                raise ConfigError(f"exchange.{name}.api_key", f"strategies trade on {name} but it has no API "
+                                                              f"credentials: set its key variables in the environment")
     if app.recording.enabled:
         rec = app.recording
         specs.append(ActorSpec("recorder", Recorder, (RecorderSettings(
             topics=tuple(rec.topics), directory=rec.directory, max_batch_rows=rec.max_batch_rows,
-            max_batch_seconds=rec.max_batch_seconds),)))
-    for strategy_id, strategy in app.strategy.items():
-        if not strategy.enabled:
-            continue
-        if strategy.kind not in STRATEGY_KINDS:
-            raise ConfigError(f"strategy.{strategy_id}.kind", f"unknown strategy kind {strategy.kind!r}; "
-                                                              f"available: {', '.join(STRATEGY_KINDS) or 'none yet'}")
-        specs.append(ActorSpec(strategy_id, STRATEGY_KINDS[strategy.kind], (strategy,)))
+            max_batch_seconds=rec.max_batch_seconds),), STOP_RECORDER))
+    for strategy_id, (config_id, strategy) in strategies.items():
+        cls = STRATEGY_KINDS[strategy.kind]
+        try:
+            params = parse_params(cls.Params, dict(strategy.params), f"strategy.{config_id}.params")
+        except ValueError as exc:
+            key, _, why = str(exc).partition(": ")
+            raise ConfigError(key, why) from None
+        venue = app.exchange[strategy.venue]
+        for index, symbol in enumerate(strategy.symbols):
+            if symbol not in venue.symbols:
+                raise ConfigError(f"strategy.{config_id}.symbols.{index}",
+                                  f"{symbol} is not among exchange.{strategy.venue}.symbols ({', '.join(venue.symbols)})")
+        specs.append(ActorSpec(strategy_id, StrategyActor, (StrategySettings(
+            strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY))
     if not specs:
         raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
     return specs
+
+
+def strategy_instances(app: AppConfig) -> dict[str, tuple[str, StrategyConfig]]:
+    """Strategy id -> (its config key, config) for every enabled strategy actor to run."""
+    out = {}
+    for config_id, strategy in app.strategy.items():
+        if not strategy.enabled:
+            continue
+        if strategy.kind not in STRATEGY_KINDS:
+            raise ConfigError(f"strategy.{config_id}.kind", f"unknown strategy kind {strategy.kind!r}; "
+                                                            f"available: {', '.join(STRATEGY_KINDS)}")
+        if not strategy.symbols:
+            raise ConfigError(f"strategy.{config_id}.symbols", "a strategy needs at least one symbol")
+        if "-" in config_id:
+            raise ConfigError(f"strategy.{config_id}", "strategy ids take letters, digits and '_' "
+                                                       "(they start every client order id)")
+        ids = [config_id] if strategy.instances == 1 else [f"{config_id}_{n}" for n in range(1, strategy.instances + 1)]
+        for strategy_id in ids:
+            out[strategy_id] = (config_id, strategy)
+    return out
 
 
 def _served(venue: VenueConfig) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -36,6 +37,8 @@ class StatusBoard:
         self.heartbeat_seconds = heartbeat_seconds
         self.missing_after = missing_after
         self.started = time.monotonic()
+        # strategy actor -> symbol -> its view (touch, quotes, position, PnL), from its status() call
+        self.views: dict[str, dict[str, dict]] = {}
 
     def on_envelope(self, env: Envelope) -> None:
         if env.header.kind != _HEARTBEAT:
@@ -68,7 +71,39 @@ class StatusBoard:
             return "missing"
         return row.state
 
-    def render(self, title: str) -> Table:
+    def set_view(self, name: str, view: dict | None) -> None:
+        if view:
+            self.views[name] = view
+
+    def render(self, title: str):
+        actors = self.render_actors(title)
+        if not self.views:
+            return actors
+        return Group(actors, self.render_strategies())
+
+    def render_strategies(self) -> Table:
+        table = Table(title="strategies", title_justify="left", expand=False)
+        for column, justify in (("strategy", "left"), ("symbol", "left"), ("bid", "right"), ("ask", "right"),
+                                ("our bid", "right"), ("our ask", "right"), ("position", "right"),
+                                ("fills", "right"), ("realised", "right"), ("unrealised", "right"),
+                                ("fees", "right"), ("kill switch", "left")):
+            table.add_column(column, justify=justify)
+        for name, symbols in self.views.items():
+            for symbol, v in symbols.items():
+                mode = v.get("mode", "")
+                table.add_row(name, symbol, v.get("bid", ""), v.get("ask", ""), v.get("quote_bid", ""),
+                              v.get("quote_ask", ""), v.get("position", ""), str(v.get("fills", 0)),
+                              v.get("realized", ""), v.get("unrealized", ""), v.get("fees", ""),
+                              Text(mode, style="green" if mode == "normal" else "bold red"))
+        return table
+
+    def strategy_lines(self) -> list[str]:
+        return [f"{name} {symbol}: book {v['bid']}/{v['ask']} quotes {v['quote_bid'] or '-'}/{v['quote_ask'] or '-'} "
+                f"position={v['position']} fills={v['fills']} realised={v['realized']} unrealised={v['unrealized']} "
+                f"fees={v['fees']} kill_switch={v['mode']}"
+                for name, symbols in self.views.items() for symbol, v in symbols.items()]
+
+    def render_actors(self, title: str) -> Table:
         table = Table(title=title, title_justify="left", expand=False)
         for column, justify in (("actor", "left"), ("state", "left"), ("msgs/s", "right"), ("messages", "right"),
                                 ("gaps", "right"), ("malformed", "right"), ("errors", "right"),
@@ -93,4 +128,4 @@ class StatusBoard:
             out.append(f"{row.name}: {self.effective_state(row, now)} msgs/s={row.rate:.0f} "
                        f"messages={c.get('messages', 0)} gaps={c.get('gaps', 0)} malformed={c.get('malformed', 0)} "
                        f"errors={c.get('errors', 0)} last_hb={age}" + (f" detail={row.detail}" if row.detail else ""))
-        return out
+        return out + self.strategy_lines()

@@ -1,0 +1,64 @@
+"""Bring a whole configured farm up inside the test session's Ray, the way run.py does, and take it down."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import ray
+from rich.console import Console
+
+from tradesys.config.load import load
+from tradesys.launcher.launcher import Launcher
+from tradesys.launcher.plan import STOP_VENUE, build_plan
+
+FAST = ("status.heartbeat_seconds=0.5", "recording.enabled=false")
+
+
+class Farm:
+    def __init__(self, run_dir: Path, *overrides: str):
+        _, self.app = load([*FAST, *overrides])
+        self.plan = build_plan(self.app)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.launcher = Launcher(self.app, self.plan, run_dir, console=Console(file=open(run_dir / "console.txt", "w")))
+        self.stopped = False
+
+    async def __aenter__(self) -> Farm:
+        await self.launcher.start_actors()
+        assert not self.launcher.failures, self.launcher.failures
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if not self.stopped:
+            await self.stop_all()
+        for handle in self.launcher.handles.values():
+            ray.kill(handle)
+        await asyncio.sleep(0.5)      # named actors are released asynchronously
+
+    def actor(self, name: str):
+        return self.launcher.handles[name]
+
+    async def call(self, name: str, method: str, *args):
+        return await getattr(self.actor(name), method).remote(*args)
+
+    async def stop_trading(self) -> dict:
+        """Stop everything but the simulator (so the test can still ask the venue); return the summaries."""
+        stages = {spec.stop_stage for spec in self.plan} - {STOP_VENUE}
+        await self.launcher.stop_actors(stages)
+        return self.launcher.stop_summaries
+
+    async def stop_all(self) -> None:
+        await self.launcher.stop_actors()
+        self.stopped = True
+
+    async def until(self, what: str, check, timeout: float = 60.0, every: float = 0.5):
+        """Poll the async ``check()`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = await check()
+            if last:
+                return last
+            await asyncio.sleep(every)
+        raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")

@@ -1,0 +1,5 @@
+"""Positions: the per-strategy ledgers a position server keeps on a shared account."""
+
+from tradesys.positions.ledger import Book, Ledger
+
+__all__ = ["Book", "Ledger"]

@@ -1,0 +1,112 @@
+"""A position ledger per (strategy, symbol), kept from fills; exact, average-cost.
+
+A fill that adds to a position moves the average entry; one that reduces it
+realises (price - entry) x closed quantity (sign by side); one that crosses
+zero closes the old position and opens the rest at the fill price. Fees are
+kept apart from realised PnL (positive = paid), funding likewise (received
+> 0), so each number reconciles with the venue's own statement of it.
+
+``Book`` holds every ledger of one account: one per strategy (the owner of
+the client order id) and symbol, plus ``UNATTRIBUTED`` for fills whose
+client order id is not ours (another system trading on the account, or an
+order placed by hand). The account's position must equal the opening
+position plus the sum of the ledgers: ``drift`` says by how much it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradesys.messages import Side
+
+ZERO = Decimal(0)
+UNATTRIBUTED = "_unattributed"
+
+
+@dataclass
+class Ledger:
+    strategy_id: str
+    symbol: str
+    quantity: Decimal = ZERO          # signed: long > 0
+    entry_price: Decimal = ZERO       # average entry of the open quantity (0 when flat)
+    realized_pnl: Decimal = ZERO
+    fees: Decimal = ZERO
+    funding: Decimal = ZERO
+    fills: int = 0
+    volume: Decimal = ZERO            # sum of filled quantity
+    notional: Decimal = ZERO          # sum of price x quantity
+    buys: Decimal = ZERO
+    sells: Decimal = ZERO
+
+    def apply_fill(self, side: int, price: Decimal, quantity: Decimal, fee: Decimal = ZERO) -> Decimal:
+        """Book one fill; return the PnL it realised."""
+        if quantity <= 0 or price <= 0:
+            raise ValueError(f"a fill needs a positive price and quantity, got {price} x {quantity}")
+        signed = quantity if side == Side.SIDE_BUY else -quantity
+        self.fills += 1
+        self.volume += quantity
+        self.notional += price * quantity
+        if signed > 0:
+            self.buys += quantity
+        else:
+            self.sells += quantity
+        self.fees += fee
+        realized = ZERO
+        if self.quantity == 0 or (self.quantity > 0) == (signed > 0):
+            total = abs(self.quantity) + quantity
+            self.entry_price = (self.entry_price * abs(self.quantity) + price * quantity) / total
+            self.quantity += signed
+        else:
+            closed = min(quantity, abs(self.quantity))
+            direction = 1 if self.quantity > 0 else -1
+            realized = (price - self.entry_price) * closed * direction
+            self.realized_pnl += realized
+            self.quantity += signed
+            if self.quantity == 0:
+                self.entry_price = ZERO
+            elif (self.quantity > 0) != (direction > 0):   # crossed zero: the rest opened at this price
+                self.entry_price = price
+        return realized
+
+    def unrealized(self, mark: Decimal | None) -> Decimal:
+        if mark is None or self.quantity == 0:
+            return ZERO
+        return (mark - self.entry_price) * self.quantity
+
+    def as_dict(self, mark: Decimal | None = None) -> dict:
+        return {"strategy_id": self.strategy_id, "symbol": self.symbol, "position": str(self.quantity),
+                "entry_price": str(self.entry_price), "realized_pnl": str(self.realized_pnl),
+                "unrealized_pnl": str(self.unrealized(mark)), "fees": str(self.fees), "funding": str(self.funding),
+                "fills": self.fills, "volume": str(self.volume), "notional": str(self.notional),
+                "buys": str(self.buys), "sells": str(self.sells)}
+
+
+@dataclass
+class Book:
+    """Every ledger of one account, and the account's own view to check them against."""
+
+    ledgers: dict[tuple[str, str], Ledger] = field(default_factory=dict)
+    opening: dict[str, Decimal] = field(default_factory=dict)   # symbol -> position when we started
+    venue: dict[str, Decimal] = field(default_factory=dict)     # symbol -> the venue's latest position
+
+    def ledger(self, strategy_id: str, symbol: str) -> Ledger:
+        key = (strategy_id, symbol)
+        ledger = self.ledgers.get(key)
+        if ledger is None:
+            ledger = self.ledgers[key] = Ledger(strategy_id, symbol)
+        return ledger
+
+    def __iter__(self) -> Iterator[Ledger]:
+        return iter(self.ledgers.values())
+
+    def symbols(self) -> set[str]:
+        return {s for _, s in self.ledgers} | set(self.venue) | set(self.opening)
+
+    def attributed(self, symbol: str) -> Decimal:
+        return sum((l.quantity for (_, s), l in self.ledgers.items() if s == symbol), ZERO)
+
+    def drift(self, symbol: str) -> Decimal:
+        """The venue's position minus (opening + every ledger); zero when everything is accounted for."""
+        return self.venue.get(symbol, ZERO) - self.opening.get(symbol, ZERO) - self.attributed(symbol)

@@ -1,0 +1,76 @@
+"""One rate-limit budget per venue account, shared by every process that calls the venue with that account.
+
+The venue counts requests per account (and per IP); so must we, or two
+engines on one account each believe they have the whole allowance.
+``BudgetServer`` is a Ray actor (``budget-<venue key>``) that owns the
+account's ``Budget``; every service on the account reaches it through a
+``RayBudget``, which implements ``exchanges.ratelimit.SharedBudget``. A
+reservation is one Ray call (~1 ms here): it sits on the order path, not on
+the market-data path, and is measured in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ray
+
+from exchanges.ratelimit import Budget, Limit, RateLimiter
+from tradesys.actors.base import ActorBase
+
+
+def budget_actor_name(venue_key: str) -> str:
+    return f"budget-{venue_key}"
+
+
+class BudgetServer(ActorBase):
+    def __init__(self, name: str, limits: Mapping[str, tuple[int, float]]):
+        super().__init__(name)
+        self.budget = Budget([Limit(n, cap, window) for n, (cap, window) in limits.items()])
+        self.calls = {"reserve": 0, "waits": 0, "observe": 0, "blocks": 0}
+
+    async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
+        self.calls["reserve"] += 1
+        wait = self.budget.reserve(costs)
+        if wait:
+            self.calls["waits"] += 1
+        return wait, self.budget.banned
+
+    async def observe(self, counts: Mapping[str, int]) -> None:
+        self.calls["observe"] += 1
+        for name, used in counts.items():
+            self.budget.observe(name, used)
+
+    async def block(self, seconds: float, reason: str, banned: bool) -> None:
+        self.calls["blocks"] += 1
+        self.budget.block(seconds, reason, banned=banned)
+
+    async def configure(self, capacities: Mapping[str, int]) -> None:
+        self.budget.configure(capacities)
+
+    def counters(self) -> dict[str, int]:
+        return dict(self.calls)
+
+
+class RayBudget:
+    """The client side of a BudgetServer (``exchanges.ratelimit.SharedBudget``)."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
+        return tuple(await self.handle.reserve.remote(dict(costs)))
+
+    async def observe(self, counts: Mapping[str, int]) -> None:
+        await self.handle.observe.remote(dict(counts))
+
+    async def block(self, seconds: float, reason: str, banned: bool) -> None:
+        await self.handle.block.remote(seconds, reason, banned)
+
+    async def configure(self, capacities: Mapping[str, int]) -> None:
+        await self.handle.configure.remote(dict(capacities))
+
+
+def shared_limiter(venue_key: str, venue: str, *, max_wait_s: float = 2.0) -> RateLimiter:
+    """A RateLimiter on the account's BudgetServer (call inside a Ray actor of the same namespace)."""
+    return RateLimiter(RayBudget(ray.get_actor(budget_actor_name(venue_key))), max_wait_s=max_wait_s, venue=venue)

@@ -1,0 +1,275 @@
+"""PositionServer[venue]: positions, balances and PnL of one account, per strategy and in total.
+
+Fills come from the venue's private stream (``IExchangePMS``) and are booked
+once each (by trade id) into the ledger of the strategy that owns the
+client order id (``tradesys.positions.Book``), and into the account's own
+ledger. Marks are the mid of the market server's BBO. At start and every
+``reconcile_seconds`` the venue's positions are read (``IExchangeDataFetcher``)
+and compared with the opening position plus the sum of the ledgers: a
+difference that persists over two checks is a drift alarm (logged,
+counted, and, with ``risk.drift_halts``, the kill switch's halt for the
+venue). Positions near ``risk.max_position_notional`` raise exposure alerts.
+
+Published: ``pos.<venue>.<symbol>`` (one Position per strategy ledger,
+``strategy_id`` set, plus the account's with ``strategy_id`` empty) after
+every fill and every ``publish_seconds``; ``bal.<venue>.<asset>`` for every
+balance update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from exchanges.base import get_venue
+from exchanges.errors import ExchangeError
+from exchanges.ids import ClientOrderIds
+from tradesys import logs
+from tradesys.actors.base import ActorBase, Directory
+from tradesys.bus import Subscriber, topics
+from tradesys.config.schema import Endpoint, RiskConfig, VenueConfig
+from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction
+from tradesys.numeric import get_decimal, set_decimal
+from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger
+from tradesys.risk.killswitch import command
+from tradesys.services.budget import shared_limiter
+
+log = logging.getLogger(__name__)
+ACCOUNT = ""          # the account ledger's strategy id (the whole account, as Position.strategy_id says)
+KEEP_FILLS = 100_000
+EXPOSURE_ALERT = Decimal("0.8")   # of max_position_notional
+
+
+@dataclass(frozen=True)
+class PositionSettings:
+    key: str
+    config: VenueConfig = field(repr=False)
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    strategies: tuple[str, ...] = ()
+    api_key: str = field(default="", repr=False)
+    api_secret: str = field(default="", repr=False)
+    reconcile_seconds: float = 5.0
+    publish_seconds: float = 1.0
+
+
+class PositionServer(ActorBase):
+    def __init__(self, name: str, settings: PositionSettings):
+        super().__init__(name)
+        self.settings = settings
+        self.venue = settings.config.venue
+        self.book = Book()
+        self.account: dict[str, Ledger] = {}
+        self.marks: dict[str, Decimal] = {}
+        self.balances: dict[str, Balance] = {}
+        self.pms = self.fetcher = None
+        self._fills: OrderedDict[str, None] = OrderedDict()
+        self._drifting: dict[str, Decimal] = {}
+        self._alerted: set[str] = set()
+        self._market: Subscriber | None = None
+        self.count = {"fills": 0, "duplicate_fills": 0, "unattributed_fills": 0, "positions_published": 0,
+                      "balances": 0, "reconciles": 0, "reconcile_errors": 0, "drift_alarms": 0,
+                      "exposure_alerts": 0, "stream_drops": 0}
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def on_wire(self, directory: Directory) -> None:
+        logs.register_secret(self.settings.api_secret)
+        config = self.settings.config
+        spec = get_venue(config.venue)
+        sim_url = directory.get(f"sim-{self.settings.key}", {}).get("sim rest")
+        if config.endpoint is Endpoint.sim and not sim_url:
+            raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
+        if not (self.settings.api_key and self.settings.api_secret):
+            raise RuntimeError(f"exchange.{self.settings.key}: no API credentials")
+        credentials = spec.credentials(self.settings.api_key, self.settings.api_secret)
+        parts = spec.connect(config, credentials, shared_limiter(self.settings.key, self.venue),
+                             spec.endpoints_for(config, sim_url), roles=("pms", "fetcher"))
+        self.pms, self.fetcher = parts.pms, parts.fetcher
+        for position in await self.fetcher.positions():
+            quantity = get_decimal(position.quantity)
+            self.book.opening[position.symbol] = quantity
+            self.book.venue[position.symbol] = quantity
+        for balance in await self.fetcher.balances():
+            self.balances[balance.asset] = balance
+        await self.pms.start(self)
+        self._market = Subscriber([f"md.{self.venue}.{s}.bbo" for s in config.symbols], name=f"{self.name}-marks")
+        for name, endpoints in directory.items():
+            if "pub" in endpoints and name != self.name:
+                self._market.connect(endpoints["pub"])
+        self.spawn(self._read_marks(), "marks")
+        self.spawn(self._publish_loop(), "publish")
+        self.spawn(self._reconcile_loop(), "reconcile")
+
+    async def on_stop(self) -> None:
+        if self.pms is not None:
+            await self.pms.stop()
+        if self.fetcher is not None:
+            try:
+                await self._reconcile()      # the final word on the account, for the summary
+            except ExchangeError as exc:
+                log.warning("final reconcile failed", extra={"fields": {"error": str(exc)}})
+            await self.fetcher.close()
+        if self._market is not None:
+            self._market.close()
+
+    def counters(self) -> dict[str, int]:
+        return dict(self.count)
+
+    def summary(self) -> dict:
+        out = self.status()
+        out["ledgers"] = self.ledgers()
+        return out
+
+    def ledgers(self) -> dict:
+        """Every ledger (per strategy and the account's) with marks, and the venue's positions and drift."""
+        strategies: dict[str, dict] = {}
+        for ledger in self.book:
+            strategies.setdefault(ledger.strategy_id, {})[ledger.symbol] = ledger.as_dict(self.marks.get(ledger.symbol))
+        account = {}
+        for symbol in sorted(self.book.symbols() | set(self.account)):
+            ledger = self.account.get(symbol) or Ledger(ACCOUNT, symbol)
+            row = ledger.as_dict(self.marks.get(symbol))
+            row.update(venue_position=str(self.book.venue.get(symbol, Decimal(0))),
+                       opening_position=str(self.book.opening.get(symbol, Decimal(0))),
+                       drift=str(self.book.drift(symbol)), mark=str(self.marks.get(symbol, "")))
+            account[symbol] = row
+        return {"strategies": strategies, "account": account,
+                "balances": {a: {"total": str(get_decimal(b.total)), "available": str(get_decimal(b.available))}
+                             for a, b in self.balances.items()}}
+
+    # -- the private stream (AccountHandler) -------------------------------------------
+
+    def on_fill(self, fill: Fill, venue_ts: int, recv_ts: int) -> None:
+        key = f"{fill.symbol}:{fill.trade_id}"
+        if key in self._fills:
+            self.count["duplicate_fills"] += 1
+            return
+        self._fills[key] = None
+        if len(self._fills) > KEEP_FILLS:
+            self._fills.popitem(last=False)
+        owner = ClientOrderIds.owner(fill.client_order_id)
+        if owner is None or (owner not in self.settings.strategies and owner != "flatten"):
+            owner = UNATTRIBUTED
+            self.count["unattributed_fills"] += 1
+        side, price = fill.side, get_decimal(fill.price)
+        quantity, fee = get_decimal(fill.quantity), get_decimal(fill.fee)
+        ledger = self.book.ledger(owner, fill.symbol)
+        ledger.apply_fill(side, price, quantity, fee)
+        account = self.account.get(fill.symbol)
+        if account is None:
+            account = self.account[fill.symbol] = Ledger(ACCOUNT, fill.symbol)
+        account.apply_fill(side, price, quantity, fee)
+        self.count["fills"] += 1
+        self._publish(ledger)
+        self._publish(account)
+        self._check_exposure(fill.symbol)
+
+    def on_position(self, position: Position, venue_ts: int, recv_ts: int) -> None:
+        if not position.strategy_id:
+            self.book.venue[position.symbol] = get_decimal(position.quantity)
+
+    def on_balance(self, balance: Balance, venue_ts: int, recv_ts: int) -> None:
+        self.balances[balance.asset] = balance
+        self.count["balances"] += 1
+        self.publisher.publish_message(topics.bal(self.venue, balance.asset), balance, venue_ts, recv_ts)
+
+    def on_order_event(self, event, venue_ts: int, recv_ts: int) -> None:
+        pass  # the engine publishes order lifecycles
+
+    def on_status(self, connected: bool, reason: str) -> None:
+        if not connected:
+            self.count["stream_drops"] += 1
+            log.warning("private stream down: reconciling", extra={"fields": {"reason": reason}})
+
+    # -- publishing --------------------------------------------------------------------
+
+    def _publish(self, ledger: Ledger) -> None:
+        mark = self.marks.get(ledger.symbol)
+        message = Position(venue=self.venue, account=self.settings.config.account, strategy_id=ledger.strategy_id,
+                           symbol=ledger.symbol)
+        set_decimal(message.quantity, ledger.quantity)
+        set_decimal(message.entry_price, _exact(ledger.entry_price))
+        if mark is not None:
+            set_decimal(message.mark_price, mark)
+        set_decimal(message.realized_pnl, _exact(ledger.realized_pnl))
+        set_decimal(message.unrealized_pnl, _exact(ledger.unrealized(mark)))
+        set_decimal(message.fees, ledger.fees)
+        set_decimal(message.funding, ledger.funding)
+        self.publisher.publish_message(topics.pos(self.venue, ledger.symbol), message)
+        self.count["positions_published"] += 1
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.publish_seconds)
+            for ledger in list(self.book) + list(self.account.values()):
+                self._publish(ledger)
+
+    async def _read_marks(self) -> None:
+        while True:
+            for envelope in await self._market.recv_batch(256):
+                try:
+                    bbo = envelope.message()
+                except Exception:
+                    continue
+                if isinstance(bbo, Bbo):
+                    bid, ask = get_decimal(bbo.bid_price), get_decimal(bbo.ask_price)
+                    if bid > 0 and ask > 0:
+                        self.marks[bbo.symbol] = (bid + ask) / 2
+
+    # -- reconciliation ----------------------------------------------------------------
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reconcile_seconds)
+            try:
+                await self._reconcile()
+            except ExchangeError as exc:
+                self.count["reconcile_errors"] += 1
+                log.warning("reconcile failed", extra={"fields": {"error": str(exc)}})
+
+    async def _reconcile(self) -> None:
+        venue = {p.symbol: get_decimal(p.quantity) for p in await self.fetcher.positions()}
+        self.count["reconciles"] += 1
+        for symbol in self.book.symbols() | set(venue):
+            self.book.venue[symbol] = venue.get(symbol, Decimal(0))
+            drift = self.book.drift(symbol)
+            if not drift:
+                self._drifting.pop(symbol, None)
+                continue
+            if self._drifting.get(symbol) == drift:      # the same difference twice: not a fill in flight
+                self._alarm(symbol, drift)
+            self._drifting[symbol] = drift
+
+    def _alarm(self, symbol: str, drift: Decimal) -> None:
+        self.count["drift_alarms"] += 1
+        reason = (f"position drift on {symbol}: the venue holds {self.book.venue.get(symbol)} but the ledgers "
+                  f"account for {self.book.opening.get(symbol, Decimal(0)) + self.book.attributed(symbol)}")
+        log.error("drift alarm", extra={"fields": {"symbol": symbol, "drift": str(drift)}})
+        self.detail = reason
+        if self.settings.risk.drift_halts:
+            self.publisher.publish_message(topics.risk(self.venue), command(
+                RiskAction.RISK_ACTION_HALT, reason, venue=self.venue, issued_by=self.name))
+
+    def _check_exposure(self, symbol: str) -> None:
+        mark = self.marks.get(symbol)
+        account = self.account.get(symbol)
+        if mark is None or account is None:
+            return
+        limit = Decimal(str(self.settings.risk.max_position_notional))
+        exposure = abs(account.quantity) * mark
+        if exposure >= limit * EXPOSURE_ALERT:
+            if symbol not in self._alerted:
+                self._alerted.add(symbol)
+                self.count["exposure_alerts"] += 1
+                log.warning("exposure alert", extra={"fields": {"symbol": symbol, "notional": f"{exposure:.2f}",
+                                                                "limit": str(limit)}})
+        else:
+            self._alerted.discard(symbol)
+
+
+def _exact(value: Decimal) -> Decimal:
+    """A ledger value with a bounded number of decimals (average prices can run long), for the bus."""
+    return value.quantize(Decimal("1e-12")) if value.as_tuple().exponent < -12 else value
