@@ -89,6 +89,11 @@ class MarketMaker(AbstractStrategy):
             if abs(live.price - price) / fair * BPS >= self.params.requote_bps:
                 self.ctx.modify(live.client_order_id, price, live.quantity)
 
+    def recovered_intent(self, order) -> str | None:
+        """A restarted market maker takes its resting quotes back as its bid and ask (a second one on a side
+        is cancelled by the actor)."""
+        return "bid" if order.side == Side.SIDE_BUY else "ask"
+
     def on_book_status(self, symbol: str, live: bool, reason: str) -> None:
         if not live:
             self.ctx.cancel_all(symbol)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 _PER_E = 25          # buckets per factor e: width exp(1/25) - 1 = 4.1 %
+# Prometheus bucket bounds (seconds): 10 us .. 1 s.
+BOUNDS_S = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1.0)
 
 
 class Histogram:
@@ -43,6 +45,24 @@ class Histogram:
             if seen >= rank:
                 return min(math.expm1((index + 1) / _PER_E), float(self.max))
         return float(self.max)
+
+    def cumulative(self, bounds_ns) -> list[int]:
+        """Observations at or below each bound (a bucket counts where its upper edge falls): Prometheus's
+        ``le`` buckets."""
+        edges = sorted((math.expm1((index + 1) / _PER_E), n) for index, n in self.buckets.items())
+        out, seen, i = [], 0, 0
+        for bound in bounds_ns:
+            while i < len(edges) and edges[i][0] <= bound:
+                seen += edges[i][1]
+                i += 1
+            out.append(seen)
+        return out
+
+    def prometheus(self) -> dict:
+        """Buckets in seconds, cumulative, with the sum: what a Prometheus histogram family takes."""
+        counts = self.cumulative([b * 1e9 for b in BOUNDS_S])
+        return {"buckets": [[str(b), c] for b, c in zip(BOUNDS_S, counts)] + [["+Inf", self.count]],
+                "sum_s": self.total / 1e9}
 
     def summary(self) -> dict:
         return {"count": self.count, "mean": self.total / self.count if self.count else 0.0,

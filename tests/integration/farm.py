@@ -23,15 +23,24 @@ class Farm:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.launcher = Launcher(self.app, self.plan, run_dir, console=Console(file=open(run_dir / "console.txt", "w")))
         self.stopped = False
+        self._supervisor: asyncio.Task | None = None
 
     async def __aenter__(self) -> Farm:
         await self.launcher.start_actors()
         assert not self.launcher.failures, self.launcher.failures
+        self._supervisor = asyncio.create_task(self._supervise())
         return self
+
+    async def _supervise(self) -> None:
+        """The launcher's control-plane round (restarted actors are started and wired again), as run.py does."""
+        while True:
+            await self.launcher.check_once()
+            await asyncio.sleep(0.5)
 
     async def __aexit__(self, *exc) -> None:
         if not self.stopped:
             await self.stop_all()
+        await self.launcher.close_control()
         for handle in self.launcher.handles.values():
             ray.kill(handle)
         await asyncio.sleep(0.5)      # named actors are released asynchronously
@@ -39,17 +48,26 @@ class Farm:
     def actor(self, name: str):
         return self.launcher.handles[name]
 
-    async def call(self, name: str, method: str, *args):
-        return await getattr(self.actor(name), method).remote(*args)
+    async def call(self, name: str, method: str, *args, **kwargs):
+        return await getattr(self.actor(name), method).remote(*args, **kwargs)
+
+    async def _end_supervision(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
+            self._supervisor = None
 
     async def stop_trading(self) -> dict:
         """Stop everything but the simulator (so the test can still ask the venue); return the summaries."""
+        await self._end_supervision()
         stages = {spec.stop_stage for spec in self.plan} - {STOP_VENUE}
         await self.launcher.stop_actors(stages)
         return self.launcher.stop_summaries
 
     async def stop_all(self) -> None:
+        await self._end_supervision()
         await self.launcher.stop_actors()
+        await self.launcher.close_control()
         self.stopped = True
 
     async def until(self, what: str, check, timeout: float = 60.0, every: float = 0.5):

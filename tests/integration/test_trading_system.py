@@ -6,19 +6,28 @@ close to the touch so that the synthetic flow fills them within seconds.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
+import ray
 
 from exchanges.ids import ClientOrderIds
 from tests.integration.farm import Farm
+from tradesys.launcher.control import send
+from tradesys.messages import InventoryDelta, RiskAction, Side
+from tradesys.numeric import set_decimal
+from tradesys.risk.killswitch import command
+from tradesys.strategy import PreTradeRejected
 
 pytestmark = pytest.mark.integration
 D = Decimal
 PRINTED = D("1e-8")      # Binance prints fees and PnL with 8 decimals; its books keep more
-TIGHT = ("strategy.mm_btc.params.half_spread_bps=0.05", "strategy.mm_eth.params.half_spread_bps=0.05",
-         "strategy.mm_btc.params.requote_bps=0.05", "strategy.mm_eth.params.requote_bps=0.05")
+TIGHT_BTC = ("strategy.mm_btc.params.half_spread_bps=0.05", "strategy.mm_btc.params.requote_bps=0.05")
+TIGHT = TIGHT_BTC + ("strategy.mm_eth.params.half_spread_bps=0.05", "strategy.mm_eth.params.requote_bps=0.05")
 
 
 async def fills_of(farm: Farm, strategy: str) -> int:
@@ -26,7 +35,7 @@ async def fills_of(farm: Farm, strategy: str) -> int:
 
 
 async def test_two_strategies_trade_and_every_fill_reconciles(ray_cluster, tmp_path):
-    async with Farm(tmp_path / "run", *TIGHT) as farm:
+    async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", *TIGHT) as farm:
         await farm.until("both strategies filled twice", lambda: _both_filled(farm, 2), timeout=90)
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-binance", "account_state")
@@ -76,3 +85,213 @@ async def test_two_strategies_trade_and_every_fill_reconciles(ray_cluster, tmp_p
 
 async def _both_filled(farm: Farm, n: int) -> bool:
     return all([await fills_of(farm, s) >= n for s in ("mm_btc", "mm_eth")])
+
+
+# -- the kill switch, inventory hedging, pre-trade risk ----------------------------------------------
+
+async def operator(farm: Farm, kind: str, message) -> dict:
+    """What ``python -m tradesys.kill`` / ``tradesys.inventory`` do (a blocking client: off the loop that serves it)."""
+    answer = await asyncio.to_thread(send, farm.launcher.run_dir, kind, message.SerializeToString())
+    assert answer["ok"], answer
+    return answer
+
+
+async def engine_state(farm: Farm) -> dict:
+    return await farm.call("engine-binance", "snapshot")
+
+
+async def order_state(farm: Farm, strategy: str, cid: str) -> str:
+    return (await farm.call(strategy, "orders_state")).get(cid, {}).get("state", "")
+
+
+async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", *TIGHT) as farm:
+        await farm.until("quotes resting and a position", lambda: _quoting_with_position(farm), timeout=90)
+
+        # halt: every strategy pulls its quotes and nothing new goes out.
+        await operator(farm, "risk", command(RiskAction.RISK_ACTION_HALT, "test: halt", issued_by="test"))
+        await farm.until("halted with no open order", lambda: _engine_is(farm, "halt", open_orders=0))
+        placed = (await farm.call("engine-binance", "status"))["counters"]["placed"]
+        await asyncio.sleep(2.0)
+        assert (await farm.call("engine-binance", "status"))["counters"]["placed"] == placed
+        assert (await engine_state(farm))["open"] == {}
+        for strategy in ("mm_btc", "mm_eth"):
+            assert (await farm.call(strategy, "view"))[SYMBOL[strategy]]["mode"] == "halt"
+
+        # resume: quoting starts again.
+        await operator(farm, "risk", command(RiskAction.RISK_ACTION_RESUME, "test: resume", issued_by="test"))
+        await farm.until("quoting again", lambda: _engine_is(farm, "normal", open_orders_at_least=1))
+
+        # reduce-only at the engine (the strategies not told): the gate lets only reducing orders through.
+        position = D((await engine_state(farm))["positions"]["BTCUSDT"])
+        await farm.call("engine-binance", "risk", command(RiskAction.RISK_ACTION_REDUCE_ONLY, "test: reduce",
+                                                          venue="binance").SerializeToString())
+        growing = Side.SIDE_BUY if position >= 0 else Side.SIDE_SELL
+        probe = await farm.call("mm_btc", "place", "BTCUSDT", growing, None, D("0.001"), intent="probe-grow")
+        await farm.until("a growing order refused", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
+        refused = (await farm.call("engine-binance", "status"))["counters"]
+        assert refused.get("gate_halted", 0) >= 1
+        if position:
+            reducing = Side.SIDE_SELL if position > 0 else Side.SIDE_BUY
+            probe = await farm.call("mm_btc", "place", "BTCUSDT", reducing, None, D("0.001"), intent="probe-reduce",
+                                    reduce_only=True)
+            await farm.until("a reducing order filled", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "filled"))
+
+        # flatten: every order cancelled and every position closed at the venue.
+        await operator(farm, "risk", command(RiskAction.RISK_ACTION_FLATTEN, "test: flatten", issued_by="test"))
+        await farm.until("flat at the venue", lambda: _venue_flat(farm), timeout=30)
+        summaries = await farm.stop_trading()
+    history = [h["mode"] for h in summaries["engine-binance"]["kill_switch"]["history"]]
+    assert history == ["halt", "normal", "reduce_only", "flatten"]
+    assert summaries["engine-binance"]["counters"]["flatten_orders"] >= 1 or not position
+
+
+async def test_an_inventory_delta_is_hedged_within_limits(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[lp_eth]", "strategy.lp_eth.risk.max_position=0.4") as farm:
+        await farm.until("the hedger sees a live book", lambda: _book_live(farm, "lp_eth", "ETHUSDT"))
+        delta = InventoryDelta(source="test-lp", asset="ETH", reference="tx-1")
+        set_decimal(delta.delta, "0.3")
+        await operator(farm, "inventory", delta)
+        await farm.until("hedged to -0.3", lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3")))
+        await operator(farm, "inventory", delta)                 # the same reference again: applied once
+        other = InventoryDelta(source="test-lp", asset="BTC", reference="tx-2")
+        set_decimal(other.delta, "5")
+        await operator(farm, "inventory", other)                 # another asset: not this hedger's
+        await asyncio.sleep(2.0)
+        assert await _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3"))
+        more = InventoryDelta(source="test-lp", asset="ETH", reference="tx-3")
+        set_decimal(more.delta, "0.5")                     # target -0.8: beyond max_position 0.4
+        await operator(farm, "inventory", more)
+        await farm.until("hedged up to the limit", lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4")))
+        await asyncio.sleep(2.0)
+        assert await _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4"))
+
+
+async def test_invalid_strategy_orders_are_refused_by_pre_trade_risk_with_a_reason(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[mm_btc]", "strategy.mm_btc.risk.max_order_size=0.005") as farm:
+        cases = [((Side.SIDE_BUY, D("60000"), D("0.006")), "max_order_size"),
+                 ((Side.SIDE_BUY, D("60000"), D("0")), "quantity"),
+                 ((Side.SIDE_BUY, D("-1"), D("0.001")), "price"),
+                 ((Side.SIDE_SELL, D("9000000"), D("0.005")), "max_notional")]
+        for (side, price, quantity), limit in cases:
+            with pytest.raises(ray.exceptions.RayTaskError) as err:
+                await farm.call("mm_btc", "place", "BTCUSDT", side, price, quantity, intent=f"bad-{limit}")
+            assert isinstance(err.value.cause, PreTradeRejected) and err.value.cause.limit == limit
+            assert f"pre-trade risk ({limit})" in str(err.value.cause)
+        # An order past the engine's price band passes the strategy's limits and is refused by the gate.
+        probe = await farm.call("mm_btc", "place", "BTCUSDT", Side.SIDE_BUY, D("30000.00"), D("0.001"), intent="far")
+        await farm.until("refused by the gate", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
+
+
+SYMBOL = {"mm_btc": "BTCUSDT", "mm_eth": "ETHUSDT"}
+
+
+async def _quoting_with_position(farm: Farm) -> bool:
+    state = await engine_state(farm)
+    return len(state["open"]) >= 2 and any(D(q) != 0 for q in state["positions"].values())
+
+
+async def _engine_is(farm: Farm, mode: str, *, open_orders: int | None = None, open_orders_at_least: int = 0):
+    state = await engine_state(farm)
+    if state["mode"] != mode or len(state["open"]) < open_orders_at_least:
+        return False
+    return open_orders is None or len(state["open"]) == open_orders
+
+
+async def _state_is(farm: Farm, strategy: str, cid: str, state: str) -> bool:
+    return await order_state(farm, strategy, cid) == state
+
+
+async def _venue_flat(farm: Farm) -> bool:
+    venue = await farm.call("sim-binance", "account_state")
+    return all(D(v["position"]) == 0 and not v["open"] for v in venue.values())
+
+
+async def _book_live(farm: Farm, strategy: str, symbol: str) -> bool:
+    return bool((await farm.call(strategy, "view"))[symbol]["bid"])
+
+
+async def _position_is(farm: Farm, strategy: str, symbol: str, quantity: Decimal) -> bool:
+    return D((await farm.call(strategy, "view"))[symbol]["position"]) == quantity
+
+
+# -- crashes: Ray restarts the process, the launcher starts and wires it again, it recovers ----------
+
+async def open_by_strategy(farm: Farm) -> Counter:
+    return Counter((await engine_state(farm))["open"].values())
+
+
+async def test_a_killed_strategy_is_restarted_and_recovers_its_orders_without_duplicates(ray_cluster, tmp_path):
+    # Quotes 20 bps away: they rest through the restart; a market order first gives it a position to recover.
+    async with Farm(tmp_path / "run", "strategy=[mm_btc]", "strategy.mm_btc.params.half_spread_bps=20") as farm:
+        await farm.until("quoting both sides", lambda: _quotes(farm, "mm_btc", 2))
+        probe = await farm.call("mm_btc", "place", "BTCUSDT", Side.SIDE_BUY, None, D("0.001"), intent="probe")
+        await farm.until("the probe filled", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "filled"))
+        await farm.until("its fill booked", lambda: _server_position(farm, "mm_btc", D("0.001")))
+        resting = set((await engine_state(farm))["open"])
+        before = await farm.call("mm_btc", "pid")
+        os.kill(before, signal.SIGKILL)
+        await farm.until("restarted", lambda: _restarted(farm, "mm_btc", before), timeout=60)
+        status = await farm.call("mm_btc", "status")
+        assert status["counters"]["recovered_orders"] == 2 and not farm.launcher.failures
+        # The recovered quotes are its bid and ask again: no new order beside them, none doubled.
+        orders = await farm.call("mm_btc", "orders_state")
+        assert {cid: o["intent"] for cid, o in orders.items() if cid in resting} == \
+            dict(zip(sorted(resting, key=lambda c: orders[c]["intent"]), ["ask", "bid"]))
+        for _ in range(6):
+            assert (await open_by_strategy(farm))["mm_btc"] <= 2
+            await asyncio.sleep(0.5)
+        # Its position came back from the position server, not from zero.
+        assert D((await farm.call("mm_btc", "view"))["BTCUSDT"]["position"]) == D("0.001")
+        summaries = await farm.stop_trading()
+        venue = await farm.call("sim-binance", "account_state")
+    assert not venue["BTCUSDT"]["open"] and farm.launcher.restarts == {"mm_btc": 1}
+    assert summaries["mm_btc"]["state"] == "stopped"
+
+
+async def _server_position(farm: Farm, strategy: str, quantity: Decimal) -> bool:
+    ledgers = (await farm.call("positions-binance", "strategy_ledger", strategy))["ledgers"]
+    return ledgers.get("BTCUSDT", {}).get("quantity") == quantity
+
+
+async def test_a_killed_engine_is_restarted_and_reconciles(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", *TIGHT) as farm:
+        await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
+        before = await farm.call("engine-binance", "pid")
+        os.kill(before, signal.SIGKILL)
+        await farm.until("engine restarted", lambda: _restarted(farm, "engine-binance", before), timeout=60)
+        counters = (await farm.call("engine-binance", "status"))["counters"]
+        assert counters["reconciles"] >= 1 and not farm.launcher.failures
+        # Strategies trade on through the new engine; what the Mini OMSs hold open matches the engine.
+        await farm.until("quoting through the new engine", lambda: _quotes(farm, "mm_btc", 2), timeout=40)
+        await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
+        summaries = await farm.stop_trading()
+        venue = await farm.call("sim-binance", "account_state")
+    assert all(not v["open"] for v in venue.values())
+    assert farm.launcher.restarts == {"engine-binance": 1}
+    assert summaries["engine-binance"]["state"] == "stopped"
+
+
+async def _quotes(farm: Farm, strategy: str, n: int) -> bool:
+    try:
+        return (await open_by_strategy(farm))[strategy] >= n
+    except ray.exceptions.RayActorError:
+        return False
+
+
+async def _restarted(farm: Farm, name: str, old_pid: int) -> bool:
+    try:
+        status = await asyncio.wait_for(farm.call(name, "status"), 5)
+    except (ray.exceptions.RayActorError, TimeoutError):
+        return False
+    return status["pid"] != old_pid and status["started"] and status["state"] == "running"
+
+
+async def _oms_matches_engine(farm: Farm) -> bool:
+    engine = (await engine_state(farm))["open"]
+    for strategy in ("mm_btc", "mm_eth"):
+        live = {cid for cid, o in (await farm.call(strategy, "orders_state")).items()
+                if o["state"] in ("open", "partially_filled")}
+        if live != {cid for cid, owner in engine.items() if owner == strategy}:
+            return False
+    return True

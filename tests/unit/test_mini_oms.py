@@ -98,6 +98,7 @@ def test_cancel_of_an_order_the_venue_no_longer_has_waits_for_its_final_event():
     oms.cancel(order.client_order_id, now=1.0)
     oms.on_reply(order.client_order_id, False, RejectReason.REJECT_REASON_UNKNOWN_ORDER, "gone")
     assert order.state is State.PENDING_CANCEL
+    assert oms.overdue(1.1) == [order]      # the owner asks the engine now rather than waiting forever
     oms.on_event(event(order.client_order_id, ET.ORDER_EVENT_TYPE_FILLED, filled="1"))
     assert order.state is State.FILLED
 

@@ -38,3 +38,18 @@ def test_heartbeats_of_unknown_actors_are_ignored():
     board = StatusBoard(["recorder"], heartbeat_seconds=1.0, missing_after=3.0)
     board.on_envelope(_beat("someone-else", 1))
     assert list(board.rows) == ["recorder"] and board.rows["recorder"].heartbeats == 0
+
+
+def test_latency_histogram_buckets_are_cumulative_and_exact_within_a_bucket():
+    from tradesys.metrics import BOUNDS_S, Histogram
+
+    histogram = Histogram()
+    for ns in (5_000, 20_000, 20_000, 800_000, 3_000_000_000):
+        histogram.add(ns)
+    data = histogram.prometheus()
+    counts = dict((le, n) for le, n in data["buckets"])
+    assert counts[str(1e-5)] == 1 and counts[str(2.5e-5)] == 3 and counts[str(1e-3)] == 4
+    assert counts[str(BOUNDS_S[-1])] == 4 and counts["+Inf"] == 5       # 3 s is above every bound
+    assert [n for _, n in data["buckets"]] == sorted(n for _, n in data["buckets"])
+    assert abs(data["sum_s"] - 3.000845) < 1e-9
+    assert 18_000 <= histogram.quantile(0.5) <= 21_000 and histogram.quantile(1.0) == 3_000_000_000

@@ -51,17 +51,24 @@ class ActorBase:
         self.errors = 0
         self.started_ts = 0
         self.context: ActorContext | None = None
+        self.previous: dict[str, str] = {}
+        self.restarted = False
         self.publisher: Publisher | None = None
         self._tasks: set[asyncio.Task] = set()
 
     # -- lifecycle (called by the launcher through Ray) ---------------------------------
 
-    async def start(self, context: ActorContext) -> dict[str, str]:
-        """Set up logging and the publisher, run ``on_start``; return this actor's endpoints."""
+    async def start(self, context: ActorContext, previous: dict[str, str] | None = None) -> dict[str, str]:
+        """Set up logging and the publisher, run ``on_start``; return this actor's endpoints.
+
+        ``previous``: the endpoints of this actor's earlier life, when Ray restarted it; they are bound
+        again (``port_of``), so every peer's ZeroMQ socket reconnects by itself."""
         self.context = context
+        self.previous = dict(previous or {})
+        self.restarted = bool(previous)
         self.started_ts = time.time_ns()
         logs.setup(self.name, Path(context.run_dir), context.log_level, console=False)
-        self.publisher = Publisher(self.name, host=context.bus_host)
+        self.publisher = Publisher(self.name, host=context.bus_host, port=self.port_of("pub"))
         endpoints = {"pub": self.publisher.bind()}
         endpoints.update(await self.on_start())
         self.state = ActorState.ACTOR_STATE_RUNNING
@@ -94,9 +101,11 @@ class ActorBase:
         return self.summary()
 
     def status(self) -> dict:
-        """State and counters, for the launcher's control-plane checks."""
+        """State and counters, for the launcher's control-plane checks (``started`` false: a fresh process,
+        e.g. one Ray restarted, that the launcher must start and wire again)."""
         return {"name": self.name, "state": ActorState.Name(self.state).removeprefix("ACTOR_STATE_").lower(),
-                "detail": self.detail, "counters": self.all_counters()}
+                "detail": self.detail, "counters": self.all_counters(), "started": self.context is not None,
+                "pid": os.getpid()}
 
     def pid(self) -> int:
         """This actor's process id (for operators and crash tests)."""
@@ -122,6 +131,14 @@ class ActorBase:
         return {}
 
     # -- helpers -----------------------------------------------------------------------
+
+    def port_of(self, role: str) -> int:
+        """The port this actor's ``role`` endpoint had in its previous life (0: any free port)."""
+        endpoint = self.previous.get(role, "")
+        try:
+            return int(endpoint.rsplit(":", 1)[1]) if endpoint.startswith("tcp://") else 0
+        except (IndexError, ValueError):
+            return 0
 
     def all_counters(self) -> dict[str, int]:
         counters = {"errors": self.errors}

@@ -24,6 +24,8 @@ from rich.live import Live
 from tradesys.actors.base import ActorContext
 from tradesys.bus import Subscriber
 from tradesys.config import AppConfig, Display, parse_duration
+from tradesys.bus import Publisher
+from tradesys.launcher.control import ControlServer
 from tradesys.launcher.metrics import MetricsServer
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.status import StatusBoard
@@ -52,8 +54,15 @@ class Launcher:
         self.exit_code = 0
         self.failures: list[str] = []
         self.stop_summaries: dict[str, dict] = {}
+        self.publisher: Publisher | None = None        # the operator's requests, on the bus
+        self.control: ControlServer | None = None
+        self.operator_requests: list[dict] = []
+        self._control_task: asyncio.Task | None = None
         self._stop = asyncio.Event()
         self._unanswered: dict[str, int] = {}
+        self.context: ActorContext | None = None
+        self.restarts: dict[str, int] = {}
+        self._restartable = {spec.name for spec in plan if spec.max_restarts > 0}
         self._started_wall = time.time()
 
     # -- entry -------------------------------------------------------------------------
@@ -74,6 +83,7 @@ class Launcher:
             self._fail(f"launcher error: {type(exc).__name__}: {exc}")
         finally:
             await self.stop_actors()
+            await self.close_control()
             self._write_summary()
             if ray.is_initialized():
                 ray.shutdown()
@@ -115,12 +125,12 @@ class Launcher:
 
     async def start_actors(self) -> None:
         """Create, start and wire the plan's actors in the running Ray (tests call this inside their own)."""
-        context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
+        self.context = context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
                                heartbeat_seconds=self.app.status.heartbeat_seconds,
                                log_level=self.app.log_level.value)
         for spec in self.plan:
             # num_cpus=0: actors are I/O-bound; the CPUs are shared, not reserved.
-            remote = ray.remote(spec.cls).options(name=spec.name, num_cpus=0, max_restarts=0,
+            remote = ray.remote(spec.cls).options(name=spec.name, num_cpus=0, max_restarts=spec.max_restarts,
                                                   max_concurrency=1000)
             self.handles[spec.name] = remote.remote(spec.name, *spec.args)
         self.console.print(f"starting {len(self.handles)} actor(s): {', '.join(self.handles)}")
@@ -129,11 +139,35 @@ class Launcher:
             self.directory[name] = endpoints
         if self.failures:
             return
+        self._open_control(context.bus_host)
         await self._call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
         pids = await self._call_all("pid", timeout=STATUS_TIMEOUT, what="report its process")
         (self.run_dir / "actors.json").write_text(json.dumps(
             {name: {"pid": pids.get(name), "endpoints": self.directory.get(name, {})} for name in self.handles},
             indent=2))
+
+    def _open_control(self, host: str) -> None:
+        """The launcher's publisher (every actor subscribes to it) and the operator's control endpoint."""
+        self.publisher = Publisher("launcher", host=host)
+        self.directory["launcher"] = {"pub": self.publisher.bind()}
+        self.control = ControlServer(self.publisher, host, on_request=self._on_operator)
+        self.control.bind()
+        self._control_task = asyncio.create_task(self.control.serve(), name="control")
+        self._write_launcher_file("")
+
+    def _on_operator(self, kind: str, topic: str) -> None:
+        self.operator_requests.append({"ts": time.time(), "kind": kind, "topic": topic})
+        self.console.print(f"[bold yellow]operator {kind} request published on {topic}[/]", soft_wrap=True)
+
+    async def close_control(self) -> None:
+        if self._control_task is not None:
+            self._control_task.cancel()
+            await asyncio.gather(self._control_task, return_exceptions=True)
+            self._control_task = None
+        if self.control is not None:
+            self.control.close()
+        if self.publisher is not None:
+            self.publisher.close()
 
     async def _call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None) -> dict:
         async def one(name, handle):
@@ -154,7 +188,7 @@ class Launcher:
 
     def _write_launcher_file(self, metrics_url: str) -> None:
         info = {"pid": os.getpid(), "ray_address": ray.get_runtime_context().gcs_address,
-                "metrics": metrics_url or None}
+                "metrics": metrics_url or None, "control": self.control.endpoint if self.control else None}
         (self.run_dir / "launcher.json").write_text(json.dumps(info, indent=2))
 
     async def _supervise(self) -> None:
@@ -200,13 +234,20 @@ class Launcher:
 
     async def _check_actors(self) -> None:
         while not self._stop.is_set():
-            statuses = await self._call_status()
-            for name, status in statuses.items():
-                self.board.set_view(name, status.get("view"))
-                if status["state"] == "failed":
-                    self.board.mark_dead(name, status["detail"])
-                    self._fail(f"actor {name} failed: {status['detail'] or 'no detail'}")
+            await self.check_once()
             await asyncio.sleep(self.app.status.refresh_seconds)
+
+    async def check_once(self) -> None:
+        """One round of control-plane checks: views for the screen, restarted actors brought back, failures."""
+        statuses = await self._call_status()
+        for name, status in statuses.items():
+            self.board.set_view(name, status.get("view"), status.get("latency"))
+            if not status.get("started", True) and not self._stop.is_set():
+                await self.restart(name)
+                continue
+            if status["state"] == "failed":
+                self.board.mark_dead(name, status["detail"])
+                self._fail(f"actor {name} failed: {status['detail'] or 'no detail'}")
 
     async def _call_status(self) -> dict[str, dict]:
         statuses = {}
@@ -220,9 +261,29 @@ class Launcher:
                     self.board.mark_dead(name, "not responding")
                     self._fail(f"actor {name} is not responding ({UNRESPONSIVE_AFTER} status calls timed out)")
             except ray.exceptions.RayActorError as exc:
+                if name in self._restartable:
+                    # Ray is restarting it (or gave up: then it keeps failing and counts as dead).
+                    self._unanswered[name] = self._unanswered.get(name, 0) + 1
+                    if self._unanswered[name] < UNRESPONSIVE_AFTER:
+                        continue
                 self.board.mark_dead(name, _first_line(exc))
                 self._fail(f"actor {name} died: {_first_line(exc)}")
         return statuses
+
+    async def restart(self, name: str) -> None:
+        """Ray restarted ``name``'s process: start it on its old endpoints and wire it again."""
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        handle = self.handles[name]
+        self.console.print(f"[yellow]actor {name} was restarted by Ray ({self.restarts[name]}); "
+                           f"starting and wiring it again[/]", soft_wrap=True)
+        log.warning("actor restarted", extra={"fields": {"actor": name, "restarts": self.restarts[name]}})
+        try:
+            endpoints = await asyncio.wait_for(handle.start.remote(self.context, self.directory.get(name)),
+                                               START_TIMEOUT)
+            self.directory[name] = endpoints
+            await asyncio.wait_for(handle.wire.remote(self.directory), START_TIMEOUT)
+        except (TimeoutError, ray.exceptions.RayError) as exc:
+            self._fail(f"actor {name} could not be started again after a restart: {_first_line(exc)}")
 
     async def _display(self) -> None:
         mode = self.app.status.display
@@ -286,7 +347,8 @@ class Launcher:
                    "run_dir": str(self.run_dir), "pid": os.getpid(), "actors": rows,
                    "strategies": {n: s["strategy"] for n, s in self.stop_summaries.items() if "strategy" in s},
                    "positions": {n: s["ledgers"] for n, s in self.stop_summaries.items() if "ledgers" in s},
-                   "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s}}
+                   "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s},
+                   "operator_requests": self.operator_requests, "restarts": self.restarts}
         (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
 
     def _say_goodbye(self) -> None:

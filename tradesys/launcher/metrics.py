@@ -3,6 +3,8 @@
     tradesys_actor_up{actor}                        1 while running (or degraded), else 0
     tradesys_actor_heartbeat_age_seconds{actor}     since the last heartbeat (NaN before the first)
     tradesys_actor_counter{actor,counter}           every counter an actor reports in its heartbeat
+    tradesys_wire_to_strategy_seconds{strategy}     histogram: venue receive -> strategy callback
+    tradesys_order_round_trip_seconds{strategy}     histogram: strategy send -> engine reply (venue ack)
 
 Served by prometheus-client's HTTP server in its own thread, on loopback
 unless ``status.metrics_host`` says otherwise. Nothing is computed per
@@ -15,11 +17,13 @@ import math
 import time
 
 from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
 from tradesys.launcher.status import StatusBoard
 
 _UP_STATES = {"running", "degraded"}
+_HISTOGRAMS = {"wire_to_strategy": "venue receive to strategy callback", "order_round_trip":
+               "strategy send to the engine's reply after the venue's acknowledgement"}
 
 
 class _BoardCollector:
@@ -41,6 +45,13 @@ class _BoardCollector:
         yield up
         yield age
         yield counters
+        for metric, help_text in _HISTOGRAMS.items():
+            family = HistogramMetricFamily(f"tradesys_{metric}_seconds", help_text, labels=["strategy"])
+            for actor, histograms in list(self.board.latency.items()):
+                data = histograms.get(metric)
+                if data:
+                    family.add_metric([actor], [(le, float(n)) for le, n in data["buckets"]], data["sum_s"])
+            yield family
 
 
 class MetricsServer:

@@ -37,6 +37,9 @@ STRATEGY_KINDS: dict[str, type] = KINDS
 # while the venue and the budget still answer, the data services stop, the recorder flushes what they
 # published, and the simulator goes last.
 STOP_STRATEGY, STOP_ENGINE, STOP_SERVICE, STOP_RECORDER, STOP_VENUE = 4, 3, 2, 1, 0
+# Engines and strategies recover from the venue (open orders, positions) and the position server, so
+# Ray may restart them; the other actors' deaths end the run.
+RESTARTS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class ActorSpec:
     cls: type
     args: tuple = ()
     stop_stage: int = STOP_SERVICE
+    # How often Ray may restart the actor's process after it dies; the launcher then starts and wires
+    # the new process again (same endpoints). 0: a death ends the run (exit 1).
+    max_restarts: int = 0
 
 
 def build_plan(app: AppConfig) -> list[ActorSpec]:
@@ -65,7 +71,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
             specs.append(ActorSpec(f"market-{name}", MarketServer, (MarketServerSettings(name, venue),)))
             if key and secret:
                 specs.append(ActorSpec(engine_actor_name(name), TradingEngine, (EngineSettings(
-                    name, venue, app.risk, traders, key, secret),), STOP_ENGINE))
+                    name, venue, app.risk, traders, key, secret),), STOP_ENGINE, RESTARTS))
                 specs.append(ActorSpec(f"positions-{name}", PositionServer, (PositionSettings(
                     name, venue, app.risk, traders, key, secret),)))
             elif traders:
@@ -89,7 +95,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
                 raise ConfigError(f"strategy.{config_id}.symbols.{index}",
                                   f"{symbol} is not among exchange.{strategy.venue}.symbols ({', '.join(venue.symbols)})")
         specs.append(ActorSpec(strategy_id, StrategyActor, (StrategySettings(
-            strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY))
+            strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY, RESTARTS))
     if not specs:
         raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
     return specs

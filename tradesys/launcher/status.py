@@ -39,6 +39,8 @@ class StatusBoard:
         self.started = time.monotonic()
         # strategy actor -> symbol -> its view (touch, quotes, position, PnL), from its status() call
         self.views: dict[str, dict[str, dict]] = {}
+        # strategy actor -> histogram name -> Prometheus buckets, from its status() call
+        self.latency: dict[str, dict[str, dict]] = {}
 
     def on_envelope(self, env: Envelope) -> None:
         if env.header.kind != _HEARTBEAT:
@@ -71,9 +73,11 @@ class StatusBoard:
             return "missing"
         return row.state
 
-    def set_view(self, name: str, view: dict | None) -> None:
+    def set_view(self, name: str, view: dict | None, latency: dict | None = None) -> None:
         if view:
             self.views[name] = view
+        if latency:
+            self.latency[name] = latency
 
     def render(self, title: str):
         actors = self.render_actors(title)

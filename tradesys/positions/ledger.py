@@ -15,6 +15,7 @@ position plus the sum of the ledgers: ``drift`` says by how much it does not.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -69,6 +70,10 @@ class Ledger:
             elif (self.quantity > 0) != (direction > 0):   # crossed zero: the rest opened at this price
                 self.entry_price = price
         return realized
+
+    def state(self) -> dict:
+        """The exact fields, to rebuild the ledger elsewhere with ``Ledger(**state)``."""
+        return dataclasses.asdict(self)
 
     def unrealized(self, mark: Decimal | None) -> Decimal:
         if mark is None or self.quantity == 0:

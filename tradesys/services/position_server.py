@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +40,7 @@ from tradesys.services.budget import shared_limiter
 log = logging.getLogger(__name__)
 ACCOUNT = ""          # the account ledger's strategy id (the whole account, as Position.strategy_id says)
 KEEP_FILLS = 100_000
+RECENT_PER_OWNER = 5_000
 EXPOSURE_ALERT = Decimal("0.8")   # of max_position_notional
 
 
@@ -66,6 +67,7 @@ class PositionServer(ActorBase):
         self.balances: dict[str, Balance] = {}
         self.pms = self.fetcher = None
         self._fills: OrderedDict[str, None] = OrderedDict()
+        self._recent: dict[str, deque[str]] = {}     # owner -> its latest fill keys (for a restarted strategy)
         self._drifting: dict[str, Decimal] = {}
         self._alerted: set[str] = set()
         self._market: Subscriber | None = None
@@ -123,6 +125,12 @@ class PositionServer(ActorBase):
         out["ledgers"] = self.ledgers()
         return out
 
+    def strategy_ledger(self, strategy_id: str) -> dict:
+        """One strategy's ledgers (exact state per symbol) and its latest fill keys: what a restarted strategy
+        starts from (fills it then also hears on the bus are recognised by key and not booked twice)."""
+        return {"ledgers": {l.symbol: l.state() for l in self.book if l.strategy_id == strategy_id},
+                "fill_keys": list(self._recent.get(strategy_id, ()))}
+
     def ledgers(self) -> dict:
         """Every ledger (per strategy and the account's) with marks, and the venue's positions and drift."""
         strategies: dict[str, dict] = {}
@@ -158,6 +166,7 @@ class PositionServer(ActorBase):
         quantity, fee = get_decimal(fill.quantity), get_decimal(fill.fee)
         ledger = self.book.ledger(owner, fill.symbol)
         ledger.apply_fill(side, price, quantity, fee)
+        self._recent.setdefault(owner, deque(maxlen=RECENT_PER_OWNER)).append(key)
         account = self.account.get(fill.symbol)
         if account is None:
             account = self.account[fill.symbol] = Ledger(ACCOUNT, fill.symbol)

@@ -123,7 +123,7 @@ class TradingEngine(ActorBase):
     # -- lifecycle ---------------------------------------------------------------------
 
     async def on_start(self) -> dict[str, str]:
-        self.server = OrderServer(self.name, host=self.context.bus_host)
+        self.server = OrderServer(self.name, host=self.context.bus_host, port=self.port_of("orders"))
         return {"orders": self.server.bind()}
 
     async def on_wire(self, directory: Directory) -> None:

@@ -64,6 +64,7 @@ from tradesys.strategy.risk import PreTradeRejected, StrategyLimits, check_new
 
 log = logging.getLogger(__name__)
 KEEP_FILLS = 50_000
+RECONCILE_SECONDS = 5.0     # how often resting orders are checked against the engine
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class StrategyActor(ActorBase):
         self._engine = None
         self._fills: OrderedDict[str, None] = OrderedDict()
         self._sent_at: dict[int, int] = {}       # request id -> send time (ns), for the round trip
+        self._last_not_sent_log = 0.0
         self.count = {"book_updates": 0, "book_drops": 0, "trades": 0, "order_events": 0, "fills": 0,
                       "duplicate_fills": 0, "positions": 0, "inventory": 0, "requests": 0, "replies_rejected": 0,
                       "pre_trade_rejected": 0, "intent_busy": 0, "not_sent": 0, "timeouts": 0, "callback_errors": 0,
@@ -129,8 +131,8 @@ class StrategyActor(ActorBase):
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
                 self._sub.connect(endpoints["pub"])
-        await self._recover()
         self.strategy = self.settings.strategy_class(self, self.settings.params)
+        await self._recover(directory)
         self._call("on_start")
         self.spawn(self._read(), "bus")
         self.spawn(self._timer(), "timer")
@@ -144,14 +146,28 @@ class StrategyActor(ActorBase):
         if self._sub is not None:
             self._sub.close()
 
-    async def _recover(self) -> None:
-        """Adopt this strategy's orders that the engine knows are open (after a restart of this actor)."""
+    async def _recover(self, directory: Directory) -> None:
+        """Start from what the farm knows of this strategy (after a restart of this actor, or of the farm):
+        its sub-ledgers from the position server, its open orders from the engine. Runs after the bus
+        subscription is up, so nothing that happens meanwhile is missed; fills heard twice are known by key."""
+        positions = f"positions-{self.settings.venue_key}"
+        if positions in directory:
+            state = await ray.get_actor(positions).strategy_ledger.remote(self.strategy_id)
+            for symbol, fields in state["ledgers"].items():
+                self.ledgers[symbol] = Ledger(**fields)
+            for key in state["fill_keys"]:
+                self._fills[key] = None
         for raw in await self._engine.open_orders.remote(self.strategy_id):
             event = OrderEvent.FromString(raw)
-            self.oms.adopt(event, intent=f"recovered~{event.client_order_id}")
+            intent = self.strategy.recovered_intent(event)
+            order = self.oms.adopt(event, intent=intent or f"recovered~{event.client_order_id}")
             self.count["recovered_orders"] += 1
-        if self.count["recovered_orders"]:
-            log.info("recovered open orders", extra={"fields": {"orders": self.count["recovered_orders"]}})
+            if intent is None or "~" in order.intent:
+                self.cancel(order.client_order_id)       # not wanted, or a second one for the intent
+        if self.count["recovered_orders"] or any(l.fills for l in self.ledgers.values()):
+            log.info("recovered", extra={"fields": {
+                "orders": self.count["recovered_orders"],
+                "positions": {s: str(l.quantity) for s, l in self.ledgers.items()}}})
 
     async def _cancel_everything(self) -> None:
         request = OrderRequest(strategy_id=self.strategy_id, venue=self.venue, cancel_all=CancelAll())
@@ -161,6 +177,15 @@ class StrategyActor(ActorBase):
                 log.warning("cancel-all refused", extra={"fields": {"detail": reply.detail}})
         except BusError as exc:
             log.warning("cancel-all not answered", extra={"fields": {"error": str(exc)}})
+            return
+        # The cancels' events are on their way over the bus (still being read): let the Mini OMS see them,
+        # so the summary states what the venue holds.
+        deadline = time.monotonic() + 3.0
+        while self.oms.live_orders() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.oms.live_orders():
+            log.warning("orders still live in the Mini OMS after cancel-all", extra={"fields": {
+                "orders": [o.client_order_id for o in self.oms.live_orders()]}})
 
     def counters(self) -> dict[str, int]:
         counters = dict(self.count)
@@ -188,6 +213,8 @@ class StrategyActor(ActorBase):
     def status(self) -> dict:
         out = super().status()
         out["view"] = self.view()
+        out["latency"] = {"wire_to_strategy": self.wire_to_strategy.prometheus(),
+                          "order_round_trip": self.round_trip.prometheus()}
         return out
 
     def view(self) -> dict:
@@ -334,20 +361,35 @@ class StrategyActor(ActorBase):
 
     async def _timer(self) -> None:
         interval = self.settings.strategy_class.timer_seconds
+        next_check = time.monotonic() + RECONCILE_SECONDS
         while True:
             await asyncio.sleep(interval)
-            overdue = self.oms.overdue(time.monotonic())
+            now = time.monotonic()
+            overdue = self.oms.overdue(now)
             if overdue:
                 self.spawn(self._reconcile([o.client_order_id for o in overdue]), "reconcile")
+            elif now >= next_check:
+                # Orders the Mini OMS holds open are checked against the engine now and then: one cancelled
+                # at the venue while the engine was down (or an event lost) is settled here.
+                next_check = now + RECONCILE_SECONDS
+                resting = [o.client_order_id for o in self.oms.live_orders() if not o.state.pending]
+                if resting:
+                    self.spawn(self._reconcile(resting), "reconcile")
             self._call("on_timer", time.time())
 
     async def _reconcile(self, client_order_ids: list[str]) -> None:
         """Orders whose requests went unanswered: ask the engine what it knows of each."""
-        states = await self._engine.order_states.remote(self.strategy_id, client_order_ids)
+        try:
+            states = await self._engine.order_states.remote(self.strategy_id, client_order_ids)
+        except ray.exceptions.RayActorError as exc:      # the engine is restarting: try again next time
+            log.warning("reconcile: engine unavailable", extra={"fields": {"error": str(exc)[:200]}})
+            for cid in client_order_ids:
+                self.oms.unanswered(cid)
+            return
         for cid, raw in states.items():
             self.count["reconciled"] += 1
             if raw is None:
-                self.oms.lost(cid, "the engine never received the request")
+                self.oms.lost(cid, "the engine does not know the order (never received, or gone while it was down)")
                 continue
             event = OrderEvent.FromString(raw)
             order, _ = self.oms.on_event(event)
@@ -409,7 +451,7 @@ class StrategyActor(ActorBase):
         return book.mid() if book is not None else None
 
     def place(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, *, intent: str,
-              post_only: bool = False, reduce_only: bool = False) -> Order:
+              post_only: bool = False, ioc: bool = False, reduce_only: bool = False) -> Order:
         if symbol not in self.instruments:
             raise PreTradeRejected("symbol", f"{symbol} is not a symbol of {self.strategy_id}")
         if not self.kill_switch.allows_new_orders and not (self.kill_switch.reduce_only and reduce_only):
@@ -431,8 +473,8 @@ class StrategyActor(ActorBase):
         new = NewOrder(side=side, reduce_only=reduce_only,
                        type=OrderType.ORDER_TYPE_LIMIT if price is not None else OrderType.ORDER_TYPE_MARKET,
                        time_in_force=(TimeInForce.TIME_IN_FORCE_POST_ONLY if post_only else
-                                      TimeInForce.TIME_IN_FORCE_GTC if price is not None else
-                                      TimeInForce.TIME_IN_FORCE_IOC))
+                                      TimeInForce.TIME_IN_FORCE_IOC if ioc or price is None else
+                                      TimeInForce.TIME_IN_FORCE_GTC))
         set_decimal(new.quantity, quantity)
         if price is not None:
             set_decimal(new.price, price)
@@ -478,8 +520,12 @@ class StrategyActor(ActorBase):
             self.count["not_sent"] += 1
             self._sent_at.pop(request.request_id, None)
             self.oms.on_reply(order.client_order_id, False, detail=f"not sent: {exc}")
-            log.warning("order request not sent", extra={"fields": {"client_order_id": order.client_order_id,
-                                                                    "error": str(exc)}})
+            now = time.monotonic()
+            if now - self._last_not_sent_log >= 1.0:     # once a second while the engine is away
+                self._last_not_sent_log = now
+                log.warning("order request not sent", extra={"fields": {
+                    "client_order_id": order.client_order_id, "error": str(exc),
+                    "not_sent_so_far": self.count["not_sent"]}})
 
     def _outcome(self, request_id: int, order: Order, outcome) -> None:
         sent = self._sent_at.pop(request_id, None)

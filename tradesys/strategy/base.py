@@ -44,7 +44,7 @@ class StrategyContext(Protocol):
     limits: StrategyLimits
 
     def place(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, *, intent: str,
-              post_only: bool = False, reduce_only: bool = False) -> Order: ...
+              post_only: bool = False, ioc: bool = False, reduce_only: bool = False) -> Order: ...
 
     def modify(self, client_order_id: str, price: Decimal, quantity: Decimal | None = None) -> Order | None: ...
 
@@ -118,6 +118,12 @@ class AbstractStrategy(ABC):
 
     def on_stop(self) -> None:
         """The actor is stopping; it cancels every open order after this returns."""
+
+    def recovered_intent(self, order: OrderEvent) -> str | None:
+        """An open order of this strategy found at start (its actor was restarted): the intent to adopt it
+        under, or None to cancel it. The default cancels: nothing is left resting that the strategy does
+        not know about, and nothing is doubled."""
+        return None
 
 
 def parse_params(cls: type, raw: dict, where: str):

@@ -165,9 +165,11 @@ class MiniOMS:
             self.counters["rejected"] += 1
         elif order.state in (State.PENDING_CANCEL, State.PENDING_MODIFY):
             if reason == RejectReason.REJECT_REASON_UNKNOWN_ORDER:
-                # The venue no longer has it: it filled or was cancelled; the event will say which,
-                # or reconciliation will. Until then it stays pending (and counts as live).
+                # The engine or venue no longer has it: it filled or was cancelled. Its event may still come;
+                # if not, it is reported overdue at once so the owner reconciles it. Until then it stays
+                # pending (and counts as live).
                 order.detail = detail
+                order.sent_at = float("-inf")
                 return order
             order.target = None
             self._move(order, order.before or State.OPEN)

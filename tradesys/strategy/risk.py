@@ -22,6 +22,9 @@ class PreTradeRejected(Exception):
         self.limit = limit
         self.detail = detail
 
+    def __reduce__(self):    # picklable with its fields (it crosses Ray when a caller places by RPC)
+        return type(self), (self.limit, self.detail)
+
 
 @dataclass(frozen=True)
 class StrategyLimits:

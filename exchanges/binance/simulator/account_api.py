@@ -52,7 +52,7 @@ class AccountApi:
                     "updateTime": now}
             if v2:
                 item.update(leverage=str(acct.leverage_of(symbol)), isolated=False,
-                            entryPrice=f"{position.entry_price:f}" if position else "0.0", maxNotional="100000000",
+                            entryPrice=money(position.entry_price) if position else "0.0", maxNotional="100000000",
                             bidNotional="0", askNotional="0", positionInitialMargin=item["initialMargin"],
                             openOrderInitialMargin="0")
             positions.append(item)

@@ -47,7 +47,7 @@ def position_v3(position: Position, instrument: SimInstrument, mark: Decimal, le
     margin = abs(notional) / leverage
     return {
         "symbol": instrument.symbol, "positionSide": "BOTH", "positionAmt": f"{position.quantity:f}",
-        "entryPrice": f"{position.entry_price:f}", "breakEvenPrice": f"{position.entry_price:f}",
+        "entryPrice": money(position.entry_price), "breakEvenPrice": money(position.entry_price),
         "markPrice": money(mark), "unRealizedProfit": money(position.unrealized_pnl(mark)),
         "liquidationPrice": "0", "isolatedMargin": "0", "notional": money(notional), "marginAsset": instrument.settle,
         "isolatedWallet": "0", "initialMargin": money(margin), "maintMargin": money(abs(notional) * Decimal("0.004")),
@@ -58,7 +58,7 @@ def position_v3(position: Position, instrument: SimInstrument, mark: Decimal, le
 
 def position_v2(position: Position, instrument: SimInstrument, mark: Decimal, leverage: int, now_ms: int) -> dict:
     return {
-        "symbol": instrument.symbol, "positionAmt": f"{position.quantity:f}", "entryPrice": f"{position.entry_price:f}",
+        "symbol": instrument.symbol, "positionAmt": f"{position.quantity:f}", "entryPrice": money(position.entry_price),
         "breakEvenPrice": f"{position.entry_price:f}", "markPrice": money(mark),
         "unRealizedProfit": money(position.unrealized_pnl(mark)), "liquidationPrice": "0",
         "leverage": str(leverage), "maxNotionalValue": "100000000", "marginType": "cross",

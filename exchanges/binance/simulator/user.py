@@ -194,7 +194,7 @@ class UserStreams:
         mark = exchange.mark_price(symbol, position.entry_price)
         return {"e": "ACCOUNT_UPDATE", "T": now, "E": now, "a": {
             "B": [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}],
-            "P": [{"s": symbol, "pa": f"{position.quantity:f}", "ep": f"{position.entry_price:f}",
+            "P": [{"s": symbol, "pa": f"{position.quantity:f}", "ep": money(position.entry_price),
                    "cr": money(position.realized_pnl), "up": money(position.unrealized_pnl(mark)), "mt": "cross",
                    "iw": "0", "ps": "BOTH", "ma": "USDT", "bep": f"{position.entry_price:f}"}],
             "m": "ORDER"}}

@@ -1,0 +1,63 @@
+"""The operator's CLIs against a running farm (run.py in its own process), as an operator would use them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.integration import launch
+from tradesys.launcher.control import send
+from tradesys.messages import RiskCommand
+
+pytestmark = pytest.mark.integration
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=launch.ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_kill_switch_and_inventory_reach_the_farm_and_are_recorded(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "strategy=[mm_btc,lp_eth]", "status.refresh_seconds=0.5")
+    try:
+        info = launch.wait_for_file(run_dir / "launcher.json", proc)
+        assert info["control"].startswith("tcp://127.0.0.1:")
+        time.sleep(3.0)       # let the hedger see a live book
+        done = cli("tradesys.inventory", "ETH", "0.2", "--source", "test-lp", "--reference", "tx-9",
+                   "--run-dir", str(run_dir))
+        assert done.returncode == 0, done.stderr
+        assert "published on inv.ETH (reference tx-9)" in done.stdout
+        done = cli("tradesys.kill", "halt", "--reason", "operator test", "--run-dir", str(run_dir))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "kill switch halt: published on risk.all"
+        # A request without a reason is refused by the launcher, with the reason why.
+        answer = send(run_dir, "risk", RiskCommand(action=1).SerializeToString())
+        assert answer == {"ok": False, "error": "a risk command needs a reason (it is logged and shown)"}
+        assert send(run_dir, "bogus", b"")["error"].startswith("unknown request kind 'bogus'")
+        time.sleep(2.0)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code, out, err = launch.finish(proc)
+    assert code == 0, err
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [r["topic"] for r in summary["operator_requests"]] == ["inv.ETH", "risk.all"]
+    history = summary["kill_switch"]["engine-binance"]["history"]
+    assert [(h["mode"], h["reason"]) for h in history] == [("halt", "operator test")]
+    assert history[0]["issued_by"].startswith("operator:")
+    assert summary["strategies"]["mm_btc"]["kill_switch"] == "halt"
+    assert summary["strategies"]["mm_btc"]["open_orders"] == 0
+
+
+def test_the_clis_say_clearly_when_no_farm_answers(tmp_path):
+    done = cli("tradesys.kill", "halt", "--reason", "x", "--run-dir", str(tmp_path))
+    assert done.returncode == 1 and "has no launcher.json: is a farm running there?" in done.stderr
+    (tmp_path / "launcher.json").write_text(json.dumps({"pid": 1, "control": "tcp://127.0.0.1:9"}))
+    done = cli("tradesys.inventory", "ETH", "1", "--run-dir", str(tmp_path), "--timeout", "0.5")
+    assert done.returncode == 1 and "no answer from tcp://127.0.0.1:9 within 0.5s" in done.stderr
+    done = cli("tradesys.inventory", "ETH", "one")
+    assert done.returncode == 2 and "'one' is not a number" in done.stderr
