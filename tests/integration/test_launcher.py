@@ -96,7 +96,8 @@ def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path)
         assert url.startswith("http://127.0.0.1:")
         deadline = time.monotonic() + 30
         body = ""
-        while time.monotonic() < deadline and 'counter="rows_written"' not in body:
+        while time.monotonic() < deadline and not ('counter="rows_written"' in body
+                                                   and 'tradesys_wire_to_strategy_seconds_count{strategy="mm_btc"}' in body):
             body = urllib.request.urlopen(url, timeout=5).read().decode()
             time.sleep(0.2)
     finally:
@@ -104,6 +105,9 @@ def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path)
         code, out, err = launch.finish(proc)
     assert code == 0, err
     assert 'tradesys_actor_up{actor="recorder"} 1.0' in body
+    # Latency histograms of every strategy: cumulative buckets in seconds.
+    assert 'tradesys_wire_to_strategy_seconds_bucket{le="0.001",strategy="mm_btc"}' in body
+    assert 'tradesys_order_round_trip_seconds_bucket{le="+Inf",strategy="mm_eth"}' in body
     assert 'tradesys_actor_counter{actor="recorder",counter="messages"}' in body
     assert "tradesys_actor_heartbeat_age_seconds" in body
 

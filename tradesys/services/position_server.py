@@ -8,7 +8,8 @@ ledger. Marks are the mid of the market server's BBO. At start and every
 and compared with the opening position plus the sum of the ledgers: a
 difference that persists over two checks is a drift alarm (logged,
 counted, and, with ``risk.drift_halts``, the kill switch's halt for the
-venue). Positions near ``risk.max_position_notional`` raise exposure alerts.
+venue). Positions near ``risk.max_position_notional`` (80 %) raise exposure
+alerts; past it, the kill switch's reduce-only for the venue.
 
 Published: ``pos.<venue>.<symbol>`` (one Position per strategy ledger,
 ``strategy_id`` set, plus the account's with ``strategy_id`` empty) after
@@ -70,10 +71,11 @@ class PositionServer(ActorBase):
         self._recent: dict[str, deque[str]] = {}     # owner -> its latest fill keys (for a restarted strategy)
         self._drifting: dict[str, Decimal] = {}
         self._alerted: set[str] = set()
+        self._breached: set[str] = set()
         self._market: Subscriber | None = None
         self.count = {"fills": 0, "duplicate_fills": 0, "unattributed_fills": 0, "positions_published": 0,
                       "balances": 0, "reconciles": 0, "reconcile_errors": 0, "drift_alarms": 0,
-                      "exposure_alerts": 0, "stream_drops": 0}
+                      "exposure_alerts": 0, "exposure_breaches": 0, "stream_drops": 0}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -215,6 +217,8 @@ class PositionServer(ActorBase):
             await asyncio.sleep(self.settings.publish_seconds)
             for ledger in list(self.book) + list(self.account.values()):
                 self._publish(ledger)
+            for symbol in list(self.account):
+                self._check_exposure(symbol)     # the market moves positions' notional too
 
     async def _read_marks(self) -> None:
         while True:
@@ -277,6 +281,18 @@ class PositionServer(ActorBase):
                                                                 "limit": str(limit)}})
         else:
             self._alerted.discard(symbol)
+        if exposure > limit and symbol not in self._breached:
+            # The gate keeps new orders inside the limit; a breach comes from the market moving or from
+            # fills nobody asked for. The venue goes reduce-only until an operator resumes it.
+            self._breached.add(symbol)
+            self.count["exposure_breaches"] += 1
+            reason = f"exposure breach on {symbol}: notional {exposure:.2f} is above the limit {limit}"
+            log.error("exposure breach", extra={"fields": {"symbol": symbol, "notional": f"{exposure:.2f}"}})
+            self.detail = reason
+            self.publisher.publish_message(topics.risk(self.venue), command(
+                RiskAction.RISK_ACTION_REDUCE_ONLY, reason, venue=self.venue, issued_by=self.name))
+        elif exposure <= limit * EXPOSURE_ALERT:
+            self._breached.discard(symbol)
 
 
 def _exact(value: Decimal) -> Decimal:
