@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exchanges.binance.auth import Credentials
-from exchanges.binance.constants import ENDPOINTS, RATE_LIMITS, Endpoints
+from exchanges.binance.constants import DEPTH_SPEEDS_MS, ENDPOINTS, RATE_LIMITS, Endpoints
 from exchanges.binance.fetcher import BinanceFetcher
 from exchanges.binance.http import BinanceHttp
 from exchanges.binance.oms import BinanceOMS
@@ -35,8 +35,13 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
     http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
     parts = dict.fromkeys(ROLES)
     if "subscriber" in roles:
+        if config.depth_update_ms not in DEPTH_SPEEDS_MS and not (config.endpoint is Endpoint.sim
+                                                                   and config.depth_update_ms == 0):
+            raise ValueError(f"depth_update_ms {config.depth_update_ms}: Binance streams depth every "
+                             f"{', '.join(map(str, DEPTH_SPEEDS_MS))} ms (0 only on the simulator)")
         parts["subscriber"] = BinanceSubscriber(http(), endpoints.ws_public, endpoints.ws_market,
-                                                stale_after_s=config.stale_book_seconds)
+                                                stale_after_s=config.stale_book_seconds,
+                                                depth_speed=f"{config.depth_update_ms}ms")
     if "oms" in roles:
         oms_http = http()
         ws_api = None

@@ -38,7 +38,8 @@ PUBLIC_STREAMS = frozenset({"depth", "bookTicker", "trade"})
 MARKET_STREAMS = frozenset({"aggTrade", "markPrice", "kline"})
 
 DEPTH_SNAPSHOT_LIMIT = 1000          # levels asked for on a resync
-DEPTH_SPEED = "100ms"                # diff depth speed we subscribe to
+DEPTH_SPEED = "100ms"                # diff depth speed we subscribe to by default
+DEPTH_SPEEDS_MS = (100, 250, 500)    # what the venue offers for <symbol>@depth@<n>ms
 MAX_STREAMS_PER_CONNECTION = 200     # the venue allows 1024; keep reconnect resubscriptions small
 MAX_INCOMING_PER_SECOND = 10         # client frames per connection per second (subscribe etc.)
 CONNECTION_LIFETIME_S = 24 * 3600

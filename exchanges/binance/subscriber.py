@@ -112,8 +112,9 @@ class BinanceSubscriber(IExchangeSubscriber):
     venue = VENUE
 
     def __init__(self, http: BinanceHttp, ws_public: str, ws_market: str, *, stale_after_s: float = 10.0,
-                 snapshot_limit: int = DEPTH_SNAPSHOT_LIMIT, heartbeat_s: float = 30.0):
+                 snapshot_limit: int = DEPTH_SNAPSHOT_LIMIT, heartbeat_s: float = 30.0, depth_speed: str = DEPTH_SPEED):
         self.http = http
+        self.depth_speed = depth_speed
         self.ws_public, self.ws_market = ws_public, ws_market
         self.stale_after_s = stale_after_s
         self.snapshot_limit = snapshot_limit
@@ -149,7 +150,7 @@ class BinanceSubscriber(IExchangeSubscriber):
             lower = symbol.lower()
             wanted = []
             if StreamKind.BOOK in kinds:
-                wanted.append(("public", f"{lower}@depth@{DEPTH_SPEED}"))
+                wanted.append(("public", f"{lower}@depth@{self.depth_speed}"))
                 if symbol not in self.syncs:
                     self.syncs[symbol] = DepthSync(symbol, *self.scales[symbol])
                     self._status[symbol] = FeedStatus.SYNCING

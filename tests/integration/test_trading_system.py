@@ -16,7 +16,7 @@ import pytest
 import ray
 
 from exchanges.ids import ClientOrderIds
-from tests.integration.farm import Farm
+from tradesys.launcher.farm import Farm
 from tradesys.launcher.control import send
 from tradesys.messages import InventoryDelta, RiskAction, Side
 from tradesys.numeric import set_decimal

@@ -48,3 +48,13 @@ def test_binance_connector_benchmark_prints_frames_and_order_overhead_beside_its
     assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s +[\d.]+ us/frame +ratio [\d.]+x", out)
     assert re.search(r"HMAC-SHA256 of the same bytes alone +: +[\d.]+ us/order", out)
     assert re.search(r"tradesys filters \+ params \+ signature +: +[\d.]+ us/order +ratio [\d.]+x the HMAC", out)
+
+
+def test_pipeline_benchmark_prints_rates_and_latencies_beside_a_bare_forwarder():
+    out = subprocess.run([sys.executable, "bench/pipeline.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600, check=True).stdout
+    for n in (1, 2):
+        assert re.search(rf"N={n} +bare pyzmq forwarder +: +[\d,]+ updates/s +wire->reader +p50 +\d+ us +p99 +\d+ us",
+                         out)
+        assert re.search(rf"N={n} +tradesys strategies +: +[\d,]+ updates/s +wire->on_book +p50 +\d+ us +p99 +\d+ us"
+                         rf" +ratio rate \d+\.\d\d +p50 \d+\.\d\dx +p99 \d+\.\d\dx", out)

@@ -24,6 +24,7 @@ class SimulatorSettings:
     seed: int
     api_key: str
     api_secret: str = field(repr=False)
+    step_seconds: float = 0.1
 
 
 class SimulatorActor(ActorBase):
@@ -37,7 +38,7 @@ class SimulatorActor(ActorBase):
         module = importlib.import_module(module_name)
         logs.register_secret(self.settings.api_secret)
         self.simulator = getattr(module, class_name)(
-            symbols=self.settings.symbols, seed=self.settings.seed,
+            symbols=self.settings.symbols, seed=self.settings.seed, step_seconds=self.settings.step_seconds,
             credentials=module.Credentials(self.settings.api_key, self.settings.api_secret))
         urls = await self.simulator.start(self.context.bus_host, 0)
         return {f"sim {role}": url for role, url in urls.items()}

@@ -63,8 +63,11 @@ class VenueConfig:
     api_key: Optional[str] = field(default=None, repr=False)
     api_secret: Optional[str] = field(default=None, repr=False)
     private_key: Optional[str] = field(default=None, repr=False)
-    # endpoint: sim only: the seed of the simulator's synthetic market.
+    # endpoint: sim only: the seed of the simulator's synthetic market, and how often it steps (seconds).
     sim_seed: int = 7
+    sim_step_seconds: float = bounded(0.1, ge=0.001, le=10)
+    # The diff-depth stream's update interval in ms (Binance: 100, 250 or 500; its simulator also 0: every change).
+    depth_update_ms: int = bounded(100, ge=0, le=1000)
     # How orders go out; market data and the private stream are unaffected.
     order_transport: OrderTransport = OrderTransport.rest
     # The venue cancels our orders if we go silent (Binance countdownCancelAll, Deribit's

@@ -149,4 +149,5 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     # else fresh ones for this run.
     key = venue.api_key or secrets.token_hex(32)
     secret = venue.api_secret or secrets.token_hex(32)
-    return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret)
+    return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,
+                             venue.sim_step_seconds)

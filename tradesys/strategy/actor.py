@@ -64,7 +64,8 @@ from tradesys.strategy.risk import PreTradeRejected, StrategyLimits, check_new
 
 log = logging.getLogger(__name__)
 KEEP_FILLS = 50_000
-RECONCILE_SECONDS = 5.0     # how often resting orders are checked against the engine
+RECONCILE_SECONDS = 5.0
+MARKET_KINDS = ("book", "trade", "status")   # md.<venue>.<symbol>.<kind> a strategy subscribes to     # how often resting orders are checked against the engine
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ class StrategyActor(ActorBase):
         self._client = OrderClient(self.strategy_id, timeout=self.settings.config.request_timeout_seconds)
         self._client.connect(directory[engine_name]["orders"])
         await self._client.start()
-        prefixes = [f"md.{self.venue}.{s}." for s in self.symbols]
+        # The kinds a strategy is called back for; BBO and marks are not (the book has the touch), and at
+        # hundreds a second they would cost every strategy process a decode each.
+        prefixes = [topics.md(self.venue, s, kind) for s in self.symbols for kind in MARKET_KINDS]
         prefixes += [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.", "risk."]
         self._sub = Subscriber(prefixes, name=f"{self.name}-sub")
         for name, endpoints in directory.items():
@@ -235,6 +238,15 @@ class StrategyActor(ActorBase):
                 "realized": f"{ledger.realized_pnl:.4f}", "unrealized": f"{ledger.unrealized(mid):.4f}",
                 "fees": f"{ledger.fees:.4f}", "mode": self.kill_switch.mode.name.lower()}
         return rows
+
+    def reset_latency(self) -> None:
+        """Start the latency histograms afresh (a benchmark's measurement window)."""
+        self.wire_to_strategy = Histogram()
+        self.round_trip = Histogram()
+
+    def latency_buckets(self) -> dict[int, int]:
+        """The wire-to-strategy histogram's raw buckets, for merging several strategies' (benchmarks)."""
+        return dict(self.wire_to_strategy.buckets)
 
     def ledger_state(self) -> dict:
         """Positions and PnL of this strategy as its own fills built them (for tests and operators)."""

@@ -1,4 +1,5 @@
-"""Bring a whole configured farm up inside the test session's Ray, the way run.py does, and take it down."""
+"""A whole configured farm inside a Ray session the caller owns (tests, benchmarks), brought up and
+supervised the way run.py does it, and taken down again."""
 
 from __future__ import annotations
 

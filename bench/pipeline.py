@@ -1,0 +1,214 @@
+"""Benchmark: simulator -> MarketServer -> bus -> N strategy actors, beside a bare pyzmq forwarder.
+
+For N = 1, 4, 16 (``--strategies``) it brings up the real farm in a local Ray
+(the Binance simulator actor stepping fast with real-time depth diffs, the
+market server, the engine and N ``book_probe`` strategy actors) and counts a
+fixed number of book updates per strategy after a warm-up: delivered
+updates per second (all strategies together) and wire-to-strategy latency
+(venue socket read in the market server -> the strategy's ``on_book``),
+p50 and p99 over every strategy's histogram.
+
+The baseline, measured in the same run on the same kind of farm without
+strategies: the market server's book stream through a bare pyzmq
+forwarder (SUB -> PUB, frames passed through untouched) to N bare pyzmq
+readers (each a Ray actor: a SUB socket, a blocking recv loop, the header
+parsed for its receive timestamp). Ratios are ours / baseline.
+
+    python bench/pipeline.py [--strategies 1,4,16] [--updates 2000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import ray  # noqa: E402
+import zmq  # noqa: E402
+
+from tradesys.launcher.farm import Farm  # noqa: E402
+from tradesys.messages import Header  # noqa: E402
+from tradesys.metrics import Histogram  # noqa: E402
+
+FAST_SIM = ("exchange.binance.symbols=[BTCUSDT]", "exchange.binance.sim_step_seconds=0.005",
+            "exchange.binance.depth_update_ms=0")
+
+
+class BareReader:
+    """A Ray actor reading a SUB socket in a thread as fast as pyzmq allows; latency from the header's recv_ts."""
+
+    def __init__(self, endpoint: str, topic: str):
+        self.histogram = Histogram()
+        self.count = 0
+        self._stop = False
+        context = zmq.Context.instance()
+        self._sock = context.socket(zmq.SUB)
+        self._sock.setsockopt(zmq.RCVTIMEO, 200)
+        self._sock.setsockopt_string(zmq.SUBSCRIBE, topic)
+        self._sock.connect(endpoint)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        header = Header()
+        while not self._stop:
+            try:
+                frames = self._sock.recv_multipart(copy=True)
+            except zmq.Again:
+                continue
+            header.ParseFromString(frames[1])
+            if header.recv_ts:
+                self.histogram.add(time.time_ns() - header.recv_ts)
+            self.count += 1
+
+    def counted(self) -> int:
+        return self.count
+
+    def buckets(self) -> dict:
+        return dict(self.histogram.buckets)
+
+    def stop(self) -> None:
+        self._stop = True
+        self._thread.join(timeout=2)
+        self._sock.close(0)
+
+
+class Forwarder:
+    """A Ray actor: SUB (from the market server) -> PUB, frames passed through by zmq.proxy."""
+
+    def __init__(self, upstream: str, topic: str):
+        context = zmq.Context.instance()
+        self._sub = context.socket(zmq.SUB)
+        self._sub.setsockopt_string(zmq.SUBSCRIBE, topic)
+        self._sub.connect(upstream)
+        self._pub = context.socket(zmq.PUB)
+        port = self._pub.bind_to_random_port("tcp://127.0.0.1")
+        self.endpoint = f"tcp://127.0.0.1:{port}"
+        threading.Thread(target=self._proxy, daemon=True).start()
+
+    def _proxy(self) -> None:
+        try:
+            zmq.proxy(self._sub, self._pub)
+        except zmq.ContextTerminated:
+            pass
+
+    def address(self) -> str:
+        return self.endpoint
+
+
+def merged(bucket_maps: list[dict]) -> Histogram:
+    out = Histogram()
+    for buckets in bucket_maps:
+        for index, n in buckets.items():
+            if n:
+                out.buckets[int(index)] = out.buckets.get(int(index), 0) + n
+                out.count += n
+    if out.buckets:
+        out.max = int(math.expm1((max(out.buckets) + 1) / 25))     # the top bucket's upper edge
+    return out
+
+
+async def until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"{what}: not within {timeout:.0f}s")
+
+
+async def run_strategies(n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
+    names = ["probe"] if n == 1 else [f"probe_{i}" for i in range(1, n + 1)]
+    async with Farm(run_dir, *FAST_SIM, "strategy=[probe]", f"strategy.probe.instances={n}") as farm:
+        async def books() -> list[int]:
+            return [(await farm.call(name, "status"))["counters"]["book_updates"] for name in names]
+
+        await until(lambda: _all_at_least(books, warmup), 120, "warm-up")
+        for name in names:
+            await farm.call(name, "reset_latency")
+        start_counts, t0 = await books(), time.perf_counter()
+        await until(lambda: _all_at_least(books, max(start_counts) + updates), 300, f"{updates} updates each")
+        end_counts, t1 = await books(), time.perf_counter()
+        histogram = merged([await farm.call(name, "latency_buckets") for name in names])
+    return (sum(end_counts) - sum(start_counts)) / (t1 - t0), histogram
+
+
+async def run_baseline(n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
+    async with Farm(run_dir, *FAST_SIM, "strategy=[]") as farm:
+        upstream = farm.launcher.directory["market-binance"]["pub"]
+        topic = "md.binance.BTCUSDT.book"
+        forwarder = ray.remote(Forwarder).options(num_cpus=0).remote(upstream, topic)
+        endpoint = await forwarder.address.remote()
+        readers = [ray.remote(BareReader).options(num_cpus=0, max_concurrency=4).remote(endpoint, topic)
+                   for _ in range(n)]
+        try:
+            async def counts() -> list[int]:
+                return [await r.counted.remote() for r in readers]
+
+            await until(lambda: _all_at_least(counts, warmup), 120, "baseline warm-up")
+            start_buckets = [await r.buckets.remote() for r in readers]
+            start_counts, t0 = await counts(), time.perf_counter()
+            await until(lambda: _all_at_least(counts, max(start_counts) + updates), 300, "baseline updates")
+            end_counts, t1 = await counts(), time.perf_counter()
+            end_buckets = [await r.buckets.remote() for r in readers]
+        finally:
+            for reader in readers:
+                await reader.stop.remote()
+                ray.kill(reader)
+            ray.kill(forwarder)
+    window = [{i: b.get(i, 0) - a.get(i, 0) for i in b} for a, b in zip(start_buckets, end_buckets)]
+    return (sum(end_counts) - sum(start_counts)) / (t1 - t0), merged(window)
+
+
+async def _all_at_least(read, target: int) -> bool:
+    return min(await read()) >= target
+
+
+def us(ns: float) -> str:
+    return f"{ns / 1000:8.0f} us"
+
+
+async def bench(strategies: list[int], updates: int, warmup: int) -> None:
+    print(f"pipeline: simulator -> market server -> bus -> N strategies; {updates} book updates per reader "
+          f"after {warmup} of warm-up (BTCUSDT, real-time depth diffs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in strategies:
+            base_rate, base = await run_baseline(n, updates, warmup, Path(tmp) / f"base-{n}")
+            rate, ours = await run_strategies(n, updates, warmup, Path(tmp) / f"ours-{n}")
+            print(f"N={n:<3} bare pyzmq forwarder  : {base_rate:9,.0f} updates/s   wire->reader   p50 "
+                  f"{us(base.quantile(0.5))}  p99 {us(base.quantile(0.99))}")
+            print(f"N={n:<3} tradesys strategies   : {rate:9,.0f} updates/s   wire->on_book  p50 "
+                  f"{us(ours.quantile(0.5))}  p99 {us(ours.quantile(0.99))}   ratio rate "
+                  f"{rate / base_rate:.2f}  p50 {ours.quantile(0.5) / max(base.quantile(0.5), 1):.2f}x  "
+                  f"p99 {ours.quantile(0.99) / max(base.quantile(0.99), 1):.2f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strategies", default="1,4,16", help="comma-separated N values (default 1,4,16)")
+    parser.add_argument("--updates", type=int, default=2000, help="book updates counted per reader")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI): N=1,2, few updates")
+    args = parser.parse_args(argv)
+    strategies = [int(n) for n in args.strategies.split(",")]
+    if args.quick:
+        strategies, args.updates, args.warmup = [1, 2], 100, 20
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="bench-pipeline",
+             configure_logging=False)
+    try:
+        asyncio.run(bench(strategies, args.updates, args.warmup))
+    finally:
+        ray.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
