@@ -135,6 +135,10 @@ class AccountHandler(Protocol):
 
     def on_balance(self, balance: Balance, venue_ts: int, recv_ts: int) -> None: ...
 
+    def on_funding(self, symbol: str, balance: Balance, venue_ts: int, recv_ts: int) -> None:
+        """The venue settled funding on ``symbol``; ``balance`` is the settle asset's wallet right after it
+        (the amount is its change; ``on_balance`` follows with the same balance)."""
+
     def on_status(self, connected: bool, reason: str) -> None:
         """The private stream went down (events may be missed: reconcile) or came back."""
 

@@ -85,6 +85,7 @@ class Recorder:
     def __init__(self):
         self.books, self.bbos, self.trades, self.marks, self.statuses = [], [], [], [], []
         self.order_events, self.fills, self.positions, self.balances, self.connection = [], [], [], [], []
+        self.funding = []
 
     def on_book(self, message, venue_ts, recv_ts):
         self.books.append(message)
@@ -109,6 +110,9 @@ class Recorder:
 
     def on_balance(self, balance, venue_ts, recv_ts):
         self.balances.append(balance)
+
+    def on_funding(self, symbol, balance, venue_ts, recv_ts):
+        self.funding.append((symbol, balance))
 
     def on_status(self, *args):
         # Market data: (symbol, FeedStatus, reason); account: (connected, reason).

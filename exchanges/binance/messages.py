@@ -241,6 +241,7 @@ class AccountData(msgspec.Struct, gc=False):
     m: str
     B: list[BalanceChange] = []
     P: list[PositionChange] = []
+    S: str = ""          # the symbol of a FUNDING_FEE update
 
 
 class AccountUpdate(msgspec.Struct, tag_field="e", tag="ACCOUNT_UPDATE", gc=False):

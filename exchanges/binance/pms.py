@@ -71,7 +71,7 @@ class BinancePMS(IExchangePMS):
         self._fills = _Bounded(REMEMBERED)        # (symbol, trade id) -> None
         self._orders = _Bounded(REMEMBERED)       # (symbol, order id) -> (T, filled mantissa, final, signature)
         self._account_seen: dict[str, int] = {}   # symbol or asset -> newest E applied
-        self._counters = {"events": 0, "order_events": 0, "fills": 0, "positions": 0, "balances": 0,
+        self._counters = {"events": 0, "order_events": 0, "fills": 0, "positions": 0, "balances": 0, "funding": 0,
                           "duplicate_fills": 0, "duplicate_events": 0, "out_of_order": 0, "trade_lite": 0, "ignored_events": 0,
                           "malformed": 0, "unknown_state": 0, "key_renewals": 0, "keepalive_errors": 0}
 
@@ -210,6 +210,9 @@ class BinancePMS(IExchangePMS):
                 self.handler.on_position(position, venue_ns, recv_ns)
         for balance in parse.account_balances(event, self.account):
             if self._newer(f"B:{balance.asset}", event.E):
+                if event.a.m == "FUNDING_FEE" and event.a.S:
+                    self._counters["funding"] += 1
+                    self.handler.on_funding(event.a.S, balance, venue_ns, recv_ns)
                 self._counters["balances"] += 1
                 self.handler.on_balance(balance, venue_ns, recv_ns)
 

@@ -295,3 +295,25 @@ async def _oms_matches_engine(farm: Farm) -> bool:
         if live != {cid for cid, owner in engine.items() if owner == strategy}:
             return False
     return True
+
+
+async def test_funding_is_booked_into_the_ledgers_of_the_positions_that_paid_it(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[mm_btc]", *TIGHT_BTC,
+                    "exchange.binance.sim_funding_interval_seconds=1.5") as farm:
+        await farm.until("funding booked on a position", lambda: _funded(farm, 2), timeout=90)
+        summaries = await farm.stop_trading()
+        venue = await farm.call("sim-binance", "account_state")
+    ledgers = summaries["positions-binance"]["ledgers"]
+    account = D(ledgers["account"]["BTCUSDT"]["funding"])
+    shares = sum((D(rows["BTCUSDT"]["funding"]) for rows in ledgers["strategies"].values() if "BTCUSDT" in rows), D(0))
+    assert account != 0 and shares == account
+    events = summaries["positions-binance"]["counters"]["funding_events"]
+    assert abs(account - D(venue["BTCUSDT"]["funding"])) <= 2 * events * PRINTED   # wallets print 8 decimals
+    own = summaries["mm_btc"]["strategy"]["symbols"]["BTCUSDT"]["funding"]
+    assert D(own) == D(ledgers["strategies"]["mm_btc"]["BTCUSDT"]["funding"])
+
+
+async def _funded(farm: Farm, events: int) -> bool:
+    status = await farm.call("positions-binance", "status")
+    return status["counters"]["funding_events"] >= events and \
+        D((await farm.call("positions-binance", "ledgers"))["account"].get("BTCUSDT", {}).get("funding", "0")) != 0

@@ -110,3 +110,18 @@ def test_no_payload_escapes_the_message_handlers(text):
     p._on_message(text, 0)
     s._on_message(text, 0)
     assert sum(p.counters.values()) >= 1 and s.counters["messages"] == 1
+
+
+def test_a_funding_fee_update_reports_funding_before_the_balance_and_other_updates_do_not():
+    p = pms()
+    funding = {"e": "ACCOUNT_UPDATE", "E": 5, "T": 5, "a": {"m": "FUNDING_FEE", "S": "BTCUSDT", "P": [],
+                                                            "B": [{"a": "USDT", "wb": "99990.5", "cw": "99990.5",
+                                                                   "bc": "0"}]}}
+    order = {"e": "ACCOUNT_UPDATE", "E": 6, "T": 6, "a": {"m": "ORDER", "P": [],
+                                                         "B": [{"a": "USDT", "wb": "99991", "cw": "99991", "bc": "0"}]}}
+    p._on_message(json.dumps(funding), 0)
+    p._on_message(json.dumps(order), 0)
+    got = p.handler
+    assert [(symbol, b.asset, str(get_decimal(b.total))) for symbol, b in got.funding] == [("BTCUSDT", "USDT", "99990.5")]
+    assert [str(get_decimal(b.total)) for b in got.balances] == ["99990.5", "99991"]
+    assert p.counters["funding"] == 1

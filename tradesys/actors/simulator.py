@@ -25,6 +25,7 @@ class SimulatorSettings:
     api_key: str
     api_secret: str = field(repr=False)
     step_seconds: float = 0.1
+    funding_interval_s: float | None = None
 
 
 class SimulatorActor(ActorBase):
@@ -39,6 +40,7 @@ class SimulatorActor(ActorBase):
         logs.register_secret(self.settings.api_secret)
         self.simulator = getattr(module, class_name)(
             symbols=self.settings.symbols, seed=self.settings.seed, step_seconds=self.settings.step_seconds,
+            funding_interval_s=self.settings.funding_interval_s,
             credentials=module.Credentials(self.settings.api_key, self.settings.api_secret))
         urls = await self.simulator.start(self.context.bus_host, 0)
         return {f"sim {role}": url for role, url in urls.items()}
@@ -71,7 +73,7 @@ class SimulatorActor(ActorBase):
                            "side": f.side.name.lower(), "price": instrument.price_text(f.price),
                            "quantity": instrument.qty_text(f.quantity), "fee": str(f.fee),
                            "realized_pnl": str(f.realized_pnl)} for f in exchange.fills(account_id, symbol)],
-                "position": str(position.quantity), "fees": str(position.fees),
+                "position": str(position.quantity), "fees": str(position.fees), "funding": str(position.funding),
                 "realized_pnl": str(position.realized_pnl),
                 "open": [o.client_order_id for o in engine.resting.values() if o.account == account_id]}
         return out

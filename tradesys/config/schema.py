@@ -66,6 +66,8 @@ class VenueConfig:
     # endpoint: sim only: the seed of the simulator's synthetic market, and how often it steps (seconds).
     sim_seed: int = 7
     sim_step_seconds: float = bounded(0.1, ge=0.001, le=10)
+    # Funding every this many seconds instead of the venue's 8 hours (null: the venue's), to watch it happen.
+    sim_funding_interval_seconds: Optional[float] = bounded(None, gt=0)
     # The diff-depth stream's update interval in ms (Binance: 100, 250 or 500; its simulator also 0: every change).
     depth_update_ms: int = bounded(100, ge=0, le=1000)
     # How orders go out; market data and the private stream are unaffected.

@@ -150,4 +150,4 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     key = venue.api_key or secrets.token_hex(32)
     secret = venue.api_secret or secrets.token_hex(32)
     return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,
-                             venue.sim_step_seconds)
+                             venue.sim_step_seconds, venue.sim_funding_interval_seconds)

@@ -11,6 +11,10 @@ counted, and, with ``risk.drift_halts``, the kill switch's halt for the
 venue). Positions near ``risk.max_position_notional`` (80 %) raise exposure
 alerts; past it, the kill switch's reduce-only for the venue.
 
+Funding: each settlement's wallet change is shared among the ledgers in
+proportion to their share of the venue's position on the symbol (the part
+of an opening position goes to the unattributed ledger).
+
 Published: ``pos.<venue>.<symbol>`` (one Position per strategy ledger,
 ``strategy_id`` set, plus the account's with ``strategy_id`` empty) after
 every fill and every ``publish_seconds``; ``bal.<venue>.<asset>`` for every
@@ -75,7 +79,8 @@ class PositionServer(ActorBase):
         self._market: Subscriber | None = None
         self.count = {"fills": 0, "duplicate_fills": 0, "unattributed_fills": 0, "positions_published": 0,
                       "balances": 0, "reconciles": 0, "reconcile_errors": 0, "drift_alarms": 0,
-                      "exposure_alerts": 0, "exposure_breaches": 0, "stream_drops": 0}
+                      "exposure_alerts": 0, "exposure_breaches": 0,
+                      "funding_events": 0, "funding_unbooked": 0, "stream_drops": 0}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -181,6 +186,36 @@ class PositionServer(ActorBase):
     def on_position(self, position: Position, venue_ts: int, recv_ts: int) -> None:
         if not position.strategy_id:
             self.book.venue[position.symbol] = get_decimal(position.quantity)
+
+    def on_funding(self, symbol: str, balance: Balance, venue_ts: int, recv_ts: int) -> None:
+        """Funding settled on ``symbol``: the wallet's change, shared among the ledgers by their positions."""
+        before = self.balances.get(balance.asset)
+        if before is None:
+            self.count["funding_unbooked"] += 1
+            log.warning("funding without a known wallet before it: not booked", extra={"fields": {"symbol": symbol}})
+            return
+        amount = get_decimal(balance.total) - get_decimal(before.total)
+        self.count["funding_events"] += 1
+        account = self.account.get(symbol)
+        if account is None:
+            account = self.account[symbol] = Ledger(ACCOUNT, symbol)
+        account.funding += amount
+        held = self.book.venue.get(symbol, Decimal(0))
+        if not held:
+            self.book.ledger(UNATTRIBUTED, symbol).funding += amount
+            return
+        # Each ledger pays or receives in proportion to its share of the venue's position; what the
+        # opening position (held before we started) accounts for goes to the unattributed ledger.
+        shared = Decimal(0)
+        for ledger in [l for l in self.book if l.symbol == symbol and l.quantity]:
+            share = _exact(amount * ledger.quantity / held)
+            ledger.funding += share
+            shared += share
+        if amount - shared:
+            self.book.ledger(UNATTRIBUTED, symbol).funding += amount - shared
+        for ledger in [l for l in self.book if l.symbol == symbol]:
+            self._publish(ledger)
+        self._publish(account)
 
     def on_balance(self, balance: Balance, venue_ts: int, recv_ts: int) -> None:
         self.balances[balance.asset] = balance

@@ -545,6 +545,9 @@ class TradingEngine(ActorBase):
     def on_balance(self, balance, venue_ts: int, recv_ts: int) -> None:
         pass  # the position server publishes balances
 
+    def on_funding(self, symbol: str, balance, venue_ts: int, recv_ts: int) -> None:
+        pass  # the position server books funding
+
     def on_status(self, connected: bool, reason: str) -> None:
         if not connected:
             self.count["stream_drops"] += 1

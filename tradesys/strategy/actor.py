@@ -283,6 +283,9 @@ class StrategyActor(ActorBase):
             if message.strategy_id == self.strategy_id:
                 self.count["positions"] += 1
                 self.venue_positions[message.symbol] = message
+                ledger = self.ledgers.get(message.symbol)
+                if ledger is not None and message.HasField("funding"):
+                    ledger.funding = get_decimal(message.funding)   # funding is booked by the position server
                 self._call("on_position", message)
         elif isinstance(message, InventoryDelta):
             self.count["inventory"] += 1
