@@ -5,8 +5,9 @@ the other side). Quotes sit ``half_spread_bps`` either side of it, shifted
 against the position by up to ``skew_bps`` at the strategy's
 ``max_position``, so a long book sells more readily than it buys. A quote
 is replaced (modified in place) only when its price is ``requote_bps`` or
-more away from where it should be, which keeps the request rate and the
-queue position sane. A side whose fill would take the position past the
+more away from where it should be, and at most once per
+``min_requote_seconds``, which keeps the request rate and the queue
+position sane. A side whose fill would take the position past the
 limit is pulled, and both sides are pulled the moment the book stops being
 live (out of sync, stale, disconnected). Prices go to the tick (bids down,
 asks up) and sizes to the lot through the context, the one rounding place.
@@ -35,6 +36,7 @@ class MarketMakerParams:
     requote_bps: Decimal = Decimal("0.5")     # move a quote only when it is this far off
     fair: str = "mid"                         # mid | micro
     post_only: bool = True                    # never take: a quote that would cross is refused by the venue
+    min_requote_seconds: float = 0.25         # at most one modify per quote in this time (and none while refused)
 
 
 class MarketMaker(AbstractStrategy):
@@ -47,6 +49,7 @@ class MarketMaker(AbstractStrategy):
             raise ValueError(f"fair must be mid or micro, not {params.fair!r}")
         self.max_position = ctx.limits.max_position
         self.refused = 0
+        self._last_request: dict[tuple[str, str], float] = {}   # (symbol, intent) -> when it was last changed
 
     def on_book(self, symbol: str, book: L2Book) -> None:
         if not self.ctx.trading_allowed:
@@ -87,7 +90,11 @@ class MarketMaker(AbstractStrategy):
             return
         if live.state in QUOTING and live.price is not None:
             if abs(live.price - price) / fair * BPS >= self.params.requote_bps:
-                self.ctx.modify(live.client_order_id, price, live.quantity)
+                # A quote chasing every tick (or retrying a refused change at once) only burns the order rate.
+                now = self.ctx.now()
+                if now - self._last_request.get((symbol, intent), 0.0) >= self.params.min_requote_seconds:
+                    self._last_request[(symbol, intent)] = now
+                    self.ctx.modify(live.client_order_id, price, live.quantity)
 
     def recovered_intent(self, order) -> str | None:
         """A restarted market maker takes its resting quotes back as its bid and ask (a second one on a side

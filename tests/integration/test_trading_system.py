@@ -12,6 +12,7 @@ import signal
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+import aiohttp
 import pytest
 import ray
 
@@ -123,7 +124,7 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         await farm.until("quoting again", lambda: _engine_is(farm, "normal", open_orders_at_least=1))
 
         # reduce-only at the engine (the strategies not told): the gate lets only reducing orders through.
-        position = D((await engine_state(farm))["positions"]["BTCUSDT"])
+        position = D((await engine_state(farm))["positions"].get("BTCUSDT", "0"))
         await farm.call("engine-binance", "risk", command(RiskAction.RISK_ACTION_REDUCE_ONLY, "test: reduce",
                                                           venue="binance").SerializeToString())
         growing = Side.SIDE_BUY if position >= 0 else Side.SIDE_SELL
@@ -255,7 +256,9 @@ async def _server_position(farm: Farm, strategy: str, quantity: Decimal) -> bool
 
 
 async def test_a_killed_engine_is_restarted_and_reconciles(ray_cluster, tmp_path):
-    async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", *TIGHT) as farm:
+    # Quotes 20 bps away: they rest, so what the engine and the Mini OMSs hold can be compared at rest.
+    async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", "strategy.mm_btc.params.half_spread_bps=20",
+                    "strategy.mm_eth.params.half_spread_bps=20") as farm:
         await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
         before = await farm.call("engine-binance", "pid")
         os.kill(before, signal.SIGKILL)
@@ -317,3 +320,43 @@ async def _funded(farm: Farm, events: int) -> bool:
     status = await farm.call("positions-binance", "status")
     return status["counters"]["funding_events"] >= events and \
         D((await farm.call("positions-binance", "ledgers"))["account"].get("BTCUSDT", {}).get("funding", "0")) != 0
+
+
+async def test_a_stale_book_halts_the_venue_and_its_recovery_resumes_it(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[mm_btc]", "exchange.binance.symbols=[BTCUSDT]",
+                    "exchange.binance.stale_book_seconds=1.5", "risk.halt_on_stale_book_seconds=1.0") as farm:
+        await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
+        faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(faults, json={"delay_ms": 6000}) as response:   # the feed goes quiet
+                assert response.status == 200
+            await farm.until("halted for the stale book", lambda: _engine_is(farm, "halt"), timeout=30)
+            summary = await farm.call("engine-binance", "summary")
+            assert "BTCUSDT book has not been live" in summary["kill_switch"]["history"][-1]["reason"]
+            assert (await farm.call("mm_btc", "view"))["BTCUSDT"]["mode"] == "halt"
+            async with http.post(faults, json={"delay_ms": 0}) as response:
+                assert response.status == 200
+        await farm.until("resumed when the book is live again", lambda: _engine_is(farm, "normal"), timeout=60)
+        await farm.until("quoting again", lambda: _quotes(farm, "mm_btc", 2), timeout=30)
+        history = (await farm.call("engine-binance", "summary"))["kill_switch"]["history"]
+    assert [(h["mode"], h["issued_by"]) for h in history[:2]] == [("halt", "engine-binance"),
+                                                                  ("normal", "engine-binance")]
+
+
+async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_the_strategy_hears(ray_cluster, tmp_path):
+    async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
+        await farm.until("a live book", lambda: _book_live(farm, "probe", "BTCUSDT"))
+        faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(faults, json={"http_errors": [500, 500, 500]}) as response:
+                assert response.status == 200
+        book = (await farm.call("probe", "view"))["BTCUSDT"]
+        price = (D(book["bid"]) * D("0.999")).quantize(D("0.01"))        # 10 bps under the touch: it would rest
+        order = await farm.call("probe", "place", "BTCUSDT", Side.SIDE_BUY, price, D("0.001"), intent="x")
+        await farm.until("settled", lambda: _state_is(farm, "probe", order.client_order_id, "rejected"))
+        counters = (await farm.call("engine-binance", "status"))["counters"]
+        detail = (await farm.call("probe", "orders_state"))[order.client_order_id]
+        assert counters["execution_unknown"] == 1, detail
+        venue = await farm.call("sim-binance", "account_state")
+    assert venue["BTCUSDT"]["open"] == [] and detail["state"] == "rejected"
+    assert "no verdict from the venue" in detail["detail"] and "not resting at the venue" in detail["detail"]

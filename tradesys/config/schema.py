@@ -118,7 +118,7 @@ class RiskConfig:
     max_orders_per_second: float = bounded(20.0, gt=0)
     price_band_bps: float = bounded(500.0, gt=0, le=10_000)
     halt_on_stale_book_seconds: float = bounded(5.0, gt=0)
-    # A position drift (venue != opening + every strategy's ledger) seen twice halts the venue.
+    # A position drift (venue != opening + every strategy's ledger) seen at three checks halts the venue.
     drift_halts: bool = True
 
 

@@ -18,8 +18,8 @@ FAST = ("status.heartbeat_seconds=0.5", "recording.enabled=false")
 
 
 class Farm:
-    def __init__(self, run_dir: Path, *overrides: str):
-        _, self.app = load([*FAST, *overrides])
+    def __init__(self, run_dir: Path, *overrides: str, conf_dir: Path | None = None):
+        _, self.app = load([*FAST, *overrides], **({"conf_dir": conf_dir} if conf_dir else {}))
         self.plan = build_plan(self.app)
         run_dir.mkdir(parents=True, exist_ok=True)
         self.launcher = Launcher(self.app, self.plan, run_dir, console=Console(file=open(run_dir / "console.txt", "w")))

@@ -6,7 +6,8 @@ client order id (``tradesys.positions.Book``), and into the account's own
 ledger. Marks are the mid of the market server's BBO. At start and every
 ``reconcile_seconds`` the venue's positions are read (``IExchangeDataFetcher``)
 and compared with the opening position plus the sum of the ledgers: a
-difference that persists over two checks is a drift alarm (logged,
+difference that persists over three checks (10 s and more: longer than a
+fill takes to arrive) is a drift alarm (logged,
 counted, and, with ``risk.drift_halts``, the kill switch's halt for the
 venue). Positions near ``risk.max_position_notional`` (80 %) raise exposure
 alerts; past it, the kill switch's reduce-only for the venue.
@@ -25,28 +26,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from exchanges.base import get_venue
 from exchanges.errors import ExchangeError
 from exchanges.ids import ClientOrderIds
-from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import Subscriber, topics
-from tradesys.config.schema import Endpoint, RiskConfig, VenueConfig
+from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction
 from tradesys.numeric import get_decimal, set_decimal
 from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger
 from tradesys.risk.killswitch import command
-from tradesys.services.budget import shared_limiter
+from tradesys.services.account import FillKeys, connect_account
 
 log = logging.getLogger(__name__)
 ACCOUNT = ""          # the account ledger's strategy id (the whole account, as Position.strategy_id says)
 KEEP_FILLS = 100_000
 RECENT_PER_OWNER = 5_000
 EXPOSURE_ALERT = Decimal("0.8")   # of max_position_notional
+DRIFT_CHECKS = 3                  # consecutive reconciliations showing the same drift before the alarm
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ class PositionServer(ActorBase):
         self.marks: dict[str, Decimal] = {}
         self.balances: dict[str, Balance] = {}
         self.pms = self.fetcher = None
-        self._fills: OrderedDict[str, None] = OrderedDict()
+        self._fills = FillKeys(KEEP_FILLS)
         self._recent: dict[str, deque[str]] = {}     # owner -> its latest fill keys (for a restarted strategy)
-        self._drifting: dict[str, Decimal] = {}
+        self._drifting: dict[str, tuple[Decimal, int]] = {}   # symbol -> (drift, checks in a row)
         self._alerted: set[str] = set()
         self._breached: set[str] = set()
         self._market: Subscriber | None = None
@@ -85,17 +85,8 @@ class PositionServer(ActorBase):
     # -- lifecycle ---------------------------------------------------------------------
 
     async def on_wire(self, directory: Directory) -> None:
-        logs.register_secret(self.settings.api_secret)
         config = self.settings.config
-        spec = get_venue(config.venue)
-        sim_url = directory.get(f"sim-{self.settings.key}", {}).get("sim rest")
-        if config.endpoint is Endpoint.sim and not sim_url:
-            raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
-        if not (self.settings.api_key and self.settings.api_secret):
-            raise RuntimeError(f"exchange.{self.settings.key}: no API credentials")
-        credentials = spec.credentials(self.settings.api_key, self.settings.api_secret)
-        parts = spec.connect(config, credentials, shared_limiter(self.settings.key, self.venue),
-                             spec.endpoints_for(config, sim_url), roles=("pms", "fetcher"))
+        parts = connect_account(self.settings, directory, roles=("pms", "fetcher"))
         self.pms, self.fetcher = parts.pms, parts.fetcher
         for position in await self.fetcher.positions():
             quantity = get_decimal(position.quantity)
@@ -158,13 +149,10 @@ class PositionServer(ActorBase):
     # -- the private stream (AccountHandler) -------------------------------------------
 
     def on_fill(self, fill: Fill, venue_ts: int, recv_ts: int) -> None:
-        key = f"{fill.symbol}:{fill.trade_id}"
-        if key in self._fills:
+        if not self._fills.first(fill):
             self.count["duplicate_fills"] += 1
             return
-        self._fills[key] = None
-        if len(self._fills) > KEEP_FILLS:
-            self._fills.popitem(last=False)
+        key = FillKeys.key(fill)
         owner = ClientOrderIds.owner(fill.client_order_id)
         if owner is None or (owner not in self.settings.strategies and owner != "flatten"):
             owner = UNATTRIBUTED
@@ -287,9 +275,11 @@ class PositionServer(ActorBase):
             if not drift:
                 self._drifting.pop(symbol, None)
                 continue
-            if self._drifting.get(symbol) == drift:      # the same difference twice: not a fill in flight
+            seen = self._drifting.get(symbol)
+            count = seen[1] + 1 if seen is not None and seen[0] == drift else 1
+            self._drifting[symbol] = (drift, count)
+            if count == DRIFT_CHECKS:   # the same difference for that many checks: not a fill in flight
                 self._alarm(symbol, drift)
-            self._drifting[symbol] = drift
 
     def _alarm(self, symbol: str, drift: Decimal) -> None:
         self.count["drift_alarms"] += 1

@@ -14,8 +14,11 @@ Start-up order: instruments and open orders from the fetcher (orders of
 our strategies are adopted, others are left alone and counted), then the
 private stream, then requests. Stop, and the kill switch's ``flatten``,
 cancel every open order this engine owns; ``flatten`` then closes each
-position with reduce-only market orders. Every venue call goes through the
-account's shared rate-limit budget (``budget-<venue key>``).
+position with reduce-only market orders. A book that stops being live for
+longer than ``halt_on_stale_book_seconds`` halts the venue (the engine's
+own kill-switch command, lifted by it when the books are live again).
+Every venue call goes through the account's shared rate-limit budget
+(``budget-<venue key>``).
 
 Control over Ray (never per tick): ``open_orders(strategy)`` and
 ``order_states(strategy, ids)`` for a Mini OMS that recovers or
@@ -32,14 +35,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from exchanges.base import ModifySpec, OrderSpec, get_venue
+from exchanges.base import ModifySpec, OrderSpec
 from exchanges.errors import ExchangeError, ExecutionUnknown, UnknownOrder, reject_reason
 from exchanges.ids import ClientOrderIds
-from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import Subscriber, topics
 from tradesys.bus.orders import OrderServer, ReceivedRequest
-from tradesys.config.schema import Endpoint, RiskConfig, VenueConfig
+from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import (
     BookState,
     BookStatus,
@@ -50,13 +52,15 @@ from tradesys.messages import (
     OrderReply,
     OrderType,
     RejectReason,
+    RiskAction,
     RiskCommand,
     Side,
     TimeInForce,
 )
-from tradesys.numeric import get_decimal, set_decimal
+from tradesys.numeric import get_decimal
 from tradesys.risk import GateLimits, KillSwitch, Mode, OrderCheck, RiskGate
-from tradesys.services.budget import shared_limiter
+from tradesys.risk.killswitch import command
+from tradesys.services.account import FillKeys, connect_account
 
 log = logging.getLogger(__name__)
 ET = OrderEventType
@@ -110,9 +114,11 @@ class TradingEngine(ActorBase):
         self.positions: dict[str, Decimal] = {}          # symbol -> account position (from fills)
         self.mids: dict[str, Decimal] = {}
         self.book_down_since: dict[str, float] = {}      # symbol -> monotonic time its book stopped being live
+        self._seen_live: set[str] = set()                # books that have been live at least once
+        self._stale_halt = ""                            # the reason of a halt the stale-book trigger issued
         self.accepting = False
         self._ready = asyncio.Event()
-        self._fills_seen: OrderedDict[str, None] = OrderedDict()
+        self._fills_seen = FillKeys(KEEP_FILLS)
         self._market: Subscriber | None = None
         self._flattening: asyncio.Task | None = None
         self.count = {"requests": 0, "placed": 0, "cancels": 0, "modifies": 0, "rejected_gate": 0,
@@ -127,19 +133,8 @@ class TradingEngine(ActorBase):
         return {"orders": self.server.bind()}
 
     async def on_wire(self, directory: Directory) -> None:
-        logs.register_secret(self.settings.api_secret)
         config = self.settings.config
-        spec = get_venue(config.venue)
-        sim_url = directory.get(f"sim-{self.settings.key}", {}).get("sim rest")
-        if config.endpoint is Endpoint.sim and not sim_url:
-            raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
-        if not (self.settings.api_key and self.settings.api_secret):
-            raise RuntimeError(f"exchange.{self.settings.key}: no API credentials "
-                               f"(set the venue's key variables in the environment)")
-        credentials = spec.credentials(self.settings.api_key, self.settings.api_secret)
-        limiter = shared_limiter(self.settings.key, self.venue)
-        parts = spec.connect(config, credentials, limiter, spec.endpoints_for(config, sim_url),
-                             roles=("oms", "pms", "fetcher"))
+        parts = connect_account(self.settings, directory, roles=("oms", "pms", "fetcher"))
         self.oms, self.pms, self.fetcher = parts.oms, parts.pms, parts.fetcher
         await self.oms.start()
         self.instruments = {i.symbol: i for i in await self.fetcher.instruments() if i.symbol in config.symbols}
@@ -269,6 +264,7 @@ class TradingEngine(ActorBase):
             if "pub" in endpoints and name != self.name:
                 self._market.connect(endpoints["pub"])
         self.spawn(self._read_market(), "market")
+        self.spawn(self._watch_books(), "stale-books")
 
     async def _read_market(self) -> None:
         while True:
@@ -284,10 +280,35 @@ class TradingEngine(ActorBase):
                 elif isinstance(message, BookStatus):
                     if message.state == BookState.BOOK_STATE_LIVE:
                         self.book_down_since.pop(message.symbol, None)
+                        self._seen_live.add(message.symbol)
                     else:
                         self.book_down_since.setdefault(message.symbol, time.monotonic())
                 elif isinstance(message, RiskCommand):
                     self._on_risk(message)
+
+    async def _watch_books(self) -> None:
+        """The kill switch's stale-book trigger: a book that was live and has not been for longer than
+        ``halt_on_stale_book_seconds`` halts the venue; when every book is live again, the halt this trigger
+        issued (and only that one) is lifted."""
+        limit = self.settings.risk.halt_on_stale_book_seconds
+        while True:
+            await asyncio.sleep(min(0.5, limit / 2))
+            now = time.monotonic()
+            stale = sorted(s for s, since in self.book_down_since.items()
+                           if s in self._seen_live and now - since > limit)
+            if stale and self.kill_switch.mode is Mode.NORMAL:
+                self._stale_halt = f"the {', '.join(stale)} book has not been live for more than {limit:g}s"
+                self._issue(RiskAction.RISK_ACTION_HALT, self._stale_halt)
+            elif not stale and self._stale_halt:
+                if self.kill_switch.mode is Mode.HALT and self.kill_switch.reason == self._stale_halt:
+                    self._issue(RiskAction.RISK_ACTION_RESUME, "every book is live again")
+                self._stale_halt = ""
+
+    def _issue(self, action: int, reason: str) -> None:
+        """A kill-switch command of this engine's own: applied here and published to the venue's strategies."""
+        message = command(action, reason, venue=self.venue, issued_by=self.name)
+        self._on_risk(message)
+        self.publisher.publish_message(topics.risk(self.venue), message)
 
     # -- requests from strategies ------------------------------------------------------
 
@@ -520,13 +541,9 @@ class TradingEngine(ActorBase):
         self._apply_event(event, source="stream", venue_ts=venue_ts, recv_ts=recv_ts)
 
     def on_fill(self, fill: Fill, venue_ts: int, recv_ts: int) -> None:
-        key = f"{fill.symbol}:{fill.trade_id}"
-        if key in self._fills_seen:
+        if not self._fills_seen.first(fill):
             self.count["duplicate_fills"] += 1
             return
-        self._fills_seen[key] = None
-        if len(self._fills_seen) > KEEP_FILLS:
-            self._fills_seen.popitem(last=False)
         quantity = get_decimal(fill.quantity)
         signed = quantity if fill.side == Side.SIDE_BUY else -quantity
         self.positions[fill.symbol] = self.positions.get(fill.symbol, Decimal(0)) + signed

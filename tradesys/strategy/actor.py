@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -58,13 +57,15 @@ from tradesys.metrics import Histogram
 from tradesys.numeric import get_decimal, set_decimal
 from tradesys.positions import Ledger
 from tradesys.risk import KillSwitch, Mode
+from tradesys.services.account import FillKeys
 from tradesys.strategy.base import AbstractStrategy
-from tradesys.strategy.oms import IntentBusy, MiniOMS, Order
+from tradesys.strategy.oms import IntentBusy, MiniOMS, Order, State
 from tradesys.strategy.risk import PreTradeRejected, StrategyLimits, check_new
 
 log = logging.getLogger(__name__)
 KEEP_FILLS = 50_000
 RECONCILE_SECONDS = 5.0
+STOP_CANCEL_SECONDS = 5.0   # how long a stopping strategy works at leaving nothing live
 MARKET_KINDS = ("book", "trade", "status")   # md.<venue>.<symbol>.<kind> a strategy subscribes to     # how often resting orders are checked against the engine
 
 
@@ -100,9 +101,10 @@ class StrategyActor(ActorBase):
         self._client: OrderClient | None = None
         self._sub: Subscriber | None = None
         self._engine = None
-        self._fills: OrderedDict[str, None] = OrderedDict()
+        self._fills = FillKeys(KEEP_FILLS)
         self._sent_at: dict[int, int] = {}       # request id -> send time (ns), for the round trip
         self._last_not_sent_log = 0.0
+        self.stopping = False
         self.count = {"book_updates": 0, "book_drops": 0, "trades": 0, "order_events": 0, "fills": 0,
                       "duplicate_fills": 0, "positions": 0, "inventory": 0, "requests": 0, "replies_rejected": 0,
                       "pre_trade_rejected": 0, "intent_busy": 0, "not_sent": 0, "timeouts": 0, "callback_errors": 0,
@@ -143,6 +145,7 @@ class StrategyActor(ActorBase):
     async def on_stop(self) -> None:
         if self.strategy is not None:
             self._call("on_stop")
+        self.stopping = True
         if self._client is not None:
             await self._cancel_everything()
             await self._client.close()
@@ -159,7 +162,7 @@ class StrategyActor(ActorBase):
             for symbol, fields in state["ledgers"].items():
                 self.ledgers[symbol] = Ledger(**fields)
             for key in state["fill_keys"]:
-                self._fills[key] = None
+                self._fills.add(key)
         for raw in await self._engine.open_orders.remote(self.strategy_id):
             event = OrderEvent.FromString(raw)
             intent = self.strategy.recovered_intent(event)
@@ -173,6 +176,9 @@ class StrategyActor(ActorBase):
                 "positions": {s: str(l.quantity) for s, l in self.ledgers.items()}}})
 
     async def _cancel_everything(self) -> None:
+        """Cancel-all through the engine, then cancel what still turns up live (a new order whose placing
+        crossed the cancel-all) until nothing is live or the deadline passes. The strategy is no longer
+        called (``stopping``), so nothing new is placed meanwhile."""
         request = OrderRequest(strategy_id=self.strategy_id, venue=self.venue, cancel_all=CancelAll())
         try:
             reply = await self._client.request(request, timeout=10.0)
@@ -183,8 +189,11 @@ class StrategyActor(ActorBase):
             return
         # The cancels' events are on their way over the bus (still being read): let the Mini OMS see them,
         # so the summary states what the venue holds.
-        deadline = time.monotonic() + 3.0
+        deadline = time.monotonic() + STOP_CANCEL_SECONDS
         while self.oms.live_orders() and time.monotonic() < deadline:
+            for order in self.oms.live_orders():
+                if order.state in (State.OPEN, State.PARTIALLY_FILLED):
+                    self.cancel(order.client_order_id)
             await asyncio.sleep(0.05)
         if self.oms.live_orders():
             log.warning("orders still live in the Mini OMS after cancel-all", extra={"fields": {
@@ -253,7 +262,7 @@ class StrategyActor(ActorBase):
         return {s: l.as_dict(self._mid(s)) for s, l in self.ledgers.items()}
 
     def orders_state(self) -> dict:
-        return {cid: {"state": o.state.value, "intent": o.intent, "symbol": o.symbol}
+        return {cid: {"state": o.state.value, "intent": o.intent, "symbol": o.symbol, "detail": o.detail}
                 for cid, o in self.oms.orders.items()}
 
     # -- the bus -----------------------------------------------------------------------
@@ -334,13 +343,9 @@ class StrategyActor(ActorBase):
             self._call("on_order_event", order, event)
 
     def _on_fill(self, fill: Fill) -> None:
-        key = f"{fill.symbol}:{fill.trade_id}"
-        if key in self._fills:
+        if not self._fills.first(fill):
             self.count["duplicate_fills"] += 1
             return
-        self._fills[key] = None
-        if len(self._fills) > KEEP_FILLS:
-            self._fills.popitem(last=False)
         ledger = self.ledgers.get(fill.symbol)
         if ledger is None:
             ledger = self.ledgers[fill.symbol] = Ledger(self.strategy_id, fill.symbol)
@@ -413,6 +418,8 @@ class StrategyActor(ActorBase):
                 self.oms.on_reply(cid, True, venue_order_id=event.venue_order_id)
 
     def _call(self, callback: str, *args) -> None:
+        if self.stopping:
+            return        # stopping: the strategy has had its on_stop; it neither hears nor trades any more
         try:
             getattr(self.strategy, callback)(*args)
         except (PreTradeRejected, IntentBusy) as exc:
@@ -467,6 +474,8 @@ class StrategyActor(ActorBase):
 
     def place(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, *, intent: str,
               post_only: bool = False, ioc: bool = False, reduce_only: bool = False) -> Order:
+        if self.stopping:
+            raise PreTradeRejected("stopping", f"{self.strategy_id} is stopping")
         if symbol not in self.instruments:
             raise PreTradeRejected("symbol", f"{symbol} is not a symbol of {self.strategy_id}")
         if not self.kill_switch.allows_new_orders and not (self.kill_switch.reduce_only and reduce_only):

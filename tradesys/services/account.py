@@ -1,0 +1,56 @@
+"""One venue account's connection, as the services that trade or book on it open it."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from exchanges.base import get_venue
+from exchanges.registry import VenueParts
+from tradesys import logs
+from tradesys.actors.base import Directory
+from tradesys.config.schema import Endpoint
+from tradesys.messages import Fill
+from tradesys.services.budget import shared_limiter
+
+
+def connect_account(settings, directory: Directory, roles: tuple[str, ...]) -> VenueParts:
+    """The venue parts in ``roles`` for the account of ``settings`` (key, config, api_key, api_secret), on the
+    account's shared rate-limit budget, pointed at the simulator when ``endpoint: sim``. No I/O yet."""
+    logs.register_secret(settings.api_secret)
+    config = settings.config
+    spec = get_venue(config.venue)
+    sim_url = directory.get(f"sim-{settings.key}", {}).get("sim rest")
+    if config.endpoint is Endpoint.sim and not sim_url:
+        raise RuntimeError(f"exchange.{settings.key}: endpoint sim, but no simulator is running")
+    if not (settings.api_key and settings.api_secret):
+        raise RuntimeError(f"exchange.{settings.key}: no API credentials "
+                           f"(set the venue's key variables in the environment)")
+    credentials = spec.credentials(settings.api_key, settings.api_secret)
+    return spec.connect(config, credentials, shared_limiter(settings.key, config.venue),
+                        spec.endpoints_for(config, sim_url), roles=roles)
+
+
+class FillKeys:
+    """The fills already booked, by (symbol, trade id), the newest ``limit`` of them: a fill heard twice
+    (a reconnect, a venue repeat, a recovery) is booked once."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    @staticmethod
+    def key(fill: Fill) -> str:
+        return f"{fill.symbol}:{fill.trade_id}"
+
+    def first(self, fill: Fill) -> bool:
+        """True the first time this fill is seen (and remember it); False for a repeat."""
+        key = self.key(fill)
+        if key in self._keys:
+            return False
+        self.add(key)
+        return True
+
+    def add(self, key: str) -> None:
+        self._keys[key] = None
+        if len(self._keys) > self.limit:
+            self._keys.popitem(last=False)
