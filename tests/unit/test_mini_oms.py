@@ -179,3 +179,16 @@ def test_old_final_orders_are_forgotten_beyond_the_limit():
         oms.new(cid, "BTCUSDT", Side.SIDE_BUY, D("1"), D("1"), "bid", now=0.0)
         oms.on_reply(cid, False)
     assert len(oms.orders) == 3 and "s1-a-9" in oms.orders
+
+
+def test_a_lost_cancel_returns_the_order_to_its_state_so_it_can_be_cancelled_again():
+    oms, order = fresh()
+    oms.on_reply(order.client_order_id, True)
+    oms.cancel(order.client_order_id, now=1.0)
+    oms.unanswered(order.client_order_id)          # no reply: the engine died with the request
+    assert oms.overdue(2.0) == [order]
+    # The engine's state (still open) does not settle it; the owner says the request was lost.
+    oms.on_event(event(order.client_order_id, ET.ORDER_EVENT_TYPE_ACCEPTED))
+    assert order.state is State.PENDING_CANCEL
+    oms.on_reply(order.client_order_id, False, detail="request lost")
+    assert order.state is State.OPEN and oms.cancel(order.client_order_id, now=3.0) is order

@@ -413,9 +413,15 @@ class StrategyActor(ActorBase):
                 continue
             event = OrderEvent.FromString(raw)
             order, _ = self.oms.on_event(event)
-            if order is not None and order.state.pending and not order.state.final:
-                # The engine has it and nothing moved: the request itself was lost; treat it as answered.
+            if order is None or not order.state.pending:
+                continue
+            # The engine has the order and its state did not settle the request: the request itself was lost
+            # (the engine died with it, or its reply did). A new order is there; a cancel or modify never
+            # happened, so the order is back as it was and the strategy may ask again.
+            if order.state is State.PENDING_NEW:
                 self.oms.on_reply(cid, True, venue_order_id=event.venue_order_id)
+            else:
+                self.oms.on_reply(cid, False, detail="request lost: the engine still has the order as it was")
 
     def _call(self, callback: str, *args) -> None:
         if self.stopping:
