@@ -20,10 +20,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tradesys.messages import Side
+from tradesys.messages import Bbo, Side
+from tradesys.numeric import get_decimal
 
 ZERO = Decimal(0)
 UNATTRIBUTED = "_unattributed"
+
+
+def bbo_mid(bbo: Bbo) -> Decimal | None:
+    """The mid of a BBO message (the mark of every ledger and the gate's reference); None for a one-sided one."""
+    bid, ask = get_decimal(bbo.bid_price), get_decimal(bbo.ask_price)
+    return (bid + ask) / 2 if bid > 0 and ask > 0 else None
 
 
 @dataclass

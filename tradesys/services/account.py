@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from exchanges.base import get_venue
 from exchanges.registry import VenueParts
 from tradesys import logs
 from tradesys.actors.base import Directory
 from tradesys.config.schema import Endpoint
-from tradesys.messages import Fill
 from tradesys.services.budget import shared_limiter
 
 
@@ -28,29 +25,3 @@ def connect_account(settings, directory: Directory, roles: tuple[str, ...]) -> V
     credentials = spec.credentials(settings.api_key, settings.api_secret)
     return spec.connect(config, credentials, shared_limiter(settings.key, config.venue),
                         spec.endpoints_for(config, sim_url), roles=roles)
-
-
-class FillKeys:
-    """The fills already booked, by (symbol, trade id), the newest ``limit`` of them: a fill heard twice
-    (a reconnect, a venue repeat, a recovery) is booked once."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    @staticmethod
-    def key(fill: Fill) -> str:
-        return f"{fill.symbol}:{fill.trade_id}"
-
-    def first(self, fill: Fill) -> bool:
-        """True the first time this fill is seen (and remember it); False for a repeat."""
-        key = self.key(fill)
-        if key in self._keys:
-            return False
-        self.add(key)
-        return True
-
-    def add(self, key: str) -> None:
-        self._keys[key] = None
-        if len(self._keys) > self.limit:
-            self._keys.popitem(last=False)

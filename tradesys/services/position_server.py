@@ -37,9 +37,10 @@ from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction
 from tradesys.numeric import get_decimal, set_decimal
-from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger
+from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid
 from tradesys.risk.killswitch import command
-from tradesys.services.account import FillKeys, connect_account
+from tradesys.positions import FillKeys
+from tradesys.services.account import connect_account
 
 log = logging.getLogger(__name__)
 ACCOUNT = ""          # the account ledger's strategy id (the whole account, as Position.strategy_id says)
@@ -251,9 +252,9 @@ class PositionServer(ActorBase):
                 except Exception:
                     continue
                 if isinstance(bbo, Bbo):
-                    bid, ask = get_decimal(bbo.bid_price), get_decimal(bbo.ask_price)
-                    if bid > 0 and ask > 0:
-                        self.marks[bbo.symbol] = (bid + ask) / 2
+                    mid = bbo_mid(bbo)
+                    if mid is not None:
+                        self.marks[bbo.symbol] = mid
 
     # -- reconciliation ----------------------------------------------------------------
 

@@ -60,7 +60,9 @@ from tradesys.messages import (
 from tradesys.numeric import get_decimal
 from tradesys.risk import GateLimits, KillSwitch, Mode, OrderCheck, RiskGate
 from tradesys.risk.killswitch import command
-from tradesys.services.account import FillKeys, connect_account
+from tradesys.positions import FillKeys
+from tradesys.positions.ledger import bbo_mid
+from tradesys.services.account import connect_account
 
 log = logging.getLogger(__name__)
 ET = OrderEventType
@@ -246,9 +248,10 @@ class TradingEngine(ActorBase):
     def _remember(self, cid: str, order: EngineOrder) -> None:
         self.orders[cid] = order
         if len(self.orders) > KEEP_FINAL:
-            for old_cid, old in list(self.orders.items())[: len(self.orders) - KEEP_FINAL]:
-                if old.final:
-                    del self.orders[old_cid]
+            # The oldest final order goes (live ones are never forgotten); it sits near the front.
+            oldest = next((c for c, o in self.orders.items() if o.final), None)
+            if oldest is not None:
+                del self.orders[oldest]
 
     # -- market data for the gate ------------------------------------------------------
 
@@ -274,9 +277,9 @@ class TradingEngine(ActorBase):
                 except Exception:
                     continue      # counted by the subscriber's stats as undecodable
                 if isinstance(message, Bbo):
-                    bid, ask = get_decimal(message.bid_price), get_decimal(message.ask_price)
-                    if bid > 0 and ask > 0:
-                        self.mids[message.symbol] = (bid + ask) / 2
+                    mid = bbo_mid(message)
+                    if mid is not None:
+                        self.mids[message.symbol] = mid
                 elif isinstance(message, BookStatus):
                     if message.state == BookState.BOOK_STATE_LIVE:
                         self.book_down_since.pop(message.symbol, None)

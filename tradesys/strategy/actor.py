@@ -55,9 +55,8 @@ from tradesys.messages import (
 )
 from tradesys.metrics import Histogram
 from tradesys.numeric import get_decimal, set_decimal
-from tradesys.positions import Ledger
+from tradesys.positions import FillKeys, Ledger
 from tradesys.risk import KillSwitch, Mode
-from tradesys.services.account import FillKeys
 from tradesys.strategy.base import AbstractStrategy
 from tradesys.strategy.oms import IntentBusy, MiniOMS, Order, State
 from tradesys.strategy.risk import PreTradeRejected, StrategyLimits, check_new

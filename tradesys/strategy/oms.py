@@ -17,6 +17,7 @@ guessing. Pure: no I/O, time is passed in.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -90,7 +91,7 @@ class MiniOMS:
         self.keep_final = keep_final
         self.orders: dict[str, Order] = {}
         self._by_intent: dict[tuple[str, str], str] = {}   # (symbol, intent) -> live client order id
-        self._final_order: list[str] = []
+        self._final_order: deque[str] = deque()
         self.counters = {"new": 0, "cancel": 0, "modify": 0, "accepted": 0, "rejected": 0, "filled": 0,
                          "cancelled": 0, "stale_events": 0, "unknown_events": 0, "adopted": 0, "timeouts": 0}
 
@@ -281,4 +282,4 @@ class MiniOMS:
             order.target = order.before = None
             self._final_order.append(order.client_order_id)
             if len(self._final_order) > self.keep_final:
-                self.orders.pop(self._final_order.pop(0), None)
+                self.orders.pop(self._final_order.popleft(), None)
