@@ -128,6 +128,8 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         await farm.call("engine-binance", "risk", command(RiskAction.RISK_ACTION_REDUCE_ONLY, "test: reduce",
                                                           venue="binance").SerializeToString())
         growing = Side.SIDE_BUY if position >= 0 else Side.SIDE_SELL
+        # A market order is priced at the strategy's mid: wait for a live book (a resync may be under way).
+        await farm.until("mm_btc's book live", lambda: _book_live(farm, "mm_btc", "BTCUSDT"))
         probe = await farm.call("mm_btc", "place", "BTCUSDT", growing, None, D("0.001"), intent="probe-grow")
         await farm.until("a growing order refused", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
         refused = (await farm.call("engine-binance", "status"))["counters"]
