@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/json_decode.py
 	$(BIN)/python bench/sim.py
 	$(BIN)/python bench/binance_md.py
+	$(BIN)/python bench/deribit_md.py
 	$(BIN)/python bench/pipeline.py
 
 clean:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "tradesys.exchanges"
 # name -> "module:attribute" of its VenueSpec; imported on first use.
-BUILTIN: dict[str, str] = {"binance": "exchanges.binance:VENUE"}
+BUILTIN: dict[str, str] = {"binance": "exchanges.binance:VENUE", "deribit": "exchanges.deribit:VENUE"}
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,11 @@ def test_pipeline_benchmark_prints_rates_and_latencies_beside_a_bare_forwarder()
                          out)
         assert re.search(rf"N={n} +tradesys strategies +: +[\d,]+ updates/s +wire->on_book +p50 +\d+ us +p99 +\d+ us"
                          rf" +ratio rate \d+\.\d\d +p50 \d+\.\d\dx +p99 \d+\.\d\dx", out)
+
+
+def test_deribit_connector_benchmark_prints_frames_and_orders_beside_its_baselines():
+    out = subprocess.run([sys.executable, "bench/deribit_md.py", "--quick"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert re.search(r"baseline json\.loads \+ Decimal dict book: +[\d,]+ frames/s", out)
+    assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s .* ratio [\d.]+x the baseline", out)
+    assert re.search(r"tradesys grid checks \+ params \+ encode : +[\d.]+ us/order +ratio [\d.]+x json\.dumps", out)

@@ -85,3 +85,24 @@ def test_an_unusable_ed25519_key_file_is_one_clear_line(tmp_path):
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and result.stderr.strip().startswith(wanted), result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_the_deribit_simulator_runs_the_same_way_and_answers_json_rpc():
+    proc = subprocess.Popen([sys.executable, "-m", "tradesys.sim", "deribit", "--port", "0", "--symbols",
+                             "BTC-PERPETUAL", "--api-key", "cli-client", "--api-secret", "cli-secret-value-0123"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        header = _header(proc)
+        assert header["rest"].startswith("http://127.0.0.1:") and header["rest"].endswith("/api/v2")
+        assert header["ws"].endswith("/ws/api/v2") and header["symbols"] == "BTC-PERPETUAL"
+        assert header["api-key"] == "cli-client" and header["api-secret"] == "(given)"
+        query = "grant_type=client_credentials&client_id=cli-client&client_secret=cli-secret-value-0123"
+        with urllib.request.urlopen(header["rest"] + "/public/auth?" + query, timeout=10) as response:
+            token = json.loads(response.read())["result"]
+        assert token["token_type"] == "bearer" and token["expires_in"] > 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    stderr = proc.stderr.read()
+    assert proc.returncode == 0, stderr
+    assert "cli-secret-value-0123" not in stderr

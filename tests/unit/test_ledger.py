@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradesys.messages import Side
-from tradesys.positions.ledger import Book, Ledger
+from tradesys.positions.ledger import Book, Ledger, notional
 
 pytestmark = pytest.mark.unit
 D = Decimal
@@ -68,3 +68,17 @@ def test_book_drift():
     assert book.attributed("X") == D("1.5") and book.drift("X") == 0
     book.venue["X"] = D("3")
     assert book.drift("X") == D("0.5")
+
+
+def test_an_inverse_ledger_books_usd_quantities_and_coin_pnl():
+    ledger = Ledger("mm", "BTC-PERPETUAL", inverse=True)
+    ledger.apply_fill(Side.SIDE_BUY, Decimal(50000), Decimal(1000))
+    ledger.apply_fill(Side.SIDE_BUY, Decimal(60000), Decimal(3000))
+    coins = Decimal(1000) / 50000 + Decimal(3000) / 60000
+    assert ledger.entry_price == Decimal(4000) / coins and ledger.notional == 4000
+    assert ledger.unrealized(Decimal(70000)) == 4000 * (1 / ledger.entry_price - Decimal(1) / 70000)
+    realised = ledger.apply_fill(Side.SIDE_SELL, Decimal(40000), Decimal(4000))
+    assert realised == 4000 * (1 / (Decimal(4000) / coins) - Decimal(1) / 40000) < 0
+    assert ledger.quantity == 0 and ledger.entry_price == 0
+    assert notional(Decimal(65000), Decimal(100), inverse=True) == 100
+    assert notional(Decimal(65000), Decimal("0.01")) == 650

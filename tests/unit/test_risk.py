@@ -118,3 +118,23 @@ def test_pre_trade_limits(kwargs, limit):
 
 def test_pre_trade_allows_reducing_past_the_position_limit():
     pre(side=SELL, position=D("3"), quantity=D("1"))
+
+
+def test_inverse_quantities_are_their_own_notional_at_the_gate_and_before_trade():
+    g, _ = gate()
+    order = OrderCheck("BTC-PERPETUAL", BUY, D("900"), D("65000"))
+    # 900 USD of an inverse contract is 900 of notional, not 900 x 65000.
+    assert g.check(order, mid=D("65000"), book_down_for=0.0, position=D(0), resting_same_side=D(0), now=0.0,
+                   inverse=True) is None
+    verdict = g.check(OrderCheck("BTC-PERPETUAL", BUY, D("1100"), D("65000")), mid=D("65000"), book_down_for=0.0,
+                      position=D(0), resting_same_side=D(0), now=1.0, inverse=True)
+    assert verdict is not None and "order notional 1100.00" in verdict[1]
+    verdict = g.check(order, mid=D("65000"), book_down_for=0.0, position=D("4500"), resting_same_side=D(0), now=2.0,
+                      inverse=True)
+    assert verdict is not None and "could reach 5400.00" in verdict[1]
+    limits = StrategyLimits(D("2000"), D("500"), 4, D("1000"))
+    check_new(limits, side=BUY, price=None, quantity=D("500"), reference=None, position=D(0),
+              resting_same_side=D(0), open_orders=0, inverse=True)   # a market order needs no price to be valued
+    with pytest.raises(PreTradeRejected, match="max_position"):
+        check_new(limits, side=BUY, price=D("65000"), quantity=D("500"), reference=None, position=D("1600"),
+                  resting_same_side=D(0), open_orders=0, inverse=True)

@@ -52,9 +52,7 @@ class SimulatorActor(ActorBase):
     def counters(self) -> dict[str, int]:
         if self.simulator is None:
             return {}
-        streams, users = self.simulator.streams.counters, self.simulator.users.counters
-        return {"connections": streams["connections"] + users["connections"],
-                "messages": streams["frames"] + users["events"],
+        return {**self.simulator.stats(),
                 "open_orders": sum(len(e.resting) for e in self.simulator.exchange.engines.values())}
 
     def account_state(self, account_id: str = "main") -> dict:
@@ -65,7 +63,7 @@ class SimulatorActor(ActorBase):
         out = {}
         for symbol in self.settings.symbols:
             instrument = exchange.instrument(symbol)
-            client_ids = {o.order_id: o.client_order_id for o in exchange.orders(account_id, symbol)}
+            client_ids = {o.order_id: self.simulator.client_id_of(o) for o in exchange.orders(account_id, symbol)}
             engine = exchange.engines[symbol]
             position = account.position(symbol)
             out[symbol] = {
@@ -75,5 +73,5 @@ class SimulatorActor(ActorBase):
                            "realized_pnl": str(f.realized_pnl)} for f in exchange.fills(account_id, symbol)],
                 "position": str(position.quantity), "fees": str(position.fees), "funding": str(position.funding),
                 "realized_pnl": str(position.realized_pnl),
-                "open": [o.client_order_id for o in engine.resting.values() if o.account == account_id]}
+                "open": [self.simulator.client_id_of(o) for o in engine.resting.values() if o.account == account_id]}
         return out

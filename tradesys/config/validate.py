@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -24,6 +25,9 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 def _join(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
+
+
+EXCHANGE_DIR = Path(__file__).resolve().parents[2] / "conf" / "exchange"
 
 
 def validate(cfg: DictConfig) -> AppConfig:
@@ -106,11 +110,19 @@ def _check_names(app: AppConfig) -> None:
         for index, symbol in enumerate(venue.symbols):
             if not symbol or "." in symbol:
                 raise ConfigError(f"exchange.{name}.symbols.{index}", f"{symbol!r} is not a symbol (no dots)")
+    options = exchange_options()
     for name, strategy in app.strategy.items():
-        if strategy.venue not in app.exchange:
+        # A strategy on a venue this run does not select is left out (the launcher says so); a venue no
+        # config file names is a typo.
+        if strategy.venue not in app.exchange and strategy.venue not in options:
             configured = ", ".join(app.exchange) or "none"
             raise ConfigError(f"strategy.{name}.venue",
                               f"{strategy.venue!r} is not a configured venue; configured: {configured}")
+
+
+def exchange_options() -> set[str]:
+    """The venues the ``exchange`` config group has a file for (conf/exchange/*.yaml)."""
+    return {p.stem for p in EXCHANGE_DIR.glob("*.yaml")}
 
 
 def _check_live(app: AppConfig) -> None:

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from tradesys import logs
 from tradesys.config import AppConfig, ConfigError, load, validate
 from tradesys.config.schema import SECRET_FIELDS
-from tradesys.launcher.plan import build_plan, unserved_venues
+from tradesys.launcher.plan import build_plan, idle_strategies, unserved_venues
 
 EXIT_CONFIG = 2
 
@@ -47,6 +47,9 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     register_secrets(app)
     for name, missing in unserved_venues(app):
         print(f"note: exchange.{name}: {missing}; nothing serves it in this run", file=sys.stderr)
+    for name, venue in idle_strategies(app):
+        print(f"note: strategy.{name} trades on {venue}, which this run does not select (exchange=...): "
+              f"not started", file=sys.stderr)
     for spec in plan:  # generated simulator credentials are secrets too
         for arg in spec.args:
             logs.register_secret(getattr(arg, "api_secret", None))

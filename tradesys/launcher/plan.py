@@ -105,7 +105,7 @@ def strategy_instances(app: AppConfig) -> dict[str, tuple[str, StrategyConfig]]:
     """Strategy id -> (its config key, config) for every enabled strategy actor to run."""
     out = {}
     for config_id, strategy in app.strategy.items():
-        if not strategy.enabled:
+        if not strategy.enabled or strategy.venue not in app.exchange:
             continue
         if strategy.kind not in STRATEGY_KINDS:
             raise ConfigError(f"strategy.{config_id}.kind", f"unknown strategy kind {strategy.kind!r}; "
@@ -123,6 +123,11 @@ def strategy_instances(app: AppConfig) -> dict[str, tuple[str, StrategyConfig]]:
 
 def _served(venue: VenueConfig) -> bool:
     return venue.endpoint is not Endpoint.sim or venue.venue in SIMULATORS
+
+
+def idle_strategies(app: AppConfig) -> list[tuple[str, str]]:
+    """(strategy key, venue) of enabled strategies whose venue this run does not select: not started."""
+    return [(name, s.venue) for name, s in app.strategy.items() if s.enabled and s.venue not in app.exchange]
 
 
 def unserved_venues(app: AppConfig) -> list[tuple[str, str]]:

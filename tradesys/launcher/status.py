@@ -97,14 +97,14 @@ class StatusBoard:
                 mode = v.get("mode", "")
                 table.add_row(name, symbol, v.get("bid", ""), v.get("ask", ""), v.get("quote_bid", ""),
                               v.get("quote_ask", ""), v.get("position", ""), str(v.get("fills", 0)),
-                              v.get("realized", ""), v.get("unrealized", ""), v.get("fees", ""),
+                              _money(v, "realized"), _money(v, "unrealized"), _money(v, "fees"),
                               Text(mode, style="green" if mode == "normal" else "bold red"))
         return table
 
     def strategy_lines(self) -> list[str]:
         return [f"{name} {symbol}: book {v['bid']}/{v['ask']} quotes {v['quote_bid'] or '-'}/{v['quote_ask'] or '-'} "
-                f"position={v['position']} fills={v['fills']} realised={v['realized']} unrealised={v['unrealized']} "
-                f"fees={v['fees']} kill_switch={v['mode']}"
+                f"position={v['position']} fills={v['fills']} realised={_money(v, 'realized')} "
+                f"unrealised={_money(v, 'unrealized')} fees={_money(v, 'fees')} kill_switch={v['mode']}"
                 for name, symbols in self.views.items() for symbol, v in symbols.items()]
 
     def render_actors(self, title: str) -> Table:
@@ -133,3 +133,9 @@ class StatusBoard:
                        f"messages={c.get('messages', 0)} gaps={c.get('gaps', 0)} malformed={c.get('malformed', 0)} "
                        f"errors={c.get('errors', 0)} last_hb={age}" + (f" detail={row.detail}" if row.detail else ""))
         return out + self.strategy_lines()
+
+
+def _money(view: dict, key: str) -> str:
+    """An amount with its currency when the strategy names it ("0.00001234 BTC")."""
+    value, currency = view.get(key, ""), view.get("currency", "")
+    return f"{value} {currency}" if value and currency else value

@@ -2,7 +2,10 @@
 
 A fill that adds to a position moves the average entry; one that reduces it
 realises (price - entry) x closed quantity (sign by side); one that crosses
-zero closes the old position and opens the rest at the fill price. Fees are
+zero closes the old position and opens the rest at the fill price. An
+``inverse`` ledger (Deribit's BTC-PERPETUAL: quantities in USD, money in the
+coin) keeps the USD-weighted harmonic mean as its entry and realises
+quantity x (1/entry - 1/price) coins. Fees are
 kept apart from realised PnL (positive = paid), funding likewise (received
 > 0), so each number reconciles with the venue's own statement of it.
 
@@ -27,6 +30,12 @@ ZERO = Decimal(0)
 UNATTRIBUTED = "_unattributed"
 
 
+def notional(price: Decimal, quantity: Decimal, inverse: bool = False) -> Decimal:
+    """What ``quantity`` at ``price`` is worth in the quote currency: price x quantity, or for an inverse
+    contract its quantity itself (already in the quote currency)."""
+    return quantity if inverse else price * quantity
+
+
 def bbo_mid(bbo: Bbo) -> Decimal | None:
     """The mid of a BBO message (the mark of every ledger and the gate's reference); None for a one-sided one."""
     bid, ask = get_decimal(bbo.bid_price), get_decimal(bbo.ask_price)
@@ -47,6 +56,12 @@ class Ledger:
     notional: Decimal = ZERO          # sum of price x quantity
     buys: Decimal = ZERO
     sells: Decimal = ZERO
+    inverse: bool = False             # quantities in the quote currency, PnL in the base coin
+
+    def _pnl(self, entry: Decimal, exit_price: Decimal, signed_quantity: Decimal) -> Decimal:
+        if self.inverse:
+            return signed_quantity * (1 / entry - 1 / exit_price)
+        return (exit_price - entry) * signed_quantity
 
     def apply_fill(self, side: int, price: Decimal, quantity: Decimal, fee: Decimal = ZERO) -> Decimal:
         """Book one fill; return the PnL it realised."""
@@ -55,7 +70,7 @@ class Ledger:
         signed = quantity if side == Side.SIDE_BUY else -quantity
         self.fills += 1
         self.volume += quantity
-        self.notional += price * quantity
+        self.notional += notional(price, quantity, self.inverse)
         if signed > 0:
             self.buys += quantity
         else:
@@ -64,12 +79,16 @@ class Ledger:
         realized = ZERO
         if self.quantity == 0 or (self.quantity > 0) == (signed > 0):
             total = abs(self.quantity) + quantity
-            self.entry_price = (self.entry_price * abs(self.quantity) + price * quantity) / total
+            if self.inverse:   # USD over coins
+                held = abs(self.quantity) / self.entry_price if self.quantity else ZERO
+                self.entry_price = total / (held + quantity / price)
+            else:
+                self.entry_price = (self.entry_price * abs(self.quantity) + price * quantity) / total
             self.quantity += signed
         else:
             closed = min(quantity, abs(self.quantity))
             direction = 1 if self.quantity > 0 else -1
-            realized = (price - self.entry_price) * closed * direction
+            realized = self._pnl(self.entry_price, price, closed * direction)
             self.realized_pnl += realized
             self.quantity += signed
             if self.quantity == 0:
@@ -85,7 +104,7 @@ class Ledger:
     def unrealized(self, mark: Decimal | None) -> Decimal:
         if mark is None or self.quantity == 0:
             return ZERO
-        return (mark - self.entry_price) * self.quantity
+        return self._pnl(self.entry_price, mark, self.quantity)
 
     def as_dict(self, mark: Decimal | None = None) -> dict:
         return {"strategy_id": self.strategy_id, "symbol": self.symbol, "position": str(self.quantity),
@@ -102,13 +121,18 @@ class Book:
     ledgers: dict[tuple[str, str], Ledger] = field(default_factory=dict)
     opening: dict[str, Decimal] = field(default_factory=dict)   # symbol -> position when we started
     venue: dict[str, Decimal] = field(default_factory=dict)     # symbol -> the venue's latest position
+    inverse: set[str] = field(default_factory=set)              # symbols whose contracts are inverse
 
     def ledger(self, strategy_id: str, symbol: str) -> Ledger:
         key = (strategy_id, symbol)
         ledger = self.ledgers.get(key)
         if ledger is None:
-            ledger = self.ledgers[key] = Ledger(strategy_id, symbol)
+            ledger = self.ledgers[key] = self.new(strategy_id, symbol)
         return ledger
+
+    def new(self, strategy_id: str, symbol: str) -> Ledger:
+        """A ledger of the right kind for ``symbol`` (inverse or linear), not kept in the book."""
+        return Ledger(strategy_id, symbol, inverse=symbol in self.inverse)
 
     def __iter__(self) -> Iterator[Ledger]:
         return iter(self.ledgers.values())

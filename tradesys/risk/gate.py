@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradesys.messages import RejectReason, Side
+from tradesys.positions.ledger import notional
 from tradesys.risk.killswitch import KillSwitch, Mode
 
 R = RejectReason
@@ -72,20 +73,21 @@ class RiskGate:
         self.rejected: dict[str, int] = {}
 
     def check(self, order: OrderCheck, *, mid: Decimal | None, book_down_for: float, position: Decimal,
-              resting_same_side: Decimal, now: float) -> tuple[int, str] | None:
+              resting_same_side: Decimal, now: float, inverse: bool = False) -> tuple[int, str] | None:
         """None when the order may go out; else (RejectReason, why).
 
         ``book_down_for``: seconds the symbol's book has not been live (0 while live);
         ``position``: the account's signed position; ``resting_same_side``: the quantity of
-        open orders on the order's side that could fill on top of it.
+        open orders on the order's side that could fill on top of it; ``inverse``: quantities
+        are in the quote currency already (their notional is the quantity).
         """
-        verdict = self._check(order, mid, book_down_for, position, resting_same_side, now)
+        verdict = self._check(order, mid, book_down_for, position, resting_same_side, now, inverse)
         if verdict is not None:
             key = RejectReason.Name(verdict[0]).removeprefix("REJECT_REASON_").lower()
             self.rejected[key] = self.rejected.get(key, 0) + 1
         return verdict
 
-    def _check(self, order: OrderCheck, mid, book_down_for, position, resting, now):
+    def _check(self, order: OrderCheck, mid, book_down_for, position, resting, now, inverse):
         limits, switch = self.limits, self.kill_switch
         signed = order.quantity if order.side == Side.SIDE_BUY else -order.quantity
         reduces = position != 0 and (signed > 0) != (position > 0) and order.quantity <= abs(position)
@@ -112,15 +114,15 @@ class RiskGate:
             if distance_bps > limits.price_band_bps:
                 return R.REJECT_REASON_INVALID_PRICE, (f"price {order.price} is {distance_bps:.0f} bps from the "
                                                        f"mid {mid} (band {limits.price_band_bps} bps)")
-        notional = price * order.quantity
-        if notional > limits.max_order_notional:
-            return R.REJECT_REASON_RISK_LIMIT, (f"order notional {notional:.2f} is above the limit "
+        value = notional(price, order.quantity, inverse)
+        if value > limits.max_order_notional:
+            return R.REJECT_REASON_RISK_LIMIT, (f"order notional {value:.2f} is above the limit "
                                                 f"{limits.max_order_notional}")
         if not reduces:
             worst = abs(position + signed + (resting if signed > 0 else -resting))
-            if worst * mid > limits.max_position_notional:
+            if notional(mid, worst, inverse) > limits.max_position_notional:
                 return R.REJECT_REASON_RISK_LIMIT, (
-                    f"position notional could reach {worst * mid:.2f} (position {position}, resting "
+                    f"position notional could reach {notional(mid, worst, inverse):.2f} (position {position}, resting "
                     f"{resting} on this side), above the limit {limits.max_position_notional}")
         if not self._bucket.take(now):
             return R.REJECT_REASON_RATE_LIMIT, f"more than {limits.max_orders_per_second:g} orders per second"

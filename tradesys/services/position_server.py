@@ -37,7 +37,7 @@ from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction
 from tradesys.numeric import get_decimal, set_decimal
-from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid
+from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, notional
 from tradesys.risk.killswitch import command
 from tradesys.positions import FillKeys
 from tradesys.services.account import connect_account
@@ -89,6 +89,8 @@ class PositionServer(ActorBase):
         config = self.settings.config
         parts = connect_account(self.settings, directory, roles=("pms", "fetcher"))
         self.pms, self.fetcher = parts.pms, parts.fetcher
+        # Inverse contracts (quantities in USD, PnL in the coin) keep their ledgers by the inverse rule.
+        self.book.inverse = {i.symbol for i in await self.fetcher.instruments() if i.inverse}
         for position in await self.fetcher.positions():
             quantity = get_decimal(position.quantity)
             self.book.opening[position.symbol] = quantity
@@ -137,7 +139,7 @@ class PositionServer(ActorBase):
             strategies.setdefault(ledger.strategy_id, {})[ledger.symbol] = ledger.as_dict(self.marks.get(ledger.symbol))
         account = {}
         for symbol in sorted(self.book.symbols() | set(self.account)):
-            ledger = self.account.get(symbol) or Ledger(ACCOUNT, symbol)
+            ledger = self.account.get(symbol) or self.book.new(ACCOUNT, symbol)
             row = ledger.as_dict(self.marks.get(symbol))
             row.update(venue_position=str(self.book.venue.get(symbol, Decimal(0))),
                        opening_position=str(self.book.opening.get(symbol, Decimal(0))),
@@ -165,7 +167,7 @@ class PositionServer(ActorBase):
         self._recent.setdefault(owner, deque(maxlen=RECENT_PER_OWNER)).append(key)
         account = self.account.get(fill.symbol)
         if account is None:
-            account = self.account[fill.symbol] = Ledger(ACCOUNT, fill.symbol)
+            account = self.account[fill.symbol] = self.book.new(ACCOUNT, fill.symbol)
         account.apply_fill(side, price, quantity, fee)
         self.count["fills"] += 1
         self._publish(ledger)
@@ -187,7 +189,7 @@ class PositionServer(ActorBase):
         self.count["funding_events"] += 1
         account = self.account.get(symbol)
         if account is None:
-            account = self.account[symbol] = Ledger(ACCOUNT, symbol)
+            account = self.account[symbol] = self.book.new(ACCOUNT, symbol)
         account.funding += amount
         held = self.book.venue.get(symbol, Decimal(0))
         if not held:
@@ -298,7 +300,7 @@ class PositionServer(ActorBase):
         if mark is None or account is None:
             return
         limit = Decimal(str(self.settings.risk.max_position_notional))
-        exposure = abs(account.quantity) * mark
+        exposure = notional(mark, abs(account.quantity), account.inverse)
         if exposure >= limit * EXPOSURE_ALERT:
             if symbol not in self._alerted:
                 self._alerted.add(symbol)

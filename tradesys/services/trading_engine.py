@@ -398,7 +398,12 @@ class TradingEngine(ActorBase):
         return self.gate.check(check, mid=self.mids.get(check.symbol),
                                book_down_for=0.0 if down is None else time.monotonic() - down,
                                position=self.positions.get(check.symbol, Decimal(0)),
-                               resting_same_side=resting, now=time.monotonic())
+                               resting_same_side=resting, now=time.monotonic(),
+                               inverse=self._inverse(check.symbol))
+
+    def _inverse(self, symbol: str) -> bool:
+        instrument = self.instruments.get(symbol)
+        return instrument is not None and instrument.inverse
 
     # -- venue calls -------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 Money is exact ``Decimal``. The entry price is the quantity-weighted average
 of the opening fills (computed to 34 significant digits, as a venue rounds
 it too); realised PnL is booked on every reducing fill, fees on every fill,
-funding on every funding event. Linear contracts (PnL in the quote asset).
+funding on every funding event. Linear contracts book PnL in the quote
+asset; inverse ones (quantities in USD) in the coin, with the entry price the
+USD-weighted harmonic mean of the fills and PnL ``qty x (1/entry - 1/exit)``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
-from tradesys.sim.instruments import SimInstrument
+from tradesys.sim.instruments import SimInstrument, value_of
 from tradesys.sim.orders import Side
 
 _PRECISE = Context(prec=34)
@@ -26,20 +28,35 @@ class Position:
     realized_pnl: Decimal = ZERO
     fees: Decimal = ZERO
     funding: Decimal = ZERO
+    inverse: bool = False
+    settle: str = ""                  # the asset its PnL is booked in ("" until its first fill)
 
     def unrealized_pnl(self, mark: Decimal) -> Decimal:
-        return (mark - self.entry_price) * self.quantity if self.quantity else ZERO
+        if not self.quantity:
+            return ZERO
+        return self._pnl(self.entry_price, mark, self.quantity)
+
+    def _pnl(self, entry: Decimal, exit_price: Decimal, signed_qty: Decimal) -> Decimal:
+        if self.inverse:
+            return signed_qty * (_PRECISE.divide(1, entry) - _PRECISE.divide(1, exit_price))
+        return (exit_price - entry) * signed_qty
 
     def apply(self, signed_qty: Decimal, price: Decimal) -> Decimal:
         """Book one fill (positive: bought); return the PnL it realised."""
         held = self.quantity
         after = held + signed_qty
         if held == 0 or (held > 0) == (signed_qty > 0):
-            self.entry_price = _PRECISE.divide(self.entry_price * abs(held) + price * abs(signed_qty), abs(after))
+            if self.inverse:  # the harmonic mean: USD over coins
+                coins = (_PRECISE.divide(abs(held), self.entry_price) if held else ZERO) + \
+                    _PRECISE.divide(abs(signed_qty), price)
+                self.entry_price = _PRECISE.divide(abs(after), coins)
+            else:
+                self.entry_price = _PRECISE.divide(self.entry_price * abs(held) + price * abs(signed_qty),
+                                                   abs(after))
             self.quantity = after
             return ZERO
         closed = min(abs(signed_qty), abs(held))
-        realized = (price - self.entry_price) * closed * (1 if held > 0 else -1)
+        realized = self._pnl(self.entry_price, price, closed * (1 if held > 0 else -1))
         if after == 0:
             self.entry_price = ZERO
         elif (after > 0) != (held > 0):
@@ -80,8 +97,10 @@ class Account:
     def apply_fill(self, instrument: SimInstrument, side: Side, price: Decimal, qty: Decimal,
                    is_maker: bool) -> FillBooking:
         position = self.position(instrument.symbol)
+        position.inverse, position.settle = instrument.inverse, instrument.settle
         realized = position.apply(qty if side is Side.BUY else -qty, price)
-        fee = price * qty * (instrument.maker_fee if is_maker else instrument.taker_fee)
+        fee = value_of(qty, price, inverse=instrument.inverse) * (instrument.maker_fee if is_maker
+                                                                  else instrument.taker_fee)
         position.fees += fee
         self.wallet[instrument.settle] = self.wallet.get(instrument.settle, ZERO) + realized - fee
         return FillBooking(realized, fee, instrument.settle)
@@ -91,18 +110,24 @@ class Account:
         position = self.positions.get(instrument.symbol)
         if position is None or position.quantity == 0:
             return ZERO
-        received = -position.quantity * mark * rate
+        received = -value_of(position.quantity, mark, inverse=instrument.inverse) * rate
         position.funding += received
         self.wallet[instrument.settle] = self.wallet.get(instrument.settle, ZERO) + received
         return received
 
-    def unrealized_pnl(self, marks: dict[str, Decimal]) -> Decimal:
-        return sum((p.unrealized_pnl(marks[s]) for s, p in self.positions.items() if p.quantity), ZERO)
+    def _open(self, asset: str | None):
+        """Open positions, those booked in ``asset`` only when it is given."""
+        return ((s, p) for s, p in self.positions.items()
+                if p.quantity and (asset is None or p.settle in ("", asset)))
 
-    def position_margin(self, marks: dict[str, Decimal]) -> Decimal:
-        return sum((abs(p.quantity) * marks[s] / self.leverage_of(s)
-                    for s, p in self.positions.items() if p.quantity), ZERO)
+    def unrealized_pnl(self, marks: dict[str, Decimal], asset: str | None = None) -> Decimal:
+        return sum((p.unrealized_pnl(marks[s]) for s, p in self._open(asset)), ZERO)
+
+    def position_margin(self, marks: dict[str, Decimal], asset: str | None = None) -> Decimal:
+        return sum((value_of(abs(p.quantity), marks[s], inverse=p.inverse) / self.leverage_of(s)
+                    for s, p in self._open(asset)), ZERO)
 
     def available(self, asset: str, marks: dict[str, Decimal], order_margin: Decimal) -> Decimal:
-        """Wallet + unrealised PnL - position margin - margin held by open orders."""
-        return self.wallet.get(asset, ZERO) + self.unrealized_pnl(marks) - self.position_margin(marks) - order_margin
+        """Wallet + unrealised PnL - position margin - margin held by open orders, all in ``asset``."""
+        return (self.wallet.get(asset, ZERO) + self.unrealized_pnl(marks, asset) - self.position_margin(marks, asset)
+                - order_margin)

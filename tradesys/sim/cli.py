@@ -18,7 +18,8 @@ import sys
 from tradesys import logs
 
 # venue -> (module, class): the simulators built so far.
-SIMULATORS = {"binance": ("exchanges.binance.simulator", "BinanceSimulator")}
+SIMULATORS = {"binance": ("exchanges.binance.simulator", "BinanceSimulator"),
+              "deribit": ("exchanges.deribit.simulator", "DeribitSimulator")}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,12 +30,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
     p.add_argument("--seed", type=int, default=7, help="seed of the synthetic market (default 7)")
     p.add_argument("--symbols", default="", help="comma-separated symbols (default: all the simulator has)")
-    p.add_argument("--api-key", default=None, help="API key to accept (default: generated and printed)")
-    p.add_argument("--api-secret", default=None, help="API secret to accept (default: generated and printed)")
+    p.add_argument("--api-key", default=None, help="API key to accept (Deribit: the client id; default: generated "
+                                                   "and printed)")
+    p.add_argument("--api-secret", default=None, help="API secret to accept (Deribit: the client secret; default: "
+                                                      "generated and printed)")
     p.add_argument("--ed25519-public-key", default=None, metavar="PEM_FILE",
                    help="Binance: an Ed25519 public key (PEM) registered for the API key; enables session.logon "
                         "and Ed25519-signed requests on the WS API")
-    p.add_argument("--balance", default="100000", help="starting USDT balance of the account")
+    p.add_argument("--balance", default="100000", help="starting balance of the account: Binance USDT; Deribit "
+                                                       "USDC, and the same worth of BTC and ETH")
     p.add_argument("--funding-interval", type=float, default=None, metavar="SECONDS",
                    help="seconds between funding settlements (default: the venue's, 8 h)")
     p.add_argument("--faults", default="{}", help='fault switches as JSON, e.g. \'{"delay_ms": 200}\' '
@@ -63,6 +67,9 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
         logs.register_secret(args.api_secret)
         kwargs["credentials"] = simulator_module.Credentials(args.api_key, args.api_secret)
     if args.ed25519_public_key is not None:
+        if args.venue != "binance":
+            print("error: --ed25519-public-key is for the binance simulator", file=sys.stderr)
+            return 2
         if "credentials" not in kwargs:
             print("error: --ed25519-public-key needs --api-key and --api-secret", file=sys.stderr)
             return 2

@@ -109,6 +109,11 @@ class SimExchange:
         self.accounts[account_id] = account
         return account
 
+    def next_order_id(self, symbol: str) -> int:
+        """The id the next accepted order on ``symbol`` gets (a refused one uses none)."""
+        self.instrument(symbol)
+        return self._next_order_id[symbol]
+
     def set_mark(self, symbol: str, price: Decimal) -> None:
         self.marks[symbol] = price
 
@@ -272,16 +277,19 @@ class SimExchange:
         if not reference:
             return  # no price to value it at: an empty book and no mark
         marks = {s: self.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
-        order_margin = self.order_margin(account.account_id)
+        order_margin = self.order_margin(account.account_id, instrument.settle)
         required = instrument.notional(reference, quantity) / account.leverage_of(instrument.symbol)
         if required > account.available(instrument.settle, marks, order_margin):
             raise SimReject(RejectCode.INSUFFICIENT_MARGIN)
 
-    def order_margin(self, account_id: str) -> Decimal:
-        """Initial margin held by the account's open orders (reduce-only orders hold none)."""
+    def order_margin(self, account_id: str, asset: str | None = None) -> Decimal:
+        """Initial margin held by the account's open orders (reduce-only orders hold none), in ``asset``'s
+        instruments only when it is given."""
         account = self.account(account_id)
         return sum((self.instruments[o.symbol].notional(o.price, o.remaining) / account.leverage_of(o.symbol)
-                    for e in self.engines.values() for o in e.open_orders(account_id) if not o.reduce_only), ZERO)
+                    for symbol, e in self.engines.items()
+                    if asset is None or self.instruments[symbol].settle == asset
+                    for o in e.open_orders(account_id) if not o.reduce_only), ZERO)
 
     def mark_price(self, symbol: str, fallback: Decimal = ZERO) -> Decimal:
         """The mark if one was set, else the book's mid, else ``fallback``."""

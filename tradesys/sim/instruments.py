@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from tradesys.numeric import PrecisionError, from_scaled, to_scaled
+
+_PRECISE = Context(prec=34)
 
 
 @dataclass(frozen=True)
 class SimInstrument:
-    """A linear perpetual. Prices are mantissas at ``price_scale``, quantities at ``qty_scale``."""
+    """A perpetual. Prices are mantissas at ``price_scale``, quantities at ``qty_scale``.
+
+    Linear (the default): quantities in the base coin, money in the quote.
+    ``inverse``: quantities in the quote currency (USD contracts, Deribit's
+    BTC-PERPETUAL) and money (margin, PnL, fees) in the base coin.
+    """
 
     symbol: str
     base: str
@@ -29,6 +36,7 @@ class SimInstrument:
     max_open_orders: int = 200
     price_band: Decimal = Decimal("0.15")   # PERCENT_PRICE: limit prices within mark * (1 -/+ band)
     settle: str = ""
+    inverse: bool = False
 
     @classmethod
     def from_decimals(cls, symbol: str, base: str, quote: str, *, tick: str, step: str, min_qty: str,
@@ -69,7 +77,17 @@ class SimInstrument:
         return f"{self.qty(mantissa):f}"
 
     def notional(self, price: int, qty: int) -> Decimal:
+        """The order's value in the settlement currency (inverse: quantity / price)."""
+        if self.inverse:
+            return value_of(self.qty(qty), self.price(price), inverse=True)
         return from_scaled(price * qty, self.price_scale + self.qty_scale)
 
 
-__all__ = ["PrecisionError", "SimInstrument"]
+def value_of(qty: Decimal, price: Decimal, *, inverse: bool) -> Decimal:
+    """What ``qty`` at ``price`` is worth in the settlement currency: linear qty x price, inverse qty / price."""
+    if inverse:
+        return _PRECISE.divide(qty, price) if price else Decimal(0)
+    return qty * price
+
+
+__all__ = ["PrecisionError", "SimInstrument", "value_of"]

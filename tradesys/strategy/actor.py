@@ -123,6 +123,8 @@ class StrategyActor(ActorBase):
         missing = [s for s in self.symbols if s not in self.instruments]
         if missing:
             raise RuntimeError(f"strategy {self.strategy_id}: {engine_name} does not trade {', '.join(missing)}")
+        # Empty until now: give each the rule of its contract (inverse: USD quantities, PnL in the coin).
+        self.ledgers = {s: Ledger(self.strategy_id, s, inverse=self.instruments[s].inverse) for s in self.symbols}
         self._ids = ClientOrderIds(self.strategy_id)
         self._client = OrderClient(self.strategy_id, timeout=self.settings.config.request_timeout_seconds)
         self._client.connect(directory[engine_name]["orders"])
@@ -238,13 +240,17 @@ class StrategyActor(ActorBase):
             asks = [o.price for o in live if o.side == Side.SIDE_SELL and o.price is not None]
             ledger = self.ledgers[symbol]
             mid = self._mid(symbol)
+            instrument = self.instruments.get(symbol)
+            # Money in the settle asset: a coin (inverse contracts) needs more places than a dollar.
+            money = ".8f" if ledger.inverse else ".4f"
+            currency = instrument.settle if instrument is not None else ""
             rows[symbol] = {
                 "bid": str(book.price(book.best_bid)) if book and book.best_bid is not None else "",
                 "ask": str(book.price(book.best_ask)) if book and book.best_ask is not None else "",
                 "quote_bid": str(max(bids)) if bids else "", "quote_ask": str(min(asks)) if asks else "",
                 "position": str(ledger.quantity), "fills": ledger.fills,
-                "realized": f"{ledger.realized_pnl:.4f}", "unrealized": f"{ledger.unrealized(mid):.4f}",
-                "fees": f"{ledger.fees:.4f}", "mode": self.kill_switch.mode.name.lower()}
+                "realized": f"{ledger.realized_pnl:{money}}", "unrealized": f"{ledger.unrealized(mid):{money}}",
+                "fees": f"{ledger.fees:{money}}", "currency": currency, "mode": self.kill_switch.mode.name.lower()}
         return rows
 
     def reset_latency(self) -> None:
@@ -347,7 +353,9 @@ class StrategyActor(ActorBase):
             return
         ledger = self.ledgers.get(fill.symbol)
         if ledger is None:
-            ledger = self.ledgers[fill.symbol] = Ledger(self.strategy_id, fill.symbol)
+            instrument = self.instruments.get(fill.symbol)
+            ledger = self.ledgers[fill.symbol] = Ledger(self.strategy_id, fill.symbol,
+                                                        inverse=instrument is not None and instrument.inverse)
         ledger.apply_fill(fill.side, get_decimal(fill.price), get_decimal(fill.quantity), get_decimal(fill.fee))
         self.count["fills"] += 1
         self._call("on_fill", fill, self.oms.orders.get(fill.client_order_id))
@@ -489,7 +497,8 @@ class StrategyActor(ActorBase):
         try:
             check_new(self.limits, side=side, price=price, quantity=quantity, reference=self._mid(symbol),
                       position=self.position(symbol), resting_same_side=resting,
-                      open_orders=len(self.oms.live_orders()), reduce_only=reduce_only)
+                      open_orders=len(self.oms.live_orders()), reduce_only=reduce_only,
+                      inverse=self.instruments[symbol].inverse)
         except PreTradeRejected:
             self.count["pre_trade_rejected"] += 1
             raise

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradesys.messages import Side
+from tradesys.positions.ledger import notional
 
 
 class PreTradeRejected(Exception):
@@ -28,8 +29,8 @@ class PreTradeRejected(Exception):
 
 @dataclass(frozen=True)
 class StrategyLimits:
-    max_position: Decimal          # base units, absolute, per symbol
-    max_order_size: Decimal        # base units per order
+    max_position: Decimal          # the instrument's units (base; USD for inverse contracts), absolute, per symbol
+    max_order_size: Decimal        # the instrument's units per order
     max_open_orders: int           # per strategy, all symbols
     max_notional: Decimal          # quote units per order
 
@@ -40,8 +41,10 @@ class StrategyLimits:
 
 
 def check_new(limits: StrategyLimits, *, side: int, price: Decimal | None, quantity: Decimal, reference: Decimal | None,
-              position: Decimal, resting_same_side: Decimal, open_orders: int, reduce_only: bool = False) -> None:
-    """Raise PreTradeRejected when the order breaks a limit; ``reference`` prices a market order."""
+              position: Decimal, resting_same_side: Decimal, open_orders: int, reduce_only: bool = False,
+              inverse: bool = False) -> None:
+    """Raise PreTradeRejected when the order breaks a limit; ``reference`` prices a market order; ``inverse``:
+    the quantity is in the quote currency already (an inverse contract's notional is its quantity)."""
     if quantity <= 0:
         raise PreTradeRejected("quantity", f"quantity {quantity} must be positive")
     if price is not None and price <= 0:
@@ -51,10 +54,11 @@ def check_new(limits: StrategyLimits, *, side: int, price: Decimal | None, quant
     if open_orders >= limits.max_open_orders:
         raise PreTradeRejected("max_open_orders", f"{open_orders} orders are open (limit {limits.max_open_orders})")
     unit = price if price is not None else reference
-    if unit is None:
+    if unit is None and not inverse:
         raise PreTradeRejected("max_notional", "a market order needs a market price to be checked")
-    if unit * quantity > limits.max_notional:
-        raise PreTradeRejected("max_notional", f"notional {unit * quantity:.2f} is above {limits.max_notional}")
+    value = notional(unit, quantity, inverse)
+    if value > limits.max_notional:
+        raise PreTradeRejected("max_notional", f"notional {value:.2f} is above {limits.max_notional}")
     signed = quantity if side == Side.SIDE_BUY else -quantity
     reduces = position != 0 and (signed > 0) != (position > 0) and quantity <= abs(position)
     if reduce_only and not reduces:

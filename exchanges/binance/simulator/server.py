@@ -82,6 +82,17 @@ class BinanceSimulator:
     def now_ms(self) -> int:
         return self.now_ns() // 1_000_000
 
+    def stats(self) -> dict[str, int]:
+        """Connections and messages served, for the simulator actor's heartbeat."""
+        streams, users = self.streams.counters, self.users.counters
+        return {"connections": streams["connections"] + users["connections"],
+                "messages": streams["frames"] + users["events"]}
+
+    @staticmethod
+    def client_id_of(order) -> str:
+        """The client's own id of an order (Binance: clientOrderId)."""
+        return order.client_order_id
+
     def account_of(self, api_key: str) -> str | None:
         return ACCOUNT if secrets.compare_digest(api_key, self.credentials.api_key) else None
 

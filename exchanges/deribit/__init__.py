@@ -1,0 +1,67 @@
+"""Deribit (API v2): the connector (the four interfaces of ``exchanges.base``) over JSON-RPC, and the simulator.
+
+One WebSocket per role: public market data (no auth), order entry (its own
+authenticated session, cancel-on-disconnect on it), the private stream
+(another authenticated session); start-up recovery over HTTP, signed per
+request. See exchanges/deribit/README.md for the venue's quirks.
+"""
+
+from __future__ import annotations
+
+from exchanges.deribit.auth import Credentials
+from exchanges.deribit.constants import ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, Endpoints
+from exchanges.deribit.fetcher import DeribitFetcher
+from exchanges.deribit.http import DeribitApi, HttpTransport
+from exchanges.deribit.oms import DeribitOMS
+from exchanges.deribit.pms import DeribitPMS
+from exchanges.deribit.rpc import RpcSession
+from exchanges.deribit.subscriber import DeribitSubscriber
+from exchanges.ratelimit import RateLimiter
+from exchanges.registry import VenueParts, VenueSpec
+from tradesys.config.schema import Endpoint, VenueConfig
+
+
+def endpoints_for(config: VenueConfig, sim_rest_url: str | None = None) -> Endpoints:
+    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's REST URL."""
+    if config.endpoint is Endpoint.sim:
+        if not sim_rest_url:
+            raise ValueError("endpoint: sim needs the simulator's URL (the launcher starts it)")
+        return Endpoints.for_simulator(sim_rest_url)
+    return ENDPOINTS[config.endpoint.value]
+
+
+ROLES = ("subscriber", "oms", "pms", "fetcher")
+
+
+def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
+            roles: tuple[str, ...] = ROLES, *, heartbeat_s: float = HEARTBEAT_S) -> VenueParts:
+    """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``."""
+    parts = dict.fromkeys(ROLES)
+    if "subscriber" in roles:
+        # Public data is limited per IP, not from the account's credits.
+        parts["subscriber"] = DeribitSubscriber(DeribitApi(HttpTransport(endpoints.rest, None, None)), endpoints.ws,
+                                                stale_after_s=config.stale_book_seconds, heartbeat_s=heartbeat_s)
+    if "oms" in roles:
+        if credentials is None:
+            raise ValueError("order entry needs the client id and client secret")
+        session = RpcSession("deribit-orders", endpoints.ws, credentials=credentials, limiter=limiter,
+                             cancel_on_disconnect=config.cancel_on_disconnect, heartbeat_s=heartbeat_s)
+        parts["oms"] = DeribitOMS(DeribitApi(session), session)
+    if "pms" in roles:
+        if credentials is None:
+            raise ValueError("the private stream needs the client id and client secret")
+        session = RpcSession("deribit-private", endpoints.ws, credentials=credentials, limiter=limiter,
+                             heartbeat_s=heartbeat_s)
+        parts["pms"] = DeribitPMS(DeribitApi(session), session, account=config.account)
+    if "fetcher" in roles:
+        parts["fetcher"] = DeribitFetcher(DeribitApi(HttpTransport(endpoints.rest, credentials, limiter)),
+                                          account=config.account)
+    return VenueParts(**parts)
+
+
+VENUE = VenueSpec("deribit", DeribitSubscriber, DeribitOMS, DeribitPMS, DeribitFetcher, connect=connect,
+                  endpoints_for=endpoints_for,
+                  description="Deribit (JSON-RPC over WebSocket and HTTP; inverse and linear perpetuals)",
+                  credentials=Credentials, rate_limits=RATE_LIMITS)
+
+__all__ = ["VENUE", "DeribitFetcher", "DeribitOMS", "DeribitPMS", "DeribitSubscriber", "connect", "endpoints_for"]

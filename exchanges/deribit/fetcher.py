@@ -1,0 +1,73 @@
+"""Deribit start-up recovery over HTTP (signed per request): instruments, book, open orders, positions,
+balances, fills. Currencies are those of the listed instruments' settlement."""
+
+from __future__ import annotations
+
+from exchanges.base import IExchangeDataFetcher
+from exchanges.deribit import parse
+from exchanges.deribit.constants import VENUE
+from exchanges.deribit.http import DeribitApi
+from exchanges.errors import UnknownSymbol
+from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
+from tradesys.numeric import get_decimal
+
+
+class DeribitFetcher(IExchangeDataFetcher):
+    venue = VENUE
+
+    def __init__(self, api: DeribitApi, account: str = "main"):
+        self.api = api
+        self.account = account
+        self._instruments: dict[str, Instrument] = {}
+
+    async def _known(self) -> dict[str, Instrument]:
+        if not self._instruments:
+            await self.instruments()
+        return self._instruments
+
+    async def _currencies(self) -> list[str]:
+        return sorted({i.settle for i in (await self._known()).values()})
+
+    async def server_time_ns(self) -> int:
+        return await self.api.get_time() * parse.MS
+
+    async def instruments(self) -> list[Instrument]:
+        out = [parse.instrument(info) for info in await self.api.get_instruments()]
+        self._instruments = {i.symbol: i for i in out}
+        return out
+
+    async def book_snapshot(self, symbol: str, depth: int) -> BookSnapshot:
+        instrument = (await self._known()).get(symbol)
+        if instrument is None:
+            raise UnknownSymbol(f"{symbol} is not listed", request="public/get_order_book")
+        book = await self.api.get_order_book(symbol, depth)
+        return parse.order_book_snapshot(book, instrument.price_scale, instrument.size_scale)
+
+    async def open_orders(self, symbol: str | None = None) -> list[OrderEvent]:
+        if symbol is not None:
+            orders = await self.api.open_orders_by_instrument(symbol)
+        else:
+            orders = [o for c in await self._currencies() for o in await self.api.open_orders_by_currency(c)]
+        return [parse.order_event(o) for o in orders]
+
+    async def positions(self) -> list[Position]:
+        out = []
+        for currency in await self._currencies():
+            for item in await self.api.positions(currency):
+                position = parse.position(item, self.account)
+                if get_decimal(position.quantity) != 0:
+                    out.append(position)
+        return out
+
+    async def balances(self) -> list[Balance]:
+        return [parse.balance(await self.api.account_summary(c), self.account) for c in await self._currencies()]
+
+    async def recent_fills(self, symbol: str, since_ns: int = 0) -> list[Fill]:
+        """Fills since ``since_ns`` (the venue's last 1,000 on the instrument); each carries its label."""
+        trades = (await self.api.user_trades_by_instrument(symbol)).trades
+        return [parse.fill(t) for t in trades if t.timestamp * parse.MS >= since_ns]
+
+    async def close(self) -> None:
+        close = getattr(self.api.transport, "close", None)
+        if close is not None:
+            await close()

@@ -1,0 +1,185 @@
+"""Deribit order entry over one authenticated WebSocket: buy, sell, edit, cancel, cancel-all.
+
+Our client order id travels as the order's ``label`` (at most 64 characters),
+so every venue event names its order. Deribit cancels and edits by its own
+``order_id``: the OMS keeps the map from the replies it gets, and looks a
+label up among the instrument's open orders when it does not know it (after
+a restart). ``POST_ONLY`` is sent as ``post_only`` with ``reject_post_only``,
+so a crossing quote is refused (11054) rather than moved by the venue.
+
+Cancel-on-disconnect is the venue's own, scope ``connection``, enabled on
+every (re)connect: if this process dies or loses the socket, the venue
+cancels the orders placed on it. Amounts are the venue's: USD for inverse
+perpetuals (multiples of the contract size), the coin for linear ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
+from exchanges.deribit import parse
+from exchanges.deribit.constants import LABEL_MAX, VENUE
+from exchanges.deribit.http import DeribitApi
+from exchanges.deribit.rpc import RpcSession
+from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity, UnknownOrder, UnknownSymbol
+from tradesys.messages import Instrument, OrderEvent, OrderType, TimeInForce
+from tradesys.numeric import get_decimal
+
+log = logging.getLogger(__name__)
+REMEMBERED = 50_000
+
+
+class _Grid:
+    __slots__ = ("tick", "lot", "min_quantity", "price_quantum", "size_quantum")
+
+    def __init__(self, instrument: Instrument):
+        self.tick = get_decimal(instrument.tick_size)
+        self.lot = get_decimal(instrument.lot_size)
+        self.min_quantity = get_decimal(instrument.min_quantity)
+        self.price_quantum = Decimal(1).scaleb(-instrument.price_scale)
+        self.size_quantum = Decimal(1).scaleb(-instrument.size_scale)
+
+
+class DeribitOMS(IExchangeOMS):
+    venue = VENUE
+
+    def __init__(self, api: DeribitApi, session: RpcSession):
+        self.api = api                  # over ``session``
+        self.session = session
+        self._grids: dict[str, _Grid] = {}
+        self._order_ids: OrderedDict[str, str] = OrderedDict()   # client order id -> venue order id
+        self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "label_lookups": 0}
+
+    async def start(self) -> None:
+        await self.session.start()
+        self._grids = {i.instrument_name: _Grid(parse.instrument(i)) for i in await self.api.get_instruments()}
+
+    async def stop(self) -> None:
+        await self.session.stop()
+
+    # -- filters -----------------------------------------------------------------------
+
+    def _grid(self, symbol: str) -> _Grid:
+        try:
+            return self._grids[symbol]
+        except KeyError:
+            raise UnknownSymbol(f"{symbol} is not listed", request="order") from None
+
+    def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
+                         quantity: Decimal) -> tuple[Decimal | None, Decimal]:
+        grid = self._grid(symbol)
+        if price is not None:
+            mode = ROUND_FLOOR if side == parse.SIDES["buy"] else ROUND_CEILING
+            price = ((price / grid.tick).to_integral_value(mode) * grid.tick).quantize(grid.price_quantum)
+        quantity = ((quantity / grid.lot).to_integral_value(ROUND_FLOOR) * grid.lot).quantize(grid.size_quantum)
+        return price, quantity
+
+    def _check(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, request: str) -> None:
+        grid = self._grid(symbol)
+        rounded_price, rounded_quantity = self.round_to_filters(symbol, side, price, quantity)
+        if rounded_quantity != quantity or quantity < grid.min_quantity:
+            raise InvalidQuantity(f"amount {quantity} is not a multiple of {grid.lot} of at least "
+                                  f"{grid.min_quantity}", request=request)
+        if price is not None and (rounded_price != price or price <= 0):
+            raise InvalidPrice(f"price {price} is not on the tick {grid.tick}", request=request)
+
+    def _params(self, order: OrderSpec) -> dict:
+        if not order.client_order_id or len(order.client_order_id) > LABEL_MAX:
+            raise InvalidOrder(f"client order id {order.client_order_id!r} does not fit a label of {LABEL_MAX}",
+                               request="order")
+        params = {"instrument_name": order.symbol, "amount": order.quantity, "label": order.client_order_id}
+        if order.type == OrderType.ORDER_TYPE_LIMIT:
+            if order.price is None:
+                raise InvalidPrice("a limit order needs a price", request="order")
+            self._check(order.symbol, order.side, order.price, order.quantity, "order")
+            params |= {"type": "limit", "price": order.price,
+                       "time_in_force": parse.TIME_IN_FORCE_NAMES[order.time_in_force]}
+            if order.time_in_force == TimeInForce.TIME_IN_FORCE_POST_ONLY:
+                params |= {"post_only": True, "reject_post_only": True}
+        elif order.type == OrderType.ORDER_TYPE_MARKET:
+            self._check(order.symbol, order.side, None, order.quantity, "order")
+            params["type"] = "market"
+        else:
+            raise InvalidOrder(f"order type {order.type} is not supported", request="order")
+        if order.reduce_only:
+            params["reduce_only"] = True
+        # Exact decimals go out as JSON numbers with their own digits.
+        params["amount"] = _number(params["amount"])
+        if "price" in params:
+            params["price"] = _number(params["price"])
+        return params
+
+    def _remember(self, client_order_id: str, order_id: str) -> None:
+        if client_order_id:
+            self._order_ids[client_order_id] = order_id
+            self._order_ids.move_to_end(client_order_id)
+            while len(self._order_ids) > REMEMBERED:
+                self._order_ids.popitem(last=False)
+
+    # -- requests ----------------------------------------------------------------------
+
+    async def place(self, order: OrderSpec) -> OrderEvent:
+        params = self._params(order)
+        try:
+            reply = await self.api.place(parse.SIDE_NAMES[order.side], params)
+        except ExchangeError:
+            self.counters["rejected"] += 1
+            raise
+        self.counters["placed"] += 1
+        self._remember(order.client_order_id, reply.order.order_id)
+        return parse.order_event(reply.order)
+
+    async def place_batch(self, orders: Sequence[OrderSpec]) -> list[OrderEvent | ExchangeError]:
+        """Deribit has no batch order call: one request each, in order."""
+        results: list[OrderEvent | ExchangeError] = []
+        for order in orders:
+            try:
+                results.append(await self.place(order))
+            except ExchangeError as exc:
+                results.append(exc)
+        return results
+
+    async def _order_id(self, symbol: str, client_order_id: str) -> str:
+        known = self._order_ids.get(client_order_id)
+        if known is not None:
+            return known
+        self.counters["label_lookups"] += 1
+        for order in await self.api.open_orders_by_instrument(symbol):
+            self._remember(order.label, order.order_id)
+        known = self._order_ids.get(client_order_id)
+        if known is None:
+            raise UnknownOrder(f"no open order labelled {client_order_id!r} on {symbol}", request="cancel")
+        return known
+
+    async def cancel(self, symbol: str, client_order_id: str) -> OrderEvent:
+        self._grid(symbol)
+        order_id = await self._order_id(symbol, client_order_id)
+        order = await self.api.cancel(order_id)
+        self.counters["cancelled"] += 1
+        return parse.order_event(order)
+
+    async def modify(self, change: ModifySpec) -> OrderEvent:
+        self._check(change.symbol, change.side, change.price, change.quantity, "modify")
+        order_id = await self._order_id(change.symbol, change.client_order_id)
+        reply = await self.api.edit({"order_id": order_id, "amount": _number(change.quantity),
+                                     "price": _number(change.price)})
+        self.counters["modified"] += 1
+        return parse.order_event(reply.order)
+
+    async def cancel_all(self, symbol: str) -> None:
+        self._grid(symbol)
+        await self.api.cancel_all_by_instrument(symbol)
+
+
+def _number(value: Decimal) -> int | float:
+    """A Decimal as the JSON number with the same digits (float's repr is the shortest that round-trips)."""
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    if Decimal(repr(number)) != value:
+        raise InvalidOrder(f"{value} cannot travel exactly as a JSON number", request="order")
+    return number

@@ -1,0 +1,253 @@
+"""Deribit public market data: books kept in sync by their ``change_id`` chains, BBO, trades, marks.
+
+``BookChain`` is the continuity rule of docs/protocols/deribit.md 6 for one
+instrument, without I/O: a ``snapshot`` notification loads the book; every
+``change`` must carry ``prev_change_id`` equal to the last ``change_id``
+applied, else it is a ``SequenceGap``: the book is cleared and nothing is
+published until a new snapshot. The venue sends a new snapshot when the
+channel is subscribed again, so a gap resubscribes that one channel.
+
+``DeribitSubscriber`` runs one ``RpcSession`` for all instruments
+(``book.<i>.100ms``, ``ticker.<i>.100ms`` for BBO and marks,
+``trades.<i>.100ms``), subscribed in the session's ``on_ready``: a reconnect
+resubscribes, and every book starts from a fresh snapshot. A staleness
+watchdog per book reports a silent feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection, Sequence
+
+import msgspec
+
+from exchanges.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
+from exchanges.book import L2Book
+from exchanges.deribit import messages as m
+from exchanges.deribit import parse
+from exchanges.deribit.constants import BOOK_INTERVAL, TICKER_INTERVAL, TRADES_INTERVAL, VENUE
+from exchanges.deribit.http import DeribitApi
+from exchanges.deribit.rpc import RpcSession
+from exchanges.errors import ExchangeError, SequenceGap, UnknownSymbol
+from exchanges.ws import StreamWatchdog
+from tradesys.aio import cancel_and_wait
+from tradesys.messages import BookDelta, BookSnapshot
+
+log = logging.getLogger(__name__)
+
+
+class BookChain:
+    """One instrument's book from its snapshot-then-changes channel (no I/O)."""
+
+    def __init__(self, symbol: str, price_scale: int, size_scale: int):
+        self.book = L2Book(symbol, price_scale, size_scale)
+        self.live = False
+        self.breaks = 0
+
+    def reset(self) -> None:
+        self.book.clear()
+        self.live = False
+
+    def on_snapshot(self, note: m.BookNotification) -> BookSnapshot:
+        snapshot = parse.book_snapshot(note, self.book.price_scale, self.book.size_scale)
+        self.book.load(zip(snapshot.bid_prices, snapshot.bid_sizes), zip(snapshot.ask_prices, snapshot.ask_sizes),
+                       snapshot.venue_seq)
+        self.live = True
+        return snapshot
+
+    def on_change(self, note: m.BookNotification) -> BookDelta | None:
+        """Apply one change; return it to publish, None while waiting for a snapshot.
+        Raises SequenceGap when it does not follow the last change (the book is reset)."""
+        if not self.live:
+            return None
+        if note.prev_change_id != self.book.seq:
+            self.breaks += 1
+            expected = self.book.seq
+            self.reset()
+            raise SequenceGap(f"{note.instrument_name}: prev_change_id {note.prev_change_id} does not follow "
+                              f"change_id {expected}")
+        delta = parse.book_delta(note, self.book.price_scale, self.book.size_scale)
+        self.book.apply(delta.bid_prices, delta.bid_sizes, delta.ask_prices, delta.ask_sizes, delta.venue_seq)
+        return delta
+
+
+class DeribitSubscriber(IExchangeSubscriber):
+    venue = VENUE
+
+    def __init__(self, api: DeribitApi, ws_url: str, *, stale_after_s: float = 10.0, heartbeat_s: float = 30.0,
+                 session: RpcSession | None = None):
+        self.api = api               # HTTP: instruments at start
+        self.ws_url = ws_url
+        self.stale_after_s = stale_after_s
+        self.handler: MarketDataHandler | None = None
+        self.scales: dict[str, tuple[int, int]] = {}
+        self.chains: dict[str, BookChain] = {}
+        self._channels: list[str] = []
+        self._status: dict[str, FeedStatus] = {}
+        self._session = session or RpcSession("deribit-public", ws_url, on_notification=self._on_notification,
+                                              on_ready=self._on_ready, on_lost=self._on_lost,
+                                              heartbeat_s=heartbeat_s)
+        self._ws_api = DeribitApi(self._session)
+        self._resubscribing: dict[str, asyncio.Task] = {}
+        self._watchdog = StreamWatchdog(self._on_stale)
+        self._counters = {"messages": 0, "malformed": 0, "gaps": 0, "resyncs": 0, "stale": 0, "reconnects": 0,
+                          "subscribe_refused": 0}
+
+    # -- the interface -----------------------------------------------------------------
+
+    async def start(self, handler: MarketDataHandler) -> None:
+        self.handler = handler
+        for info in await self.api.get_instruments():
+            instrument = parse.instrument(info)
+            self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
+        await self._watchdog.start()
+        await self._session.start()
+
+    async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:
+        unknown = [s for s in symbols if s not in self.scales]
+        if unknown:
+            raise UnknownSymbol(f"not listed by the venue: {', '.join(unknown)}", request="subscribe")
+        added = []
+        for symbol in symbols:
+            wanted = []
+            if StreamKind.BOOK in kinds:
+                wanted.append(f"book.{symbol}.{BOOK_INTERVAL}")
+                if symbol not in self.chains:
+                    self.chains[symbol] = BookChain(symbol, *self.scales[symbol])
+                    self._status[symbol] = FeedStatus.SYNCING
+                    self._watchdog.watch(symbol, self.stale_after_s)
+            if StreamKind.BBO in kinds or StreamKind.MARK in kinds:
+                wanted.append(f"ticker.{symbol}.{TICKER_INTERVAL}")
+            if StreamKind.TRADES in kinds:
+                wanted.append(f"trades.{symbol}.{TRADES_INTERVAL}")
+            for channel in wanted:
+                if channel not in self._channels:
+                    self._channels.append(channel)
+                    added.append(channel)
+        if added and self._session.ready.is_set():
+            await self._subscribe(added)
+
+    async def stop(self) -> None:
+        for task in list(self._resubscribing.values()):
+            await cancel_and_wait(task)
+        self._resubscribing.clear()
+        await self._session.stop()
+        await self._watchdog.stop()
+        close = getattr(self.api.transport, "close", None)
+        if close is not None:
+            await close()
+
+    def status(self, symbol: str) -> FeedStatus:
+        return self._status.get(symbol, FeedStatus.SYNCING)
+
+    def book(self, symbol: str) -> L2Book | None:
+        chain = self.chains.get(symbol)
+        return chain.book if chain is not None and self.status(symbol) is FeedStatus.LIVE else None
+
+    @property
+    def counters(self) -> dict[str, int]:
+        return {**self._counters, "reconnects": self._session.reconnects}
+
+    # -- session -----------------------------------------------------------------------
+
+    async def _on_ready(self, session: RpcSession) -> None:
+        if self._channels:
+            await self._subscribe(list(self._channels))
+
+    async def _subscribe(self, channels: list[str]) -> None:
+        done = set(await self._ws_api.subscribe(channels))
+        refused = [c for c in channels if c not in done]
+        if refused:
+            self._counters["subscribe_refused"] += len(refused)
+            log.error("deribit: channels not subscribed: %s", ", ".join(refused))
+
+    def _on_lost(self, reason: str) -> None:
+        for symbol, chain in self.chains.items():
+            chain.reset()
+            self._set_status(symbol, FeedStatus.DISCONNECTED, reason)
+
+    # -- notifications (the hot path) --------------------------------------------------
+
+    def _on_notification(self, channel: str, data: msgspec.Raw, recv_ns: int) -> None:
+        self._counters["messages"] += 1
+        kind = channel.split(".", 1)[0]
+        try:
+            if kind == "book":
+                self._on_book(m.book_decoder.decode(data), recv_ns)
+            elif kind == "ticker":
+                ticker = m.ticker_decoder.decode(data)
+                venue_ns = ticker.timestamp * parse.MS
+                bbo = parse.bbo(ticker)
+                if bbo is not None:
+                    self.handler.on_bbo(bbo, venue_ns, recv_ns)
+                mark = parse.mark_price(ticker)
+                if mark is not None:
+                    self.handler.on_mark(mark, venue_ns, recv_ns)
+            elif kind == "trades":
+                for item in m.trades_decoder.decode(data):
+                    self.handler.on_trade(parse.trade(item), item.timestamp * parse.MS, recv_ns)
+        except (msgspec.ValidationError, msgspec.DecodeError, ExchangeError) as exc:
+            self._counters["malformed"] += 1
+            log.warning("deribit: unreadable %s notification: %s", channel, exc)
+
+    def _on_book(self, note: m.BookNotification, recv_ns: int) -> None:
+        symbol = note.instrument_name
+        chain = self.chains.get(symbol)
+        if chain is None:
+            return
+        venue_ns = note.timestamp * parse.MS
+        if note.type == "snapshot":
+            self._watchdog.touch(symbol)
+            snapshot = chain.on_snapshot(note)
+            self._set_status(symbol, FeedStatus.LIVE, "snapshot")
+            self.handler.on_book(snapshot, venue_ns, recv_ns)
+            return
+        if self._watchdog.touch(symbol) and chain.live:
+            self._set_status(symbol, FeedStatus.LIVE, "updates resumed")
+        try:
+            delta = chain.on_change(note)
+        except SequenceGap as gap:
+            self._counters["gaps"] += 1
+            self._set_status(symbol, FeedStatus.RESYNCING, str(gap))
+            self._resync(symbol)
+            return
+        if delta is not None and self._status.get(symbol) is FeedStatus.LIVE:
+            self.handler.on_book(delta, venue_ns, recv_ns)
+
+    # -- resync ------------------------------------------------------------------------
+
+    def _resync(self, symbol: str) -> None:
+        """Subscribe the book channel again: the venue answers with a fresh snapshot."""
+        task = self._resubscribing.get(symbol)
+        if task is not None and not task.done():
+            return
+        self._counters["resyncs"] += 1
+        self._resubscribing[symbol] = asyncio.create_task(self._resubscribe(symbol), name=f"deribit-resync-{symbol}")
+
+    async def _resubscribe(self, symbol: str) -> None:
+        channel = f"book.{symbol}.{BOOK_INTERVAL}"
+        delay = 0.2
+        while True:
+            try:
+                await self._ws_api.unsubscribe([channel])
+                await self._subscribe([channel])
+                return
+            except ExchangeError as exc:
+                log.warning("deribit: resubscribing %s failed: %s", channel, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    # -- status ------------------------------------------------------------------------
+
+    def _on_stale(self, symbol: str) -> None:
+        self._counters["stale"] += 1
+        if self._status.get(symbol) is FeedStatus.LIVE:
+            self._set_status(symbol, FeedStatus.STALE, f"no book update for {self.stale_after_s} s")
+
+    def _set_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
+        if self._status.get(symbol) is status:
+            return
+        self._status[symbol] = status
+        log.info("deribit: %s book %s: %s", symbol, status.value, reason)
+        self.handler.on_status(symbol, status, reason)

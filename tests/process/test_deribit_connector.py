@@ -1,0 +1,304 @@
+"""The Deribit connector against the Deribit simulator over real loopback sockets: book sync by change_id
+chains, resync on a break, reconnects, order lifecycle with labels, inverse and linear amounts, token
+refresh, heartbeats, cancel-on-disconnect, no lost fill."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
+from exchanges.book import L2Book
+from exchanges.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
+from tests.binance_sim import Recorder, until
+from tests.deribit_sim import CREDENTIALS, connector, simulator
+from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
+from tradesys.numeric import get_decimal
+from tradesys.sim.orders import Side as SimSide
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
+E = OrderEventType
+BTC, ETH, USDC = "BTC-PERPETUAL", "ETH-PERPETUAL", "BTC_USDC-PERPETUAL"
+
+
+@pytest.fixture
+async def sim():
+    simulator_ = simulator(seed=21, step_seconds=0.02, min_heartbeat_s=0.3)
+    await simulator_.start()
+    yield simulator_
+    await simulator_.stop()
+
+
+@pytest.fixture
+async def parts(sim):
+    subscriber, oms, pms, fetcher = connector(sim)
+    yield subscriber, oms, pms, fetcher
+    for part in (subscriber, oms, pms):
+        await part.stop()
+    await fetcher.close()
+
+
+def sim_levels(sim, symbol):
+    instrument = sim.exchange.instruments[symbol]
+    book = sim.exchange.engines[symbol].book
+    return ({instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.BUY)},
+            {instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.SELL)})
+
+
+def our_levels(book: L2Book):
+    return ({book.price(p): book.size(q) for p, q in book.bids.items()},
+            {book.price(p): book.size(q) for p, q in book.asks.items()})
+
+
+def rebuilt(recorder, symbol, scales):
+    """The book rebuilt only from what the subscriber published, checking that every delta follows."""
+    book = L2Book(symbol, *scales)
+    for message in recorder.books:
+        if message.symbol != symbol:
+            continue
+        if isinstance(message, BookSnapshot):
+            book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
+                      message.venue_seq)
+        else:
+            assert message.prev_venue_seq == book.seq, "a published delta does not follow the last one"
+            book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes, message.venue_seq)
+    return our_levels(book)
+
+
+async def test_books_sync_by_change_id_and_the_published_stream_rebuilds_the_venues_book(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe([BTC, ETH, USDC], ALL_KINDS)
+    await until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in (BTC, ETH, USDC)), what="live")
+    await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 60, what="deltas")
+    await until(lambda: got.bbos and got.trades and got.marks, what="bbo, trades and marks")
+    sim.pause_market()
+    await until(lambda: our_levels(subscriber.chains[BTC].book) == sim_levels(sim, BTC), 5, "same book")
+    for symbol in (BTC, ETH, USDC):
+        await until(lambda s=symbol: rebuilt(got, s, subscriber.scales[s]) == sim_levels(sim, s), 5, f"{symbol}")
+    assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
+    # Inverse amounts are USD (multiples of the 10 USD contract); the linear one's are BTC.
+    bids, _ = our_levels(subscriber.chains[BTC].book)
+    assert all(amount % 10 == 0 for amount in bids.values())
+    assert subscriber.scales[USDC] == (0, 3) and get_decimal(got.marks[-1].mark_price) > 0
+
+
+async def test_a_broken_chain_resubscribes_and_nothing_is_published_until_the_new_snapshot(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe([BTC], [StreamKind.BOOK])
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE)
+    await sim.fault_control.apply({"skip_depth_updates": 1})
+    await until(lambda: subscriber.counters["gaps"] >= 1, what="break seen")
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, what="live again")
+    assert [s for _, s, _ in got.statuses][-2:] == [FeedStatus.RESYNCING, FeedStatus.LIVE]
+    assert sum(isinstance(b, BookSnapshot) for b in got.books) == 2
+    sim.pause_market()
+    await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
+
+
+async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_snapshot(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe([BTC, ETH], [StreamKind.BOOK, StreamKind.BBO])
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE)
+    await sim.fault_control.apply({"drop_connections": True})
+    await until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], what="disconnect seen")
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
+                what="live again")
+    assert subscriber.counters["reconnects"] >= 1
+    assert sum(isinstance(b, BookSnapshot) and b.symbol == BTC for b in got.books) == 2
+
+
+async def best(fetcher, symbol):
+    book = await fetcher.book_snapshot(symbol, 5)
+    return (Decimal(book.bid_prices[0]).scaleb(-book.price_scale),
+            Decimal(book.ask_prices[0]).scaleb(-book.price_scale))
+
+
+async def test_order_lifecycle_with_labels_inverse_amounts_and_rejections(sim, parts):
+    _, oms, pms, fetcher = parts
+    events = Recorder()
+    await oms.start()
+    await pms.start(events)
+    bid, ask = await best(fetcher, BTC)
+    price = bid - Decimal("50")
+    placed = await oms.place(OrderSpec(BTC, "mm-b-1", Side.SIDE_BUY, Decimal("100"), price=price,
+                                       time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY))
+    assert placed.type == E.ORDER_EVENT_TYPE_ACCEPTED and placed.client_order_id == "mm-b-1"
+    assert get_decimal(placed.quantity) == 100 and get_decimal(placed.price) == price
+    modified = await oms.modify(ModifySpec(BTC, "mm-b-1", Side.SIDE_BUY, price - Decimal("0.5"), Decimal("200")))
+    assert get_decimal(modified.quantity) == 200 and get_decimal(modified.price) == price - Decimal("0.5")
+    await until(lambda: any(e.type == E.ORDER_EVENT_TYPE_MODIFIED and e.client_order_id == "mm-b-1"
+                            for e in events.order_events), what="MODIFIED on the stream")
+    open_orders = await fetcher.open_orders(BTC)
+    assert [(o.client_order_id, get_decimal(o.quantity)) for o in open_orders] == [("mm-b-1", Decimal(200))]
+    cancelled = await oms.cancel(BTC, "mm-b-1")
+    assert cancelled.type == E.ORDER_EVENT_TYPE_CANCELLED
+    with pytest.raises(UnknownOrder):
+        await oms.cancel(BTC, "mm-b-1")
+    with pytest.raises(PostOnlyWouldCross):
+        # Well through the ask: the live market cannot move away from it in the meantime.
+        await oms.place(OrderSpec(BTC, "mm-b-2", Side.SIDE_BUY, Decimal("10"), price=ask + 200,
+                                  time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY))
+    with pytest.raises(InvalidQuantity):   # 15 USD is not a multiple of the 10 USD contract
+        await oms.place(OrderSpec(BTC, "mm-b-3", Side.SIDE_BUY, Decimal("15"), price=price))
+    assert oms.round_to_filters(BTC, Side.SIDE_BUY, Decimal("65000.7"), Decimal("17")) == (Decimal("65000.5"),
+                                                                                          Decimal("10"))
+    # A market order fills at once; its fills arrive once each, in USD, fees in BTC.
+    filled = await oms.place(OrderSpec(BTC, "mm-t-1", Side.SIDE_BUY, Decimal("500"), type=OrderType.ORDER_TYPE_MARKET))
+    assert filled.type == E.ORDER_EVENT_TYPE_FILLED
+    await until(lambda: sum(get_decimal(f.quantity) for f in events.fills if f.client_order_id == "mm-t-1") == 500,
+                what="fills")
+    mine = [f for f in events.fills if f.client_order_id == "mm-t-1"]
+    assert len({f.trade_id for f in mine}) == len(mine) and {f.fee_asset for f in mine} == {"BTC"}
+    await until(lambda: any(p.symbol == BTC and get_decimal(p.quantity) == 500 for p in events.positions),
+                what="position")
+    await until(lambda: any(b.asset == "BTC" for b in events.balances), what="BTC balance")
+    positions = {p.symbol: get_decimal(p.quantity) for p in await fetcher.positions()}
+    assert positions == {BTC: Decimal(500)}
+    balances = {b.asset for b in await fetcher.balances()}
+    assert balances == {"BTC", "ETH", "USDC"}
+
+
+async def test_linear_usdc_orders_count_the_coin(sim, parts):
+    _, oms, pms, fetcher = parts
+    events = Recorder()
+    await oms.start()
+    await pms.start(events)
+    filled = await oms.place(OrderSpec(USDC, "lin-1", Side.SIDE_SELL, Decimal("0.005"),
+                                       type=OrderType.ORDER_TYPE_MARKET))
+    assert filled.type == E.ORDER_EVENT_TYPE_FILLED and get_decimal(filled.filled_quantity) == Decimal("0.005")
+    await until(lambda: [f.fee_asset for f in events.fills if f.client_order_id == "lin-1"], what="fills")
+    assert {f.fee_asset for f in events.fills if f.client_order_id == "lin-1"} == {"USDC"}
+    instruments = {i.symbol: i for i in await fetcher.instruments()}
+    assert instruments[BTC].inverse and not instruments[USDC].inverse
+    assert instruments[BTC].settle == "BTC" and instruments[USDC].settle == "USDC"
+    assert get_decimal(instruments[BTC].contract_size) == 10
+
+
+async def test_the_token_is_refreshed_before_it_expires_and_private_calls_keep_working(http):
+    sim = simulator(token_ttl_s=2)
+    await sim.start()
+    _, oms, pms, fetcher = connector(sim)
+    events = Recorder()
+    try:
+        await oms.start()
+        await pms.start(events)
+        await asyncio.sleep(3.0)   # past the first token's lifetime
+        assert oms.session.counters["token_refreshes"] >= 1 and pms.session.counters["token_refreshes"] >= 1
+        filled = await oms.place(OrderSpec(ETH, "after-refresh", Side.SIDE_BUY, Decimal("10"),
+                                           type=OrderType.ORDER_TYPE_MARKET))
+        assert filled.type == E.ORDER_EVENT_TYPE_FILLED
+        await until(lambda: any(f.client_order_id == "after-refresh" for f in events.fills), what="fill streamed")
+        # Every token lapsing at once (as after a long pause): the next refresh signs in again.
+        await sim.fault_control.apply({"expire_tokens": True})
+        await until(lambda: oms.session.counters["token_refreshes"] + oms.session.counters["reauths"] >= 2
+                    and oms.session.ready.is_set(), 10, "new token")
+    finally:
+        for part in (oms, pms):
+            await part.stop()
+        await fetcher.close()
+        await sim.stop()
+
+
+async def test_refused_credentials_fail_the_start_clearly(sim):
+    from exchanges.deribit.auth import Credentials
+    _, oms, _, fetcher = connector(sim, Credentials(CREDENTIALS.client_id, "wrong-secret"))
+    with pytest.raises(AuthError) as refused:
+        await oms.start()
+    assert "wrong-secret" not in str(refused.value)
+    await oms.stop()
+    await fetcher.close()
+
+
+async def test_heartbeats_are_answered_and_a_missed_one_costs_only_a_reconnect(sim, monkeypatch):
+    subscriber, _, _, fetcher = connector(sim, heartbeat_s=0.4)
+    got = Recorder()
+    try:
+        await subscriber.start(got)
+        await subscriber.subscribe([BTC], [StreamKind.BOOK])
+        await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE)
+        session = subscriber._session
+        await until(lambda: session.counters["test_requests"] >= 3, 10, "test requests answered")
+        assert session.reconnects == 0 and sim.counters["heartbeats_missed"] == 0
+
+        async def silent():   # the client stops answering: the venue must hang up
+            return None
+        monkeypatch.setattr(session, "_answer_test", silent)
+        await until(lambda: sim.counters["heartbeats_missed"] >= 1, 10, "the venue hung up")
+        monkeypatch.undo()
+        await until(lambda: session.reconnects >= 1 and subscriber.status(BTC) is FeedStatus.LIVE, 10, "back")
+    finally:
+        await subscriber.stop()
+        await fetcher.close()
+
+
+async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
+    _, oms, pms, fetcher = parts
+    streamed = Recorder()
+    await oms.start()
+    await pms.start(streamed)
+    since = time.time_ns()
+    await sim.fault_control.apply({"drop_connections": True})
+    await until(lambda: oms.session.ready.is_set(), what="order session back")
+    filled = await oms.place(OrderSpec(BTC, "during-drop", Side.SIDE_BUY, Decimal("300"),
+                                       type=OrderType.ORDER_TYPE_MARKET))
+    assert filled.type == E.ORDER_EVENT_TYPE_FILLED
+    await until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], what="stream back")
+    have = {f.trade_id for f in streamed.fills}
+    recovered = [f for f in await fetcher.recent_fills(BTC, since) if f.trade_id not in have]
+    mine = [f for f in streamed.fills + recovered if f.client_order_id == "during-drop"]
+    assert sum(get_decimal(f.quantity) for f in mine) == 300
+
+
+CHILD = """
+import asyncio, sys
+from decimal import Decimal
+from exchanges.base import OrderSpec
+from exchanges.deribit import connect, endpoints_for
+from exchanges.deribit.auth import Credentials
+from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.config.schema import VenueConfig
+from tradesys.messages import Side
+
+async def main(rest, client_id, secret, price):
+    venue = VenueConfig(venue="deribit")
+    parts = connect(venue, Credentials(client_id, secret), RateLimiter(LocalBudget(Budget([]))),
+                    endpoints_for(venue, rest), roles=("oms",))
+    await parts.oms.start()
+    await parts.oms.place(OrderSpec("BTC-PERPETUAL", "orphan-1", Side.SIDE_BUY, Decimal("10"), price=Decimal(price)))
+    print("placed", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(sim, parts):
+    *_, fetcher = parts
+    bid, _ = await best(fetcher, BTC)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, sim.urls["rest"], CREDENTIALS.client_id, CREDENTIALS.client_secret,
+        f"{bid - 100:f}", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 60)
+        assert line == b"placed\n", (line, await child.stderr.read())
+        assert [o.client_order_id for o in await fetcher.open_orders(BTC)] == ["orphan-1"]
+    finally:
+        child.kill()   # SIGKILL: no stop(), no cancel, no goodbye; the socket closes with the process
+        await child.wait()
+    killed = time.monotonic()
+    while time.monotonic() - killed < 10 and await fetcher.open_orders(BTC):
+        await asyncio.sleep(0.1)
+    assert await fetcher.open_orders(BTC) == []
+    assert sim.counters["cancelled_on_disconnect"] == 1
