@@ -14,7 +14,11 @@ forwarder (SUB -> PUB, frames passed through untouched) to N bare pyzmq
 readers (each a Ray actor: a SUB socket, a blocking recv loop, the header
 parsed for its receive timestamp). Ratios are ours / baseline.
 
-    python bench/pipeline.py [--strategies 1,4,16] [--updates 2000] [--quick]
+Per venue (``--venues``, default binance,deribit): Binance's real-time depth
+diffs (``depth_update_ms=0``) on BTCUSDT; Deribit's raw book channel
+(``depth_update_ms=0``: every change, on a signed-in session) on BTC-PERPETUAL.
+
+    python bench/pipeline.py [--venues binance,deribit] [--strategies 1,4,16] [--updates 2000] [--quick]
 """
 
 from __future__ import annotations
@@ -37,8 +41,15 @@ from tradesys.launcher.farm import Farm  # noqa: E402
 from tradesys.messages import Header  # noqa: E402
 from tradesys.metrics import Histogram  # noqa: E402
 
-FAST_SIM = ("exchange.binance.symbols=[BTCUSDT]", "exchange.binance.sim_step_seconds=0.005",
-            "exchange.binance.depth_update_ms=0")
+# venue -> (farm overrides, book topic): the simulator stepping fast, books at every change, a probe on it.
+VENUES = {
+    "binance": (("exchange.binance.symbols=[BTCUSDT]", "exchange.binance.sim_step_seconds=0.005",
+                 "exchange.binance.depth_update_ms=0"), "md.binance.BTCUSDT.book"),
+    "deribit": (("exchange=deribit", "exchange.deribit.symbols=[BTC-PERPETUAL]",
+                 "exchange.deribit.sim_step_seconds=0.005", "exchange.deribit.depth_update_ms=0",
+                 "strategy.probe.venue=deribit", "strategy.probe.symbols=[BTC-PERPETUAL]"),
+                "md.deribit.BTC-PERPETUAL.book"),
+}
 
 
 class BareReader:
@@ -125,9 +136,10 @@ async def until(check, timeout: float, what: str):
     raise RuntimeError(f"{what}: not within {timeout:.0f}s")
 
 
-async def run_strategies(n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
+async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
     names = ["probe"] if n == 1 else [f"probe_{i}" for i in range(1, n + 1)]
-    async with Farm(run_dir, *FAST_SIM, "strategy=[probe]", f"strategy.probe.instances={n}") as farm:
+    overrides, _ = VENUES[venue]
+    async with Farm(run_dir, *overrides, "strategy=[probe]", f"strategy.probe.instances={n}") as farm:
         async def books() -> list[int]:
             return [(await farm.call(name, "status"))["counters"]["book_updates"] for name in names]
 
@@ -141,10 +153,11 @@ async def run_strategies(n: int, updates: int, warmup: int, run_dir: Path) -> tu
     return (sum(end_counts) - sum(start_counts)) / (t1 - t0), histogram
 
 
-async def run_baseline(n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
-    async with Farm(run_dir, *FAST_SIM, "strategy=[]") as farm:
-        upstream = farm.launcher.directory["market-binance"]["pub"]
-        topic = "md.binance.BTCUSDT.book"
+async def run_baseline(venue: str, n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
+    overrides, topic = VENUES[venue]
+    overrides = tuple(o for o in overrides if not o.startswith("strategy."))
+    async with Farm(run_dir, *overrides, "strategy=[]") as farm:
+        upstream = farm.launcher.directory[f"market-{venue}"]["pub"]
         forwarder = ray.remote(Forwarder).options(num_cpus=0).remote(upstream, topic)
         endpoint = await forwarder.address.remote()
         readers = [ray.remote(BareReader).options(num_cpus=0, max_concurrency=4).remote(endpoint, topic)
@@ -176,35 +189,45 @@ def us(ns: float) -> str:
     return f"{ns / 1000:8.0f} us"
 
 
-async def bench(strategies: list[int], updates: int, warmup: int) -> None:
-    print(f"pipeline: simulator -> market server -> bus -> N strategies; {updates} book updates per reader "
-          f"after {warmup} of warm-up (BTCUSDT, real-time depth diffs)")
+async def bench(venues: list[str], strategies: list[int], updates: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for n in strategies:
-            base_rate, base = await run_baseline(n, updates, warmup, Path(tmp) / f"base-{n}")
-            rate, ours = await run_strategies(n, updates, warmup, Path(tmp) / f"ours-{n}")
-            print(f"N={n:<3} bare pyzmq forwarder  : {base_rate:9,.0f} updates/s   wire->reader   p50 "
-                  f"{us(base.quantile(0.5))}  p99 {us(base.quantile(0.99))}")
-            print(f"N={n:<3} tradesys strategies   : {rate:9,.0f} updates/s   wire->on_book  p50 "
-                  f"{us(ours.quantile(0.5))}  p99 {us(ours.quantile(0.99))}   ratio rate "
-                  f"{rate / base_rate:.2f}  p50 {ours.quantile(0.5) / max(base.quantile(0.5), 1):.2f}x  "
-                  f"p99 {ours.quantile(0.99) / max(base.quantile(0.99), 1):.2f}x")
+        for venue in venues:
+            print(f"pipeline {venue}: simulator -> market server -> bus -> N strategies; {updates} book updates per "
+                  f"reader after {warmup} of warm-up ({VENUES[venue][1]}, every change)")
+            for n in strategies:
+                await _one(venue, n, updates, warmup, Path(tmp) / venue)
+
+
+async def _one(venue: str, n: int, updates: int, warmup: int, tmp: Path) -> None:
+    base_rate, base = await run_baseline(venue, n, updates, warmup, tmp / f"base-{n}")
+    rate, ours = await run_strategies(venue, n, updates, warmup, tmp / f"ours-{n}")
+    print(f"N={n:<3} bare pyzmq forwarder  : {base_rate:9,.0f} updates/s   wire->reader   p50 "
+          f"{us(base.quantile(0.5))}  p99 {us(base.quantile(0.99))}")
+    print(f"N={n:<3} tradesys strategies   : {rate:9,.0f} updates/s   wire->on_book  p50 "
+          f"{us(ours.quantile(0.5))}  p99 {us(ours.quantile(0.99))}   ratio rate "
+          f"{rate / base_rate:.2f}  p50 {ours.quantile(0.5) / max(base.quantile(0.5), 1):.2f}x  "
+          f"p99 {ours.quantile(0.99) / max(base.quantile(0.99), 1):.2f}x")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venues", default="binance,deribit", help="comma-separated venues (default both)")
     parser.add_argument("--strategies", default="1,4,16", help="comma-separated N values (default 1,4,16)")
     parser.add_argument("--updates", type=int, default=2000, help="book updates counted per reader")
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="a short smoke run (CI): N=1,2, few updates")
     args = parser.parse_args(argv)
     strategies = [int(n) for n in args.strategies.split(",")]
+    venues = [v for v in args.venues.split(",") if v]
+    unknown = [v for v in venues if v not in VENUES]
+    if unknown:
+        parser.error(f"unknown venue {unknown[0]!r}; known: {', '.join(VENUES)}")
     if args.quick:
         strategies, args.updates, args.warmup = [1, 2], 100, 20
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="bench-pipeline",
              configure_logging=False)
     try:
-        asyncio.run(bench(strategies, args.updates, args.warmup))
+        asyncio.run(bench(venues, strategies, args.updates, args.warmup))
     finally:
         ray.shutdown()
     return 0

@@ -9,7 +9,7 @@ request. See exchanges/deribit/README.md for the venue's quirks.
 from __future__ import annotations
 
 from exchanges.deribit.auth import Credentials
-from exchanges.deribit.constants import ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, Endpoints
+from exchanges.deribit.constants import BOOK_INTERVALS, ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, Endpoints
 from exchanges.deribit.fetcher import DeribitFetcher
 from exchanges.deribit.http import DeribitApi, HttpTransport
 from exchanges.deribit.oms import DeribitOMS
@@ -38,9 +38,18 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
     """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``."""
     parts = dict.fromkeys(ROLES)
     if "subscriber" in roles:
-        # Public data is limited per IP, not from the account's credits.
+        if config.depth_update_ms not in BOOK_INTERVALS:
+            raise ValueError(f"depth_update_ms {config.depth_update_ms}: Deribit sends books every 100 ms, or every "
+                             f"change (0: the raw channel, which needs the client id and secret)")
+        interval = BOOK_INTERVALS[config.depth_update_ms]
+        if interval == "raw" and credentials is None:
+            raise ValueError("depth_update_ms 0 (Deribit's raw book channel) needs the client id and client secret")
+        # Public data is limited per IP, not from the account's credits; raw books need a signed-in session.
+        session = RpcSession("deribit-public", endpoints.ws, credentials=credentials if interval == "raw" else None,
+                             heartbeat_s=heartbeat_s)
         parts["subscriber"] = DeribitSubscriber(DeribitApi(HttpTransport(endpoints.rest, None, None)), endpoints.ws,
-                                                stale_after_s=config.stale_book_seconds, heartbeat_s=heartbeat_s)
+                                                stale_after_s=config.stale_book_seconds, heartbeat_s=heartbeat_s,
+                                                session=session, book_interval=interval)
     if "oms" in roles:
         if credentials is None:
             raise ValueError("order entry needs the client id and client secret")

@@ -76,18 +76,20 @@ class DeribitSubscriber(IExchangeSubscriber):
     venue = VENUE
 
     def __init__(self, api: DeribitApi, ws_url: str, *, stale_after_s: float = 10.0, heartbeat_s: float = 30.0,
-                 session: RpcSession | None = None):
+                 session: RpcSession | None = None, book_interval: str = BOOK_INTERVAL):
         self.api = api               # HTTP: instruments at start
         self.ws_url = ws_url
         self.stale_after_s = stale_after_s
+        self.book_interval = book_interval
         self.handler: MarketDataHandler | None = None
         self.scales: dict[str, tuple[int, int]] = {}
         self.chains: dict[str, BookChain] = {}
         self._channels: list[str] = []
         self._status: dict[str, FeedStatus] = {}
-        self._session = session or RpcSession("deribit-public", ws_url, on_notification=self._on_notification,
-                                              on_ready=self._on_ready, on_lost=self._on_lost,
-                                              heartbeat_s=heartbeat_s)
+        self._session = session or RpcSession("deribit-public", ws_url, heartbeat_s=heartbeat_s)
+        self._session.on_notification = self._on_notification
+        self._session.on_ready = self._on_ready
+        self._session.on_lost = self._on_lost
         self._ws_api = DeribitApi(self._session)
         self._resubscribing: dict[str, asyncio.Task] = {}
         self._watchdog = StreamWatchdog(self._on_stale)
@@ -112,7 +114,7 @@ class DeribitSubscriber(IExchangeSubscriber):
         for symbol in symbols:
             wanted = []
             if StreamKind.BOOK in kinds:
-                wanted.append(f"book.{symbol}.{BOOK_INTERVAL}")
+                wanted.append(f"book.{symbol}.{self.book_interval}")
                 if symbol not in self.chains:
                     self.chains[symbol] = BookChain(symbol, *self.scales[symbol])
                     self._status[symbol] = FeedStatus.SYNCING
@@ -156,7 +158,7 @@ class DeribitSubscriber(IExchangeSubscriber):
             await self._subscribe(list(self._channels))
 
     async def _subscribe(self, channels: list[str]) -> None:
-        done = set(await self._ws_api.subscribe(channels))
+        done = set(await self._ws_api.subscribe(channels, private=self._session.credentials is not None))
         refused = [c for c in channels if c not in done]
         if refused:
             self._counters["subscribe_refused"] += len(refused)
@@ -226,11 +228,11 @@ class DeribitSubscriber(IExchangeSubscriber):
         self._resubscribing[symbol] = asyncio.create_task(self._resubscribe(symbol), name=f"deribit-resync-{symbol}")
 
     async def _resubscribe(self, symbol: str) -> None:
-        channel = f"book.{symbol}.{BOOK_INTERVAL}"
+        channel = f"book.{symbol}.{self.book_interval}"
         delay = 0.2
         while True:
             try:
-                await self._ws_api.unsubscribe([channel])
+                await self._ws_api.unsubscribe([channel], private=self._session.credentials is not None)
                 await self._subscribe([channel])
                 return
             except ExchangeError as exc:

@@ -142,3 +142,28 @@ def test_a_symbol_the_simulator_lacks_stops_the_start_in_one_line(tmp_path):
     assert code == 2
     assert err.strip() == ("config error: exchange.binance.symbols.0: the binance simulator has no DOGEUSDT; "
                            "it has BTCUSDT, ETHUSDT, CTKUSDT")
+
+
+def test_two_venues_run_at_once_with_strategies_on_each(tmp_path):
+    run_dir = tmp_path / "run"
+    code, out, err = launch.finish(launch.start(run_dir, "exchange=[binance,deribit]", "duration=20s",
+                                                "status.heartbeat_seconds=0.5"), timeout=150)
+    assert code == 0, err
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for venue in ("binance", "deribit"):
+        for role in ("sim", "market", "engine", "positions"):
+            assert summary["actors"][f"{role}-{venue}"]["state"] == "stopped", (role, venue)
+        assert summary["actors"][f"market-{venue}"]["counters"]["published_book"] > 0
+    for strategy in ("mm_btc", "mm_eth", "mm_btc_perp", "mm_eth_perp"):
+        assert summary["actors"][strategy]["state"] == "stopped" and summary["strategies"][strategy]["open_orders"] == 0
+    assert "mm_btc_perp BTC-PERPETUAL: book" in out and " BTC kill_switch=" in out   # coin PnL, named
+
+
+def test_a_run_on_one_venue_leaves_the_other_venues_strategies_idle_and_says_so(tmp_path):
+    code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange=deribit", "duration=3s"), timeout=120)
+    assert code == 0, err
+    for strategy in ("mm_btc", "mm_eth", "lp_eth"):
+        assert (f"note: strategy.{strategy} trades on binance, which this run does not select (exchange=...): "
+                f"not started") in err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert "mm_btc" not in summary["actors"] and summary["actors"]["mm_btc_perp"]["state"] == "stopped"

@@ -93,6 +93,7 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         growing = Side.SIDE_BUY if position >= 0 else Side.SIDE_SELL
         # A market order is priced at the strategy's mid: wait for a live book (a resync may be under way).
         await farm.until("mm_btc's book live", lambda: _book_live(farm, "mm_btc", "BTCUSDT"))
+        await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
         probe = await farm.call("mm_btc", "place", "BTCUSDT", growing, None, D("0.001"), intent="probe-grow")
         await farm.until("a growing order refused", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
         refused = (await farm.call("engine-binance", "status"))["counters"]
@@ -124,6 +125,7 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
 async def test_an_inventory_delta_is_hedged_within_limits(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[lp_eth]", "strategy.lp_eth.risk.max_position=0.4") as farm:
         await farm.until("the hedger sees a live book", lambda: _book_live(farm, "lp_eth", "ETHUSDT"))
+        await farm.until("the engine priced ETHUSDT", lambda: _engine_priced(farm, "ETHUSDT"))
         delta = InventoryDelta(source="test-lp", asset="ETH", reference="tx-1")
         set_decimal(delta.delta, "0.3")
         await operator(farm, "inventory", delta)
@@ -180,7 +182,13 @@ async def _state_is(farm: Farm, strategy: str, cid: str, state: str) -> bool:
 async def _settled(farm: Farm, strategy: str, cid: str) -> bool:
     """Filled, or refused by the gate because the position it was to reduce had gone (a race with live quotes)."""
     order = (await farm.call(strategy, "orders_state")).get(cid, {})
-    return order.get("state") == "filled" or (order.get("state") == "rejected" and "reduce" in order.get("detail", ""))
+    return order.get("state") == "filled" or (order.get("state") == "rejected"
+                                              and "reduce" in order.get("detail", "").lower())
+
+
+async def _engine_priced(farm: Farm, symbol: str) -> bool:
+    """The engine's gate has a reference price for ``symbol`` (a strategy's live book may come first)."""
+    return symbol in (await engine_state(farm))["mids"]
 
 
 async def _venue_flat(farm: Farm) -> bool:
@@ -326,6 +334,7 @@ async def test_a_stale_book_halts_the_venue_and_its_recovery_resumes_it(ray_clus
 async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_the_strategy_hears(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
         await farm.until("a live book", lambda: _book_live(farm, "probe", "BTCUSDT"))
+        await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
         faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"http_errors": [500, 500, 500]}) as response:

@@ -4,9 +4,13 @@ in the coin). Real Ray actors, real ZeroMQ sockets, the real simulator on loopba
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from decimal import Decimal
 
 import pytest
+import ray
 
 from tests.integration.reconcile import assert_every_fill_reconciles
 from tradesys.launcher.farm import Farm
@@ -38,3 +42,53 @@ async def test_two_market_makers_trade_inverse_perpetuals_and_every_fill_reconci
         assert Decimal(venue[symbol]["position"]) % contract == 0
     balances = status["ledgers"]["balances"]
     assert set(balances) == {"BTC", "ETH"} and Decimal(balances["BTC"]["total"]) > 0   # the settle coins
+
+
+async def _engine(farm: Farm) -> dict:
+    return await farm.call("engine-deribit", "snapshot")
+
+
+async def _resting(farm: Farm, n: int) -> bool:
+    try:
+        return len((await _engine(farm))["open"]) >= n
+    except ray.exceptions.RayActorError:
+        return False
+
+
+async def _restarted(farm: Farm, old_pid: int) -> bool:
+    try:
+        status = await asyncio.wait_for(farm.call("engine-deribit", "status"), 5)
+    except (ray.exceptions.RayActorError, TimeoutError):
+        return False
+    return status["pid"] != old_pid and status["started"] and status["state"] == "running"
+
+
+async def _oms_matches_engine(farm: Farm) -> bool:
+    engine = {cid for cid, owner in (await _engine(farm))["open"].items() if owner == "mm_btc_perp"}
+    live = {cid for cid, o in (await farm.call("mm_btc_perp", "orders_state")).items()
+            if o["state"] in ("open", "partially_filled")}
+    return bool(engine) and live == engine
+
+
+async def test_a_killed_engine_leaves_no_orphan_the_venue_cancels_and_the_new_engine_trades_on(ray_cluster, tmp_path):
+    # Quotes 20 bps away: they rest, so the orders of the killed engine are there for the venue to cancel.
+    async with Farm(tmp_path / "run", "exchange=deribit", "strategy=[mm_btc_perp]",
+                    "strategy.mm_btc_perp.params.half_spread_bps=20") as farm:
+        await farm.until("quoting", lambda: _resting(farm, 2))
+        before = await farm.call("engine-deribit", "pid")
+        os.kill(before, signal.SIGKILL)    # its order socket closes with the process: cancel-on-disconnect
+        await farm.until("the venue cancelled the dead engine's orders",
+                         lambda: _cancelled_on_disconnect(farm, 2), timeout=30)
+        await farm.until("engine restarted", lambda: _restarted(farm, before), timeout=60)
+        assert (await farm.call("engine-deribit", "status"))["counters"]["reconciles"] >= 1
+        await farm.until("quoting through the new engine", lambda: _resting(farm, 2), timeout=40)
+        await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
+        summaries = await farm.stop_trading()
+        venue = await farm.call("sim-deribit", "account_state")
+    assert all(not v["open"] for v in venue.values())
+    assert farm.launcher.restarts == {"engine-deribit": 1} and not farm.launcher.failures
+    assert summaries["engine-deribit"]["state"] == "stopped"
+
+
+async def _cancelled_on_disconnect(farm: Farm, n: int) -> bool:
+    return (await farm.call("sim-deribit", "counters"))["cancelled_on_disconnect"] >= n

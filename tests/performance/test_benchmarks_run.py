@@ -53,6 +53,8 @@ def test_binance_connector_benchmark_prints_frames_and_order_overhead_beside_its
 def test_pipeline_benchmark_prints_rates_and_latencies_beside_a_bare_forwarder():
     out = subprocess.run([sys.executable, "bench/pipeline.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
                          timeout=600, check=True).stdout
+    sections = re.split(r"^pipeline (\w+):", out, flags=re.M)
+    assert sections[1::2] == ["binance", "deribit"]
     for n in (1, 2):
         assert re.search(rf"N={n} +bare pyzmq forwarder +: +[\d,]+ updates/s +wire->reader +p50 +\d+ us +p99 +\d+ us",
                          out)

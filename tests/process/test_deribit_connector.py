@@ -105,6 +105,26 @@ async def test_a_broken_chain_resubscribes_and_nothing_is_published_until_the_ne
     await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
 
 
+async def test_raw_books_send_every_change_on_a_signed_in_session(sim):
+    subscriber, _, _, fetcher = connector(sim, depth_update_ms=0)
+    got = Recorder()
+    try:
+        await subscriber.start(got)
+        await subscriber.subscribe([BTC], [StreamKind.BOOK])
+        await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, what="live")
+        await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 30, what="deltas")
+        sim.pause_market()
+        await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
+        assert subscriber.book_interval == "raw" and subscriber.counters["subscribe_refused"] == 0
+    finally:
+        await subscriber.stop()
+        await fetcher.close()
+    with pytest.raises(ValueError, match="needs the client id"):
+        connector(sim, None, depth_update_ms=0)
+    with pytest.raises(ValueError, match="every 100 ms"):
+        connector(sim, depth_update_ms=250)
+
+
 async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_snapshot(sim, parts):
     subscriber, *_ = parts
     got = Recorder()

@@ -68,7 +68,8 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
             traders = tuple(sid for sid, (_, cfg) in strategies.items() if cfg.venue == name)
             specs.append(ActorSpec(budget_actor_name(name), BudgetServer, (dict(get_venue(venue.venue).rate_limits),),
                                    STOP_RECORDER))
-            specs.append(ActorSpec(f"market-{name}", MarketServer, (MarketServerSettings(name, venue),)))
+            specs.append(ActorSpec(f"market-{name}", MarketServer, (MarketServerSettings(
+                name, venue, api_key=key or None, api_secret=secret or None),)))
             if key and secret:
                 specs.append(ActorSpec(engine_actor_name(name), TradingEngine, (EngineSettings(
                     name, venue, app.risk, traders, key, secret),), STOP_ENGINE, RESTARTS))

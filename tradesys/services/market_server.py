@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from exchanges.base import FeedStatus, StreamKind, get_venue
 from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
@@ -43,6 +44,9 @@ class MarketServerSettings:
     key: str                          # the venue's config key (exchange.<key>)
     config: VenueConfig = field(repr=False)
     snapshot_seconds: float = 5.0
+    # Only for feeds that need a signed-in session (Deribit's raw book channel); never logged.
+    api_key: str | None = field(default=None, repr=False)
+    api_secret: str | None = field(default=None, repr=False)
 
 
 class MarketServer(ActorBase):
@@ -66,7 +70,12 @@ class MarketServer(ActorBase):
             raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
         # Market data needs no key; its REST snapshots share one budget in this process.
         limiter = RateLimiter(LocalBudget(Budget([Limit("weight_1m", 2400, 60.0)])), venue=self.venue)
-        parts = spec.connect(config, None, limiter, spec.endpoints_for(config, sim_url), roles=("subscriber",))
+        credentials = None
+        if self.settings.api_key and self.settings.api_secret and spec.credentials is not None:
+            logs.register_secret(self.settings.api_secret)
+            credentials = spec.credentials(self.settings.api_key, self.settings.api_secret)
+        parts = spec.connect(config, credentials, limiter, spec.endpoints_for(config, sim_url),
+                             roles=("subscriber",))
         self.subscriber = parts.subscriber
         await self.subscriber.start(self)
         await self.subscriber.subscribe(list(config.symbols), KINDS)

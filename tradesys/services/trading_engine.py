@@ -215,6 +215,7 @@ class TradingEngine(ActorBase):
     def snapshot(self) -> dict:
         return {"positions": {s: str(q) for s, q in self.positions.items()},
                 "open": {cid: o.strategy_id for cid, o in self.orders.items() if not o.final},
+                "mids": {s: str(m) for s, m in self.mids.items()},   # the gate's reference prices
                 "mode": self.kill_switch.mode.name.lower(), "accepting": self.accepting}
 
     # -- start-up reconciliation -------------------------------------------------------

@@ -243,7 +243,8 @@ class DeribitSimulator:
 
     def stats(self) -> dict[str, int]:
         """Connections and requests served, for the simulator actor's heartbeat."""
-        return {"connections": self.counters["connections"], "messages": self.counters["requests"]}
+        return {"connections": self.counters["connections"], "messages": self.counters["requests"],
+                "cancelled_on_disconnect": self.counters["cancelled_on_disconnect"]}
 
     def client_id_of(self, order) -> str:
         """The client's own id of an order (Deribit: its label)."""
