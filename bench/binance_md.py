@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.binance import auth, parse  # noqa: E402
 from exchanges.binance import messages as m  # noqa: E402
-from exchanges.binance.oms import BinanceOMS, _Filters  # noqa: E402
+from exchanges.binance.oms import BinanceOMS  # noqa: E402
+from exchanges.grid import Grid  # noqa: E402
 from exchanges.binance.subscriber import DepthSync  # noqa: E402
 from tradesys.messages import BookSnapshot, Instrument, Side, TimeInForce  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
@@ -99,7 +100,7 @@ def order_overhead(count: int) -> tuple[float, float]:
     set_decimal(instrument.min_quantity, "0.001")
     set_decimal(instrument.min_notional, "5")
     oms = BinanceOMS(http=None, cancel_on_disconnect=False)
-    oms._filters = {"BTCUSDT": _Filters(instrument)}
+    oms._filters = {"BTCUSDT": Grid(instrument)}
     secret = "x" * 64
     specs = [OrderSpec("BTCUSDT", f"mm-abc-{i}", Side.SIDE_BUY, Decimal("0.010"), price=Decimal(f"65000.{i % 10}"),
                        time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY) for i in range(count)]

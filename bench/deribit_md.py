@@ -32,7 +32,8 @@ import msgspec  # noqa: E402
 
 from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.deribit import messages as m  # noqa: E402
-from exchanges.deribit.oms import DeribitOMS, _Grid  # noqa: E402
+from exchanges.deribit.oms import DeribitOMS  # noqa: E402
+from exchanges.grid import Grid  # noqa: E402
 from exchanges.deribit.subscriber import BookChain  # noqa: E402
 from tradesys.messages import Instrument, Side, TimeInForce  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
@@ -109,7 +110,7 @@ def order_overhead(count: int) -> tuple[float, float]:
     set_decimal(instrument.lot_size, "10")
     set_decimal(instrument.min_quantity, "10")
     oms = DeribitOMS(api=None, session=None)
-    oms._grids = {"BTC-PERPETUAL": _Grid(instrument)}
+    oms._grids = {"BTC-PERPETUAL": Grid(instrument)}
     encode = msgspec.json.Encoder().encode
     specs = [OrderSpec("BTC-PERPETUAL", f"mm-abc-{i}", Side.SIDE_BUY, Decimal("100"),
                        price=Decimal(f"65000.{5 if i % 2 else 0}"), time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY)

@@ -69,6 +69,19 @@ def set_decimal(target, value: Decimal | str | int, scale: int | None = None) ->
     target.mantissa, target.scale = to_scaled(value, scale)
 
 
+_DERIVED_PLACES = Decimal("1e-12")
+
+
+def set_derived(target, value: Decimal | str) -> None:
+    """Fill a Decimal field with a value a venue *derives* (an average entry price, a PnL in coins): it may
+    carry more digits than an int64 mantissa holds, and it is a description rather than a state, so it is
+    rounded to 12 decimals instead of losing the event. Quantities and balances use ``set_decimal``: exact."""
+    value = Decimal(value)
+    if value.as_tuple().exponent < -12:
+        value = value.quantize(_DERIVED_PLACES)
+    set_decimal(target, value)
+
+
 def get_decimal(source) -> Decimal:
     """Read a protobuf ``tradesys.v1.Decimal`` as an exact Decimal."""
     return from_scaled(source.mantissa, source.scale)

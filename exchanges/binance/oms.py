@@ -18,7 +18,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
 from exchanges.binance import messages as m
@@ -34,26 +34,13 @@ from exchanges.binance.errors import classify
 from exchanges.binance.http import BinanceHttp
 from exchanges.binance.wsapi import BinanceWsApi
 from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity, UnknownSymbol
+from exchanges.grid import Grid
 from tradesys.aio import cancel_and_wait
 from tradesys.messages import Instrument, OrderEvent, OrderType, Side
 from tradesys.numeric import get_decimal
 
 log = logging.getLogger(__name__)
 _CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,%d}$" % CLIENT_ORDER_ID_MAX)
-
-
-class _Filters:
-    """One instrument's grid as exact Decimals."""
-
-    __slots__ = ("tick", "lot", "min_quantity", "min_notional", "price_quantum", "size_quantum")
-
-    def __init__(self, instrument: Instrument):
-        self.tick = get_decimal(instrument.tick_size)
-        self.lot = get_decimal(instrument.lot_size)
-        self.min_quantity = get_decimal(instrument.min_quantity)
-        self.min_notional = get_decimal(instrument.min_notional)
-        self.price_quantum = Decimal(1).scaleb(-max(0, -self.tick.as_tuple().exponent))
-        self.size_quantum = Decimal(1).scaleb(-max(0, -self.lot.as_tuple().exponent))
 
 
 class BinanceOMS(IExchangeOMS):
@@ -69,7 +56,7 @@ class BinanceOMS(IExchangeOMS):
         self.countdown_ms = countdown_ms
         self.refresh_s = refresh_s
         self._armed: set[str] = set(symbols) if cancel_on_disconnect else set()
-        self._filters: dict[str, _Filters] = {}
+        self._filters: dict[str, Grid] = {}
         self._keeper: asyncio.Task | None = None
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "countdown_errors": 0}
 
@@ -77,7 +64,7 @@ class BinanceOMS(IExchangeOMS):
         await self.http.start()
         await self.http.sync_clock()
         info = await self.http.exchange_info()
-        self._filters = {i.symbol: _Filters(parse.instrument(i)) for i in info.symbols}
+        self._filters = {i.symbol: Grid(parse.instrument(i)) for i in info.symbols}
         await self.http.limiter.declared(parse.rate_limits(info))
         if self.ws_api is not None:
             await self.ws_api.start()
@@ -103,7 +90,7 @@ class BinanceOMS(IExchangeOMS):
 
     # -- filters -----------------------------------------------------------------------
 
-    def _grid(self, symbol: str) -> _Filters:
+    def _grid(self, symbol: str) -> Grid:
         try:
             return self._filters[symbol]
         except KeyError:
@@ -111,12 +98,7 @@ class BinanceOMS(IExchangeOMS):
 
     def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
                          quantity: Decimal) -> tuple[Decimal | None, Decimal]:
-        grid = self._grid(symbol)
-        if price is not None:
-            mode = ROUND_FLOOR if side == Side.SIDE_BUY else ROUND_CEILING
-            price = ((price / grid.tick).to_integral_value(mode) * grid.tick).quantize(grid.price_quantum)
-        quantity = ((quantity / grid.lot).to_integral_value(ROUND_FLOOR) * grid.lot).quantize(grid.size_quantum)
-        return price, quantity
+        return self._grid(symbol).round(side, price, quantity)
 
     def _order_params(self, order: OrderSpec) -> dict[str, str]:
         grid = self._grid(order.symbol)

@@ -31,7 +31,7 @@ from tradesys.messages import (
     TimeInForce,
     Trade,
 )
-from tradesys.numeric import parse_scaled_many, set_decimal, to_scaled
+from tradesys.numeric import parse_scaled_many, set_decimal, set_derived, to_scaled
 
 MS = 1_000_000  # ns per ms
 
@@ -219,27 +219,14 @@ def user_trade_fill(item: m.UserTrade) -> Fill:
 
 # -- account ---------------------------------------------------------------------------
 
-_DERIVED = Decimal("1e-12")
-
-
-def _set_derived(target, text: str) -> None:
-    """A value the venue derives (an average entry price, an unrealised PnL) may carry more digits than an
-    int64 mantissa holds; it is a description, not a state, so it is rounded to 12 decimals rather than
-    losing the whole event. Quantities and balances stay exact (``set_decimal``)."""
-    value = Decimal(text)
-    if value.as_tuple().exponent < -12:
-        value = value.quantize(_DERIVED)
-    set_decimal(target, value)
-
-
 def account_positions(update: m.AccountUpdate, account: str) -> list[Position]:
     """The positions an ACCOUNT_UPDATE lists (absolute state: overwrite, never add)."""
     out = []
     for change in update.a.P:
         position = Position(venue=VENUE, account=account, symbol=change.s)
         set_decimal(position.quantity, change.pa)
-        _set_derived(position.entry_price, change.ep)
-        _set_derived(position.unrealized_pnl, change.up)
+        set_derived(position.entry_price, change.ep)
+        set_derived(position.unrealized_pnl, change.up)
         set_decimal(position.realized_pnl, change.cr)
         out.append(position)
     return out
@@ -258,9 +245,9 @@ def account_balances(update: m.AccountUpdate, account: str) -> list[Balance]:
 def position(item: m.PositionRisk, account: str) -> Position:
     out = Position(venue=VENUE, account=account, symbol=item.symbol)
     set_decimal(out.quantity, item.positionAmt)
-    _set_derived(out.entry_price, item.entryPrice)
+    set_derived(out.entry_price, item.entryPrice)
     set_decimal(out.mark_price, item.markPrice)
-    _set_derived(out.unrealized_pnl, item.unRealizedProfit)
+    set_derived(out.unrealized_pnl, item.unRealizedProfit)
     return out
 
 

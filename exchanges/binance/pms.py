@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 
 import msgspec
 
@@ -30,6 +29,7 @@ from exchanges.binance import parse
 from exchanges.binance.constants import LISTEN_KEY_KEEPALIVE_S, VENUE
 from exchanges.binance.http import BinanceHttp
 from exchanges.errors import AuthError, ExchangeError
+from exchanges.memory import BoundedDict
 from exchanges.ws import WsSession
 from tradesys.aio import cancel_and_wait
 from tradesys.numeric import PrecisionError, parse_scaled
@@ -37,20 +37,6 @@ from tradesys.numeric import PrecisionError, parse_scaled
 log = logging.getLogger(__name__)
 FINAL = frozenset({"FILLED", "CANCELED", "EXPIRED", "EXPIRED_IN_MATCH", "REJECTED"})
 REMEMBERED = 50_000   # fills and orders kept for duplicate / ordering checks
-
-
-class _Bounded(OrderedDict):
-    """An insertion-ordered dict that forgets its oldest entries beyond ``limit``."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self.limit:
-            self.popitem(last=False)
 
 
 class BinancePMS(IExchangePMS):
@@ -68,8 +54,8 @@ class BinancePMS(IExchangePMS):
         self._session: WsSession | None = None
         self._keepalive: asyncio.Task | None = None
         self._renewing: asyncio.Task | None = None
-        self._fills = _Bounded(REMEMBERED)        # (symbol, trade id) -> None
-        self._orders = _Bounded(REMEMBERED)       # (symbol, order id) -> (T, filled mantissa, final, signature)
+        self._fills = BoundedDict(REMEMBERED)        # (symbol, trade id) -> None
+        self._orders = BoundedDict(REMEMBERED)       # (symbol, order id) -> (T, filled mantissa, final, signature)
         self._account_seen: dict[str, int] = {}   # symbol or asset -> newest E applied
         self._counters = {"events": 0, "order_events": 0, "fills": 0, "positions": 0, "balances": 0, "funding": 0,
                           "duplicate_fills": 0, "duplicate_events": 0, "out_of_order": 0, "trade_lite": 0, "ignored_events": 0,

@@ -16,32 +16,21 @@ perpetuals (multiples of the contract size), the coin for linear ones.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
 from exchanges.deribit import parse
 from exchanges.deribit.constants import LABEL_MAX, VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
-from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity, UnknownOrder, UnknownSymbol
-from tradesys.messages import Instrument, OrderEvent, OrderType, TimeInForce
-from tradesys.numeric import get_decimal
+from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, UnknownOrder, UnknownSymbol
+from exchanges.grid import Grid
+from exchanges.memory import BoundedDict
+from tradesys.messages import OrderEvent, OrderType, TimeInForce
 
 log = logging.getLogger(__name__)
 REMEMBERED = 50_000
-
-
-class _Grid:
-    __slots__ = ("tick", "lot", "min_quantity", "price_quantum", "size_quantum")
-
-    def __init__(self, instrument: Instrument):
-        self.tick = get_decimal(instrument.tick_size)
-        self.lot = get_decimal(instrument.lot_size)
-        self.min_quantity = get_decimal(instrument.min_quantity)
-        self.price_quantum = Decimal(1).scaleb(-instrument.price_scale)
-        self.size_quantum = Decimal(1).scaleb(-instrument.size_scale)
 
 
 class DeribitOMS(IExchangeOMS):
@@ -50,20 +39,20 @@ class DeribitOMS(IExchangeOMS):
     def __init__(self, api: DeribitApi, session: RpcSession):
         self.api = api                  # over ``session``
         self.session = session
-        self._grids: dict[str, _Grid] = {}
-        self._order_ids: OrderedDict[str, str] = OrderedDict()   # client order id -> venue order id
+        self._grids: dict[str, Grid] = {}
+        self._order_ids = BoundedDict(REMEMBERED)   # client order id -> venue order id
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "label_lookups": 0}
 
     async def start(self) -> None:
         await self.session.start()
-        self._grids = {i.instrument_name: _Grid(parse.instrument(i)) for i in await self.api.get_instruments()}
+        self._grids = {i.instrument_name: Grid(parse.instrument(i)) for i in await self.api.get_instruments()}
 
     async def stop(self) -> None:
         await self.session.stop()
 
     # -- filters -----------------------------------------------------------------------
 
-    def _grid(self, symbol: str) -> _Grid:
+    def _grid(self, symbol: str) -> Grid:
         try:
             return self._grids[symbol]
         except KeyError:
@@ -71,21 +60,10 @@ class DeribitOMS(IExchangeOMS):
 
     def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
                          quantity: Decimal) -> tuple[Decimal | None, Decimal]:
-        grid = self._grid(symbol)
-        if price is not None:
-            mode = ROUND_FLOOR if side == parse.SIDES["buy"] else ROUND_CEILING
-            price = ((price / grid.tick).to_integral_value(mode) * grid.tick).quantize(grid.price_quantum)
-        quantity = ((quantity / grid.lot).to_integral_value(ROUND_FLOOR) * grid.lot).quantize(grid.size_quantum)
-        return price, quantity
+        return self._grid(symbol).round(side, price, quantity)
 
     def _check(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, request: str) -> None:
-        grid = self._grid(symbol)
-        rounded_price, rounded_quantity = self.round_to_filters(symbol, side, price, quantity)
-        if rounded_quantity != quantity or quantity < grid.min_quantity:
-            raise InvalidQuantity(f"amount {quantity} is not a multiple of {grid.lot} of at least "
-                                  f"{grid.min_quantity}", request=request)
-        if price is not None and (rounded_price != price or price <= 0):
-            raise InvalidPrice(f"price {price} is not on the tick {grid.tick}", request=request)
+        self._grid(symbol).check(side, price, quantity, request)
 
     def _params(self, order: OrderSpec) -> dict:
         if not order.client_order_id or len(order.client_order_id) > LABEL_MAX:
@@ -115,10 +93,7 @@ class DeribitOMS(IExchangeOMS):
 
     def _remember(self, client_order_id: str, order_id: str) -> None:
         if client_order_id:
-            self._order_ids[client_order_id] = order_id
-            self._order_ids.move_to_end(client_order_id)
-            while len(self._order_ids) > REMEMBERED:
-                self._order_ids.popitem(last=False)
+            self._order_ids.put(client_order_id, order_id)
 
     # -- requests ----------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from tradesys.messages import (
     TimeInForce,
     Trade,
 )
-from tradesys.numeric import set_decimal, to_scaled
+from tradesys.numeric import set_decimal, set_derived, to_scaled
 
 MS = 1_000_000
 SIDES = {"buy": Side.SIDE_BUY, "sell": Side.SIDE_SELL}
@@ -234,34 +234,23 @@ def fill(item: m.UserTrade) -> Fill:
 
 # -- account ---------------------------------------------------------------------------
 
-_DERIVED = Decimal("1e-12")
-
-
-def _set_derived(target, value: Decimal) -> None:
-    """Derived values (entry prices, PnL in coins) may carry more digits than an int64 mantissa: round to 12
-    decimals rather than lose the event. Sizes and balances stay exact."""
-    if value.as_tuple().exponent < -12:
-        value = value.quantize(_DERIVED)
-    set_decimal(target, value)
-
-
 def position(item: m.PositionItem, account: str) -> Position:
     """A position: ``quantity`` signed in the instrument's unit (USD for inverse), PnL in the settle coin."""
     out = Position(venue=VENUE, account=account, symbol=item.instrument_name)
     set_decimal(out.quantity, item.size)
-    _set_derived(out.entry_price, item.average_price)
+    set_derived(out.entry_price, item.average_price)
     if item.mark_price is not None:
-        _set_derived(out.mark_price, item.mark_price)
+        set_derived(out.mark_price, item.mark_price)
     if item.floating_profit_loss is not None:
-        _set_derived(out.unrealized_pnl, item.floating_profit_loss)
+        set_derived(out.unrealized_pnl, item.floating_profit_loss)
     if item.realized_profit_loss is not None:
-        _set_derived(out.realized_pnl, item.realized_profit_loss)
+        set_derived(out.realized_pnl, item.realized_profit_loss)
     return out
 
 
 def balance(summary: m.AccountSummary, account: str) -> Balance:
     out = Balance(venue=VENUE, account=account, asset=summary.currency)
-    _set_derived(out.total, summary.balance)
+    set_derived(out.total, summary.balance)
     if summary.available_funds is not None:
-        _set_derived(out.available, summary.available_funds)
+        set_derived(out.available, summary.available_funds)
     return out

@@ -15,7 +15,6 @@ subscribes again (``RpcSession``).
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from decimal import Decimal
 
 import msgspec
@@ -27,22 +26,11 @@ from exchanges.deribit.constants import VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
 from exchanges.errors import ExchangeError
+from exchanges.memory import BoundedDict
 
 log = logging.getLogger(__name__)
 REMEMBERED = 50_000
 CHANGES = "user.changes.any.any.raw"
-
-
-class _Bounded(OrderedDict):
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self.limit:
-            self.popitem(last=False)
 
 
 class DeribitPMS(IExchangePMS):
@@ -54,8 +42,8 @@ class DeribitPMS(IExchangePMS):
         self.account = account
         self.handler: AccountHandler | None = None
         self.settle: dict[str, str] = {}        # instrument -> settlement currency
-        self._fills = _Bounded(REMEMBERED)      # trade id -> None
-        self._orders = _Bounded(REMEMBERED)     # order id -> (update ms, filled, final, price, amount, state)
+        self._fills = BoundedDict(REMEMBERED)      # trade id -> None
+        self._orders = BoundedDict(REMEMBERED)     # order id -> (update ms, filled, final, price, amount, state)
         self._funding: dict[str, Decimal] = {}  # instrument -> realized_funding last seen
         self._funded: dict[str, str] = {}       # currency -> instrument whose funding moved, until its balance
         self._counters = {"events": 0, "order_events": 0, "fills": 0, "positions": 0, "balances": 0, "funding": 0,

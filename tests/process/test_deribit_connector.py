@@ -270,7 +270,7 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
     await pms.start(streamed)
     since = time.time_ns()
     await sim.fault_control.apply({"drop_connections": True})
-    await until(lambda: oms.session.ready.is_set(), what="order session back")
+    await until(lambda: oms.session.reconnects >= 1 and oms.session.ready.is_set(), what="order session back")
     filled = await oms.place(OrderSpec(BTC, "during-drop", Side.SIDE_BUY, Decimal("300"),
                                        type=OrderType.ORDER_TYPE_MARKET))
     assert filled.type == E.ORDER_EVENT_TYPE_FILLED

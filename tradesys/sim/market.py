@@ -14,6 +14,8 @@ seed and the same step times give the same market.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import random
 import zlib
@@ -24,6 +26,7 @@ from tradesys.sim.errors import SimReject
 from tradesys.sim.exchange import SimExchange
 from tradesys.sim.orders import OrderType, Side, StpMode
 
+log = logging.getLogger(__name__)
 LP_ACCOUNT = "sim-liquidity"
 FLOW_ACCOUNT = "sim-flow"
 _HUGE = "1000000000000"
@@ -91,6 +94,16 @@ class SyntheticMarket:
             if now_ns >= state.next_funding_ns:
                 self.exchange.fund(symbol, settings.funding_rate)
                 state.next_funding_ns += int(settings.funding_interval_s * 1e9)
+
+    async def run(self, step_seconds: float, clock_ns) -> None:
+        """Step every ``step_seconds`` at ``clock_ns()`` until cancelled (a simulator's market task). A failing
+        step is logged and the market keeps running."""
+        while True:
+            await asyncio.sleep(step_seconds)
+            try:
+                self.step(clock_ns())
+            except Exception:
+                log.exception("synthetic market step failed")
 
     def mid(self, symbol: str) -> Decimal:
         instrument = self.exchange.instrument(symbol)

@@ -132,7 +132,7 @@ class RestApi:
 
     async def _admit(self, request: web.Request, route: Route, headers: dict[str, str]) -> Call:
         sim = self.sim
-        injected = sim.faults.next_http_error()
+        injected = sim.fault_control.next_http_error()
         if injected is not None:
             raise injected
         now = sim.now_ms()

@@ -19,7 +19,7 @@ from aiohttp import web
 from exchanges.binance import auth
 from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
-from exchanges.binance.simulator.faults import FaultControl, Faults
+from exchanges.binance.simulator.faults import Faults, fault_control
 from exchanges.binance.simulator.limits import RateLimits
 from exchanges.binance.simulator.rest import RestApi
 from exchanges.binance.simulator.streams import StreamHub
@@ -55,7 +55,7 @@ class BinanceSimulator:
                 raise ValueError(f"the Ed25519 public key is not usable: {exc}") from None
         self.clock_skew_ms = 0
         self.faults = Faults()
-        self.fault_control = FaultControl(self)
+        self.fault_control = fault_control(self)
         self._initial_faults = dict(faults or {})
         self.step_seconds = step_seconds
         # Update ids: one sequence across symbols, in the range real ids have reached.
@@ -119,7 +119,8 @@ class BinanceSimulator:
                      "ws api": f"ws://{address}/ws-fapi/v1", "control": f"http://{address}/_sim/faults"}
         await self.streams.start()
         await self.users.start()
-        self._market_task = asyncio.create_task(self._run_market(), name="binance-sim-market")
+        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns),
+                                                name="binance-sim-market")
         self._countdown_task = asyncio.create_task(self._watch_countdowns(), name="binance-sim-countdowns")
         return self.urls
 
@@ -141,14 +142,6 @@ class BinanceSimulator:
         if self._market_task is not None:
             self._market_task.cancel()
             self._market_task = None
-
-    async def _run_market(self) -> None:
-        while True:
-            await asyncio.sleep(self.step_seconds)
-            try:
-                self.market.step(self.now_ns())
-            except Exception:  # the market must keep running; a bug here is logged, not fatal
-                log.exception("synthetic market step failed")
 
     async def _watch_countdowns(self) -> None:
         """The venue checks countdownCancelAll deadlines about every 10 ms."""

@@ -27,7 +27,7 @@ from exchanges.deribit.auth import Credentials
 from exchanges.deribit.simulator import rpc
 from exchanges.deribit.simulator.catalog import CATALOG, CURRENCIES, DEFAULT_SYMBOLS
 from exchanges.deribit.simulator.channels import BookState, Channel, ChannelHub
-from exchanges.deribit.simulator.faults import FaultControl, Faults
+from exchanges.deribit.simulator.faults import Faults, fault_control
 from exchanges.deribit.simulator.limits import CreditLimits
 from exchanges.deribit.simulator.methods import PUBLIC, Call
 from exchanges.deribit.simulator.rejects import TOO_MANY_REQUESTS
@@ -157,7 +157,7 @@ class DeribitSimulator:
         self.credentials = credentials or Credentials.generate()
         self.clock_skew_ms = 0
         self.faults = Faults()
-        self.fault_control = FaultControl(self)
+        self.fault_control = fault_control(self)
         self._initial_faults = dict(faults or {})
         self.step_seconds = step_seconds
         self.testnet = testnet
@@ -270,7 +270,8 @@ class DeribitSimulator:
         address = f"{host}:{sock.getsockname()[1]}"
         self.urls = {"rest": f"http://{address}/api/v2", "ws": f"ws://{address}{WS_PATH}",
                      "control": f"http://{address}/_sim/faults"}
-        self._market_task = asyncio.create_task(self._run_market(), name="deribit-sim-market")
+        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns),
+                                                name="deribit-sim-market")
         self._tick_task = asyncio.create_task(self._run_ticks(), name="deribit-sim-channels")
         return self.urls
 
@@ -291,14 +292,6 @@ class DeribitSimulator:
         if self._market_task is not None:
             self._market_task.cancel()
             self._market_task = None
-
-    async def _run_market(self) -> None:
-        while True:
-            await asyncio.sleep(self.step_seconds)
-            try:
-                self.market.step(self.now_ns())
-            except Exception:  # the market must keep running; a bug here is logged, not fatal
-                log.exception("synthetic market step failed")
 
     async def _run_ticks(self) -> None:
         while True:
@@ -402,7 +395,7 @@ class DeribitSimulator:
     async def _serve_http(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await request.read()
-        fault = self.faults.next_http_error()
+        fault = self.fault_control.next_http_error()
         if fault is not None:
             frame = self._reply(None, self.now_ns() // 1000, error=fault)
             return web.Response(body=frame, status=fault.http_status, content_type="application/json")
