@@ -35,7 +35,8 @@ def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str
     for owner, per_symbol in venue_fills.items():
         for symbol, count in per_symbol.items():
             row = ledgers["strategies"][owner][symbol]
-            assert row["fills"] == count, (owner, symbol)
+            assert row["fills"] == count, (owner, symbol, "ledger", row["fills"], "venue", count,
+                                           summaries[f"positions-{venue_key}"]["counters"])
             assert D(row["position"]) == signed[(owner, symbol)]
             assert D(row["fees"]) == fees[(owner, symbol)]
     # Each strategy's own ledger (built from its oe.* fills) says the same as the position server's.

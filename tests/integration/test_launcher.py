@@ -131,10 +131,10 @@ def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
     assert summary["actors"]["sim-binance"]["counters"]["open_orders"] > 0
 
 
-def test_a_sim_venue_without_a_simulator_is_named_not_silently_skipped(tmp_path):
+def test_a_venue_without_a_connector_is_named_not_silently_skipped(tmp_path):
     code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange=[binance,grvt]", "duration=2s"))
     assert code == 0, err
-    assert "note: exchange.grvt: endpoint: sim, but there is no grvt simulator yet" in err
+    assert "note: exchange.grvt: there is no grvt connector yet; nothing serves it in this run" in err
 
 
 def test_a_symbol_the_simulator_lacks_stops_the_start_in_one_line(tmp_path):

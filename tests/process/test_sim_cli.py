@@ -106,3 +106,24 @@ def test_the_deribit_simulator_runs_the_same_way_and_answers_json_rpc():
     stderr = proc.stderr.read()
     assert proc.returncode == 0, stderr
     assert "cli-secret-value-0123" not in stderr
+
+
+def test_the_grvt_simulator_prints_its_three_hosts_and_the_signer_it_accepts():
+    key = "0x" + "11" * 32
+    proc = subprocess.Popen([sys.executable, "-m", "tradesys.sim", "grvt", "--port", "0", "--api-key", "cli-grvt-key",
+                             "--private-key", key], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        header = _header(proc)
+        hosts = {header[role] for role in ("edge", "market data", "trade data")}
+        assert len(hosts) == 3 and all(h.startswith("http://127.0.0.1:") for h in hosts)   # distinct ports
+        assert header["private-key"] == "(given)" and header["signer"] == "0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A"
+        request = urllib.request.Request(header["edge"] + "/auth/api_key/login", data=b'{"api_key": "cli-grvt-key"}',
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["X-Grvt-Account-Id"] and "gravity=" in response.headers["Set-Cookie"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    stderr = proc.stderr.read()
+    assert proc.returncode == 0, stderr
+    assert key not in stderr

@@ -19,6 +19,10 @@ class FillKeys:
     def key(fill: Fill) -> str:
         return f"{fill.symbol}:{fill.trade_id}"
 
+    def seen(self, fill: Fill) -> bool:
+        """True when this fill was already booked (nothing is remembered)."""
+        return self.key(fill) in self._keys
+
     def first(self, fill: Fill) -> bool:
         """True the first time this fill is seen (and remember it); False for a repeat."""
         key = self.key(fill)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -81,7 +82,9 @@ class PositionServer(ActorBase):
         self.count = {"fills": 0, "duplicate_fills": 0, "unattributed_fills": 0, "positions_published": 0,
                       "balances": 0, "reconciles": 0, "reconcile_errors": 0, "drift_alarms": 0,
                       "exposure_alerts": 0, "exposure_breaches": 0,
-                      "funding_events": 0, "funding_unbooked": 0, "stream_drops": 0}
+                      "funding_events": 0, "funding_unbooked": 0, "stream_drops": 0, "recovered_fills": 0}
+        self._started_ns = 0
+        self._recovering: asyncio.Task | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -97,6 +100,7 @@ class PositionServer(ActorBase):
             self.book.venue[position.symbol] = quantity
         for balance in await self.fetcher.balances():
             self.balances[balance.asset] = balance
+        self._started_ns = time.time_ns()
         await self.pms.start(self)
         self._market = Subscriber([f"md.{self.venue}.{s}.bbo" for s in config.symbols], name=f"{self.name}-marks")
         for name, endpoints in directory.items():
@@ -109,8 +113,11 @@ class PositionServer(ActorBase):
     async def on_stop(self) -> None:
         if self.pms is not None:
             await self.pms.stop()
+        if self._recovering is not None:
+            self._recovering.cancel()
         if self.fetcher is not None:
             try:
+                await self._recover_fills("stop")   # fills the stream had not delivered when it closed
                 await self._reconcile()      # the final word on the account, for the summary
             except ExchangeError as exc:
                 log.warning("final reconcile failed", extra={"fields": {"error": str(exc)}})
@@ -220,6 +227,24 @@ class PositionServer(ActorBase):
         if not connected:
             self.count["stream_drops"] += 1
             log.warning("private stream down: reconciling", extra={"fields": {"reason": reason}})
+        elif self.count["stream_drops"] and (self._recovering is None or self._recovering.done()):
+            # Back after a drop: what was filled meanwhile is asked of the venue and booked once.
+            self._recovering = self.spawn(self._recover_fills("reconnect"), "recover-fills")
+
+    async def _recover_fills(self, why: str) -> None:
+        """Book the fills since start that the venue has and the stream did not bring (by trade id, once)."""
+        for symbol in self.settings.config.symbols:
+            try:
+                fills = await self.fetcher.recent_fills(symbol, self._started_ns)
+            except ExchangeError as exc:
+                log.warning("fill recovery failed", extra={"fields": {"symbol": symbol, "error": str(exc)}})
+                continue
+            for fill in fills:
+                if not self._fills.seen(fill):
+                    self.count["recovered_fills"] += 1
+                    log.info("fill recovered from the venue", extra={"fields": {
+                        "why": why, "symbol": symbol, "trade_id": fill.trade_id}})
+                    self.on_fill(fill, 0, time.time_ns())
 
     # -- publishing --------------------------------------------------------------------
 

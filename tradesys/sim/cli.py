@@ -19,7 +19,8 @@ from tradesys import logs
 
 # venue -> (module, class): the simulators built so far.
 SIMULATORS = {"binance": ("exchanges.binance.simulator", "BinanceSimulator"),
-              "deribit": ("exchanges.deribit.simulator", "DeribitSimulator")}
+              "deribit": ("exchanges.deribit.simulator", "DeribitSimulator"),
+              "grvt": ("exchanges.grvt.simulator", "GrvtSimulator")}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,6 +35,8 @@ def parser() -> argparse.ArgumentParser:
                                                    "and printed)")
     p.add_argument("--api-secret", default=None, help="API secret to accept (Deribit: the client secret; default: "
                                                       "generated and printed)")
+    p.add_argument("--private-key", default=None, help="GRVT: the signer's Ethereum private key (0x + 64 hex) whose "
+                                                        "EIP-712 order signatures it accepts (default: generated)")
     p.add_argument("--ed25519-public-key", default=None, metavar="PEM_FILE",
                    help="Binance: an Ed25519 public key (PEM) registered for the API key; enables session.logon "
                         "and Ed25519-signed requests on the WS API")
@@ -59,6 +62,11 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
         kwargs["funding_interval_s"] = args.funding_interval
     if args.symbols:
         kwargs["symbols"] = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
+    if args.venue == "grvt":
+        return await _serve_grvt(args, simulator_module, kwargs, out)
+    if args.private_key is not None:
+        print("error: --private-key is for the grvt simulator", file=sys.stderr)
+        return 2
     given = args.api_key is not None or args.api_secret is not None
     if given:
         if not (args.api_key and args.api_secret):
@@ -85,6 +93,33 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    # A secret the user chose is not echoed; a generated test secret must be, or nobody could use it.
+    secret_lines = [f"api-secret {'(given)' if given else simulator.credentials.api_secret}"]
+    return await _run(simulator, args, secret_lines, out)
+
+
+async def _serve_grvt(args: argparse.Namespace, module, kwargs: dict, out) -> int:
+    if args.api_secret is not None:
+        print("error: the grvt simulator takes --api-key and --private-key (no --api-secret)", file=sys.stderr)
+        return 2
+    given = args.api_key is not None or args.private_key is not None
+    if given:
+        if not (args.api_key and args.private_key):
+            print("error: give both --api-key and --private-key, or neither", file=sys.stderr)
+            return 2
+        logs.register_secret(args.private_key)
+        kwargs["credentials"] = module.Credentials(args.api_key, args.private_key)
+    try:
+        simulator = module.GrvtSimulator(**kwargs)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    lines = [f"private-key {'(given)' if given else simulator.credentials.private_key}", f"signer {simulator.signer}",
+             f"sub-account {simulator.sub_account_id}"]
+    return await _run(simulator, args, lines, out)
+
+
+async def _run(simulator, args: argparse.Namespace, secret_lines: list[str], out) -> int:
     # Handlers first: whoever reads the printed URLs may stop us at once, and must get a clean stop.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,8 +134,8 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
     for role, url in urls.items():
         print(f"{role} {url}", file=out)
     print(f"api-key {simulator.credentials.api_key}", file=out)
-    # A secret the user chose is not echoed; a generated test secret must be, or nobody could use it.
-    print(f"api-secret {'(given)' if given else simulator.credentials.api_secret}", file=out)
+    for line in secret_lines:
+        print(line, file=out)
     print(f"symbols {','.join(simulator.symbols)}", file=out, flush=True)
     try:
         await stop.wait()

@@ -101,6 +101,7 @@ class StrategyActor(ActorBase):
         self._sub: Subscriber | None = None
         self._engine = None
         self._fills = FillKeys(KEEP_FILLS)
+        self._booked: dict[str, Decimal] = {}    # client order id -> quantity its fills booked
         self._sent_at: dict[int, int] = {}       # request id -> send time (ns), for the round trip
         self._last_not_sent_log = 0.0
         self.stopping = False
@@ -168,6 +169,8 @@ class StrategyActor(ActorBase):
             event = OrderEvent.FromString(raw)
             intent = self.strategy.recovered_intent(event)
             order = self.oms.adopt(event, intent=intent or f"recovered~{event.client_order_id}")
+            # Its fills so far are in the recovered ledger: count them as booked.
+            self._booked[event.client_order_id] = get_decimal(event.filled_quantity)
             self.count["recovered_orders"] += 1
             if intent is None or "~" in order.intent:
                 self.cancel(order.client_order_id)       # not wanted, or a second one for the intent
@@ -199,6 +202,17 @@ class StrategyActor(ActorBase):
         if self.oms.live_orders():
             log.warning("orders still live in the Mini OMS after cancel-all", extra={"fields": {
                 "orders": [o.client_order_id for o in self.oms.live_orders()]}})
+        # An order's final event can come before its last fill (a venue answers a cancel on one socket and
+        # streams the fill on another): wait for the fills the events reported, so the ledger has them.
+        while self._unbooked() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self._unbooked():
+            log.warning("fills reported by order events but not received", extra={"fields": {
+                "orders": self._unbooked()}})
+
+    def _unbooked(self) -> list[str]:
+        return [o.client_order_id for o in self.oms.orders.values()
+                if o.filled > self._booked.get(o.client_order_id, Decimal(0))]
 
     def counters(self) -> dict[str, int]:
         counters = dict(self.count)
@@ -357,6 +371,10 @@ class StrategyActor(ActorBase):
             ledger = self.ledgers[fill.symbol] = Ledger(self.strategy_id, fill.symbol,
                                                         inverse=instrument is not None and instrument.inverse)
         ledger.apply_fill(fill.side, get_decimal(fill.price), get_decimal(fill.quantity), get_decimal(fill.fee))
+        self._booked[fill.client_order_id] = self._booked.get(fill.client_order_id, Decimal(0)) + \
+            get_decimal(fill.quantity)
+        if len(self._booked) > KEEP_FILLS:
+            self._booked.pop(next(iter(self._booked)))
         self.count["fills"] += 1
         self._call("on_fill", fill, self.oms.orders.get(fill.client_order_id))
 

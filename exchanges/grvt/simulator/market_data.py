@@ -1,0 +1,105 @@
+"""Market-data REST: instruments, book, ticker, mini ticker, trades, currencies (full names; the server
+makes them lite on lite routes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from exchanges.grvt.simulator import errors as e
+from exchanges.grvt.simulator.catalog import instrument_object
+from exchanges.grvt.simulator.render import text
+from tradesys.sim.orders import Side
+
+if TYPE_CHECKING:
+    from exchanges.grvt.simulator.server import GrvtSimulator
+
+
+class MarketData:
+    def __init__(self, sim: GrvtSimulator):
+        self.sim = sim
+
+    def _entry(self, body: dict):
+        entry = self.sim.catalog.get(body.get("instrument"))
+        if entry is None:
+            raise e.NOT_FOUND
+        return entry
+
+    def instrument(self, body: dict) -> dict:
+        return instrument_object(self._entry(body))
+
+    def all_instruments(self, body: dict) -> list[dict]:
+        return [instrument_object(x) for x in self.sim.catalog.values()]
+
+    def instruments(self, body: dict) -> list[dict]:
+        kinds, bases, quotes = (body.get(k) or [] for k in ("kind", "base", "quote"))
+        out = [instrument_object(x) for x in self.sim.catalog.values()
+               if (not kinds or "PERPETUAL" in kinds) and (not bases or x.instrument.base in bases)
+               and (not quotes or x.instrument.quote in quotes)]
+        return out[:int(body.get("limit") or 500)]
+
+    def levels(self, entry, side: Side, depth: int) -> list[dict]:
+        i = entry.instrument
+        book = self.sim.exchange.engines[entry.name].book
+        out = []
+        for price, size in book.levels(side, depth):
+            # The simulator aggregates a level; one resting order per level is what it reports.
+            out.append({"price": text(i.price(price)), "size": text(i.qty(size)), "num_orders": 1})
+        return out
+
+    def book(self, body: dict) -> dict:
+        entry = self._entry(body)
+        depth = int(body.get("depth") or 10)
+        if depth not in (10, 50, 100, 500):
+            raise e.MALFORMED
+        return {"event_time": str(self.sim.now_ns()), "instrument": entry.name,
+                "bids": self.levels(entry, Side.BUY, depth), "asks": self.levels(entry, Side.SELL, depth)}
+
+    def ticker(self, body: dict) -> dict:
+        entry = self._entry(body)
+        i = entry.instrument
+        book = self.sim.exchange.engines[entry.name].book
+        bid, ask = book.best(Side.BUY), book.best(Side.SELL)
+        mark = self.sim.exchange.mark_price(entry.name)
+        trades = self.sim.exchange.public_trades[entry.name]
+        last = trades[-1] if trades else None
+        return {"event_time": str(self.sim.now_ns()), "instrument": entry.name, "mark_price": text(mark),
+                "index_price": text(mark), "last_price": text(i.price(last.price)) if last else "0",
+                "last_size": text(i.qty(last.quantity)) if last else "0",
+                "mid_price": text((i.price(bid.price) + i.price(ask.price)) / 2) if bid and ask else "0",
+                "best_bid_price": text(i.price(bid.price)) if bid else "0",
+                "best_bid_size": text(i.qty(bid.total)) if bid else "0",
+                "best_ask_price": text(i.price(ask.price)) if ask else "0",
+                "best_ask_size": text(i.qty(ask.total)) if ask else "0",
+                "funding_rate_8h_curr": "0.01", "funding_rate_8h_avg": "0.01", "interest_rate": "0",
+                "forward_price": "0", "buy_volume_24h_b": "0", "sell_volume_24h_b": "0", "buy_volume_24h_q": "0",
+                "sell_volume_24h_q": "0", "high_price": "0", "low_price": "0", "open_price": "0",
+                "open_interest": "0", "long_short_ratio": "1"}
+
+    def mini(self, body: dict) -> dict:
+        full = self.ticker(body)
+        keep = ("event_time", "instrument", "mark_price", "index_price", "last_price", "last_size", "mid_price",
+                "best_bid_price", "best_bid_size", "best_ask_price", "best_ask_size")
+        return {k: full[k] for k in keep}
+
+    def trade(self, body: dict) -> list[dict]:
+        entry = self._entry(body)
+        limit = min(int(body.get("limit") or 100), 1000)
+        return [trade_object(self.sim, entry, t) for t in list(self.sim.exchange.public_trades[entry.name])[-limit:]]
+
+    def currency(self, body: dict) -> list[dict]:
+        return [{"id": n, "symbol": c, "balance_decimals": 6 if c == "USDT" else 9,
+                 "quantity_multiplier": "1000000" if c == "USDT" else "1000000000"}
+                for n, c in enumerate(("USDT", "BTC", "ETH"), start=1)]
+
+
+def trade_object(sim: GrvtSimulator, entry, trade) -> dict:
+    i = entry.instrument
+    mark = sim.exchange.mark_price(entry.name)
+    return {"event_time": str(trade.time_ns), "instrument": entry.name, "is_taker_buyer": trade.taker_side is Side.BUY,
+            "size": text(i.qty(trade.quantity)), "price": text(i.price(trade.price)), "mark_price": text(mark),
+            "index_price": text(mark), "interest_rate": "0", "forward_price": "0", "trade_id": f"{trade.trade_id}-1",
+            "venue": "ORDERBOOK", "is_rpi": False}
+
+
+ROUTES = {"/instrument": "instrument", "/all_instruments": "all_instruments", "/instruments": "instruments",
+          "/book": "book", "/ticker": "ticker", "/mini": "mini", "/trade": "trade", "/currency": "currency"}

@@ -1,0 +1,259 @@
+"""The GRVT simulator: a SimExchange with its synthetic market, served on three loopback ports as the
+venue splits its API: the edge (API-key login), market data (REST) and trade data (REST), each ``POST``
+with JSON in full (``/full/v1/<route>``) or lite (``/lite/v1/<route>``) names.
+
+One main account with one sub-account and one registered signer: the address of
+the private key the simulator is given (``--private-key``), whose EIP-712
+order signatures it accepts. The cancel-on-disconnect countdown
+(``cancel_on_disconnect``) cancels every open order when it lapses.
+WebSocket streams are not served yet (docs/protocols/grvt.md 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import socket
+import time
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from aiohttp import web
+
+from exchanges.grvt import names, signing
+from exchanges.grvt.simulator import errors as e
+from exchanges.grvt.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
+from exchanges.grvt.simulator.faults import Faults, fault_control
+from exchanges.grvt.simulator.market_data import ROUTES as MARKET_ROUTES
+from exchanges.grvt.simulator.market_data import MarketData
+from exchanges.grvt.simulator.sessions import ACCOUNT_HEADER, COOKIE, Sessions
+from exchanges.grvt.simulator.trading import ROUTES as TRADING_ROUTES
+from exchanges.grvt.simulator.trading import Trading
+from tradesys.aio import cancel_and_wait
+from tradesys.sim.exchange import SimExchange
+from tradesys.sim.market import SyntheticMarket
+
+log = logging.getLogger(__name__)
+ACCOUNT = "main"
+RECORDS_KEPT = 100_000
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An API key and the private key of its registered signer. Neither appears in a repr."""
+
+    api_key: str
+    private_key: str
+
+    def __post_init__(self):
+        if not self.private_key.startswith("0x"):   # accept the bare 64 hex digits too
+            object.__setattr__(self, "private_key", "0x" + self.private_key)
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        return cls(secrets.token_hex(16), "0x" + secrets.token_hex(32))
+
+    @property
+    def api_secret(self) -> str:   # the simulator CLI's common name for the secret half
+        return self.private_key
+
+    def __repr__(self) -> str:
+        return f"Credentials(api_key={self.api_key[:6]}..., private_key=***)"
+
+
+class GrvtSimulator:
+    def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
+                 credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
+                 faults: dict | None = None, funding_interval_s: float | None = None, chain_id: int = 326,
+                 session_ttl_s: int = 3600):
+        unknown = [s for s in symbols if s not in CATALOG]
+        if unknown:
+            raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
+        self.symbols = tuple(symbols)
+        self.catalog = {s: CATALOG[s] for s in self.symbols}
+        if funding_interval_s is not None:
+            if funding_interval_s <= 0:
+                raise ValueError(f"funding_interval_s must be positive, got {funding_interval_s}")
+            self.catalog = {s: replace(x, market=replace(x.market, funding_interval_s=funding_interval_s))
+                            for s, x in self.catalog.items()}
+        self.credentials = credentials or Credentials.generate()
+        try:
+            self.signer = signing.address_of(self.credentials.private_key)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"the private key is not a usable Ethereum key: {type(exc).__name__}") from None
+        self.chain_id = chain_id
+        self.clock_skew_ms = 0
+        self.faults = Faults()
+        self.fault_control = fault_control(self)
+        self._initial_faults = dict(faults or {})
+        self.step_seconds = step_seconds
+        self.account = ACCOUNT
+        rng = secrets.SystemRandom()
+        self.account_id = "0x" + secrets.token_hex(20)
+        self.sub_account_id = str(2_000_000_000_000_000 + rng.randrange(10**15))
+        self.exchange = SimExchange([x.instrument for x in self.catalog.values()], seed=seed, clock=self.now_ns)
+        self.market = SyntheticMarket(self.exchange, {s: x.market for s, x in self.catalog.items()}, seed=seed)
+        self.exchange.add_account(ACCOUNT, {"USDT": balance}, leverage=10)
+        self.sessions = Sessions(self.credentials.api_key, self.account_id, ttl_s=session_ttl_s)
+        self.market_data = MarketData(self)
+        self.trading = Trading(self)
+        self.countdown_ms: int | None = None
+        self.counters = {"requests": 0, "errors": 0, "orders": 0, "cancelled_by_countdown": 0}
+        self.connections: set = set()       # WebSockets (none yet)
+        self._runners: list[web.AppRunner] = []
+        self._market_task: asyncio.Task | None = None
+        self._countdown_task: asyncio.Task | None = None
+        self.urls: dict[str, str] = {}
+
+    def now_ns(self) -> int:
+        return time.time_ns() + self.clock_skew_ms * 1_000_000
+
+    def now_ms(self) -> int:
+        return self.now_ns() // 1_000_000
+
+    def marks_of(self, account) -> dict[str, Decimal]:
+        return {s: self.exchange.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
+
+    def stats(self) -> dict[str, int]:
+        return {"connections": len(self.connections), "messages": self.counters["requests"]}
+
+    def client_id_of(self, order) -> str:
+        return order.client_order_id
+
+    def trim_records(self) -> None:
+        records = self.trading.records
+        while len(records) > RECORDS_KEPT:
+            order_id = next(iter(records))
+            record = records.pop(order_id)
+            if record.engine_id is not None:
+                self.trading.by_engine.pop((record.symbol, record.engine_id), None)
+
+    # -- serving -----------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
+        """Serve the three hosts (the edge on ``port``, the others on free ports); return the URLs by role."""
+        self.market.start(self.now_ns())
+        await self.fault_control.apply(self._initial_faults)
+        edge = web.Application()
+        edge.add_routes([web.post("/auth/api_key/login", self._login), *self.fault_control.routes()])
+        market = web.Application(client_max_size=1 << 20)
+        market.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._market_rest)])
+        trade = web.Application(client_max_size=1 << 20)
+        trade.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._trade_rest)])
+        bound = []
+        for index, app in enumerate((edge, market, trade)):
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port if index == 0 else 0))
+            await web.SockSite(runner, sock).start()
+            self._runners.append(runner)
+            bound.append(f"http://{host}:{sock.getsockname()[1]}")
+        self.urls = {"edge": bound[0], "market data": bound[1], "trade data": bound[2],
+                     "control": f"{bound[0]}/_sim/faults"}
+        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns), name="grvt-sim-market")
+        self._countdown_task = asyncio.create_task(self._watch_countdown(), name="grvt-sim-countdown")
+        return self.urls
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._countdown_task)
+        await cancel_and_wait(self._market_task)
+        self._countdown_task = self._market_task = None
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
+
+    def pause_market(self) -> None:
+        if self._market_task is not None:
+            self._market_task.cancel()
+            self._market_task = None
+
+    async def _watch_countdown(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            if self.countdown_ms is not None and self.countdown_ms <= self.now_ms():
+                self.countdown_ms = None
+                count = self.trading.cancel_everything(ACCOUNT, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
+                self.counters["cancelled_by_countdown"] += count
+                log.info("cancel-on-disconnect countdown lapsed", extra={"fields": {"cancelled": count}})
+
+    # -- handlers ----------------------------------------------------------------------
+
+    async def _login(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return self._error(e.MALFORMED, lite=False)
+        granted = self.sessions.login(body.get("api_key") if isinstance(body, dict) else None, self.now_ms())
+        if granted is None:
+            return self._error(e.UNAUTHENTICATED, lite=False)
+        cookie, account_id = granted
+        return web.json_response({"status": "success"}, headers={"Set-Cookie": cookie, ACCOUNT_HEADER: account_id})
+
+    def _error(self, error: e.ApiError, *, lite: bool) -> web.Response:
+        self.counters["errors"] += 1
+        return web.json_response(error.body(lite), status=error.status)
+
+    async def _body(self, request: web.Request, gateway: str, route: str) -> tuple[dict, bool, dict]:
+        lite = request.match_info["dialect"] == "lite"
+        spec = names.rpc(gateway, route)
+        try:
+            raw = await request.read()
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            raise e.MALFORMED from None
+        if not isinstance(body, dict):
+            raise e.MALFORMED
+        if lite and spec is not None:
+            body = names.to_full(spec["request"], body)
+        return body, lite, spec or {}
+
+    def _reply(self, result, lite: bool, spec: dict) -> web.Response:
+        payload = {"result": result}
+        if lite and spec.get("response"):
+            payload = names.to_lite(spec["response"], payload)
+        return web.json_response(payload)
+
+    async def _market_rest(self, request: web.Request) -> web.Response:
+        route = "/" + request.match_info["route"]
+        handler = MARKET_ROUTES.get(route)
+        lite = request.match_info["dialect"] == "lite"
+        self.counters["requests"] += 1
+        injected = self.fault_control.next_http_error()
+        if injected is not None:
+            return self._error(injected, lite=lite)
+        if handler is None:
+            return self._error(e.NOT_FOUND, lite=lite)
+        try:
+            body, lite, spec = await self._body(request, "MarketData", route)
+            return self._reply(getattr(self.market_data, handler)(body), lite, spec)
+        except e.ApiError as error:
+            return self._error(error, lite=lite)
+
+    async def _trade_rest(self, request: web.Request) -> web.Response:
+        route = "/" + request.match_info["route"]
+        handler = TRADING_ROUTES.get(route)
+        lite = request.match_info["dialect"] == "lite"
+        self.counters["requests"] += 1
+        injected = self.fault_control.next_http_error()
+        if injected is not None:
+            return self._error(injected, lite=lite)
+        if handler is None:
+            return self._error(e.NOT_FOUND, lite=lite)
+        account = self.sessions.account_of(request.cookies.get(COOKIE), request.headers.get(ACCOUNT_HEADER),
+                                           self.now_ms())
+        if account is None:
+            return self._error(e.UNAUTHENTICATED, lite=lite)
+        try:
+            body, lite, spec = await self._body(request, "Trading", route)
+            if route == "/create_order":
+                self.counters["orders"] += 1
+            return self._reply(getattr(self.trading, handler)(ACCOUNT, body), lite, spec)
+        except e.ApiError as error:
+            return self._error(error, lite=lite)
+        except Exception:   # a simulator bug: the venue's internal error, and the server keeps serving
+            log.exception("trade-data handler failed", extra={"fields": {"route": route}})
+            return self._error(e.INTERNAL, lite=lite)

@@ -1,0 +1,299 @@
+"""Trade-data REST: create, cancel and query orders, fills, positions, account summaries, the cancel-on-
+disconnect countdown. Every handler takes the session's account and the request in full names and returns
+the ``result`` in full names (the server translates lite requests and answers).
+
+Order checks, in the venue's order: sub-account, order id empty, client order
+id, one leg, instrument, time in force, post-only, market/limit price, the
+signature (chain id, V, R/S, expiry, the recovered signer against the
+registered one and against the signer named, nonce not reused), then the
+exchange's own checks (size on the grid, tick, margin, reduce-only).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import deque
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from exchanges.grvt import signing
+from exchanges.grvt.simulator import errors as e
+from exchanges.grvt.simulator.render import fill_object, order_object, position_object, summary_object
+from tradesys.sim.errors import RejectCode, SimReject
+from tradesys.sim.instruments import PrecisionError
+from tradesys.sim.orders import OrderType, Side, TimeInForce
+
+if TYPE_CHECKING:
+    from exchanges.grvt.simulator.server import GrvtSimulator
+
+_TIF = {"GOOD_TILL_TIME": TimeInForce.GTC, "IMMEDIATE_OR_CANCEL": TimeInForce.IOC, "FILL_OR_KILL": TimeInForce.FOK}
+NONCES_KEPT = 100_000
+
+
+class OrderRecord:
+    """What the venue keeps of an order beyond the matching engine: its id, request and rejection."""
+
+    __slots__ = ("order_id", "symbol", "engine_id", "request", "reject_reason", "cancel_reason")
+
+    def __init__(self, order_id: str, symbol: str, engine_id: int | None, request: dict):
+        self.order_id, self.symbol, self.engine_id, self.request = order_id, symbol, engine_id, request
+        self.reject_reason = "UNSPECIFIED"
+        self.cancel_reason = "CLIENT_CANCEL"
+
+
+class Trading:
+    def __init__(self, sim: GrvtSimulator):
+        self.sim = sim
+        self.records: dict[str, OrderRecord] = {}                  # order id -> record
+        self.by_engine: dict[tuple[str, int], OrderRecord] = {}
+        self._nonces: deque[tuple[str, int, int]] = deque(maxlen=NONCES_KEPT)
+        self._nonce_set: set[tuple[str, int, int]] = set()
+
+    # -- create ------------------------------------------------------------------------
+
+    def create_order(self, account: str, body: dict) -> dict:
+        order = body.get("order")
+        if not isinstance(order, dict):
+            raise e.MALFORMED
+        sim = self.sim
+        if str(order.get("sub_account_id", "")) != sim.sub_account_id:
+            raise e.WRONG_SUB_ACCOUNT
+        if order.get("order_id") not in (None, "", "0", "0x00"):
+            raise e.ORDER_ID_GIVEN
+        metadata = order.get("metadata") or {}
+        client_order_id = str(metadata.get("client_order_id") or "")
+        if not client_order_id:
+            raise e.NO_CLIENT_ORDER_ID
+        legs = order.get("legs") or []
+        if not legs:
+            raise e.NO_LEG
+        if len(legs) != 1:
+            raise e.ONE_LEG
+        leg = legs[0]
+        entry = sim.catalog.get(leg.get("instrument"))
+        if entry is None:
+            raise e.UNSUPPORTED_INSTRUMENT
+        tif_name = order.get("time_in_force")
+        if tif_name not in _TIF:
+            raise e.BAD_TIME_IN_FORCE
+        post_only, reduce_only, is_market = (bool(order.get(k)) for k in ("post_only", "reduce_only", "is_market"))
+        if post_only and tif_name != "GOOD_TILL_TIME":
+            raise e.POST_ONLY_TIF
+        price_text = leg.get("limit_price")
+        if is_market and price_text not in (None, "", "0"):
+            raise e.MARKET_WITH_PRICE
+        if not is_market and price_text in (None, "", "0"):
+            raise e.LIMIT_WITHOUT_PRICE
+        self._check_signature(order, entry, tif_name, is_market, post_only, reduce_only)
+        if any(r.request["metadata"].get("client_order_id") == client_order_id and self._is_open(r)
+               for r in self.records.values()):
+            raise e.CLIENT_ORDER_ID_OVERLAP
+        instrument = entry.instrument
+        try:
+            size, limit = Decimal(str(leg.get("size"))), None if is_market else Decimal(str(price_text))
+        except (InvalidOperation, ValueError):
+            raise e.MALFORMED from None
+        try:
+            quantity = instrument.qty_of(size)
+        except PrecisionError:
+            raise e.from_reject(RejectCode.QUANTITY_NOT_ON_STEP) from None
+        try:
+            price = 0 if limit is None else instrument.price_of(limit)
+        except PrecisionError:
+            raise e.from_reject(RejectCode.PRICE_NOT_ON_TICK) from None
+        side = Side.BUY if leg.get("is_buying_asset") else Side.SELL
+        tif = TimeInForce.GTX if post_only else _TIF[tif_name]
+        order_id = "0x" + secrets.token_hex(16)
+        record = OrderRecord(order_id, entry.name, None, order)
+        self.records[order_id] = record
+        try:
+            placed = sim.exchange.place(account, entry.name, side, OrderType.MARKET if is_market else OrderType.LIMIT,
+                                        quantity, price=price, time_in_force=tif, client_order_id=client_order_id,
+                                        reduce_only=reduce_only)
+        except SimReject as exc:
+            if exc.code in e.REJECTED_ORDERS:   # a post-only that would cross: the order exists, REJECTED
+                record.reject_reason = e.REJECTED_ORDERS[exc.code]
+                return order_object(sim, record, None)
+            del self.records[order_id]
+            raise e.from_reject(exc.code) from None
+        record.engine_id = placed.order_id
+        self.by_engine[(entry.name, placed.order_id)] = record
+        sim.trim_records()
+        return order_object(sim, record, sim.exchange.order(account, entry.name, order_id=placed.order_id))
+
+    def _check_signature(self, order: dict, entry, tif_name: str, is_market: bool, post_only: bool,
+                         reduce_only: bool) -> None:
+        sim = self.sim
+        sig = order.get("signature") or {}
+        chain = sig.get("chain_id")
+        if chain not in (None, "") and str(chain) != str(sim.chain_id):
+            raise e.BAD_CHAIN
+        if sig.get("v") not in (27, 28):
+            raise e.BAD_V
+        r, s = str(sig.get("r", "")), str(sig.get("s", ""))
+        if len(r.removeprefix("0x")) != 64 or len(s.removeprefix("0x")) != 64:
+            raise e.BAD_RS
+        try:
+            expiration, nonce = int(sig.get("expiration")), int(sig.get("nonce"))
+        except (TypeError, ValueError):
+            raise e.MALFORMED from None
+        now = sim.now_ns()
+        if expiration <= now:
+            raise e.SIGNATURE_EXPIRED
+        if expiration > now + signing.MAX_EXPIRATION_NS:
+            raise e.EXPIRATION_TOO_FAR
+        leg = order["legs"][0]
+        try:
+            typed_leg = signing.Leg(entry.asset_id, entry.base_decimals, Decimal(str(leg.get("size"))),
+                                    Decimal(str(leg.get("limit_price") or "0")), bool(leg.get("is_buying_asset")))
+            builder = order.get("builder")
+            message = signing.order_message(
+                sub_account_id=order["sub_account_id"], is_market=is_market, time_in_force=tif_name,
+                post_only=post_only, reduce_only=reduce_only, legs=[typed_leg], nonce=nonce, expiration_ns=expiration,
+                builder=builder if builder else None,
+                builder_fee=int(Decimal(str(order.get("builder_fee") or 0)) * 10**4) if builder else None)
+            recovered = signing.recover(sim.chain_id, message, r, s, int(sig["v"]))
+        except (signing.SigningError, InvalidOperation, ValueError):
+            raise e.SIGNATURE_MISMATCH from None
+        named = str(sig.get("signer", ""))
+        if named and named.lower() != recovered.lower():
+            raise e.SIGNATURE_MISMATCH
+        if recovered.lower() != sim.signer.lower():
+            raise e.UNAUTHORIZED_SIGNER
+        key = (recovered.lower(), nonce, expiration)
+        if key in self._nonce_set:
+            raise e.SIGNATURE_MISMATCH   # a replayed signature: the simulator's choice of code
+        if len(self._nonces) == self._nonces.maxlen:
+            self._nonce_set.discard(self._nonces[0])
+        self._nonces.append(key)
+        self._nonce_set.add(key)
+
+    # -- cancel ------------------------------------------------------------------------
+
+    def _is_open(self, record: OrderRecord) -> bool:
+        if record.engine_id is None:
+            return False
+        return any(o.order_id == record.engine_id for o in
+                   self.sim.exchange.engines[record.symbol].open_orders(self.sim.account))
+
+    def _find(self, body: dict) -> OrderRecord:
+        order_id, client_order_id = body.get("order_id"), body.get("client_order_id")
+        if order_id not in (None, "", "0", "0x00"):
+            record = self.records.get(str(order_id))
+        else:
+            candidates = [r for r in self.records.values()
+                          if str(r.request["metadata"].get("client_order_id")) == str(client_order_id)]
+            open_ones = [r for r in candidates if self._is_open(r)]
+            record = (open_ones or candidates or [None])[-1]
+        if record is None:
+            raise e.NOT_FOUND
+        return record
+
+    def cancel_order(self, account: str, body: dict) -> dict:
+        self._sub_account(body)
+        record = self._find(body)
+        if self._is_open(record):
+            record.cancel_reason = "CLIENT_CANCEL"
+            self.sim.exchange.cancel(account, record.symbol, order_id=record.engine_id)
+        return {"ack": True}
+
+    def cancel_all_orders(self, account: str, body: dict) -> dict:
+        self._sub_account(body)
+        self.cancel_everything(account, "CLIENT_BULK_CANCEL")
+        return {"ack": True}
+
+    def cancel_everything(self, account: str, reason: str) -> int:
+        count = 0
+        for symbol, engine in self.sim.exchange.engines.items():
+            for order in list(engine.open_orders(account)):
+                record = self.by_engine.get((symbol, order.order_id))
+                if record is not None:
+                    record.cancel_reason = reason
+                self.sim.exchange.cancel(account, symbol, order_id=order.order_id)
+                count += 1
+        return count
+
+    # -- queries -----------------------------------------------------------------------
+
+    def _sub_account(self, body: dict) -> None:
+        if str(body.get("sub_account_id", "")) != self.sim.sub_account_id:
+            raise e.WRONG_SUB_ACCOUNT
+
+    def order(self, account: str, body: dict) -> dict:
+        self._sub_account(body)
+        record = self._find(body)
+        return order_object(self.sim, record, self._engine_order(account, record))
+
+    def _engine_order(self, account: str, record: OrderRecord):
+        if record.engine_id is None:
+            return None
+        return self.sim.exchange.order(account, record.symbol, order_id=record.engine_id)
+
+    def open_orders(self, account: str, body: dict) -> list[dict]:
+        self._sub_account(body)
+        out = []
+        for symbol, engine in self.sim.exchange.engines.items():
+            for order in engine.open_orders(account):
+                record = self.by_engine.get((symbol, order.order_id))
+                if record is not None:
+                    out.append(order_object(self.sim, record, order.snapshot()))
+        return out
+
+    def order_history(self, account: str, body: dict) -> list[dict]:
+        self._sub_account(body)
+        limit = int(body.get("limit") or 500)
+        records = list(self.records.values())[-limit:]
+        return [order_object(self.sim, r, self._engine_order(account, r)) for r in reversed(records)]
+
+    def fill_history(self, account: str, body: dict) -> list[dict]:
+        self._sub_account(body)
+        limit = int(body.get("limit") or 500)
+        out = []
+        for symbol, entry in self.sim.catalog.items():
+            for fill in self.sim.exchange.fills(account, symbol):
+                out.append(fill_object(self.sim, entry, fill, self.by_engine.get((symbol, fill.order_id))))
+        out.sort(key=lambda f: int(f["event_time"]), reverse=True)
+        return out[:limit]
+
+    def positions(self, account: str, body: dict) -> list[dict]:
+        self._sub_account(body)
+        acct = self.sim.exchange.accounts[account]
+        return [position_object(self.sim, acct, self.sim.catalog[s]) for s, p in acct.positions.items()
+                if p.quantity and s in self.sim.catalog]
+
+    def account_summary(self, account: str, body: dict) -> dict:
+        self._sub_account(body)
+        return summary_object(self.sim, self.sim.exchange.accounts[account])
+
+    def aggregated_account_summary(self, account: str, body: dict) -> dict:
+        summary = summary_object(self.sim, self.sim.exchange.accounts[account])
+        return {"main_account_id": self.sim.account_id, "total_equity": summary["total_equity"],
+                "spot_balances": summary["spot_balances"], "vault_investments": [], "total_sub_account_equity":
+                summary["total_equity"], "total_vault_investments_balance": "0"}
+
+    def get_sub_accounts(self, account: str, body: dict) -> dict:
+        return {"sub_account_ids": [self.sim.sub_account_id]}
+
+    def cancel_on_disconnect(self, account: str, body: dict) -> dict:
+        self._sub_account(body)
+        try:
+            countdown = int(body.get("countdown_time", 1000))
+        except (TypeError, ValueError):
+            raise e.MALFORMED from None
+        if countdown < 0 or countdown > 300_000:
+            raise e.MALFORMED
+        if countdown < 1000:
+            self.sim.countdown_ms = None          # 0 (or below a second): the countdown ends
+        else:
+            self.sim.countdown_ms = self.sim.now_ms() + countdown // 1000 * 1000
+        return {"ack": True}
+
+    def get_authorized_builders(self, account: str, body: dict) -> list:
+        return []
+
+
+ROUTES = {"/create_order": "create_order", "/cancel_order": "cancel_order", "/cancel_all_orders": "cancel_all_orders",
+          "/order": "order", "/open_orders": "open_orders", "/order_history": "order_history",
+          "/fill_history": "fill_history", "/positions": "positions", "/account_summary": "account_summary",
+          "/aggregated_account_summary": "aggregated_account_summary", "/get_sub_accounts": "get_sub_accounts",
+          "/cancel_on_disconnect": "cancel_on_disconnect", "/get_authorized_builders": "get_authorized_builders"}

@@ -1,0 +1,171 @@
+"""The GRVT simulator's REST over real sockets: the edge login, market data and trade data in full and lite
+names, EIP-712 signatures recovered and checked, the documented errors, the cancel-on-disconnect countdown."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+
+import pytest
+
+from exchanges.grvt import signing
+from exchanges.grvt.simulator import Credentials, GrvtSimulator
+
+KEY = "0x" + "11" * 32      # the signing vectors' throwaway key
+CREDS = Credentials("grvt-test-api-key", KEY)
+
+
+@pytest.fixture
+async def sim():
+    simulator = GrvtSimulator(credentials=CREDS, seed=5)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+async def post(http, url, body, headers=None):
+    async with http.post(url, json=body, headers=headers or {}) as response:
+        return response.status, await response.json(), response
+
+
+async def login(http, sim):
+    async with http.post(sim.urls["edge"] + "/auth/api_key/login", json={"api_key": CREDS.api_key}) as response:
+        assert response.status == 200 and (await response.json()) == {"status": "success"}
+        cookie = response.headers["Set-Cookie"]
+        account = response.headers["X-Grvt-Account-Id"]
+    token = cookie.split(";", 1)[0].split("=", 1)[1]
+    return {"Cookie": f"gravity={token}", "X-Grvt-Account-Id": account}, cookie
+
+
+def signed_order(sim, *, size="0.010", price=None, buy=True, tif="GOOD_TILL_TIME", post_only=False, is_market=False,
+                 client_order_id="1001", key=KEY, nonce=None, expiration=None, chain_id=None):
+    entry = sim.catalog["BTC_USDT_Perp"]
+    nonce = nonce if nonce is not None else signing.Nonces().next()
+    expiration = expiration if expiration is not None else time.time_ns() + 60 * 10**9
+    leg = signing.Leg(entry.asset_id, entry.base_decimals, Decimal(size), Decimal(price or "0"), buy)
+    message = signing.order_message(sub_account_id=sim.sub_account_id, is_market=is_market, time_in_force=tif,
+                                    post_only=post_only, reduce_only=False, legs=[leg], nonce=nonce,
+                                    expiration_ns=expiration)
+    sig = signing.sign(key, chain_id or sim.chain_id, message)
+    return {"order": {"sub_account_id": sim.sub_account_id, "is_market": is_market, "time_in_force": tif,
+                      "post_only": post_only, "reduce_only": False,
+                      "legs": [{"instrument": "BTC_USDT_Perp", "size": size, "limit_price": price or "",
+                                "is_buying_asset": buy}],
+                      "signature": sig.as_json(expiration, nonce, chain_id or sim.chain_id),
+                      "metadata": {"client_order_id": client_order_id, "create_time": str(time.time_ns())}}}
+
+
+async def test_login_sets_a_gmt_cookie_and_the_account_header_and_private_calls_need_them(sim, http):
+    headers, cookie = await login(http, sim)
+    assert "Expires=" in cookie and cookie.split("Expires=")[1].split(";")[0].endswith("GMT") and "HttpOnly" in cookie
+    time.strptime(cookie.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S %Z")   # as the SDK parses it
+    status, body, _ = await post(http, sim.urls["trade data"] + "/full/v1/account_summary",
+                                 {"sub_account_id": sim.sub_account_id})
+    assert status == 401 and body["code"] == 1000
+    status, body, _ = await post(http, sim.urls["trade data"] + "/full/v1/account_summary",
+                                 {"sub_account_id": sim.sub_account_id}, headers)
+    assert status == 200 and Decimal(body["result"]["total_equity"]) == 100_000
+    status, body, _ = await post(http, sim.urls["edge"] + "/auth/api_key/login", {"api_key": "wrong"})
+    assert status == 401 and body["code"] == 1000
+    await sim.fault_control.apply({"expire_sessions": True})
+    status, body, _ = await post(http, sim.urls["trade data"] + "/lite/v1/account_summary",
+                                 {"sa": sim.sub_account_id}, headers)
+    assert status == 401 and body == {"ri": 1, "c": 1000, "m": "You need to authenticate prior to using this "
+                                                                "functionality", "s": 401}
+
+
+async def test_market_data_in_full_and_lite_names(sim, http):
+    status, body, _ = await post(http, sim.urls["market data"] + "/full/v1/instruments", {"kind": ["PERPETUAL"]})
+    assert status == 200
+    btc = {i["instrument"]: i for i in body["result"]}["BTC_USDT_Perp"]
+    assert (btc["instrument_hash"], btc["base_decimals"], btc["tick_size"]) == ("0x030501", 9, "0.1")
+    status, body, _ = await post(http, sim.urls["market data"] + "/lite/v1/instrument", {"i": "ETH_USDT_Perp"})
+    assert status == 200 and body["r"]["ih"] == "0x030401" and body["r"]["bd"] == 9
+    status, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book",
+                                 {"instrument": "BTC_USDT_Perp", "depth": 10})
+    book = body["result"]
+    assert len(book["bids"]) == 10 and Decimal(book["bids"][0]["price"]) < Decimal(book["asks"][0]["price"])
+    assert isinstance(book["event_time"], str)
+    status, body, _ = await post(http, sim.urls["market data"] + "/full/v1/ticker", {"instrument": "BTC_USDT_Perp"})
+    assert Decimal(body["result"]["best_bid_price"]) == Decimal(book["bids"][0]["price"]) or status == 200
+    status, body, _ = await post(http, sim.urls["market data"] + "/full/v1/instrument", {"instrument": "NOPE"})
+    assert status == 404 and body["code"] == 1004
+
+
+async def test_signed_orders_rest_fill_cancel_and_report_in_both_dialects(sim, http):
+    headers, _ = await login(http, sim)
+    trade = sim.urls["trade data"]
+    _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book", {"instrument": "BTC_USDT_Perp", "depth": 10})
+    bid = Decimal(body["result"]["bids"][0]["price"])
+    resting = signed_order(sim, price=f"{bid - 100:f}", post_only=True, client_order_id="2001")
+    status, body, _ = await post(http, trade + "/full/v1/create_order", resting, headers)
+    assert status == 200, body
+    order = body["result"]
+    assert order["state"]["status"] == "OPEN" and order["order_id"].startswith("0x")
+    assert order["metadata"]["client_order_id"] == "2001" and order["state"]["book_size"] == ["0.01"]
+    status, body, _ = await post(http, trade + "/lite/v1/open_orders", {"sa": sim.sub_account_id}, headers)
+    assert status == 200 and [o["oi"] for o in body["r"]] == [order["order_id"]]
+    status, body, _ = await post(http, trade + "/full/v1/create_order", resting, headers)
+    assert status == 403 and body["code"] == 2002          # the same signature again: a replay
+    again = signed_order(sim, price=f"{bid - 100:f}", client_order_id="2001")
+    status, body, _ = await post(http, trade + "/full/v1/create_order", again, headers)
+    assert status == 400 and body["code"] == 2012          # client order id of an active order
+    status, body, _ = await post(http, trade + "/full/v1/cancel_order",
+                                 {"sub_account_id": sim.sub_account_id, "client_order_id": "2001"}, headers)
+    assert status == 200 and body["result"] == {"ack": True}
+    status, body, _ = await post(http, trade + "/full/v1/order",
+                                 {"sub_account_id": sim.sub_account_id, "order_id": order["order_id"]}, headers)
+    assert body["result"]["state"]["status"] == "CANCELLED" and body["result"]["state"]["reject_reason"] == "CLIENT_CANCEL"
+    market = signed_order(sim, size="0.020", is_market=True, tif="IMMEDIATE_OR_CANCEL", client_order_id="2002")
+    status, body, _ = await post(http, trade + "/full/v1/create_order", market, headers)
+    assert status == 200 and body["result"]["state"]["status"] == "FILLED"
+    assert body["result"]["state"]["traded_size"] == ["0.02"]
+    status, body, _ = await post(http, trade + "/full/v1/positions", {"sub_account_id": sim.sub_account_id}, headers)
+    assert [(p["instrument"], p["size"]) for p in body["result"]] == [("BTC_USDT_Perp", "0.02")]
+    status, body, _ = await post(http, trade + "/full/v1/fill_history", {"sub_account_id": sim.sub_account_id},
+                                 headers)
+    assert sum(Decimal(f["size"]) for f in body["result"] if f["client_order_id"] == "2002") == Decimal("0.02")
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"key": "0x" + "22" * 32}, 2000),                     # a signer the account did not register
+    ({"expiration": 1}, 2001),                             # expired
+    ({"chain_id": 325}, 1012),                             # signed for another chain
+    ({"size": "0.0105"}, 2065),                            # off the lot (and so not signable exactly on its grid)
+    ({"price": "65000.05"}, 2064),                         # off the tick
+    ({"tif": "ALL_OR_NONE"}, 2030),
+])
+async def test_bad_orders_get_the_documented_codes(sim, http, change, code):
+    headers, _ = await login(http, sim)
+    order = signed_order(sim, **{"price": "64000.0", **change})
+    status, body, _ = await post(http, sim.urls["trade data"] + "/full/v1/create_order", order, headers)
+    assert body["code"] == code, body
+    assert status == {2000: 403, 2001: 403, 1012: 400, 2065: 400, 2064: 400, 2030: 400}[code]
+
+
+async def test_a_tampered_payload_does_not_match_its_signature(sim, http):
+    headers, _ = await login(http, sim)
+    order = signed_order(sim, price="64000.0")
+    order["order"]["legs"][0]["size"] = "0.020"           # signed for 0.010
+    status, body, _ = await post(http, sim.urls["trade data"] + "/full/v1/create_order", order, headers)
+    assert status == 403 and body["code"] == 2002
+
+
+async def test_the_cancel_on_disconnect_countdown_cancels_when_it_lapses(sim, http):
+    headers, _ = await login(http, sim)
+    trade = sim.urls["trade data"]
+    await post(http, trade + "/full/v1/create_order", signed_order(sim, price="60000.0", client_order_id="3001"),
+               headers)
+    status, body, _ = await post(http, trade + "/full/v1/cancel_on_disconnect",
+                                 {"sub_account_id": sim.sub_account_id, "countdown_time": "1000"}, headers)
+    assert status == 200 and body["result"] == {"ack": True}
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sim.counters["cancelled_by_countdown"] == 0:
+        await asyncio.sleep(0.05)
+    assert sim.counters["cancelled_by_countdown"] == 1
+    _, body, _ = await post(http, trade + "/full/v1/open_orders", {"sub_account_id": sim.sub_account_id}, headers)
+    assert body["result"] == []
+    status, body, _ = await post(http, trade + "/full/v1/cancel_on_disconnect",
+                                 {"sub_account_id": sim.sub_account_id, "countdown_time": "300001"}, headers)
+    assert status == 400 and body["code"] == 1003
