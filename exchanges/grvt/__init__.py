@@ -1,2 +1,2 @@
-"""GRVT: EIP-712 signed orders, session auth. Today: the order signing (``signing.py``); the simulator and the
-connector follow (issue 8)."""
+"""GRVT: EIP-712 signed orders (``signing.py``), full and lite JSON (``names.py``), and the venue's simulator
+(``simulator/``). The connector follows with issue 8 (exchanges/grvt/README.md)."""

@@ -322,3 +322,20 @@ async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(
         await asyncio.sleep(0.1)
     assert await fetcher.open_orders(BTC) == []
     assert sim.counters["cancelled_on_disconnect"] == 1
+
+
+async def test_too_many_requests_blocks_the_account_budget_then_the_call_goes_through(sim):
+    from exchanges.errors import RateLimited
+    from tests.deribit_sim import limiter_for_tests
+
+    limiter = limiter_for_tests(max_wait_s=3.0)
+    *_, fetcher = connector(sim, limiter=limiter)
+    try:
+        await sim.fault_control.apply({"http_errors": [429]})
+        with pytest.raises(RateLimited) as throttled:
+            await fetcher.open_orders(BTC)
+        assert throttled.value.code == 10028 and limiter.counters["throttled"] == 1
+        assert await fetcher.open_orders(BTC) == []     # waits out the venue's second, then goes through
+        assert limiter.counters["waited"] >= 1 and limiter.counters["refused"] == 0
+    finally:
+        await fetcher.close()

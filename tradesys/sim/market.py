@@ -19,7 +19,7 @@ import logging
 import math
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tradesys.sim.errors import SimReject
@@ -44,6 +44,22 @@ class MarketSettings:
     market_order_lots: tuple[int, int] = (1, 20)  # market order size, in steps
     funding_rate: Decimal = Decimal("0.0001")
     funding_interval_s: float = 8 * 3600.0
+
+
+def select_entries(catalog: dict, symbols, funding_interval_s: float | None) -> dict:
+    """A simulator's catalog entries (each with a ``market``: MarketSettings) for ``symbols``, funding every
+    ``funding_interval_s`` when given (a venue's 8 h is too long to watch in a test or a demo). ValueError
+    names an unknown symbol or a bad interval."""
+    unknown = [s for s in symbols if s not in catalog]
+    if unknown:
+        raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(catalog)}")
+    chosen = {s: catalog[s] for s in symbols}
+    if funding_interval_s is not None:
+        if funding_interval_s <= 0:
+            raise ValueError(f"funding_interval_s must be positive, got {funding_interval_s}")
+        chosen = {s: replace(e, market=replace(e.market, funding_interval_s=funding_interval_s))
+                  for s, e in chosen.items()}
+    return chosen
 
 
 class _SymbolState:

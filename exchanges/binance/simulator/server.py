@@ -12,7 +12,6 @@ import logging
 import secrets
 import socket
 import time
-from dataclasses import replace
 
 from aiohttp import web
 
@@ -27,7 +26,7 @@ from exchanges.binance.simulator.user import UserStreams
 from exchanges.binance.simulator.wsapi import WsApi
 from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import SimExchange
-from tradesys.sim.market import SyntheticMarket
+from tradesys.sim.market import SyntheticMarket, select_entries
 
 log = logging.getLogger(__name__)
 ACCOUNT = "main"
@@ -37,16 +36,8 @@ class BinanceSimulator:
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
                  faults: dict | None = None, funding_interval_s: float | None = None):
-        unknown = [s for s in symbols if s not in CATALOG]
-        if unknown:
-            raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
         self.symbols = tuple(symbols)
-        self.catalog = {s: CATALOG[s] for s in self.symbols}
-        if funding_interval_s is not None:  # the venue's 8 h is too long to watch in a test or a demo
-            if funding_interval_s <= 0:
-                raise ValueError(f"funding_interval_s must be positive, got {funding_interval_s}")
-            self.catalog = {s: replace(e, market=replace(e.market, funding_interval_s=funding_interval_s))
-                            for s, e in self.catalog.items()}
+        self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.credentials = credentials or Credentials.generate()
         if self.credentials.ed25519_public_key is not None:
             try:

@@ -17,7 +17,6 @@ import itertools
 import logging
 import socket
 import time
-from dataclasses import replace
 from decimal import Decimal
 
 from aiohttp import WSMsgType, web
@@ -37,7 +36,7 @@ from exchanges.deribit.simulator.trading import PRIVATE
 from tradesys.aio import cancel_and_wait
 from tradesys.sim.accounts import Account
 from tradesys.sim.exchange import ExchangeEvent, SimExchange
-from tradesys.sim.market import SyntheticMarket
+from tradesys.sim.market import SyntheticMarket, select_entries
 from tradesys.sim.orders import Side
 
 log = logging.getLogger(__name__)
@@ -144,16 +143,8 @@ class DeribitSimulator:
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
                  faults: dict | None = None, funding_interval_s: float | None = None, token_ttl_s: int = 900,
                  min_heartbeat_s: float = 10.0, limits: CreditLimits | None = None, testnet: bool = True):
-        unknown = [s for s in symbols if s not in CATALOG]
-        if unknown:
-            raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
         self.symbols = tuple(symbols)
-        self.catalog = {s: CATALOG[s] for s in self.symbols}
-        if funding_interval_s is not None:
-            if funding_interval_s <= 0:
-                raise ValueError(f"funding_interval_s must be positive, got {funding_interval_s}")
-            self.catalog = {s: replace(e, market=replace(e.market, funding_interval_s=funding_interval_s))
-                            for s, e in self.catalog.items()}
+        self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.credentials = credentials or Credentials.generate()
         self.clock_skew_ms = 0
         self.faults = Faults()

@@ -6,7 +6,7 @@ One main account with one sub-account and one registered signer: the address of
 the private key the simulator is given (``--private-key``), whose EIP-712
 order signatures it accepts. The cancel-on-disconnect countdown
 (``cancel_on_disconnect``) cancels every open order when it lapses.
-WebSocket streams are not served yet (docs/protocols/grvt.md 6).
+The WebSocket streams (``streams.py``) are on the market-data and trade-data hosts.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import secrets
 import socket
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from aiohttp import web
@@ -29,11 +29,12 @@ from exchanges.grvt.simulator.faults import Faults, fault_control
 from exchanges.grvt.simulator.market_data import ROUTES as MARKET_ROUTES
 from exchanges.grvt.simulator.market_data import MarketData
 from exchanges.grvt.simulator.sessions import ACCOUNT_HEADER, COOKIE, Sessions
+from exchanges.grvt.simulator.streams import Streams
 from exchanges.grvt.simulator.trading import ROUTES as TRADING_ROUTES
 from exchanges.grvt.simulator.trading import Trading
 from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import SimExchange
-from tradesys.sim.market import SyntheticMarket
+from tradesys.sim.market import SyntheticMarket, select_entries
 
 log = logging.getLogger(__name__)
 ACCOUNT = "main"
@@ -68,16 +69,8 @@ class GrvtSimulator:
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
                  faults: dict | None = None, funding_interval_s: float | None = None, chain_id: int = 326,
                  session_ttl_s: int = 3600):
-        unknown = [s for s in symbols if s not in CATALOG]
-        if unknown:
-            raise ValueError(f"unknown symbols {unknown}; the simulator has {', '.join(CATALOG)}")
         self.symbols = tuple(symbols)
-        self.catalog = {s: CATALOG[s] for s in self.symbols}
-        if funding_interval_s is not None:
-            if funding_interval_s <= 0:
-                raise ValueError(f"funding_interval_s must be positive, got {funding_interval_s}")
-            self.catalog = {s: replace(x, market=replace(x.market, funding_interval_s=funding_interval_s))
-                            for s, x in self.catalog.items()}
+        self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.credentials = credentials or Credentials.generate()
         try:
             self.signer = signing.address_of(self.credentials.private_key)
@@ -101,7 +94,7 @@ class GrvtSimulator:
         self.trading = Trading(self)
         self.countdown_ms: int | None = None
         self.counters = {"requests": 0, "errors": 0, "orders": 0, "cancelled_by_countdown": 0}
-        self.connections: set = set()       # WebSockets (none yet)
+        self.streams = Streams(self)
         self._runners: list[web.AppRunner] = []
         self._market_task: asyncio.Task | None = None
         self._countdown_task: asyncio.Task | None = None
@@ -115,6 +108,11 @@ class GrvtSimulator:
 
     def marks_of(self, account) -> dict[str, Decimal]:
         return {s: self.exchange.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
+
+    @property
+    def connections(self) -> set:
+        """The open WebSockets, on both hosts."""
+        return self.streams.connections
 
     def stats(self) -> dict[str, int]:
         return {"connections": len(self.connections), "messages": self.counters["requests"]}
@@ -139,9 +137,11 @@ class GrvtSimulator:
         edge = web.Application()
         edge.add_routes([web.post("/auth/api_key/login", self._login), *self.fault_control.routes()])
         market = web.Application(client_max_size=1 << 20)
-        market.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._market_rest)])
+        market.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._market_rest),
+                           *self.streams.routes("market")])
         trade = web.Application(client_max_size=1 << 20)
-        trade.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._trade_rest)])
+        trade.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._trade_rest),
+                          *self.streams.routes("trade")])
         bound = []
         for index, app in enumerate((edge, market, trade)):
             runner = web.AppRunner(app, access_log=None)
@@ -152,13 +152,17 @@ class GrvtSimulator:
             await web.SockSite(runner, sock).start()
             self._runners.append(runner)
             bound.append(f"http://{host}:{sock.getsockname()[1]}")
+        ws = [u.replace("http://", "ws://", 1) for u in bound]
         self.urls = {"edge": bound[0], "market data": bound[1], "trade data": bound[2],
+                     "ws market data": f"{ws[1]}/ws/full", "ws trade data": f"{ws[2]}/ws/full",
                      "control": f"{bound[0]}/_sim/faults"}
+        await self.streams.start()
         self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns), name="grvt-sim-market")
         self._countdown_task = asyncio.create_task(self._watch_countdown(), name="grvt-sim-countdown")
         return self.urls
 
     async def stop(self) -> None:
+        await self.streams.stop()
         await cancel_and_wait(self._countdown_task)
         await cancel_and_wait(self._market_task)
         self._countdown_task = self._market_task = None
@@ -218,24 +222,17 @@ class GrvtSimulator:
         return web.json_response(payload)
 
     async def _market_rest(self, request: web.Request) -> web.Response:
-        route = "/" + request.match_info["route"]
-        handler = MARKET_ROUTES.get(route)
-        lite = request.match_info["dialect"] == "lite"
-        self.counters["requests"] += 1
-        injected = self.fault_control.next_http_error()
-        if injected is not None:
-            return self._error(injected, lite=lite)
-        if handler is None:
-            return self._error(e.NOT_FOUND, lite=lite)
-        try:
-            body, lite, spec = await self._body(request, "MarketData", route)
-            return self._reply(getattr(self.market_data, handler)(body), lite, spec)
-        except e.ApiError as error:
-            return self._error(error, lite=lite)
+        return await self._rest(request, "MarketData", MARKET_ROUTES, lambda name, body: getattr(
+            self.market_data, name)(body), private=False)
 
     async def _trade_rest(self, request: web.Request) -> web.Response:
+        return await self._rest(request, "Trading", TRADING_ROUTES, lambda name, body: getattr(
+            self.trading, name)(ACCOUNT, body), private=True)
+
+    async def _rest(self, request: web.Request, gateway: str, routes: dict, call, *, private: bool) -> web.Response:
+        """One REST call: injected faults, the route, the session (trade data), lite names in and out."""
         route = "/" + request.match_info["route"]
-        handler = TRADING_ROUTES.get(route)
+        handler = routes.get(route)
         lite = request.match_info["dialect"] == "lite"
         self.counters["requests"] += 1
         injected = self.fault_control.next_http_error()
@@ -243,17 +240,16 @@ class GrvtSimulator:
             return self._error(injected, lite=lite)
         if handler is None:
             return self._error(e.NOT_FOUND, lite=lite)
-        account = self.sessions.account_of(request.cookies.get(COOKIE), request.headers.get(ACCOUNT_HEADER),
-                                           self.now_ms())
-        if account is None:
+        if private and self.sessions.account_of(request.cookies.get(COOKIE), request.headers.get(ACCOUNT_HEADER),
+                                                self.now_ms()) is None:
             return self._error(e.UNAUTHENTICATED, lite=lite)
         try:
-            body, lite, spec = await self._body(request, "Trading", route)
+            body, lite, spec = await self._body(request, gateway, route)
             if route == "/create_order":
                 self.counters["orders"] += 1
-            return self._reply(getattr(self.trading, handler)(ACCOUNT, body), lite, spec)
+            return self._reply(call(handler, body), lite, spec)
         except e.ApiError as error:
             return self._error(error, lite=lite)
         except Exception:   # a simulator bug: the venue's internal error, and the server keeps serving
-            log.exception("trade-data handler failed", extra={"fields": {"route": route}})
+            log.exception("REST handler failed", extra={"fields": {"route": route}})
             return self._error(e.INTERNAL, lite=lite)

@@ -104,20 +104,23 @@ class Trading:
         side = Side.BUY if leg.get("is_buying_asset") else Side.SELL
         tif = TimeInForce.GTX if post_only else _TIF[tif_name]
         order_id = "0x" + secrets.token_hex(16)
-        record = OrderRecord(order_id, entry.name, None, order)
+        # Known before matching: the stream events the order causes already name it.
+        engine_id = sim.exchange.next_order_id(entry.name)
+        record = OrderRecord(order_id, entry.name, engine_id, order)
         self.records[order_id] = record
+        self.by_engine[(entry.name, engine_id)] = record
         try:
             placed = sim.exchange.place(account, entry.name, side, OrderType.MARKET if is_market else OrderType.LIMIT,
                                         quantity, price=price, time_in_force=tif, client_order_id=client_order_id,
                                         reduce_only=reduce_only)
         except SimReject as exc:
+            del self.by_engine[(entry.name, engine_id)]
+            record.engine_id = None
             if exc.code in e.REJECTED_ORDERS:   # a post-only that would cross: the order exists, REJECTED
                 record.reject_reason = e.REJECTED_ORDERS[exc.code]
                 return order_object(sim, record, None)
             del self.records[order_id]
             raise e.from_reject(exc.code) from None
-        record.engine_id = placed.order_id
-        self.by_engine[(entry.name, placed.order_id)] = record
         sim.trim_records()
         return order_object(sim, record, sim.exchange.order(account, entry.name, order_id=placed.order_id))
 

@@ -1,0 +1,121 @@
+"""The GRVT simulator's WebSocket streams over real sockets: book snapshots and deltas with sequence
+numbers, full, lite and legacy dialects, trades, private order and fill streams on the trade host."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from exchanges.grvt.simulator import GrvtSimulator
+from tests.process.test_grvt_simulator_rest import CREDS, login, post, signed_order
+
+
+@pytest.fixture
+async def sim():
+    simulator = GrvtSimulator(credentials=CREDS, seed=9, step_seconds=0.05)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+async def collect(ws, until, timeout=10.0):
+    out, deadline = [], time.monotonic() + timeout
+    while not until(out):
+        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        assert msg.type == aiohttp.WSMsgType.TEXT, msg
+        out.append(json.loads(msg.data))
+    return out
+
+
+def rebuild(messages):
+    bids, asks, last = {}, {}, None
+    for m in messages:
+        seq, prev = int(m["sequence_number"]), int(m["prev_sequence_number"])
+        if seq == 0:
+            bids, asks = {}, {}
+        else:
+            assert prev == last, (prev, last)
+        last = seq
+        for side, levels in ((bids, m["feed"]["bids"]), (asks, m["feed"]["asks"])):
+            for level in levels:
+                if Decimal(level["size"]) == 0:
+                    side.pop(Decimal(level["price"]), None)
+                else:
+                    side[Decimal(level["price"])] = Decimal(level["size"])
+    return bids, asks
+
+
+async def test_book_deltas_chain_from_a_snapshot_and_rebuild_the_venues_book(sim, http):
+    async with http.ws_connect(sim.urls["ws market data"]) as ws:
+        await ws.send_str(json.dumps({"jsonrpc": "2.0", "method": "subscribe", "id": 7,
+                                      "params": {"stream": "v1.book.d", "selectors": ["BTC_USDT_Perp@100"]}}))
+        frames = await collect(ws, lambda out: sum("feed" in m for m in out) > 15)
+        reply = frames[0]
+        assert reply["id"] == 7 and reply["result"]["subs"] == ["BTC_USDT_Perp@100"]
+        assert reply["result"]["num_snapshots"] == [1]
+        sim.pause_market()
+        await asyncio.sleep(0.4)
+        while True:
+            try:
+                msg = await ws.receive(timeout=0.3)
+            except TimeoutError:
+                break
+            frames.append(json.loads(msg.data))
+    feeds = [m for m in frames if "feed" in m]
+    assert feeds[0]["sequence_number"] == "0" and all(isinstance(m["sequence_number"], str) for m in feeds)
+    bids, asks = rebuild(feeds)
+    _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book", {"instrument": "BTC_USDT_Perp",
+                                                                               "depth": 500})
+    book = body["result"]
+    assert bids == {Decimal(b["price"]): Decimal(b["size"]) for b in book["bids"]}
+    assert asks == {Decimal(a["price"]): Decimal(a["size"]) for a in book["asks"]}
+
+
+async def test_lite_and_legacy_dialects_and_a_broken_sequence(sim, http):
+    lite_url = sim.urls["ws market data"].replace("/ws/full", "/ws/lite")
+    async with http.ws_connect(lite_url) as ws:
+        await ws.send_str(json.dumps({"j": "2.0", "m": "subscribe", "i": 3,
+                                      "p": {"s": "v1.book.s", "s1": ["ETH_USDT_Perp@500-10"]}}))
+        frames = await collect(ws, lambda out: sum("f" in m for m in out) >= 2)
+        assert frames[0]["i"] == 3 and frames[0]["r"]["s1"] == ["ETH_USDT_Perp@500-10"]
+        feed = next(m for m in frames if "f" in m)
+        assert feed["s"] == "v1.book.s" and len(feed["f"]["b"]) == 10 and "p" in feed["f"]["b"][0]
+    legacy_url = sim.urls["ws market data"].replace("/ws/full", "/ws")
+    async with http.ws_connect(legacy_url) as ws:
+        await ws.send_str(json.dumps({"request_id": 1, "stream": "v1.book.d", "feed": ["BTC_USDT_Perp@100"],
+                                      "method": "subscribe", "is_full": True}))
+        frames = await collect(ws, lambda out: sum("feed" in m for m in out) >= 3)
+        assert frames[0]["request_id"] == 1 and frames[0]["subs"] == ["BTC_USDT_Perp@100"]
+        await sim.fault_control.apply({"skip_depth_updates": 1})
+        more = await collect(ws, lambda out: len(out) >= 4)
+        chain = [m for m in frames + more if "feed" in m]
+        breaks = sum(int(b["prev_sequence_number"]) != int(a["sequence_number"]) for a, b in zip(chain, chain[1:]))
+        assert breaks == 1
+
+
+async def test_private_streams_need_the_session_and_carry_orders_and_fills(sim, http):
+    async with aiohttp.ClientSession() as bare:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await bare.ws_connect(sim.urls["ws trade data"])
+        assert refused.value.status == 401
+    headers, _ = await login(http, sim)
+    async with http.ws_connect(sim.urls["ws trade data"], headers=headers) as ws:
+        for stream in ("v1.order", "v1.fill", "v1.position"):
+            await ws.send_str(json.dumps({"jsonrpc": "2.0", "method": "subscribe", "id": 1,
+                                          "params": {"stream": stream, "selectors": [sim.sub_account_id]}}))
+        await collect(ws, lambda out: len(out) >= 3)
+        market = signed_order(sim, size="0.020", is_market=True, tif="IMMEDIATE_OR_CANCEL", client_order_id="4001")
+        status, body, _ = await post(http, sim.urls["trade data"] + "/full/v1/create_order", market, headers)
+        assert status == 200, body
+        frames = await collect(ws, lambda out: any(m["stream"] == "v1.position" for m in out if "stream" in m))
+    orders = [m["feed"] for m in frames if m.get("stream") == "v1.order"]
+    fills = [m["feed"] for m in frames if m.get("stream") == "v1.fill"]
+    assert orders[-1]["order_id"] == body["result"]["order_id"] and orders[-1]["state"]["status"] == "FILLED"
+    assert sum(Decimal(f["size"]) for f in fills) == Decimal("0.02") and {f["client_order_id"] for f in fills} == {"4001"}
+    position = [m["feed"] for m in frames if m.get("stream") == "v1.position"][-1]
+    assert position["instrument"] == "BTC_USDT_Perp" and position["size"] == "0.02"
