@@ -36,8 +36,7 @@ from exchanges.binance.wsapi import BinanceWsApi
 from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity, UnknownSymbol
 from exchanges.grid import Grid
 from tradesys.aio import cancel_and_wait
-from tradesys.messages import Instrument, OrderEvent, OrderType, Side
-from tradesys.numeric import get_decimal
+from tradesys.messages import OrderEvent, OrderType
 
 log = logging.getLogger(__name__)
 _CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,%d}$" % CLIENT_ORDER_ID_MAX)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections import Counter, defaultdict
+from collections import Counter
 from decimal import Decimal
 
 import aiohttp
 import pytest
 import ray
 
-from exchanges.ids import ClientOrderIds
 from tradesys.launcher.farm import Farm
 from tradesys.launcher.control import send
 from tradesys.messages import InventoryDelta, RiskAction, Side

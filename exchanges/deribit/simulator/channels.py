@@ -15,7 +15,6 @@ connection; subscribing without one leaves them out of the result.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 

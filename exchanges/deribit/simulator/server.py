@@ -366,13 +366,8 @@ class DeribitSimulator:
 
     def _after_disconnect(self, conn: Connection) -> None:
         """Cancel-on-disconnect, then forget the connection's tokens."""
-        account = None
-        if conn.token is not None:
-            with contextlib.suppress(rpc.RpcError):
-                account = self.sessions.account_of(conn.token, self.now_ms(), conn.id)
-            if account is None:  # an expired token still tells whose connection it was
-                token = self.sessions._by_access.get(conn.token)
-                account = token.account if token else None
+        # Even an expired token still tells whose connection it was.
+        account = self.sessions.owner_of(conn.token) if conn.token is not None else None
         if account is not None and (conn.cancel_on_disconnect or account in self.cod_accounts):
             for symbol, engine in self.exchange.engines.items():
                 for order in list(engine.open_orders(account)):

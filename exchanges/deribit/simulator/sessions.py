@@ -83,6 +83,11 @@ class Sessions:
             raise RpcError(13009, "unauthorized", {"reason": "connection scope token used on another connection"})
         return token.account
 
+    def owner_of(self, access_token: str) -> str | None:
+        """The account a token was issued to, valid or expired; None for one never issued."""
+        token = self._by_access.get(access_token)
+        return token.account if token is not None else None
+
     def check_http_signature(self, fields: dict[str, str], method: str, uri: str, body: bytes, now_ms: int) -> str:
         """Verify a ``deri-hmac-sha256`` header's fields over the request as received; return the account."""
         self._check_client(fields.get("id"))

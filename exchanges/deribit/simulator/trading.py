@@ -250,10 +250,11 @@ def _user_trades(call: Call, account: str, entries, params: dict) -> dict:
     for entry in entries:
         i = entry.instrument
         mark = sim.exchange.mark_price(entry.name)
+        orders = {o.order_id: o for o in sim.exchange.orders(account, entry.name)}   # one pass, not one per fill
         for fill in sim.exchange.fills(account, entry.name):
             if fill.trade_id < start_seq:
                 continue
-            order = sim.exchange.order(account, entry.name, order_id=fill.order_id)
+            order = orders.get(fill.order_id) or sim.exchange.order(account, entry.name, order_id=fill.order_id)
             meta = sim.meta(entry.name, fill.order_id)
             out.append({
                 "trade_id": f"{entry.order_prefix}{fill.trade_id}", "trade_seq": fill.trade_id,

@@ -30,7 +30,7 @@ from exchanges.grvt import names
 from exchanges.grvt.simulator.market_data import trade_object
 from exchanges.grvt.simulator.render import fill_object, order_object, position_object, text
 from exchanges.grvt.simulator.sessions import ACCOUNT_HEADER, COOKIE
-from tradesys.sim.exchange import ExchangeEvent
+from tradesys.sim.exchange import ExchangeEvent, FillRecord
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
@@ -274,10 +274,12 @@ class Streams:
                 self._emit(conn, sub, {"order_id": record.order_id, "client_order_id":
                                        record.request["metadata"].get("client_order_id"), "order_state": order["state"]})
             elif sub.stream == "v1.fill" and update.fill is not None:
-                fills = [f for f in sim.exchange.fills(sim.account, event.symbol) if f.trade_id == update.fill.trade_id
-                         and f.order_id == update.order.order_id]
-                for fill in fills[-1:]:
-                    self._emit(conn, sub, fill_object(sim, entry, fill, record))
+                # The fill as the history keeps it, from the event itself (no scan of the history).
+                order, fill = update.order, update.fill
+                booking = event.bookings[(order.order_id, fill.trade_id)]
+                kept = FillRecord(fill.trade_id, order.order_id, event.symbol, order.side, fill.price, fill.quantity,
+                                  fill.is_maker, booking.fee, booking.fee_asset, booking.realized_pnl, order.updated_ns)
+                self._emit(conn, sub, fill_object(sim, entry, kept, record))
         if sub.stream == "v1.position" and any(u.fill is not None for u in mine):
             account = sim.exchange.accounts[sim.account]
             if event.symbol in account.positions:

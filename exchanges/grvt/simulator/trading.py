@@ -85,8 +85,9 @@ class Trading:
         if not is_market and price_text in (None, "", "0"):
             raise e.LIMIT_WITHOUT_PRICE
         self._check_signature(order, entry, tif_name, is_market, post_only, reduce_only)
-        if any(r.request["metadata"].get("client_order_id") == client_order_id and self._is_open(r)
-               for r in self.records.values()):
+        # Unique among the sub-account's open orders (all instruments): a scan of what is open, not of history.
+        if any(o.client_order_id == client_order_id for engine in sim.exchange.engines.values()
+               for o in engine.open_orders(account)):
             raise e.CLIENT_ORDER_ID_OVERLAP
         instrument = entry.instrument
         try:
