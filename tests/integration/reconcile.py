@@ -1,11 +1,15 @@
 """The reconciliation every venue's farm must pass: the venue's own record of the account against the
-position server's ledgers, the strategies' own ledgers and the engine's order table."""
+position server's ledgers, the strategies' own ledgers and the engine's order table; and the wait for a
+restarted engine to have reconciled."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+
+import ray
 
 from exchanges.ids import ClientOrderIds
 
@@ -58,3 +62,15 @@ def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str
     assert engine["counters"]["open_orders"] == 0 and engine["state"] == "stopped"
     for owner in owners:
         assert summaries[owner]["state"] == "stopped" and summaries[owner]["strategy"]["open_orders"] == 0
+
+
+async def engine_restarted(farm, name: str, old_pid: int) -> bool:
+    """A new engine process that has reconciled: it reports "running" before its wiring, and it reconciles
+    in the wiring before it accepts requests, so "accepting" is the sign the reconciliation is done."""
+    try:
+        status = await asyncio.wait_for(farm.call(name, "status"), 5)
+        if status["pid"] == old_pid or not status["started"] or status["state"] != "running":
+            return False
+        return bool((await asyncio.wait_for(farm.call(name, "snapshot"), 5))["accepting"])
+    except (ray.exceptions.RayActorError, TimeoutError):
+        return False

@@ -23,7 +23,7 @@ from tradesys.numeric import set_decimal
 from tradesys.risk.killswitch import command
 from tradesys.strategy import PreTradeRejected
 
-from tests.integration.reconcile import assert_every_fill_reconciles
+from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -249,7 +249,8 @@ async def test_a_killed_engine_is_restarted_and_reconciles(ray_cluster, tmp_path
         await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
         before = await farm.call("engine-binance", "pid")
         os.kill(before, signal.SIGKILL)
-        await farm.until("engine restarted", lambda: _restarted(farm, "engine-binance", before), timeout=60)
+        await farm.until("engine restarted and accepting",
+                         lambda: engine_restarted(farm, "engine-binance", before), timeout=60)
         counters = (await farm.call("engine-binance", "status"))["counters"]
         assert counters["reconciles"] >= 1 and not farm.launcher.failures
         # Strategies trade on through the new engine; what the Mini OMSs hold open matches the engine.

@@ -4,7 +4,6 @@ in the coin). Real Ray actors, real ZeroMQ sockets, the real simulator on loopba
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from decimal import Decimal
@@ -12,7 +11,7 @@ from decimal import Decimal
 import pytest
 import ray
 
-from tests.integration.reconcile import assert_every_fill_reconciles
+from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
 from tradesys.launcher.farm import Farm
 
 pytestmark = pytest.mark.integration
@@ -55,14 +54,6 @@ async def _resting(farm: Farm, n: int) -> bool:
         return False
 
 
-async def _restarted(farm: Farm, old_pid: int) -> bool:
-    try:
-        status = await asyncio.wait_for(farm.call("engine-deribit", "status"), 5)
-    except (ray.exceptions.RayActorError, TimeoutError):
-        return False
-    return status["pid"] != old_pid and status["started"] and status["state"] == "running"
-
-
 async def _oms_matches_engine(farm: Farm) -> bool:
     engine = {cid for cid, owner in (await _engine(farm))["open"].items() if owner == "mm_btc_perp"}
     live = {cid for cid, o in (await farm.call("mm_btc_perp", "orders_state")).items()
@@ -79,7 +70,8 @@ async def test_a_killed_engine_leaves_no_orphan_the_venue_cancels_and_the_new_en
         os.kill(before, signal.SIGKILL)    # its order socket closes with the process: cancel-on-disconnect
         await farm.until("the venue cancelled the dead engine's orders",
                          lambda: _cancelled_on_disconnect(farm, 2), timeout=30)
-        await farm.until("engine restarted", lambda: _restarted(farm, before), timeout=60)
+        await farm.until("engine restarted and accepting",
+                         lambda: engine_restarted(farm, "engine-deribit", before), timeout=60)
         assert (await farm.call("engine-deribit", "status"))["counters"]["reconciles"] >= 1
         await farm.until("quoting through the new engine", lambda: _resting(farm, 2), timeout=40)
         await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
