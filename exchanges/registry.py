@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "tradesys.exchanges"
 # name -> "module:attribute" of its VenueSpec; imported on first use.
-BUILTIN: dict[str, str] = {"binance": "exchanges.binance:VENUE", "deribit": "exchanges.deribit:VENUE"}
+BUILTIN: dict[str, str] = {"binance": "exchanges.binance:VENUE", "deribit": "exchanges.deribit:VENUE",
+                           "grvt": "exchanges.grvt:VENUE"}
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,9 @@ class VenueParts:
 @dataclass(frozen=True)
 class VenueSpec:
     """One venue: the classes implementing the four interfaces of ``exchanges.base``, and ``connect``,
-    which builds them for one account: ``connect(config, credentials, limiter, endpoints, roles) -> VenueParts``,
-    and ``endpoints_for(config, sim_rest_url)``, the URLs of the configured environment."""
+    which builds them for one account: ``connect(config, credentials, limiter, endpoints, roles, owners) ->
+    VenueParts`` (``owners``: the strategies the account serves), and ``endpoints_for(config, sim_urls)``,
+    the URLs of the configured environment (``sim_urls``: the running simulator's, by role)."""
 
     name: str
     subscriber: type
@@ -58,6 +60,10 @@ class VenueSpec:
     credentials: Callable[[str, str], object] | None = None
     # The account's request budgets before the venue declares its own: name -> (capacity, window seconds).
     rate_limits: Mapping[str, tuple[int, float]] = field(default_factory=dict)
+    # How strategies on this venue draw client order ids (``exchanges.ids.ClientOrderIds`` options).
+    client_order_ids: Mapping[str, int] = field(default_factory=dict)
+    # False: the venue cannot amend an order; strategies cancel and place anew instead of modifying.
+    amends: bool = True
 
 
 class VenueRegistryError(LookupError):

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import aiohttp
 
-from exchanges.errors import ConnectivityError
+from exchanges.errors import ConnectivityError, ExchangeError
 from tradesys.aio import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ class WsSession:
                  on_open: Callable[[WsSession], Awaitable[None]] | None = None,
                  on_close: Callable[[str], None] | None = None, heartbeat_s: float = 30.0,
                  silence_s: float | None = None, max_message_bytes: int = 4 << 20,
-                 backoff: Callable[[], Iterator[float]] = backoff_delays, healthy_after_s: float = 5.0):
+                 backoff: Callable[[], Iterator[float]] = backoff_delays, healthy_after_s: float = 5.0,
+                 headers: Callable[[], Awaitable[dict[str, str]]] | None = None):
         self.name = name
         self._url = url
         self.on_message, self.on_open, self.on_close = on_message, on_open, on_close
@@ -52,6 +53,7 @@ class WsSession:
         self.max_message_bytes = max_message_bytes
         self._backoff = backoff
         self.healthy_after_s = healthy_after_s
+        self.headers = headers                # the handshake's headers, asked for before every connect
         self.counters = {"connects": 0, "disconnects": 0, "messages": 0, "handler_errors": 0, "connect_errors": 0}
         self.last_error = ""
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -123,8 +125,9 @@ class WsSession:
             opened_at = None
             reason = "closed by the venue"
             try:
+                headers = await self.headers() if self.headers is not None else None
                 async with self._http.ws_connect(self.url, heartbeat=self.heartbeat_s, autoping=True,
-                                                 max_msg_size=self.max_message_bytes) as ws:
+                                                 max_msg_size=self.max_message_bytes, headers=headers) as ws:
                     self._ws = ws
                     self.counters["connects"] += 1
                     if self.on_open is not None:
@@ -134,7 +137,7 @@ class WsSession:
                     reason = await self._read(ws)
             except asyncio.CancelledError:
                 raise
-            except (aiohttp.ClientError, OSError, TimeoutError, ConnectivityError) as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError, ExchangeError) as exc:   # a refused login too
                 reason = f"{type(exc).__name__}: {exc}"
                 if opened_at is None:
                     self.counters["connect_errors"] += 1

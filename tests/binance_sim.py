@@ -75,7 +75,7 @@ def connector(sim, credentials, *, limiter=None, transport: str = "rest", **conf
     from tradesys.config.schema import OrderTransport, VenueConfig
 
     venue = VenueConfig(order_transport=OrderTransport(transport), stale_book_seconds=3.0, **config)
-    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls["rest"]))
+    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls))
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher
 
 

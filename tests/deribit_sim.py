@@ -123,6 +123,6 @@ def connector(sim: DeribitSimulator, credentials=CREDENTIALS, *, limiter=None, h
     from tradesys.config.schema import VenueConfig
 
     venue = VenueConfig(venue="deribit", stale_book_seconds=3.0, **config)
-    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls["rest"]),
+    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls),
                     heartbeat_s=heartbeat_s)
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from exchanges.binance.auth import Credentials
 from exchanges.binance.constants import DEPTH_SPEEDS_MS, ENDPOINTS, RATE_LIMITS, Endpoints
 from exchanges.binance.fetcher import BinanceFetcher
@@ -15,12 +17,12 @@ from exchanges.registry import VenueParts, VenueSpec
 from tradesys.config.schema import Endpoint, OrderTransport, VenueConfig
 
 
-def endpoints_for(config: VenueConfig, sim_rest_url: str | None = None) -> Endpoints:
-    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's REST URL."""
+def endpoints_for(config: VenueConfig, sim_urls: Mapping[str, str] | None = None) -> Endpoints:
+    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's (its ``rest``)."""
     if config.endpoint is Endpoint.sim:
-        if not sim_rest_url:
+        if not sim_urls or not sim_urls.get("rest"):
             raise ValueError("endpoint: sim needs the simulator's URL (the launcher starts it)")
-        return Endpoints.for_simulator(sim_rest_url)
+        return Endpoints.for_simulator(sim_urls["rest"])
     return ENDPOINTS[config.endpoint.value]
 
 
@@ -28,10 +30,10 @@ ROLES = ("subscriber", "oms", "pms", "fetcher")
 
 
 def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
-            roles: tuple[str, ...] = ROLES) -> VenueParts:
+            roles: tuple[str, ...] = ROLES, owners: tuple[str, ...] = ()) -> VenueParts:
     """The interface objects for one account (those in ``roles``; the others None), sharing ``limiter``
     (the account's one budget); each has its own HTTP session so that each can be stopped on its own.
-    No I/O until their ``start``."""
+    No I/O until their ``start``. ``owners`` is not needed: the venue keeps our client order ids as they are."""
     http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
     parts = dict.fromkeys(ROLES)
     if "subscriber" in roles:

@@ -8,6 +8,8 @@ request. See exchanges/deribit/README.md for the venue's quirks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from exchanges.deribit.auth import Credentials
 from exchanges.deribit.constants import BOOK_INTERVALS, ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, Endpoints
 from exchanges.deribit.fetcher import DeribitFetcher
@@ -21,12 +23,12 @@ from exchanges.registry import VenueParts, VenueSpec
 from tradesys.config.schema import Endpoint, VenueConfig
 
 
-def endpoints_for(config: VenueConfig, sim_rest_url: str | None = None) -> Endpoints:
-    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's REST URL."""
+def endpoints_for(config: VenueConfig, sim_urls: Mapping[str, str] | None = None) -> Endpoints:
+    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's (its ``rest``)."""
     if config.endpoint is Endpoint.sim:
-        if not sim_rest_url:
+        if not sim_urls or not sim_urls.get("rest"):
             raise ValueError("endpoint: sim needs the simulator's URL (the launcher starts it)")
-        return Endpoints.for_simulator(sim_rest_url)
+        return Endpoints.for_simulator(sim_urls["rest"])
     return ENDPOINTS[config.endpoint.value]
 
 
@@ -34,8 +36,10 @@ ROLES = ("subscriber", "oms", "pms", "fetcher")
 
 
 def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
-            roles: tuple[str, ...] = ROLES, *, heartbeat_s: float = HEARTBEAT_S) -> VenueParts:
-    """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``."""
+            roles: tuple[str, ...] = ROLES, owners: tuple[str, ...] = (), *,
+            heartbeat_s: float = HEARTBEAT_S) -> VenueParts:
+    """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``.
+    ``owners`` is not needed: labels carry our client order ids as they are."""
     parts = dict.fromkeys(ROLES)
     if "subscriber" in roles:
         if config.depth_update_ms not in BOOK_INTERVALS:

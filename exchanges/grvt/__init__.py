@@ -1,2 +1,85 @@
-"""GRVT: EIP-712 signed orders (``signing.py``), full and lite JSON (``names.py``), and the venue's simulator
-(``simulator/``). The connector follows with issue 8 (exchanges/grvt/README.md)."""
+"""GRVT: the connector (the four interfaces of ``exchanges.base``) and the simulator.
+
+Market data (REST and the ``v1.book.d`` / ``v1.ticker.s`` / ``v1.trade``
+streams) needs no key. Trading needs the API key (a session cookie from the
+edge's login) and the private key that signs every order (EIP-712). Order
+entry is REST; orders, fills and positions stream on the trade-data socket;
+start-up recovery is REST. Client order ids travel as the venue's numbers
+(``ids.py``). See exchanges/grvt/README.md for the venue's quirks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from exchanges.grvt.auth import ApiSession, Credentials
+from exchanges.grvt.constants import ENDPOINTS, RATE_LIMITS, Endpoints
+from exchanges.grvt.fetcher import GrvtFetcher
+from exchanges.grvt.http import GrvtApi, Hosts
+from exchanges.grvt.ids import ID_OPTIONS, ClientIdCodec
+from exchanges.grvt.oms import GrvtOMS
+from exchanges.grvt.pms import GrvtPMS
+from exchanges.grvt.signing import Signer
+from exchanges.grvt.stream import StreamSession
+from exchanges.grvt.subscriber import GrvtSubscriber
+from exchanges.ratelimit import RateLimiter
+from exchanges.registry import VenueParts, VenueSpec
+from tradesys.config.schema import Endpoint, VenueConfig
+
+BOOK_RATES_MS = (100, 200, 500, 1000)
+ROLES = ("subscriber", "oms", "pms", "fetcher")
+
+
+def endpoints_for(config: VenueConfig, sim_urls: Mapping[str, str] | None = None) -> Endpoints:
+    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's (by role)."""
+    if config.endpoint is Endpoint.sim:
+        if not sim_urls or not sim_urls.get("edge"):
+            raise ValueError("endpoint: sim needs the simulator's URLs (the launcher starts it)")
+        return Endpoints.for_simulator(dict(sim_urls))
+    return ENDPOINTS[config.endpoint.value]
+
+
+def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
+            roles: tuple[str, ...] = ROLES, owners: tuple[str, ...] = ()) -> VenueParts:
+    """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``.
+    ``owners``: the strategies whose client order ids come back from the venue as its numbers."""
+    hosts = Hosts(endpoints.market_data, endpoints.trade_data)
+    codec = ClientIdCodec(owners)
+    parts = dict.fromkeys(ROLES)
+
+    def session() -> ApiSession:
+        if credentials is None:
+            raise ValueError("GRVT trading needs the API key and the private key (GRVT_API_KEY, GRVT_PRIVATE_KEY)")
+        return ApiSession(endpoints.edge, credentials)
+
+    def fetcher() -> GrvtFetcher:
+        return GrvtFetcher(GrvtApi(hosts, session(), limiter), codec, sub_account_id=config.sub_account_id,
+                           account=config.account)
+
+    if "subscriber" in roles:
+        if config.depth_update_ms not in BOOK_RATES_MS:
+            raise ValueError(f"depth_update_ms {config.depth_update_ms}: GRVT streams book deltas every "
+                             f"{', '.join(map(str, BOOK_RATES_MS))} ms")
+        parts["subscriber"] = GrvtSubscriber(GrvtApi(hosts, None, None), StreamSession("grvt-market",
+                                             endpoints.ws_market_data), stale_after_s=config.stale_book_seconds,
+                                             book_rate_ms=config.depth_update_ms)
+    if "oms" in roles:
+        parts["oms"] = GrvtOMS(GrvtApi(hosts, session(), limiter), Signer(credentials.private_key), codec,
+                               chain_id=endpoints.chain_id, sub_account_id=config.sub_account_id,
+                               cancel_on_disconnect=config.cancel_on_disconnect,
+                               countdown_ms=config.cancel_on_disconnect_ms,
+                               signature_expiry_s=config.signature_expiry_seconds)
+    if "pms" in roles:
+        own = fetcher()        # the socket's handshake takes the cookie of the PMS's own session
+        parts["pms"] = GrvtPMS(own, StreamSession("grvt-private", endpoints.ws_trade_data,
+                                                  headers=own.api.session.headers), codec, account=config.account)
+    if "fetcher" in roles:
+        parts["fetcher"] = fetcher()
+    return VenueParts(**parts)
+
+
+VENUE = VenueSpec("grvt", GrvtSubscriber, GrvtOMS, GrvtPMS, GrvtFetcher, connect=connect, endpoints_for=endpoints_for,
+                  description="GRVT (REST with EIP-712 signed orders, WebSocket streams; USDT perpetuals)",
+                  credentials=Credentials, rate_limits=RATE_LIMITS, client_order_ids=ID_OPTIONS, amends=False)
+
+__all__ = ["VENUE", "GrvtFetcher", "GrvtOMS", "GrvtPMS", "GrvtSubscriber", "connect", "endpoints_for"]

@@ -42,3 +42,16 @@ BOOK_STREAM = "v1.book.d"
 BOOK_RATE_MS = 100
 COUNTDOWN_MS = 10_000                 # cancel-on-disconnect countdown (1,000 to 300,000 ms)
 COUNTDOWN_REFRESH_S = 3.0
+TICKER_STREAM = "v1.ticker.s"
+TICKER_RATE_MS = 500
+TRADE_STREAM = "v1.trade"
+TRADE_LIMIT = 50
+PRIVATE_STREAMS = ("v1.order", "v1.fill", "v1.position")
+
+# The account's budgets: per-tier figures are on GRVT's site, not in its spec (docs/protocols/grvt.md 5), so
+# these are ours, below what a default tier is known to take; a live account on another tier sets its own.
+ORDERS_1S = "orders_1s"
+REQUESTS_1S = "requests_1s"
+RATE_LIMITS = {ORDERS_1S: (20, 1.0), REQUESTS_1S: (50, 1.0)}
+ORDER_ROUTES = frozenset({"create_order", "cancel_order", "cancel_all_orders"})
+UNMETERED_ROUTES = frozenset({"cancel_on_disconnect"})   # the dead man's switch must never wait for a budget

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from exchanges.errors import (
     AuthError,
     DuplicateClientOrderId,
@@ -55,3 +57,17 @@ def classify(status: int, code: int | None, message: str = "", *, request: str =
     if code is None:
         return ProtocolError(f"grvt answered {status} without an error code", **kwargs)
     return VenueRejected("grvt refused the request", **kwargs)
+
+
+_ERROR_BODY = msgspec.json.Decoder(dict)
+
+
+def error_of(status: int, body: bytes, request: str) -> ExchangeError:
+    """The error an answer's status and body mean (full or lite names: ``code``/``c``, ``message``/``m``)."""
+    try:
+        fields = _ERROR_BODY.decode(body) if body.strip() else {}
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        fields = {}
+    code = fields.get("code", fields.get("c"))
+    message = fields.get("message", fields.get("m", ""))
+    return classify(status, code if isinstance(code, int) else None, str(message)[:200], request=request)

@@ -20,6 +20,7 @@ _SPEC = Path(__file__).with_name("spec.json")
 
 @cache
 def spec() -> dict:
+    """The spec's table, read once (callers must not change it)."""
     return json.loads(_SPEC.read_text())
 
 

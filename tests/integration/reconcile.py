@@ -17,9 +17,11 @@ D = Decimal
 
 
 def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str, owners: tuple[str, ...],
-                                 printed: Callable[[Decimal], Decimal], tolerance: Decimal) -> None:
+                                 printed: Callable[[Decimal], Decimal], tolerance: Decimal,
+                                 ours: Callable[[str], str] = str) -> None:
     """``venue``: the simulator actor's ``account_state``; ``printed``: a value as the venue prints it in its
-    events (the ledgers hold what was printed); ``tolerance``: per fill, for sums of printed values."""
+    events (the ledgers hold what was printed); ``tolerance``: per fill, for sums of printed values;
+    ``ours``: a client order id as the venue keeps it -> ours (GRVT keeps numbers)."""
     # Nothing rests at the venue for the account after the stop.
     assert {s: v["open"] for s, v in venue.items()} == {s: [] for s in venue}
 
@@ -29,7 +31,7 @@ def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str
     fees = defaultdict(lambda: D(0))
     for symbol, state in venue.items():
         for fill in state["fills"]:
-            owner = ClientOrderIds.owner(fill["client_order_id"])
+            owner = ClientOrderIds.owner(ours(fill["client_order_id"]))
             venue_fills[owner][symbol] += 1
             quantity = D(fill["quantity"]) * (1 if fill["side"] == "buy" else -1)
             signed[(owner, symbol)] += quantity

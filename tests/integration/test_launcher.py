@@ -131,12 +131,6 @@ def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
     assert summary["actors"]["sim-binance"]["counters"]["open_orders"] > 0
 
 
-def test_a_venue_without_a_connector_is_named_not_silently_skipped(tmp_path):
-    code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange=[binance,grvt]", "duration=2s"))
-    assert code == 0, err
-    assert "note: exchange.grvt: there is no grvt connector yet; nothing serves it in this run" in err
-
-
 def test_a_symbol_the_simulator_lacks_stops_the_start_in_one_line(tmp_path):
     code, out, err = launch.finish(launch.start(tmp_path / "run", "exchange.binance.symbols=[DOGEUSDT]"))
     assert code == 2
@@ -144,19 +138,21 @@ def test_a_symbol_the_simulator_lacks_stops_the_start_in_one_line(tmp_path):
                            "it has BTCUSDT, ETHUSDT, CTKUSDT")
 
 
-def test_two_venues_run_at_once_with_strategies_on_each(tmp_path):
+def test_three_venues_run_at_once_with_strategies_on_each(tmp_path):
     run_dir = tmp_path / "run"
-    code, out, err = launch.finish(launch.start(run_dir, "exchange=[binance,deribit]", "duration=20s",
-                                                "status.heartbeat_seconds=0.5"), timeout=150)
+    code, out, err = launch.finish(launch.start(run_dir, "exchange=[binance,deribit,grvt]", "duration=20s",
+                                                "status.heartbeat_seconds=0.5"), timeout=180)
     assert code == 0, err
     summary = json.loads((run_dir / "summary.json").read_text())
-    for venue in ("binance", "deribit"):
+    for venue in ("binance", "deribit", "grvt"):
         for role in ("sim", "market", "engine", "positions"):
             assert summary["actors"][f"{role}-{venue}"]["state"] == "stopped", (role, venue)
         assert summary["actors"][f"market-{venue}"]["counters"]["published_book"] > 0
-    for strategy in ("mm_btc", "mm_eth", "mm_btc_perp", "mm_eth_perp"):
+    for strategy in ("mm_btc", "mm_eth", "mm_btc_perp", "mm_eth_perp", "mm_btc_grvt", "mm_eth_grvt"):
         assert summary["actors"][strategy]["state"] == "stopped" and summary["strategies"][strategy]["open_orders"] == 0
+    assert summary["strategies"]["mm_btc_grvt"]["fills"] > 0, summary["strategies"]["mm_btc_grvt"]
     assert "mm_btc_perp BTC-PERPETUAL: book" in out and " BTC kill_switch=" in out   # coin PnL, named
+    assert "mm_eth_grvt ETH_USDT_Perp: book" in out
 
 
 def test_a_run_on_one_venue_leaves_the_other_venues_strategies_idle_and_says_so(tmp_path):

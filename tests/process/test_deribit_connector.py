@@ -294,7 +294,7 @@ from tradesys.messages import Side
 async def main(rest, client_id, secret, price):
     venue = VenueConfig(venue="deribit")
     parts = connect(venue, Credentials(client_id, secret), RateLimiter(LocalBudget(Budget([]))),
-                    endpoints_for(venue, rest), roles=("oms",))
+                    endpoints_for(venue, {"rest": rest}), roles=("oms",))
     await parts.oms.start()
     await parts.oms.place(OrderSpec("BTC-PERPETUAL", "orphan-1", Side.SIDE_BUY, Decimal("10"), price=Decimal(price)))
     print("placed", flush=True)

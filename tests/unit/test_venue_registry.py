@@ -79,3 +79,13 @@ def test_binance_is_built_in_with_its_four_interfaces():
     spec = base.get_venue("binance")
     assert issubclass(spec.subscriber, base.IExchangeSubscriber) and issubclass(spec.oms, base.IExchangeOMS)
     assert issubclass(spec.pms, base.IExchangePMS) and issubclass(spec.fetcher, base.IExchangeDataFetcher)
+
+
+def test_a_configured_venue_that_nothing_serves_is_named_with_what_is_missing():
+    from tradesys.config.schema import AppConfig, Endpoint, VenueConfig
+    from tradesys.launcher.plan import unserved_venues
+
+    app = AppConfig(exchange={"kraken": VenueConfig(venue="kraken", endpoint=Endpoint.live),
+                              "kraken_sim": VenueConfig(venue="kraken"), "grvt": VenueConfig(venue="grvt")})
+    assert unserved_venues(app) == [("kraken", "there is no kraken connector yet"),
+                                    ("kraken_sim", "endpoint: sim, but there is no kraken simulator yet")]

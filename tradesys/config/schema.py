@@ -79,6 +79,10 @@ class VenueConfig:
     cancel_on_disconnect_ms: int = bounded(10_000, ge=1_000, le=600_000)
     # A book with no update for this long is reported stale (strategies stop quoting on it).
     stale_book_seconds: float = bounded(10.0, gt=0, le=3600)
+    # GRVT: the sub-account (trading account) to trade; null: the only one the API key sees.
+    sub_account_id: Optional[str] = None
+    # GRVT: how long an order's signature stays valid (the venue takes at most 30 days).
+    signature_expiry_seconds: float = bounded(86_400.0, ge=60, le=30 * 86_400 - 60)
 
 
 @dataclass

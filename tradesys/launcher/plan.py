@@ -59,7 +59,8 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
     connectors = set(venue_names())
     strategies = strategy_instances(app)
     for name, venue in app.exchange.items():
-        key, secret = venue.api_key or "", venue.api_secret or ""
+        # The secret half: an API secret, or the key that signs orders (GRVT).
+        key, secret = venue.api_key or "", venue.api_secret or venue.private_key or ""
         if venue.endpoint is Endpoint.sim and venue.venue in SIMULATORS:
             sim = _simulator_settings(name, venue)
             key, secret = sim.api_key, sim.api_secret
@@ -154,6 +155,6 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     # The venue's own keys when the environment gives them (so its services sign as they would live),
     # else fresh ones for this run.
     key = venue.api_key or secrets.token_hex(32)
-    secret = venue.api_secret or secrets.token_hex(32)
+    secret = venue.api_secret or venue.private_key or secrets.token_hex(32)   # 32 random bytes: also an Ethereum key
     return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,
                              venue.sim_step_seconds, venue.sim_funding_interval_seconds)

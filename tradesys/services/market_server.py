@@ -32,6 +32,7 @@ from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
 from tradesys.messages import BookSnapshot, BookState, BookStatus
+from tradesys.services.account import simulator_urls
 
 STATES = {FeedStatus.SYNCING: BookState.BOOK_STATE_SYNCING, FeedStatus.LIVE: BookState.BOOK_STATE_LIVE,
           FeedStatus.RESYNCING: BookState.BOOK_STATE_RESYNCING, FeedStatus.STALE: BookState.BOOK_STATE_STALE,
@@ -65,8 +66,8 @@ class MarketServer(ActorBase):
             return
         config = self.settings.config
         spec = get_venue(config.venue)
-        sim_url = directory.get(f"sim-{self.settings.key}", {}).get("sim rest")
-        if config.endpoint is Endpoint.sim and not sim_url:
+        sim_urls = simulator_urls(directory, self.settings.key)
+        if config.endpoint is Endpoint.sim and not sim_urls:
             raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
         # Market data needs no key; its REST snapshots share one budget in this process.
         limiter = RateLimiter(LocalBudget(Budget([Limit("weight_1m", 2400, 60.0)])), venue=self.venue)
@@ -74,7 +75,7 @@ class MarketServer(ActorBase):
         if self.settings.api_key and self.settings.api_secret and spec.credentials is not None:
             logs.register_secret(self.settings.api_secret)
             credentials = spec.credentials(self.settings.api_key, self.settings.api_secret)
-        parts = spec.connect(config, credentials, limiter, spec.endpoints_for(config, sim_url),
+        parts = spec.connect(config, credentials, limiter, spec.endpoints_for(config, sim_urls),
                              roles=("subscriber",))
         self.subscriber = parts.subscriber
         await self.subscriber.start(self)

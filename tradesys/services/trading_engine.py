@@ -35,7 +35,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from exchanges.base import ModifySpec, OrderSpec
+from exchanges.base import ModifySpec, OrderSpec, get_venue
 from exchanges.errors import ExchangeError, ExecutionUnknown, UnknownOrder, reject_reason
 from exchanges.ids import ClientOrderIds
 from tradesys.actors.base import ActorBase, Directory
@@ -535,7 +535,7 @@ class TradingEngine(ActorBase):
             _, size = self.oms.round_to_filters(symbol, side, None, abs(quantity))
             if size <= 0:
                 continue
-            cid = ClientOrderIds("flatten").next()
+            cid = ClientOrderIds("flatten", **get_venue(self.settings.config.venue).client_order_ids).next()
             spec = OrderSpec(symbol, cid, side, size, type=OrderType.ORDER_TYPE_MARKET, reduce_only=True)
             try:
                 await self.oms.place(spec)

@@ -26,6 +26,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import ray
 
+from exchanges.base import get_venue
 from exchanges.book import L2Book
 from exchanges.ids import ClientOrderIds
 from tradesys.actors.base import ActorBase, Directory
@@ -97,6 +98,7 @@ class StrategyActor(ActorBase):
         self.round_trip = Histogram()
         self.strategy: AbstractStrategy | None = None
         self._ids: ClientOrderIds | None = None
+        self._amends = True
         self._client: OrderClient | None = None
         self._sub: Subscriber | None = None
         self._engine = None
@@ -108,7 +110,7 @@ class StrategyActor(ActorBase):
         self.count = {"book_updates": 0, "book_drops": 0, "trades": 0, "order_events": 0, "fills": 0,
                       "duplicate_fills": 0, "positions": 0, "inventory": 0, "requests": 0, "replies_rejected": 0,
                       "pre_trade_rejected": 0, "intent_busy": 0, "not_sent": 0, "timeouts": 0, "callback_errors": 0,
-                      "recovered_orders": 0, "reconciled": 0}
+                      "recovered_orders": 0, "reconciled": 0, "modify_as_cancel": 0}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -126,7 +128,9 @@ class StrategyActor(ActorBase):
             raise RuntimeError(f"strategy {self.strategy_id}: {engine_name} does not trade {', '.join(missing)}")
         # Empty until now: give each the rule of its contract (inverse: USD quantities, PnL in the coin).
         self.ledgers = {s: Ledger(self.strategy_id, s, inverse=self.instruments[s].inverse) for s in self.symbols}
-        self._ids = ClientOrderIds(self.strategy_id)
+        venue_spec = get_venue(self.settings.venue)
+        self._amends = venue_spec.amends
+        self._ids = ClientOrderIds(self.strategy_id, **venue_spec.client_order_ids)
         self._client = OrderClient(self.strategy_id, timeout=self.settings.config.request_timeout_seconds)
         self._client.connect(directory[engine_name]["orders"])
         await self._client.start()
@@ -550,6 +554,10 @@ class StrategyActor(ActorBase):
     def modify(self, client_order_id: str, price: Decimal, quantity: Decimal | None = None) -> Order | None:
         current = self.oms.orders.get(client_order_id)
         if current is None:
+            return None
+        if not self._amends:   # the venue cannot amend (GRVT): pull the order; the next quote places anew
+            self.count["modify_as_cancel"] += 1
+            self.cancel(client_order_id)
             return None
         quantity = current.quantity if quantity is None else quantity
         order = self.oms.modify(client_order_id, price, quantity, time.monotonic())

@@ -46,7 +46,9 @@ class StrategyContext(Protocol):
     def place(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, *, intent: str,
               post_only: bool = False, ioc: bool = False, reduce_only: bool = False) -> Order: ...
 
-    def modify(self, client_order_id: str, price: Decimal, quantity: Decimal | None = None) -> Order | None: ...
+    def modify(self, client_order_id: str, price: Decimal, quantity: Decimal | None = None) -> Order | None:
+        """Amend a live order; on a venue that cannot amend (GRVT) it cancels the order and returns None,
+        and the strategy's next quote places a new one."""
 
     def cancel(self, client_order_id: str) -> Order | None: ...
 

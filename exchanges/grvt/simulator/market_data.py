@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from exchanges.grvt.simulator import errors as e
 from exchanges.grvt.simulator.catalog import instrument_object
-from exchanges.grvt.simulator.render import text
+from exchanges.grvt.simulator.render import text, trade_id
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def trade_object(sim: GrvtSimulator, entry, trade) -> dict:
     mark = sim.exchange.mark_price(entry.name)
     return {"event_time": str(trade.time_ns), "instrument": entry.name, "is_taker_buyer": trade.taker_side is Side.BUY,
             "size": text(i.qty(trade.quantity)), "price": text(i.price(trade.price)), "mark_price": text(mark),
-            "index_price": text(mark), "interest_rate": "0", "forward_price": "0", "trade_id": f"{trade.trade_id}-1",
+            "index_price": text(mark), "interest_rate": "0", "forward_price": "0", "trade_id": trade_id(sim, entry.name, trade.trade_id),
             "venue": "ORDERBOOK", "is_rpi": False}
 
 

@@ -18,6 +18,13 @@ _STATUS = {OrderStatus.NEW: "OPEN", OrderStatus.PARTIALLY_FILLED: "OPEN", OrderS
            OrderStatus.EXPIRED_IN_MATCH: "CANCELLED"}
 
 
+def trade_id(sim: GrvtSimulator, symbol: str, engine_trade_id: int) -> str:
+    """A trade id as the venue's: globally unique and increasing (spec ``Fill.trade_id``), the same in
+    market data and fills. The engine counts per instrument, so the instrument's place in the catalog
+    is folded into the first component."""
+    return f"{engine_trade_id * 16 + sim.instrument_index[symbol]}-1"
+
+
 def text(value: Decimal) -> str:
     return f"{value.normalize():f}" if value else "0"
 
@@ -58,7 +65,7 @@ def fill_object(sim: GrvtSimulator, entry, fill, record) -> dict:
             "is_buyer": fill.side.name == "BUY", "is_taker": not fill.is_maker, "size": text(size),
             "price": text(price), "mark_price": text(mark), "index_price": text(mark), "interest_rate": "0",
             "forward_price": "0", "realized_pnl": text(fill.realized_pnl), "fee": text(fill.fee),
-            "fee_rate": text(rate * 100), "trade_id": f"{fill.trade_id}-1",
+            "fee_rate": text(rate * 100), "trade_id": trade_id(sim, entry.name, fill.trade_id),
             "order_id": record.order_id if record is not None else "0x00",
             "venue": "ORDERBOOK", "is_liquidation": False, "client_order_id": str(metadata.get("client_order_id", "0")),
             "signer": sim.signer.lower(), "broker": "UNSPECIFIED", "is_rpi": False, "fee_currency": i.settle}

@@ -71,6 +71,7 @@ class GrvtSimulator:
                  session_ttl_s: int = 3600):
         self.symbols = tuple(symbols)
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
+        self.instrument_index = {name: index for index, name in enumerate(CATALOG)}   # < 16: see render.trade_id
         self.credentials = credentials or Credentials.generate()
         try:
             self.signer = signing.address_of(self.credentials.private_key)
@@ -115,7 +116,8 @@ class GrvtSimulator:
         return self.streams.connections
 
     def stats(self) -> dict[str, int]:
-        return {"connections": len(self.connections), "messages": self.counters["requests"]}
+        return {"connections": len(self.connections), "messages": self.counters["requests"],
+                "cancelled_by_countdown": self.counters["cancelled_by_countdown"]}
 
     def client_id_of(self, order) -> str:
         return order.client_order_id
@@ -216,7 +218,10 @@ class GrvtSimulator:
         return body, lite, spec or {}
 
     def _reply(self, result, lite: bool, spec: dict) -> web.Response:
-        payload = {"result": result}
+        # Most answers wrap their content in ``result``; a few are the content itself (the spec's structs:
+        # get_sub_accounts answers {"sub_account_ids": [...]}).
+        fields = {f[0] for f in names.spec()["structs"].get(spec.get("response") or "", [])}
+        payload = result if fields and "result" not in fields else {"result": result}
         if lite and spec.get("response"):
             payload = names.to_lite(spec["response"], payload)
         return web.json_response(payload)

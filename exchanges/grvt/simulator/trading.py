@@ -62,8 +62,10 @@ class Trading:
             raise e.ORDER_ID_GIVEN
         metadata = order.get("metadata") or {}
         client_order_id = str(metadata.get("client_order_id") or "")
-        if not client_order_id:
+        if not client_order_id or client_order_id == "0":
             raise e.NO_CLIENT_ORDER_ID
+        if not _is_uint64(client_order_id):
+            raise e.MALFORMED      # the venue's client order id is a number (spec OrderMetadata)
         legs = order.get("legs") or []
         if not legs:
             raise e.NO_LEG
@@ -202,13 +204,21 @@ class Trading:
         return {"ack": True}
 
     def cancel_all_orders(self, account: str, body: dict) -> dict:
+        """Every open order of the sub-account, or those matching the ``kind``, ``base`` and ``quote`` filters."""
         self._sub_account(body)
-        self.cancel_everything(account, "CLIENT_BULK_CANCEL")
+        kinds, bases, quotes = (body.get(k) or [] for k in ("kind", "base", "quote"))
+        if any(not isinstance(f, list) for f in (kinds, bases, quotes)):
+            raise e.MALFORMED
+        symbols = [s for s, x in self.sim.catalog.items() if (not kinds or "PERPETUAL" in kinds)
+                   and (not bases or x.instrument.base in bases) and (not quotes or x.instrument.quote in quotes)]
+        self.cancel_everything(account, "CLIENT_BULK_CANCEL", symbols)
         return {"ack": True}
 
-    def cancel_everything(self, account: str, reason: str) -> int:
+    def cancel_everything(self, account: str, reason: str, symbols=None) -> int:
         count = 0
         for symbol, engine in self.sim.exchange.engines.items():
+            if symbols is not None and symbol not in symbols:
+                continue
             for order in list(engine.open_orders(account)):
                 record = self.by_engine.get((symbol, order.order_id))
                 if record is not None:
@@ -251,10 +261,16 @@ class Trading:
 
     def fill_history(self, account: str, body: dict) -> list[dict]:
         self._sub_account(body)
-        limit = int(body.get("limit") or 500)
+        try:
+            limit = min(int(body.get("limit") or 500), 1000)
+            start = int(body.get("start_time") or 0)
+        except (TypeError, ValueError):
+            raise e.MALFORMED from None
         out = []
         for symbol, entry in self.sim.catalog.items():
             for fill in self.sim.exchange.fills(account, symbol):
+                if fill.time_ns < start:
+                    continue
                 out.append(fill_object(self.sim, entry, fill, self.by_engine.get((symbol, fill.order_id))))
         out.sort(key=lambda f: int(f["event_time"]), reverse=True)
         return out[:limit]
@@ -292,8 +308,12 @@ class Trading:
             self.sim.countdown_ms = self.sim.now_ms() + countdown // 1000 * 1000
         return {"ack": True}
 
-    def get_authorized_builders(self, account: str, body: dict) -> list:
-        return []
+    def get_authorized_builders(self, account: str, body: dict) -> dict:
+        return {"results": []}
+
+
+def _is_uint64(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) < 2**64
 
 
 ROUTES = {"/create_order": "create_order", "/cancel_order": "cancel_order", "/cancel_all_orders": "cancel_all_orders",

@@ -1,0 +1,92 @@
+"""GRVT start-up recovery over REST: instruments, book, open orders, positions, balances, fills (each with
+our client order id again)."""
+
+from __future__ import annotations
+
+import time
+
+from exchanges.base import IExchangeDataFetcher
+from exchanges.errors import UnknownSymbol
+from exchanges.grvt import parse
+from exchanges.grvt.account import resolve_sub_account
+from exchanges.grvt.constants import VENUE
+from exchanges.grvt.http import GrvtApi
+from exchanges.grvt.ids import ClientIdCodec
+from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
+from tradesys.numeric import get_decimal
+
+BOOK_DEPTHS = (10, 50, 100, 500)
+
+
+class GrvtFetcher(IExchangeDataFetcher):
+    venue = VENUE
+
+    def __init__(self, api: GrvtApi, codec: ClientIdCodec, *, sub_account_id: str | None = None,
+                 account: str = "main"):
+        self.api = api
+        self.codec = codec
+        self.account = account
+        self._configured = sub_account_id
+        self._sub_account: str | None = None
+        self._instruments: dict[str, Instrument] = {}
+
+    async def sub_account(self) -> str:
+        if self._sub_account is None:
+            self._sub_account = await resolve_sub_account(self.api, self._configured)
+        return self._sub_account
+
+    async def _known(self) -> dict[str, Instrument]:
+        if not self._instruments:
+            await self.instruments()
+        return self._instruments
+
+    async def settlement(self, symbol: str) -> str:
+        instrument = (await self._known()).get(symbol)
+        if instrument is None:
+            raise UnknownSymbol(f"{symbol} is not listed", request="instruments")
+        return instrument.settle
+
+    async def server_time_ns(self) -> int:
+        # The venue stamps every answer's ``event_time``: a ticker is the cheapest to ask for.
+        symbols = list(await self._known())
+        if not symbols:
+            return time.time_ns()
+        return parse.sequence((await self.api.ticker(symbols[0])).event_time)
+
+    async def instruments(self) -> list[Instrument]:
+        out = [parse.instrument(info) for info in await self.api.instruments()]
+        self._instruments = {i.symbol: i for i in out}
+        return out
+
+    async def book_snapshot(self, symbol: str, depth: int) -> BookSnapshot:
+        instrument = (await self._known()).get(symbol)
+        if instrument is None:
+            raise UnknownSymbol(f"{symbol} is not listed", request="book")
+        venue_depth = next((d for d in BOOK_DEPTHS if d >= depth), BOOK_DEPTHS[-1])
+        book = await self.api.book(symbol, venue_depth)
+        book.bids, book.asks = book.bids[:depth], book.asks[:depth]
+        return parse.book_snapshot(book, parse.sequence(book.event_time), instrument.price_scale, instrument.size_scale)
+
+    async def open_orders(self, symbol: str | None = None) -> list[OrderEvent]:
+        events = [parse.order_event(o, self.codec) for o in await self.api.open_orders(await self.sub_account())]
+        return [e for e in events if symbol is None or e.symbol == symbol]
+
+    async def positions(self) -> list[Position]:
+        out = []
+        for item in await self.api.positions(await self.sub_account()):
+            position = parse.position(item, self.account)
+            if get_decimal(position.quantity) != 0:
+                out.append(position)
+        return out
+
+    async def balances(self) -> list[Balance]:
+        return parse.balances(await self.api.account_summary(await self.sub_account()), self.account)
+
+    async def recent_fills(self, symbol: str, since_ns: int = 0) -> list[Fill]:
+        """Fills since ``since_ns`` (the venue's last 1,000 of the sub-account), each with our client order id."""
+        items = await self.api.fill_history(await self.sub_account(), start_ns=since_ns)
+        return [parse.fill(f, self.codec) for f in items
+                if f.instrument == symbol and parse.fill_time_ns(f) >= since_ns]
+
+    async def close(self) -> None:
+        await self.api.close()

@@ -1,0 +1,169 @@
+"""GRVT REST, one function per route (docs/protocols/grvt.md 3): ``POST <host>/full/v1/<route>`` with JSON.
+
+``GrvtApi.call`` is the one place a request goes out: the account's budget
+(orders and other requests apart; the cancel-on-disconnect countdown never
+waits), the session's cookie and account id on trade-data routes, a second
+try after a fresh login when the venue answers 401 (the request was refused,
+not executed), and every non-2xx answer turned into the shared error tree.
+A create or cancel that gets no answer in time is ``ExecutionUnknown``: the
+caller settles it against the venue's open orders.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import aiohttp
+import msgspec
+
+from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, VenueUnavailable
+from exchanges.grvt import messages as m
+from exchanges.grvt.auth import ApiSession
+from exchanges.grvt.constants import ORDER_ROUTES, ORDERS_1S, REQUESTS_1S, UNMETERED_ROUTES
+from exchanges.grvt.errors import error_of
+from exchanges.ratelimit import RateLimiter
+
+
+@dataclass(frozen=True)
+class Hosts:
+    market_data: str
+    trade_data: str
+
+
+class GrvtApi:
+    def __init__(self, hosts: Hosts, session: ApiSession | None, limiter: RateLimiter | None, *,
+                 timeout_s: float = 10.0):
+        self.hosts = hosts
+        self.session = session
+        self.limiter = limiter
+        self.timeout_s = timeout_s
+        self._http: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        if self.session is not None:
+            await self.session.close()
+
+    async def call(self, route: str, body: dict, *, private: bool, may_execute: bool = False,
+                   wrapped: bool = True) -> msgspec.Raw:
+        """The ``result`` of one route (raw, for the caller's decoder); the whole answer for the few routes
+        whose answer is not wrapped in ``result`` (``wrapped=False``: get_sub_accounts)."""
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
+        if self.limiter is not None and route not in UNMETERED_ROUTES:
+            await self.limiter.acquire({ORDERS_1S if route in ORDER_ROUTES else REQUESTS_1S: 1}, route)
+        host = self.hosts.trade_data if private else self.hosts.market_data
+        url = f"{host.rstrip('/')}/full/v1/{route}"
+        data = json.dumps(body, separators=(",", ":"))
+        for attempt in (1, 2):
+            headers = {"Content-Type": "application/json"}
+            if private:
+                if self.session is None:
+                    raise ProtocolError("grvt: a private route needs the API key", request=route)
+                headers |= await self.session.headers()
+            status, answer = await self._post(url, data, headers, route, may_execute)
+            if status == 401 and private and attempt == 1:
+                self.session.refused()      # refused before execution: log in again and send it once more
+                continue
+            break
+        if status != 200:
+            raise error_of(status, answer, route)
+        if not wrapped:
+            return msgspec.Raw(answer)
+        try:
+            reply = m.result_decoder.decode(answer)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            raise ProtocolError(f"grvt {route}: unreadable answer {answer[:200]!r}", request=route) from None
+        if not reply.result:
+            raise error_of(400, answer, route) if reply.code is not None else ProtocolError(
+                f"grvt {route}: answer without a result", request=route)
+        return reply.result
+
+    async def _post(self, url: str, data: str, headers: dict, route: str, may_execute: bool) -> tuple[int, bytes]:
+        try:
+            async with self._http.post(url, data=data, headers=headers) as reply:
+                return reply.status, await reply.read()
+        except TimeoutError:
+            if may_execute:
+                raise ExecutionUnknown(f"grvt {route}: no answer in time", request=route) from None
+            raise VenueUnavailable(f"grvt {route}: no answer in time", request=route) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            if may_execute and isinstance(exc, aiohttp.ServerDisconnectedError):
+                raise ExecutionUnknown(f"grvt {route}: connection lost before the answer", request=route) from None
+            raise ConnectivityError(f"grvt {route}: {exc}", request=route) from None
+
+    # -- market data -------------------------------------------------------------------
+
+    async def instruments(self) -> list[m.Instrument]:
+        raw = await self.call("all_instruments", {"is_active": True}, private=False)
+        return _decode(m.instruments_decoder, raw, "all_instruments")
+
+    async def book(self, instrument: str, depth: int) -> m.Book:
+        raw = await self.call("book", {"instrument": instrument, "depth": depth}, private=False)
+        return _decode(m.book_decoder, raw, "book")
+
+    async def ticker(self, instrument: str) -> m.Ticker:
+        return _decode(m.ticker_decoder, await self.call("ticker", {"instrument": instrument}, private=False), "ticker")
+
+    # -- trading -----------------------------------------------------------------------
+
+    async def sub_accounts(self) -> list[str]:
+        raw = await self.call("get_sub_accounts", {}, private=True, wrapped=False)
+        return _decode(m.sub_accounts_decoder, raw, "get_sub_accounts").sub_account_ids
+
+    async def create_order(self, order: dict) -> m.Order:
+        raw = await self.call("create_order", {"order": order}, private=True, may_execute=True)
+        return _decode(m.order_decoder, raw, "create_order")
+
+    async def cancel_order(self, sub_account_id: str, client_order_id: str) -> bool:
+        raw = await self.call("cancel_order", {"sub_account_id": sub_account_id, "client_order_id": client_order_id},
+                              private=True, may_execute=True)
+        return _decode(m.ack_decoder, raw, "cancel_order").ack
+
+    async def cancel_all_orders(self, sub_account_id: str, *, kind: str | None = None, base: str | None = None,
+                                quote: str | None = None) -> bool:
+        """Cancel the sub-account's open orders, those of one kind, base and quote when given (spec filters)."""
+        body = {"sub_account_id": sub_account_id}
+        for name, value in (("kind", kind), ("base", base), ("quote", quote)):
+            if value is not None:
+                body[name] = [value]
+        raw = await self.call("cancel_all_orders", body, private=True, may_execute=True)
+        return _decode(m.ack_decoder, raw, "cancel_all_orders").ack
+
+    async def order(self, sub_account_id: str, client_order_id: str) -> m.Order:
+        raw = await self.call("order", {"sub_account_id": sub_account_id, "client_order_id": client_order_id},
+                              private=True)
+        return _decode(m.order_decoder, raw, "order")
+
+    async def open_orders(self, sub_account_id: str) -> list[m.Order]:
+        raw = await self.call("open_orders", {"sub_account_id": sub_account_id}, private=True)
+        return _decode(m.orders_decoder, raw, "open_orders")
+
+    async def fill_history(self, sub_account_id: str, start_ns: int = 0, limit: int = 1000) -> list[m.Fill]:
+        body = {"sub_account_id": sub_account_id, "limit": limit}
+        if start_ns:
+            body["start_time"] = str(start_ns)
+        return _decode(m.fills_decoder, await self.call("fill_history", body, private=True), "fill_history")
+
+    async def positions(self, sub_account_id: str) -> list[m.Position]:
+        raw = await self.call("positions", {"sub_account_id": sub_account_id}, private=True)
+        return _decode(m.positions_decoder, raw, "positions")
+
+    async def account_summary(self, sub_account_id: str) -> m.AccountSummary:
+        raw = await self.call("account_summary", {"sub_account_id": sub_account_id}, private=True)
+        return _decode(m.summary_decoder, raw, "account_summary")
+
+    async def cancel_on_disconnect(self, sub_account_id: str, countdown_ms: int) -> bool:
+        raw = await self.call("cancel_on_disconnect", {"sub_account_id": sub_account_id,
+                                                       "countdown_time": str(countdown_ms)}, private=True)
+        return _decode(m.ack_decoder, raw, "cancel_on_disconnect").ack
+
+
+def _decode(decoder: msgspec.json.Decoder, raw: msgspec.Raw, route: str):
+    try:
+        return decoder.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ProtocolError(f"grvt {route}: unexpected answer: {exc}", request=route) from None

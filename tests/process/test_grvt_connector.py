@@ -1,0 +1,312 @@
+"""The GRVT connector against the GRVT simulator over real loopback sockets: book sync by sequence numbers,
+resync on a gap, reconnects, the signed order lifecycle with our client order ids carried as the venue's
+numbers, session refresh and expiry, no lost fill, the cancel-on-disconnect countdown."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
+from exchanges.book import L2Book
+from exchanges.errors import AuthError, InvalidOrder, InvalidPrice, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
+from tests.binance_sim import Recorder, until
+from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
+from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
+from tradesys.numeric import get_decimal
+from tradesys.sim.orders import Side as SimSide
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
+E = OrderEventType
+BTC, ETH = "BTC_USDT_Perp", "ETH_USDT_Perp"
+POST_ONLY = TimeInForce.TIME_IN_FORCE_POST_ONLY
+
+
+@pytest.fixture
+async def sim():
+    simulator_ = simulator(seed=23, step_seconds=0.02)
+    await simulator_.start()
+    yield simulator_
+    await simulator_.stop()
+
+
+@pytest.fixture
+async def parts(sim):
+    subscriber, oms, pms, fetcher = connector(sim)
+    yield subscriber, oms, pms, fetcher
+    for part in (subscriber, oms, pms):
+        await part.stop()
+    await fetcher.close()
+
+
+def sim_levels(sim, symbol):
+    instrument = sim.exchange.instruments[symbol]
+    book = sim.exchange.engines[symbol].book
+    return ({instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.BUY)},
+            {instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.SELL)})
+
+
+def our_levels(book: L2Book):
+    return ({book.price(p): book.size(q) for p, q in book.bids.items()},
+            {book.price(p): book.size(q) for p, q in book.asks.items()})
+
+
+def rebuilt(recorder, symbol, scales):
+    """The book rebuilt only from what the subscriber published, checking that every delta follows."""
+    book = L2Book(symbol, *scales)
+    for message in recorder.books:
+        if message.symbol != symbol:
+            continue
+        if isinstance(message, BookSnapshot):
+            book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
+                      message.venue_seq)
+        else:
+            assert message.prev_venue_seq == book.seq, "a published delta does not follow the last one"
+            book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes, message.venue_seq)
+    return our_levels(book)
+
+
+async def best(fetcher, symbol):
+    book = await fetcher.book_snapshot(symbol, 5)
+    return (Decimal(book.bid_prices[0]).scaleb(-book.price_scale),
+            Decimal(book.ask_prices[0]).scaleb(-book.price_scale))
+
+
+# -- market data -------------------------------------------------------------------------
+
+async def test_books_sync_by_sequence_numbers_and_the_published_stream_rebuilds_the_venues_book(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe([BTC, ETH], ALL_KINDS)
+    await until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in (BTC, ETH)), what="live")
+    await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 40, what="deltas")
+    await until(lambda: got.bbos and got.trades and got.marks, what="bbo, trades and marks")
+    sim.pause_market()
+    for symbol in (BTC, ETH):
+        await until(lambda s=symbol: our_levels(subscriber.chains[s].book) == sim_levels(sim, s), 5, "same book")
+        await until(lambda s=symbol: rebuilt(got, s, subscriber.scales[s]) == sim_levels(sim, s), 5, "rebuilt")
+    assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
+    assert subscriber.scales == {BTC: (1, 3), ETH: (2, 2)}
+    assert get_decimal(got.marks[-1].mark_price) > 0 and got.trades[-1].trade_id.endswith("-1")
+
+
+async def test_a_sequence_gap_resubscribes_and_nothing_is_published_until_the_new_snapshot(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe([BTC], [StreamKind.BOOK])
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE)
+    await sim.fault_control.apply({"skip_depth_updates": 1})
+    await until(lambda: subscriber.counters["gaps"] >= 1, what="gap seen")
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, what="live again")
+    assert [s for _, s, _ in got.statuses][-2:] == [FeedStatus.RESYNCING, FeedStatus.LIVE]
+    assert sum(isinstance(b, BookSnapshot) for b in got.books) == 2 and subscriber.counters["resyncs"] == 1
+    sim.pause_market()
+    await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
+
+
+async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_snapshot(sim, parts):
+    subscriber, *_ = parts
+    got = Recorder()
+    await subscriber.start(got)
+    await subscriber.subscribe([BTC, ETH], [StreamKind.BOOK, StreamKind.BBO])
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE)
+    await sim.fault_control.apply({"drop_connections": True})
+    await until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], what="disconnect seen")
+    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
+                what="live again")
+    assert subscriber.counters["reconnects"] >= 1
+    assert sum(isinstance(b, BookSnapshot) and b.symbol == BTC for b in got.books) == 2
+
+
+def test_a_book_rate_the_venue_does_not_stream_is_refused_at_connect(sim):
+    with pytest.raises(ValueError, match="every 100, 200, 500, 1000 ms"):
+        connector(sim, depth_update_ms=250)
+
+
+# -- orders ------------------------------------------------------------------------------
+
+async def test_signed_order_lifecycle_with_our_client_order_ids_and_rejections(sim, parts):
+    _, oms, pms, fetcher = parts
+    events = Recorder()
+    await oms.start()
+    await pms.start(events)
+    await until(lambda: events.connection and events.connection[-1][0], what="private streams")
+    draw = ids("mm")
+    bid, ask = await best(fetcher, BTC)
+    resting = draw.next()
+    placed = await oms.place(OrderSpec(BTC, resting, Side.SIDE_BUY, Decimal("0.01"), price=bid - 100,
+                                       time_in_force=POST_ONLY))
+    assert placed.type == E.ORDER_EVENT_TYPE_ACCEPTED and placed.client_order_id == resting
+    # The venue holds the venue's number; every answer and event names our id again.
+    assert [sim.client_id_of(o) for o in sim.exchange.engines[BTC].open_orders("main")] == [oms.codec.encode(resting)]
+    assert [o.client_order_id for o in await fetcher.open_orders(BTC)] == [resting]
+    cancelled = await oms.cancel(BTC, resting)
+    assert cancelled.type == E.ORDER_EVENT_TYPE_CANCELLED and await fetcher.open_orders(BTC) == []
+    taker = draw.next()
+    market = await oms.place(OrderSpec(BTC, taker, Side.SIDE_BUY, Decimal("0.005"), type=OrderType.ORDER_TYPE_MARKET))
+    assert market.type == E.ORDER_EVENT_TYPE_FILLED and get_decimal(market.filled_quantity) == Decimal("0.005")
+    await until(lambda: sum(get_decimal(f.quantity) for f in events.fills if f.client_order_id == taker)
+                == Decimal("0.005"), what="fills streamed")
+    await until(lambda: [e.type for e in events.order_events if e.client_order_id == resting]
+                == [E.ORDER_EVENT_TYPE_ACCEPTED, E.ORDER_EVENT_TYPE_CANCELLED], what="events streamed")
+    await until(lambda: any(p.symbol == BTC for p in events.positions), what="position streamed")
+    assert {f.client_order_id for f in await fetcher.recent_fills(BTC)} == {taker}
+    assert [p.symbol for p in await fetcher.positions()] == [BTC]
+    await until(lambda: events.balances, what="balances polled")
+    assert {b.asset for b in events.balances} == {"USDT"}
+    # Refused here, before anything is signed: off the grid; refused by the venue: a crossing post-only.
+    with pytest.raises(InvalidQuantity):
+        await oms.place(OrderSpec(BTC, draw.next(), Side.SIDE_BUY, Decimal("0.0015"), price=bid - 100))
+    with pytest.raises(InvalidPrice):
+        await oms.place(OrderSpec(BTC, draw.next(), Side.SIDE_BUY, Decimal("0.01"), price=bid - Decimal("0.05")))
+    with pytest.raises(PostOnlyWouldCross):
+        await oms.place(OrderSpec(BTC, draw.next(), Side.SIDE_BUY, Decimal("0.01"), price=ask + 50,
+                                  time_in_force=POST_ONLY))
+    with pytest.raises(InvalidOrder, match="not one of ours"):
+        await oms.place(OrderSpec(BTC, "hand-made id", Side.SIDE_BUY, Decimal("0.01"), price=bid - 100))
+    with pytest.raises(InvalidOrder, match="cannot amend"):
+        await oms.modify(ModifySpec(BTC, resting, Side.SIDE_BUY, bid - 90, Decimal("0.01")))
+    with pytest.raises(UnknownOrder):
+        await oms.cancel(BTC, draw.next())
+    assert pms.counters["malformed"] == 0 and pms.counters["unknown_state"] == 0
+
+
+async def test_cancel_all_cancels_one_instrument_and_leaves_the_other(sim, parts):
+    _, oms, _, fetcher = parts
+    await oms.start()
+    draw = ids("mm")
+    for symbol, size in ((BTC, "0.01"), (ETH, "0.1")):
+        bid, _ = await best(fetcher, symbol)
+        await oms.place(OrderSpec(symbol, draw.next(), Side.SIDE_BUY, Decimal(size), price=bid * Decimal("0.98")
+                                  // Decimal("0.1") * Decimal("0.1"), time_in_force=POST_ONLY))
+    await oms.cancel_all(BTC)
+    assert [o.symbol for o in await fetcher.open_orders()] == [ETH]
+
+
+# -- sessions ----------------------------------------------------------------------------
+
+async def test_the_session_is_refreshed_before_the_cookie_expires():
+    sim = simulator(seed=3, session_ttl_s=3)
+    await sim.start()
+    _, oms, _, fetcher = connector(sim, cancel_on_disconnect=False)
+    try:
+        await oms.start()
+        first = oms.api.session.expires_at
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:     # calls keep working across the cookie's three-second life
+            assert await fetcher.positions() == [] and await oms.api.open_orders(oms.sub_account_id) == []
+            await asyncio.sleep(0.2)
+        session = oms.api.session
+        assert session.counters["refreshes"] >= 2 and session.counters["refused"] == 0
+        assert session.expires_at > first
+    finally:
+        await oms.stop()
+        await fetcher.close()
+        await sim.stop()
+
+
+async def test_an_expired_session_is_logged_in_again_and_the_call_goes_through(sim, parts):
+    _, oms, _, fetcher = parts
+    await oms.start()
+    await sim.fault_control.apply({"expire_sessions": True})
+    assert await oms.api.open_orders(oms.sub_account_id) == []
+    assert oms.api.session.counters["refused"] == 1 and oms.api.session.counters["logins"] == 2
+
+
+async def test_refused_keys_fail_the_start_clearly(sim):
+    _, oms, _, fetcher = connector(sim, api_key="not-the-key")
+    try:
+        with pytest.raises(AuthError) as refused:
+            await oms.start()
+        assert refused.value.code == 1000 and "not-the-key" not in str(refused.value)
+    finally:
+        await oms.stop()
+        await fetcher.close()
+    stranger = "0x" + "22" * 32          # a valid key, but not the account's registered signer
+    _, oms, _, fetcher = connector(sim, private_key=stranger, cancel_on_disconnect=False)
+    try:
+        await oms.start()
+        bid, _ = await best(fetcher, BTC)
+        with pytest.raises(AuthError) as unsigned:
+            await oms.place(OrderSpec(BTC, ids().next(), Side.SIDE_BUY, Decimal("0.01"), price=bid - 100))
+        assert unsigned.value.code == 2000 and stranger[2:] not in str(unsigned.value)
+    finally:
+        await oms.stop()
+        await fetcher.close()
+
+
+# -- no lost fill, no orphan -------------------------------------------------------------
+
+async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
+    _, oms, pms, fetcher = parts
+    streamed = Recorder()
+    await oms.start()
+    await pms.start(streamed)
+    await until(lambda: streamed.connection and streamed.connection[-1][0], what="private streams")
+    since = time.time_ns()
+    await sim.fault_control.apply({"drop_connections": True})
+    taker = ids().next()
+    filled = await oms.place(OrderSpec(BTC, taker, Side.SIDE_SELL, Decimal("0.003"), type=OrderType.ORDER_TYPE_MARKET))
+    assert filled.type == E.ORDER_EVENT_TYPE_FILLED
+    await until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], what="stream back")
+    have = {f.trade_id for f in streamed.fills}
+    recovered = [f for f in await fetcher.recent_fills(BTC, since) if f.trade_id not in have]
+    mine = [f for f in streamed.fills + recovered if f.client_order_id == taker]
+    assert sum(get_decimal(f.quantity) for f in mine) == Decimal("0.003")
+
+
+CHILD = """
+import asyncio, sys
+from decimal import Decimal
+from exchanges.base import OrderSpec
+from exchanges.grvt import connect, endpoints_for
+from exchanges.grvt.auth import Credentials
+from exchanges.grvt.ids import ID_OPTIONS
+from exchanges.ids import ClientOrderIds
+from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.config.schema import VenueConfig
+from tradesys.messages import Side
+
+async def main(edge, market, trade, ws_market, ws_trade, key, secret, price):
+    venue = VenueConfig(venue="grvt", cancel_on_disconnect_ms=1000)
+    urls = {"edge": edge, "market data": market, "trade data": trade, "ws market data": ws_market,
+            "ws trade data": ws_trade}
+    parts = connect(venue, Credentials(key, secret), RateLimiter(LocalBudget(Budget([]))),
+                    endpoints_for(venue, urls), roles=("oms",), owners=("orphan",))
+    await parts.oms.start()
+    cid = ClientOrderIds("orphan", **ID_OPTIONS).next()
+    await parts.oms.place(OrderSpec("BTC_USDT_Perp", cid, Side.SIDE_BUY, Decimal("0.01"), price=Decimal(price)))
+    print("placed", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_the_countdown_cancels_the_orders_of_a_connector_that_dies(sim, parts):
+    *_, fetcher = parts
+    bid, _ = await best(fetcher, BTC)
+    urls = [sim.urls[k] for k in ("edge", "market data", "trade data", "ws market data", "ws trade data")]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, *urls, API_KEY, PRIVATE_KEY, f"{bid - 100:f}",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 60)
+        assert line == b"placed\n", (line, await child.stderr.read())
+        assert len(await fetcher.open_orders(BTC)) == 1
+    finally:
+        child.kill()   # SIGKILL: no stop(), no cancel; the countdown is no longer re-armed
+        await child.wait()
+    killed = time.monotonic()
+    while time.monotonic() - killed < 10 and await fetcher.open_orders(BTC):
+        await asyncio.sleep(0.1)
+    assert await fetcher.open_orders(BTC) == []
+    assert sim.counters["cancelled_by_countdown"] == 1
