@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sim.py
 	$(BIN)/python bench/binance_md.py
 	$(BIN)/python bench/deribit_md.py
+	$(BIN)/python bench/grvt_md.py
 	$(BIN)/python bench/pipeline.py
 
 clean:

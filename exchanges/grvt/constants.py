@@ -46,7 +46,7 @@ TICKER_STREAM = "v1.ticker.s"
 TICKER_RATE_MS = 500
 TRADE_STREAM = "v1.trade"
 TRADE_LIMIT = 50
-PRIVATE_STREAMS = ("v1.order", "v1.fill", "v1.position")
+PRIVATE_STREAMS = ("v1.order", "v1.state", "v1.fill", "v1.position", "v1.cancel_status")
 
 # The account's budgets: per-tier figures are on GRVT's site, not in its spec (docs/protocols/grvt.md 5), so
 # these are ours, below what a default tier is known to take; a live account on another tier sets its own.

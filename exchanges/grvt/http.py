@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import aiohttp
 import msgspec
 
-from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, VenueUnavailable
+from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited, VenueUnavailable
 from exchanges.grvt import messages as m
 from exchanges.grvt.auth import ApiSession
 from exchanges.grvt.constants import ORDER_ROUTES, ORDERS_1S, REQUESTS_1S, UNMETERED_ROUTES
@@ -70,7 +70,11 @@ class GrvtApi:
                 continue
             break
         if status != 200:
-            raise error_of(status, answer, route)
+            error = error_of(status, answer, route)
+            if isinstance(error, RateLimited) and self.limiter is not None:
+                # The account's budget waits the venue's second out, for every role that shares it.
+                await self.limiter.throttled(error.retry_after_s, f"{route}: {error.venue_message}")
+            raise error
         if not wrapped:
             return msgspec.Raw(answer)
         try:

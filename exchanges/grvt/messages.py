@@ -128,6 +128,14 @@ class OrderStateFeed(Struct):
     client_order_id: str = "0"
 
 
+class CancelStatus(Struct):
+    """``v1.cancel_status``: a cancel by client order id that cancelled nothing."""
+
+    client_order_id: str
+    cancel_status: str
+    reason: str = "UNSPECIFIED"
+
+
 class Fill(Struct):
     instrument: str
     is_buyer: bool
@@ -196,7 +204,9 @@ class SubscribeResult(Struct):
     stream: str = ""
     subs: list[str] = []
     unsubs: list[str] = []
+    num_snapshots: list[int] = []
     first_sequence_number: list[int | str] = []
+    latest_sequence_number: list[int | str] = []
 
 
 frame_decoder = msgspec.json.Decoder(Frame)
@@ -209,6 +219,7 @@ order_decoder = msgspec.json.Decoder(Order)
 orders_decoder = msgspec.json.Decoder(list[Order])
 state_decoder = msgspec.json.Decoder(OrderStateFeed)
 fill_decoder = msgspec.json.Decoder(Fill)
+cancel_status_decoder = msgspec.json.Decoder(CancelStatus)
 fills_decoder = msgspec.json.Decoder(list[Fill])
 position_decoder = msgspec.json.Decoder(Position)
 positions_decoder = msgspec.json.Decoder(list[Position])

@@ -1,5 +1,6 @@
-"""GRVT private streams on the trade-data socket: ``v1.order``, ``v1.fill`` and ``v1.position`` of the
-sub-account, translated once; balances from the sub-account summary (GRVT streams none), polled.
+"""GRVT private streams on the trade-data socket: ``v1.order`` (and ``v1.state``, an order's state alone),
+``v1.fill`` and ``v1.position`` of the sub-account, translated once, and ``v1.cancel_status`` (a cancel that found no order: counted and
+logged); balances from the sub-account summary (GRVT streams none), polled.
 
 The socket's handshake carries the session cookie (``ApiSession``, fresh on
 every reconnect). A fill whose trade id was already delivered is dropped (a
@@ -48,13 +49,15 @@ class GrvtPMS(IExchangePMS):
         self.handler: AccountHandler | None = None
         self._fills = BoundedDict(REMEMBERED)      # (instrument, trade id) -> None
         self._orders = BoundedDict(REMEMBERED)     # order id -> (update time, traded, final)
+        self._known = BoundedDict(REMEMBERED)      # order id -> its last order object (for v1.state)
         self._funding: dict[str, str] = {}        # instrument -> cumulative funding last seen
         self._funded: list[str] = []              # instruments whose funding moved, until the next summary
         self._poller: asyncio.Task | None = None
         self._wake = asyncio.Event()
         self._counters = {"events": 0, "order_events": 0, "fills": 0, "positions": 0, "balances": 0, "funding": 0,
                           "duplicate_fills": 0, "duplicate_events": 0, "out_of_order": 0, "malformed": 0,
-                          "unknown_state": 0, "balance_errors": 0}
+                          "unknown_state": 0, "balance_errors": 0, "cancels_unmatched": 0,
+                          "state_of_unknown_order": 0}
         session.on_feed = self._on_feed
         session.on_subscribed = self._on_subscribed
         session.on_lost = self._on_lost
@@ -78,7 +81,7 @@ class GrvtPMS(IExchangePMS):
         await self.session.stop()
         await self.fetcher.close()
 
-    def _on_subscribed(self, stream: str, firsts: dict[str, int]) -> None:
+    def _on_subscribed(self, stream: str, starts: dict[str, tuple[int, int]]) -> None:
         if stream == PRIVATE_STREAMS[0] and self.handler is not None:
             self.handler.on_status(True, "private streams connected")
 
@@ -121,10 +124,17 @@ class GrvtPMS(IExchangePMS):
         try:
             if stream == "v1.order":
                 self._order(m.order_decoder.decode(frame.feed), recv_ns)
+            elif stream == "v1.state":
+                self._state(m.state_decoder.decode(frame.feed), recv_ns)
             elif stream == "v1.fill":
                 self._fill(m.fill_decoder.decode(frame.feed), recv_ns)
             elif stream == "v1.position":
                 self._position(m.position_decoder.decode(frame.feed), recv_ns)
+            elif stream == "v1.cancel_status":
+                status = m.cancel_status_decoder.decode(frame.feed)
+                self._counters["cancels_unmatched"] += 1
+                log.info("grvt: a cancel found no order: %s (%s)", self.codec.decode(status.client_order_id),
+                         status.cancel_status)
         except (msgspec.ValidationError, msgspec.DecodeError):
             self._counters["malformed"] += 1
             log.error("grvt: malformed %s frame dropped: %.300s", stream, bytes(frame.feed))
@@ -132,8 +142,18 @@ class GrvtPMS(IExchangePMS):
             self._counters["unknown_state"] += 1
             log.error("grvt: %s frame not understood (%s): %.300s", stream, exc, bytes(frame.feed))
 
+    def _state(self, feed: m.OrderStateFeed, recv_ns: int) -> None:
+        """An order's state alone: an event when the order is known (its legs from ``v1.order``); the
+        same update on both streams is one event."""
+        order = self._known.get(feed.order_id)
+        if order is None:
+            self._counters["state_of_unknown_order"] += 1    # its v1.order, or the owner's reconcile, covers it
+            return
+        self._order(msgspec.structs.replace(order, state=feed.order_state), recv_ns)
+
     def _order(self, order: m.Order, recv_ns: int) -> None:
         event = parse.order_event(order, self.codec)
+        self._known.put(order.order_id, order)
         traded = parse.first_size(order.state.traded_size, "traded_size")
         update = parse.sequence(order.state.update_time)
         state = (update, traded, order.state.status in FINAL, order.state.status)

@@ -5,9 +5,9 @@ every stream it was asked for, so a reconnect restores them all (the trade
 socket's handshake carries the session cookie, fetched fresh each time). A
 subscribe reply that leaves a selector out is counted and logged: a stream
 we asked for and did not get is never silent. Feed frames go to
-``on_feed(frame, recv_ns)``; ``on_subscribed(stream, {selector: first sequence
-number})`` tells the owner a (re)subscription took, so it can expect a fresh
-snapshot.
+``on_feed(frame, recv_ns)``; ``on_subscribed(stream, {selector: (first
+sequence number, snapshot payloads)})`` tells the owner a (re)subscription
+took, so it can expect a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class StreamSession:
                  heartbeat_s: float = 30.0):
         self.name = name
         self.on_feed: Callable[[m.Frame, int], None] = lambda frame, recv_ns: None
-        self.on_subscribed: Callable[[str, dict[str, int]], None] = lambda stream, firsts: None
+        self.on_subscribed: Callable[[str, dict[str, tuple[int, int]]], None] = lambda stream, starts: None
         self.on_lost: Callable[[str], None] = lambda reason: None
         self.on_open: Callable[[], None] = lambda: None
         self._wanted: dict[str, list[str]] = {}       # stream -> selectors, in the order asked
@@ -107,6 +107,7 @@ class StreamSession:
         try:
             result = m.subscribe_decoder.decode(frame.result)
             firsts = [int(n) for n in result.first_sequence_number]
+            snapshots = list(result.num_snapshots)
         except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
             self.counters["malformed"] += 1
             return
@@ -115,4 +116,6 @@ class StreamSession:
             self.counters["refused"] += len(refused)
             log.error("%s: %s not subscribed: %s", self.name, stream, ", ".join(refused))
         if result.subs:
-            self.on_subscribed(stream, {s: firsts[i] if i < len(firsts) else 0 for i, s in enumerate(result.subs)})
+            self.on_subscribed(stream, {s: (firsts[i] if i < len(firsts) else 0,
+                                            snapshots[i] if i < len(snapshots) else 1)
+                                        for i, s in enumerate(result.subs)})

@@ -2,10 +2,10 @@
 
 ``BookChain`` is the continuity rule of docs/protocols/grvt.md 6 for one
 instrument, without I/O: after a (re)subscription the book waits for its
-snapshot (the message whose ``sequence_number`` is the subscription's first,
-or 0); every delta after it must carry ``prev_sequence_number`` equal to the
-last ``sequence_number`` applied, else it is a ``SequenceGap``: the book is
-cleared and nothing is published until a new snapshot. The venue starts a
+snapshot (sequence number 0, in one or more payloads); the deltas after it
+count from the subscription's ``first_sequence_number`` by one; a number
+skipped is a ``SequenceGap``: the book is cleared and nothing is published
+until a new snapshot. The venue starts a
 selector over with a snapshot when it is subscribed again, so a gap
 resubscribes that one selector.
 
@@ -48,45 +48,71 @@ log = logging.getLogger(__name__)
 
 
 class BookChain:
-    """One instrument's book from its snapshot-then-deltas stream (no I/O)."""
+    """One instrument's book from its snapshot-then-deltas stream (no I/O), by the spec's rules
+    (``WSSubscribeResult``): every snapshot payload has sequence number 0, deltas count 1, 2, ... from the
+    subscription's ``first_sequence_number``, each exactly one more than the last; a repeat is ignored.
+    A snapshot may come in several payloads (``num_snapshots``): the book goes live with the last one."""
 
     def __init__(self, symbol: str, price_scale: int, size_scale: int):
         self.book = L2Book(symbol, price_scale, size_scale)
         self.live = False
-        self.first: int | None = None        # the snapshot's sequence number we wait for
+        self.first: int | None = None        # the first delta's sequence number, from the subscribe reply
+        self.expected = 1                    # snapshot payloads to come
+        self.received = 0
         self.breaks = 0
-        self.skipped = 0                     # frames before the snapshot (an old subscription's)
+        self.skipped = 0                     # deltas before a snapshot (an old subscription's)
+        self.duplicates = 0
 
     def reset(self) -> None:
         self.book.clear()
         self.live = False
+        self.received = 0
 
-    def expect_snapshot(self, first: int) -> None:
+    def expect_snapshot(self, first: int | None, snapshots: int = 1) -> None:
         self.reset()
-        self.first = first
+        self.first, self.expected = first, max(1, snapshots)
 
     def on_frame(self, frame: m.Frame, book: m.Book) -> BookSnapshot | BookDelta | None:
-        """Apply one frame; return what to publish, None while waiting for the snapshot.
-        Raises SequenceGap when a delta does not follow the last one applied (the book is reset)."""
+        """Apply one frame; return what to publish, None while the snapshot is not complete.
+        Raises SequenceGap when a delta skips a number (the book is reset)."""
         seq = parse.sequence(frame.sequence_number)
+        if seq == 0:
+            return self._on_snapshot(book)
         if not self.live:
-            if self.first is None or seq not in (self.first, 0):
-                self.skipped += 1
-                return None
-            snapshot = parse.book_snapshot(book, seq, self.book.price_scale, self.book.size_scale)
-            self.book.load(zip(snapshot.bid_prices, snapshot.bid_sizes), zip(snapshot.ask_prices, snapshot.ask_sizes),
-                           seq)
-            self.live, self.first = True, None
-            return snapshot
-        prev = parse.sequence(frame.prev_sequence_number)
-        if prev != self.book.seq:
+            self.skipped += 1
+            return None
+        last = self.book.seq
+        if last >= 0 and seq <= last:
+            self.duplicates += 1            # "duplicate sequence numbers are possible due to network retries"
+            return None
+        if last >= 0 and seq != last + 1:
             self.breaks += 1
-            expected = self.book.seq
             self.reset()
-            raise SequenceGap(f"{book.instrument}: prev_sequence_number {prev} does not follow {expected}")
+            raise SequenceGap(f"{book.instrument}: sequence number {seq} after {last}")
+        prev = last if last >= 0 else parse.sequence(frame.prev_sequence_number)
         delta = parse.book_delta(book, seq, prev, self.book.price_scale, self.book.size_scale)
         self.book.apply(delta.bid_prices, delta.bid_sizes, delta.ask_prices, delta.ask_sizes, seq)
         return delta
+
+    def _on_snapshot(self, book: m.Book) -> BookSnapshot | None:
+        piece = parse.book_snapshot(book, 0, self.book.price_scale, self.book.size_scale)
+        if self.live or self.received == 0:      # a new snapshot (the venue's, or after our subscribe)
+            if self.live:
+                self.expected = 1
+            self.book.load(zip(piece.bid_prices, piece.bid_sizes), zip(piece.ask_prices, piece.ask_sizes), 0)
+            self.live = False
+        else:                                     # another payload of the same snapshot: more levels
+            self.book.apply(piece.bid_prices, piece.bid_sizes, piece.ask_prices, piece.ask_sizes, 0)
+        self.received += 1
+        if self.received < self.expected:
+            return None
+        # The next delta is the subscription's first; without one (a snapshot we did not ask for), any.
+        self.book.seq = self.first - 1 if self.first else -1
+        self.live, self.received, self.first = True, 0, None
+        bid_prices, bid_sizes, ask_prices, ask_sizes = self.book.arrays()
+        return BookSnapshot(venue=VENUE, symbol=self.book.symbol, price_scale=self.book.price_scale,
+                            size_scale=self.book.size_scale, venue_seq=max(self.book.seq, 0), bid_prices=bid_prices,
+                            bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
 
 
 class GrvtSubscriber(IExchangeSubscriber):
@@ -154,22 +180,22 @@ class GrvtSubscriber(IExchangeSubscriber):
     def counters(self) -> dict[str, int]:
         return {**self._counters, "reconnects": self.session.reconnects,
                 "skipped": sum(c.skipped for c in self.chains.values()),
+                "duplicates": sum(c.duplicates for c in self.chains.values()),
                 "subscribe_refused": self.session.counters["refused"]}
 
     # -- session -----------------------------------------------------------------------
 
-    def _on_subscribed(self, stream: str, firsts: dict[str, int]) -> None:
+    def _on_subscribed(self, stream: str, starts: dict[str, tuple[int, int]]) -> None:
         if stream != BOOK_STREAM:
             return
-        for selector, first in firsts.items():
+        for selector, (first, snapshots) in starts.items():
             chain = self.chains.get(selector.partition("@")[0])
             if chain is not None:
-                chain.expect_snapshot(first)
+                chain.expect_snapshot(first, snapshots)
 
     def _on_lost(self, reason: str) -> None:
         for symbol, chain in self.chains.items():
             chain.reset()
-            chain.first = None
             self._set_status(symbol, FeedStatus.DISCONNECTED, reason)
 
     # -- feeds (the hot path) ----------------------------------------------------------

@@ -59,7 +59,8 @@ def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str
         assert abs(sum((D(r["fees"]) for r in strategies), D(0)) - D(state["fees"])) <= fills * tolerance
         account = ledgers["account"][symbol]
         assert D(account["drift"]) == 0 and D(account["venue_position"]) == D(state["position"])
-        assert abs(D(account["realized_pnl"]) - D(state["realized_pnl"])) <= fills * tolerance
+        assert abs(D(account["realized_pnl"]) - D(state["realized_pnl"])) <= fills * tolerance, (
+            symbol, "ledger", account["realized_pnl"], "venue", state["realized_pnl"], "fills", fills)
     engine = summaries[f"engine-{venue_key}"]
     assert engine["counters"]["open_orders"] == 0 and engine["state"] == "stopped"
     for owner in owners:

@@ -30,9 +30,11 @@ async def test_two_market_makers_trade_on_grvt_and_every_fill_reconciles(ray_clu
         status = await farm.call("positions-grvt", "summary")
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-grvt", "account_state")
-    # The venue keeps our client order ids as its numbers: read them back as the services do.
+    # The venue keeps our client order ids as its numbers: read them back as the services do. GRVT prints
+    # exact decimals; realised PnL may still differ far below a cent, as an average entry price that does not
+    # terminate is carried to 34 digits by the venue and to 28 by our ledgers.
     assert_every_fill_reconciles(summaries, venue, venue_key="grvt", owners=OWNERS, printed=lambda v: v,
-                                 tolerance=Decimal(0), ours=ClientIdCodec(OWNERS + ("flatten",)).decode)
+                                 tolerance=Decimal("1e-15"), ours=ClientIdCodec(OWNERS + ("flatten",)).decode)
     # GRVT cannot amend: every requote was a cancel and a new order, never a modify sent to the venue.
     assert summaries["engine-grvt"]["counters"]["modifies"] == 0
     assert sum(summaries[s]["counters"]["modify_as_cancel"] for s in OWNERS) > 0

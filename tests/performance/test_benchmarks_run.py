@@ -68,3 +68,12 @@ def test_deribit_connector_benchmark_prints_frames_and_orders_beside_its_baselin
     assert re.search(r"baseline json\.loads \+ Decimal dict book: +[\d,]+ frames/s", out)
     assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s .* ratio [\d.]+x the baseline", out)
     assert re.search(r"tradesys grid checks \+ params \+ encode : +[\d.]+ us/order +ratio [\d.]+x json\.dumps", out)
+
+
+def test_grvt_connector_benchmark_prints_frames_and_signed_orders_beside_its_baselines():
+    out = subprocess.run([sys.executable, "bench/grvt_md.py", "--quick"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert re.search(r"baseline json\.loads \+ Decimal dict book: +[\d,]+ frames/s", out)
+    assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s .* ratio [\d.]+x the baseline", out)
+    assert re.search(r"bare eth-account sign \(as the SDK\) +: +[\d.]+ us/order", out)
+    assert re.search(r"tradesys checks \+ id \+ sign \+ JSON +: +[\d.]+ us/order +ratio [\d.]+x the bare sign", out)

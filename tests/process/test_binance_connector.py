@@ -25,6 +25,7 @@ from exchanges.errors import (
     VenueRejected,
 )
 from tests.binance_sim import Recorder, connector, until
+from tests.books import our_levels, sim_levels
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.sim.market import FLOW_ACCOUNT
@@ -54,16 +55,8 @@ async def parts(sim):
     await fetcher.close()
 
 
-def sim_levels(sim, symbol):
-    instrument = sim.exchange.instruments[symbol]
-    book = sim.exchange.engines[symbol].book
-    return ({instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.BUY)},
-            {instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.SELL)})
 
 
-def our_levels(book: L2Book):
-    return ({book.price(p): book.size(q) for p, q in book.bids.items()},
-            {book.price(p): book.size(q) for p, q in book.asks.items()})
 
 
 class Rebuilt:

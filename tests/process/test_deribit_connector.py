@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
-from exchanges.book import L2Book
 from exchanges.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from tests.binance_sim import Recorder, until
+from tests.books import our_levels, rebuilt, sim_levels
 from tests.deribit_sim import CREDENTIALS, connector, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
-from tradesys.sim.orders import Side as SimSide
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
@@ -44,31 +43,10 @@ async def parts(sim):
     await fetcher.close()
 
 
-def sim_levels(sim, symbol):
-    instrument = sim.exchange.instruments[symbol]
-    book = sim.exchange.engines[symbol].book
-    return ({instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.BUY)},
-            {instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.SELL)})
 
 
-def our_levels(book: L2Book):
-    return ({book.price(p): book.size(q) for p, q in book.bids.items()},
-            {book.price(p): book.size(q) for p, q in book.asks.items()})
 
 
-def rebuilt(recorder, symbol, scales):
-    """The book rebuilt only from what the subscriber published, checking that every delta follows."""
-    book = L2Book(symbol, *scales)
-    for message in recorder.books:
-        if message.symbol != symbol:
-            continue
-        if isinstance(message, BookSnapshot):
-            book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
-                      message.venue_seq)
-        else:
-            assert message.prev_venue_seq == book.seq, "a published delta does not follow the last one"
-            book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes, message.venue_seq)
-    return our_levels(book)
 
 
 async def test_books_sync_by_change_id_and_the_published_stream_rebuilds_the_venues_book(sim, parts):

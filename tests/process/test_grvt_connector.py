@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
-from exchanges.book import L2Book
 from exchanges.errors import AuthError, InvalidOrder, InvalidPrice, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from tests.binance_sim import Recorder, until
+from tests.books import our_levels, rebuilt, sim_levels
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
-from tradesys.sim.orders import Side as SimSide
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
@@ -45,31 +44,10 @@ async def parts(sim):
     await fetcher.close()
 
 
-def sim_levels(sim, symbol):
-    instrument = sim.exchange.instruments[symbol]
-    book = sim.exchange.engines[symbol].book
-    return ({instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.BUY)},
-            {instrument.price(p): instrument.qty(q) for p, q in book.levels(SimSide.SELL)})
 
 
-def our_levels(book: L2Book):
-    return ({book.price(p): book.size(q) for p, q in book.bids.items()},
-            {book.price(p): book.size(q) for p, q in book.asks.items()})
 
 
-def rebuilt(recorder, symbol, scales):
-    """The book rebuilt only from what the subscriber published, checking that every delta follows."""
-    book = L2Book(symbol, *scales)
-    for message in recorder.books:
-        if message.symbol != symbol:
-            continue
-        if isinstance(message, BookSnapshot):
-            book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
-                      message.venue_seq)
-        else:
-            assert message.prev_venue_seq == book.seq, "a published delta does not follow the last one"
-            book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes, message.venue_seq)
-    return our_levels(book)
 
 
 async def best(fetcher, symbol):
@@ -177,6 +155,8 @@ async def test_signed_order_lifecycle_with_our_client_order_ids_and_rejections(s
     with pytest.raises(UnknownOrder):
         await oms.cancel(BTC, draw.next())
     assert pms.counters["malformed"] == 0 and pms.counters["unknown_state"] == 0
+    # v1.state repeats each v1.order update: one event each, the repeat counted.
+    assert pms.counters["duplicate_events"] >= 2 and pms.counters["state_of_unknown_order"] == 0
 
 
 async def test_cancel_all_cancels_one_instrument_and_leaves_the_other(sim, parts):
@@ -310,3 +290,31 @@ async def test_the_countdown_cancels_the_orders_of_a_connector_that_dies(sim, pa
         await asyncio.sleep(0.1)
     assert await fetcher.open_orders(BTC) == []
     assert sim.counters["cancelled_by_countdown"] == 1
+
+
+async def test_a_1006_blocks_the_account_budget_then_the_call_goes_through(sim):
+    from exchanges.errors import RateLimited
+    from tests.grvt_sim import limiter_for_tests
+
+    limiter = limiter_for_tests(max_wait_s=3.0)
+    *_, fetcher = connector(sim, limiter=limiter, roles=("fetcher",))
+    try:
+        await sim.fault_control.apply({"http_errors": [429]})
+        with pytest.raises(RateLimited) as throttled:
+            await fetcher.open_orders(BTC)
+        assert throttled.value.code == 1006 and limiter.counters["throttled"] == 1
+        assert await fetcher.open_orders(BTC) == []     # waits out the venue's second, then goes through
+        assert limiter.counters["waited"] >= 1 and limiter.counters["refused"] == 0
+    finally:
+        await fetcher.close()
+
+
+async def test_a_cancel_that_finds_no_order_is_reported_on_the_private_stream(sim, parts):
+    _, oms, pms, _ = parts
+    events = Recorder()
+    await oms.start()
+    await pms.start(events)
+    await until(lambda: events.connection and events.connection[-1][0], what="private streams")
+    with pytest.raises(UnknownOrder):
+        await oms.cancel(BTC, ids().next())
+    await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel_status EXPIRED")

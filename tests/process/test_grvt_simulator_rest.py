@@ -7,6 +7,7 @@ import asyncio
 import time
 from decimal import Decimal
 
+import aiohttp
 import pytest
 
 from exchanges.grvt import signing
@@ -169,3 +170,44 @@ async def test_the_cancel_on_disconnect_countdown_cancels_when_it_lapses(sim, ht
     status, body, _ = await post(http, trade + "/full/v1/cancel_on_disconnect",
                                  {"sub_account_id": sim.sub_account_id, "countdown_time": "300001"}, headers)
     assert status == 400 and body["code"] == 1003
+
+
+async def test_past_the_tiers_calls_a_second_the_answer_is_1006():
+    sim = GrvtSimulator(credentials=CREDS, seed=5, rate_limits={"orders": 3, "others": 5})
+    await sim.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            answers = [await post(http, sim.urls["market data"] + "/full/v1/ticker", {"instrument": "BTC_USDT_Perp"})
+                       for _ in range(7)]
+            assert [status for status, _, _ in answers] == [200] * 5 + [429] * 2
+            assert answers[-1][1]["code"] == 1006 and sim.counters["throttled"] == 2
+            await asyncio.sleep(1.05)
+            status, _, _ = await post(http, sim.urls["market data"] + "/full/v1/ticker",
+                                      {"instrument": "BTC_USDT_Perp"})
+            assert status == 200
+    finally:
+        await sim.stop()
+
+
+async def test_the_wallet_login_takes_the_registered_signers_signature_only(sim, http):
+    def signed(key, chain=None):
+        nonce, expiration = 7, time.time_ns() + 30 * 10**9
+        address = signing.address_of(key)
+        message = {"signer": address, "nonce": nonce, "expiration": expiration}
+        from eth_account import Account
+        from eth_account.messages import encode_typed_data
+        sig = Account.sign_message(encode_typed_data(signing.domain(chain or sim.chain_id),
+                                                     signing.WALLET_LOGIN_TYPES, message), private_key=key)
+        return {"address": address, "signature": {"signer": address, "r": f"0x{sig.r:064x}", "s": f"0x{sig.s:064x}",
+                                                  "v": sig.v, "expiration": str(expiration), "nonce": nonce}}
+    status, body, response = await post(http, sim.urls["edge"] + "/auth/wallet/login", signed(KEY))
+    assert status == 200 and response.headers["X-Grvt-Account-Id"] == sim.account_id
+    assert response.headers["Set-Cookie"].startswith("gravity=")
+    status, body, _ = await post(http, sim.urls["edge"] + "/auth/wallet/login", signed("0x" + "22" * 32))
+    assert status == 401 and body["code"] == 1000            # a wallet that is not the account's signer
+    other_chain = signed(KEY, chain=325)          # signed for production: it recovers to another address
+    status, body, _ = await post(http, sim.urls["edge"] + "/auth/wallet/login", other_chain)
+    assert status == 401 and body["code"] == 1000
+    other_chain["signature"]["chain_id"] = "325"  # and when it says so, the chain itself is refused
+    status, body, _ = await post(http, sim.urls["edge"] + "/auth/wallet/login", other_chain)
+    assert status == 400 and body["code"] == 1012

@@ -32,15 +32,16 @@ async def collect(ws, until, timeout=10.0):
     return out
 
 
-def rebuild(messages):
+def rebuild(messages, first):
+    """The book from a snapshot (sequence 0) and the deltas after it, counting by one from ``first``."""
     bids, asks, last = {}, {}, None
     for m in messages:
         seq, prev = int(m["sequence_number"]), int(m["prev_sequence_number"])
         if seq == 0:
-            bids, asks = {}, {}
+            bids, asks, last = {}, {}, first - 1
         else:
-            assert prev == last, (prev, last)
-        last = seq
+            assert seq == last + 1 and prev == last, (seq, prev, last)
+            last = seq
         for side, levels in ((bids, m["feed"]["bids"]), (asks, m["feed"]["asks"])):
             for level in levels:
                 if Decimal(level["size"]) == 0:
@@ -58,6 +59,8 @@ async def test_book_deltas_chain_from_a_snapshot_and_rebuild_the_venues_book(sim
         reply = frames[0]
         assert reply["id"] == 7 and reply["result"]["subs"] == ["BTC_USDT_Perp@100"]
         assert reply["result"]["num_snapshots"] == [1]
+        first = int(reply["result"]["first_sequence_number"][0])
+        assert int(reply["result"]["latest_sequence_number"][0]) == first - 1 and first > 1
         sim.pause_market()
         await asyncio.sleep(0.4)
         while True:
@@ -68,7 +71,7 @@ async def test_book_deltas_chain_from_a_snapshot_and_rebuild_the_venues_book(sim
             frames.append(json.loads(msg.data))
     feeds = [m for m in frames if "feed" in m]
     assert feeds[0]["sequence_number"] == "0" and all(isinstance(m["sequence_number"], str) for m in feeds)
-    bids, asks = rebuild(feeds)
+    bids, asks = rebuild(feeds, first)
     _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book", {"instrument": "BTC_USDT_Perp",
                                                                                "depth": 500})
     book = body["result"]
@@ -93,8 +96,8 @@ async def test_lite_and_legacy_dialects_and_a_broken_sequence(sim, http):
         assert frames[0]["request_id"] == 1 and frames[0]["subs"] == ["BTC_USDT_Perp@100"]
         await sim.fault_control.apply({"skip_depth_updates": 1})
         more = await collect(ws, lambda out: len(out) >= 4)
-        chain = [m for m in frames + more if "feed" in m]
-        breaks = sum(int(b["prev_sequence_number"]) != int(a["sequence_number"]) for a, b in zip(chain, chain[1:]))
+        chain = [m for m in frames + more if "feed" in m and m["sequence_number"] != "0"]   # the deltas
+        breaks = sum(int(b["sequence_number"]) != int(a["sequence_number"]) + 1 for a, b in zip(chain, chain[1:]))
         assert breaks == 1
 
 
@@ -119,3 +122,33 @@ async def test_private_streams_need_the_session_and_carry_orders_and_fills(sim, 
     assert sum(Decimal(f["size"]) for f in fills) == Decimal("0.02") and {f["client_order_id"] for f in fills} == {"4001"}
     position = [m["feed"] for m in frames if m.get("stream") == "v1.position"][-1]
     assert position["instrument"] == "BTC_USDT_Perp" and position["size"] == "0.02"
+
+
+async def test_a_cancel_that_comes_first_waits_for_its_order_and_one_that_finds_none_is_reported(sim, http):
+    headers, _ = await login(http, sim)
+    trade = sim.urls["trade data"]
+    async with http.ws_connect(sim.urls["ws trade data"], headers=headers) as ws:
+        for stream in ("v1.order", "v1.cancel_status"):
+            await ws.send_str(json.dumps({"jsonrpc": "2.0", "method": "subscribe", "id": 1,
+                                          "params": {"stream": stream, "selectors": [sim.sub_account_id]}}))
+        await collect(ws, lambda out: len(out) >= 2)
+        cancel = {"sub_account_id": sim.sub_account_id, "client_order_id": "5001", "time_to_live_ms": "1000"}
+        status, body, _ = await post(http, trade + "/full/v1/cancel_order", cancel, headers)
+        assert status == 200 and body["result"] == {"ack": True}
+        _, again, _ = await post(http, trade + "/full/v1/cancel_order", cancel, headers)     # inside its window
+        _, book, _ = await post(http, sim.urls["market data"] + "/full/v1/book",
+                                {"instrument": "BTC_USDT_Perp", "depth": 10})
+        bid = Decimal(book["result"]["bids"][0]["price"])
+        late = signed_order(sim, price=f"{bid - 100:f}", post_only=True, client_order_id="5001")
+        _, created, _ = await post(http, trade + "/full/v1/create_order", late, headers)
+        # Cancelled on arrival: it never rests, and the stream says so.
+        assert created["result"]["state"]["status"] == "CANCELLED" and not sim.exchange.engines["BTC_USDT_Perp"]\
+            .open_orders("main")
+        await post(http, trade + "/full/v1/cancel_order", {"sub_account_id": sim.sub_account_id,
+                                                           "client_order_id": "5002"}, headers)   # 100 ms default
+        frames = await collect(ws, lambda out: sum(m.get("stream") == "v1.cancel_status" for m in out) >= 2)
+    statuses = [(m["feed"]["client_order_id"], m["feed"]["cancel_status"]) for m in frames
+                if m.get("stream") == "v1.cancel_status"]
+    assert statuses == [("5001", "DROPPED_DUPLICATE"), ("5002", "EXPIRED")]
+    assert again["result"] == {"ack": True}
+    assert [m["feed"]["state"]["status"] for m in frames if m.get("stream") == "v1.order"] == ["CANCELLED"]

@@ -103,18 +103,23 @@ def test_ticker_book_and_trades_as_documented():
                                                                             Decimal("65038.01"))
 
 
-def test_the_book_delta_chain_as_documented():
-    frame = feed("book delta, full names")
-    book = m.book_decoder.decode(frame.feed)
+def test_the_book_chain_by_the_specs_sequence_rules():
+    delta = feed("book delta, full names")          # the documented delta: sequence 872634876
+    levels = m.book_decoder.decode(delta.feed)
     chain = BookChain("BTC_USDT_Perp", 2, 2)
-    assert chain.on_frame(frame, book) is None and chain.skipped == 1       # no snapshot asked for yet
-    chain.expect_snapshot(872634876)
-    snapshot = chain.on_frame(frame, book)
-    assert isinstance(snapshot, BookSnapshot) and chain.book.seq == 872634876
-    follow = m.Frame(stream="v1.book.d", sequence_number="872634877", prev_sequence_number="872634876")
-    delta = chain.on_frame(follow, m.Book("BTC_USDT_Perp", bids=[m.Level("65038.01", "0")]))
-    assert delta.prev_venue_seq == 872634876 and not chain.book.bids
-    skipped = m.Frame(stream="v1.book.d", sequence_number="872634880", prev_sequence_number="872634879")
+    assert chain.on_frame(delta, levels) is None and chain.skipped == 1       # no snapshot yet
+    # The subscribe reply names the first delta; the snapshot comes in two payloads, both numbered 0.
+    chain.expect_snapshot(872634876, snapshots=2)
+    snapshot = m.Frame(stream="v1.book.d", sequence_number="0", prev_sequence_number="0")
+    assert chain.on_frame(snapshot, m.Book("BTC_USDT_Perp", bids=[m.Level("65000.00", "1")])) is None
+    published = chain.on_frame(snapshot, m.Book("BTC_USDT_Perp", asks=[m.Level("65040.00", "2")]))
+    assert isinstance(published, BookSnapshot) and (published.bid_prices, published.ask_prices) == ([6500000],
+                                                                                                  [6504000])
+    assert published.venue_seq == 872634875
+    applied = chain.on_frame(delta, levels)
+    assert applied.venue_seq == 872634876 and applied.prev_venue_seq == 872634875
+    assert chain.on_frame(delta, levels) is None and chain.duplicates == 1     # a network retry: ignored
+    skipped = m.Frame(stream="v1.book.d", sequence_number="872634878", prev_sequence_number="872634877")
     with pytest.raises(SequenceGap):
         chain.on_frame(skipped, m.Book("BTC_USDT_Perp"))
     assert not chain.live and chain.breaks == 1

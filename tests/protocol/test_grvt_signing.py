@@ -136,3 +136,27 @@ def test_the_documented_examples_use_the_field_names_the_reference_gives():
     assert lite["f"]["b"][0] == {"p": full["feed"]["bids"][0]["price"], "s": full["feed"]["bids"][0]["size"],
                                  "no": full["feed"]["bids"][0]["num_orders"]}
     assert all(isinstance(full[k], str) for k in ("sequence_number", "prev_sequence_number"))   # past 2**53: strings
+
+
+@settings(max_examples=200, deadline=None)
+@given(sub_account=st.integers(0, 2**64 - 1), legs=st.lists(st.tuples(
+           st.integers(0, 2**256 - 1), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.booleans()),
+           min_size=1, max_size=3),
+       flags=st.tuples(st.booleans(), st.booleans(), st.booleans()), tif=st.sampled_from(sorted(g.TIME_IN_FORCE)),
+       nonce=st.integers(0, 2**32 - 1), expiration=st.integers(0, 2**63 - 1),
+       builder=st.one_of(st.none(), st.binary(min_size=20, max_size=20)), fee=st.integers(0, 2**32 - 1))
+def test_fuzz_the_direct_digest_equals_eth_accounts_typed_data_hash(sub_account, legs, flags, tif, nonce, expiration,
+                                                                    builder, fee):
+    from eth_account.messages import encode_typed_data
+    from eth_utils import keccak, to_checksum_address
+
+    message = {"subAccountID": sub_account, "isMarket": flags[0], "timeInForce": g.TIME_IN_FORCE[tif],
+               "postOnly": flags[1], "reduceOnly": flags[2],
+               "legs": [{"assetID": a, "contractSize": c, "limitPrice": p, "isBuyingContract": b} for a, c, p, b in legs],
+               "nonce": nonce, "expiration": expiration}
+    types = g.ORDER_TYPES
+    if builder is not None:
+        message |= {"builder": to_checksum_address(builder), "builderFee": fee}
+        types = g.ORDER_WITH_BUILDER_FEE_TYPES
+    signable = encode_typed_data(g.domain(326), types, message)
+    assert g.digest(326, message) == keccak(b"\x19" + signable.version + signable.header + signable.body)

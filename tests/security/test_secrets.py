@@ -39,3 +39,19 @@ def test_a_config_error_does_not_echo_a_resolved_secret(tmp_path):
     code, out, err = launch.finish(launch.start(run_dir, "exchange.binance.endpoint=live", env=env))
     assert code == 2 and "confirm_live" in err
     assert SECRET not in out + err
+
+
+def test_grvt_keys_from_the_environment_appear_nowhere_in_a_run(tmp_path):
+    run_dir = tmp_path / "run"
+    signing_key = "5c" * 32                  # bare hex, as a wallet exports it; the connector adds 0x itself
+    env = {"GRVT_API_KEY": KEY, "GRVT_PRIVATE_KEY": signing_key}
+    code, out, err = launch.finish(launch.start(run_dir, "exchange=grvt", "duration=4s", "log_level=DEBUG", env=env),
+                                   timeout=120)
+    assert code == 0, err
+    written = _everything_written(run_dir)
+    assert "oc.env:GRVT_PRIVATE_KEY" in written
+    summary = (run_dir / "summary.json").read_text()
+    assert '"mm_btc_grvt"' in summary            # it traded with them: the keys were used, not just carried
+    for secret in (signing_key, KEY):
+        assert secret not in out + err
+        assert secret not in written

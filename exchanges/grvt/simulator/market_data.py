@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from exchanges.grvt.simulator import errors as e
 from exchanges.grvt.simulator.catalog import instrument_object
-from exchanges.grvt.simulator.render import text, trade_id
+from exchanges.grvt.simulator.render import Whole, text, trade_id
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
@@ -86,6 +86,18 @@ class MarketData:
         limit = min(int(body.get("limit") or 100), 1000)
         return [trade_object(self.sim, entry, t) for t in list(self.sim.exchange.public_trades[entry.name])[-limit:]]
 
+    def trade_history(self, body: dict) -> Whole:
+        """The instrument's trades, newest first, between ``start_time`` and ``end_time`` (ns); one page."""
+        entry = self._entry(body)
+        try:
+            limit = min(int(body.get("limit") or 500), 1000)
+            start, end = int(body.get("start_time") or 0), int(body.get("end_time") or 0)
+        except (TypeError, ValueError):
+            raise e.MALFORMED from None
+        trades = [t for t in reversed(self.sim.exchange.public_trades[entry.name])
+                  if t.time_ns >= start and (not end or t.time_ns <= end)]
+        return Whole(result=[trade_object(self.sim, entry, t) for t in trades[:limit]], next="")
+
     def currency(self, body: dict) -> list[dict]:
         return [{"id": n, "symbol": c, "balance_decimals": 6 if c == "USDT" else 9,
                  "quantity_multiplier": "1000000" if c == "USDT" else "1000000000"}
@@ -102,4 +114,5 @@ def trade_object(sim: GrvtSimulator, entry, trade) -> dict:
 
 
 ROUTES = {"/instrument": "instrument", "/all_instruments": "all_instruments", "/instruments": "instruments",
-          "/book": "book", "/ticker": "ticker", "/mini": "mini", "/trade": "trade", "/currency": "currency"}
+          "/book": "book", "/ticker": "ticker", "/mini": "mini", "/trade": "trade", "/currency": "currency",
+          "/trade_history": "trade_history"}

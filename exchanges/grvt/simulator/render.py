@@ -18,6 +18,10 @@ _STATUS = {OrderStatus.NEW: "OPEN", OrderStatus.PARTIALLY_FILLED: "OPEN", OrderS
            OrderStatus.EXPIRED_IN_MATCH: "CANCELLED"}
 
 
+class Whole(dict):
+    """A handler's answer that is the whole body (``result`` with its ``next`` cursor), not only its result."""
+
+
 def trade_id(sim: GrvtSimulator, symbol: str, engine_trade_id: int) -> str:
     """A trade id as the venue's: globally unique and increasing (spec ``Fill.trade_id``), the same in
     market data and fills. The engine counts per instrument, so the instrument's place in the catalog
@@ -37,6 +41,8 @@ def order_object(sim: GrvtSimulator, record, order: SimOrder | None) -> dict:
     if order is None:    # refused at matching (post-only would cross): REJECTED, nothing booked
         status, book, traded, avg, update = "REJECTED", ZERO, ZERO, ZERO, sim.now_ns()
         reason = record.reject_reason
+        if record.cancelled_on_arrival:      # a cancel by its client order id was waiting for it
+            status, reason = "CANCELLED", record.cancel_reason
     else:
         status = _STATUS[order.status]
         book = i.qty(order.remaining) if status == "OPEN" else ZERO

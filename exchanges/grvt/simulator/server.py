@@ -7,6 +7,7 @@ the private key the simulator is given (``--private-key``), whose EIP-712
 order signatures it accepts. The cancel-on-disconnect countdown
 (``cancel_on_disconnect``) cancels every open order when it lapses.
 The WebSocket streams (``streams.py``) are on the market-data and trade-data hosts.
+Past ``rate_limits`` calls a second (orders, others) the answer is 429 / 1006.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import secrets
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from exchanges.grvt.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.grvt.simulator.faults import Faults, fault_control
 from exchanges.grvt.simulator.market_data import ROUTES as MARKET_ROUTES
 from exchanges.grvt.simulator.market_data import MarketData
+from exchanges.grvt.simulator.render import Whole
 from exchanges.grvt.simulator.sessions import ACCOUNT_HEADER, COOKIE, Sessions
 from exchanges.grvt.simulator.streams import Streams
 from exchanges.grvt.simulator.trading import ROUTES as TRADING_ROUTES
@@ -39,6 +42,29 @@ from tradesys.sim.market import SyntheticMarket, select_entries
 log = logging.getLogger(__name__)
 ACCOUNT = "main"
 RECORDS_KEPT = 100_000
+# Calls a second (per account on trade data, per address on market data) before 1006: the simulator's tier.
+RATE_LIMITS = {"orders": 50, "others": 100}
+ORDER_ROUTES = frozenset({"/create_order", "/cancel_order", "/cancel_all_orders"})
+
+
+class Throttle:
+    """Calls in the last second per (who, kind); past the kind's limit, refused (the call does not count)."""
+
+    def __init__(self, limits: dict[str, int]):
+        self.limits = dict(limits)
+        self._calls: dict[tuple[str, str], deque[float]] = {}
+
+    def admit(self, who: str, kind: str, now: float) -> bool:
+        limit = self.limits.get(kind)
+        if limit is None:
+            return True
+        calls = self._calls.setdefault((who, kind), deque())
+        while calls and calls[0] <= now - 1.0:
+            calls.popleft()
+        if len(calls) >= limit:
+            return False
+        calls.append(now)
+        return True
 
 
 @dataclass(frozen=True)
@@ -68,7 +94,7 @@ class GrvtSimulator:
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
                  faults: dict | None = None, funding_interval_s: float | None = None, chain_id: int = 326,
-                 session_ttl_s: int = 3600):
+                 session_ttl_s: int = 3600, rate_limits: dict[str, int] | None = None):
         self.symbols = tuple(symbols)
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.instrument_index = {name: index for index, name in enumerate(CATALOG)}   # < 16: see render.trade_id
@@ -94,7 +120,8 @@ class GrvtSimulator:
         self.market_data = MarketData(self)
         self.trading = Trading(self)
         self.countdown_ms: int | None = None
-        self.counters = {"requests": 0, "errors": 0, "orders": 0, "cancelled_by_countdown": 0}
+        self.throttle = Throttle(RATE_LIMITS if rate_limits is None else rate_limits)
+        self.counters = {"requests": 0, "errors": 0, "orders": 0, "cancelled_by_countdown": 0, "throttled": 0}
         self.streams = Streams(self)
         self._runners: list[web.AppRunner] = []
         self._market_task: asyncio.Task | None = None
@@ -137,7 +164,8 @@ class GrvtSimulator:
         self.market.start(self.now_ns())
         await self.fault_control.apply(self._initial_faults)
         edge = web.Application()
-        edge.add_routes([web.post("/auth/api_key/login", self._login), *self.fault_control.routes()])
+        edge.add_routes([web.post("/auth/api_key/login", self._login), web.post("/auth/wallet/login", self._wallet_login),
+                         *self.fault_control.routes()])
         market = web.Application(client_max_size=1 << 20)
         market.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._market_rest),
                            *self.streams.routes("market")])
@@ -180,6 +208,8 @@ class GrvtSimulator:
     async def _watch_countdown(self) -> None:
         while True:
             await asyncio.sleep(0.05)
+            if self.trading.pending_cancels:
+                self.trading.expire_cancels(self.now_ms())
             if self.countdown_ms is not None and self.countdown_ms <= self.now_ms():
                 self.countdown_ms = None
                 count = self.trading.cancel_everything(ACCOUNT, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
@@ -197,6 +227,31 @@ class GrvtSimulator:
         if granted is None:
             return self._error(e.UNAUTHENTICATED, lite=False)
         cookie, account_id = granted
+        return web.json_response({"status": "success"}, headers={"Set-Cookie": cookie, ACCOUNT_HEADER: account_id})
+
+    async def _wallet_login(self, request: web.Request) -> web.Response:
+        """The login with a wallet's signature instead of an API key (ccxt's way in): a ``WalletLogin``
+        typed message (signer, nonce, expiration) signed by the account's registered signer."""
+        try:
+            body = await request.json()
+            sig = body["signature"]
+            address, nonce, expiration = str(body["address"]), int(sig["nonce"]), int(sig["expiration"])
+            chain = sig.get("chain_id")
+            message = {"signer": address, "nonce": nonce, "expiration": expiration}
+        except (ValueError, KeyError, TypeError):
+            return self._error(e.MALFORMED, lite=False)
+        if chain not in (None, "") and str(chain) != str(self.chain_id):
+            return self._error(e.BAD_CHAIN, lite=False)
+        if expiration <= self.now_ns():
+            return self._error(e.SIGNATURE_EXPIRED, lite=False)
+        try:
+            recovered = signing.recover(self.chain_id, message, str(sig.get("r", "")), str(sig.get("s", "")),
+                                        int(sig.get("v", 0)), types=signing.WALLET_LOGIN_TYPES)
+        except (signing.SigningError, ValueError, TypeError):
+            return self._error(e.SIGNATURE_MISMATCH, lite=False)
+        if recovered.lower() != address.lower() or recovered.lower() != self.signer.lower():
+            return self._error(e.UNAUTHENTICATED, lite=False)
+        cookie, account_id = self.sessions.open(self.now_ms())
         return web.json_response({"status": "success"}, headers={"Set-Cookie": cookie, ACCOUNT_HEADER: account_id})
 
     def _error(self, error: e.ApiError, *, lite: bool) -> web.Response:
@@ -221,7 +276,8 @@ class GrvtSimulator:
         # Most answers wrap their content in ``result``; a few are the content itself (the spec's structs:
         # get_sub_accounts answers {"sub_account_ids": [...]}).
         fields = {f[0] for f in names.spec()["structs"].get(spec.get("response") or "", [])}
-        payload = result if fields and "result" not in fields else {"result": result}
+        whole = isinstance(result, Whole) or (fields and "result" not in fields)
+        payload = dict(result) if whole else {"result": result}
         if lite and spec.get("response"):
             payload = names.to_lite(spec["response"], payload)
         return web.json_response(payload)
@@ -248,6 +304,10 @@ class GrvtSimulator:
         if private and self.sessions.account_of(request.cookies.get(COOKIE), request.headers.get(ACCOUNT_HEADER),
                                                 self.now_ms()) is None:
             return self._error(e.UNAUTHENTICATED, lite=lite)
+        who = ACCOUNT if private else (request.remote or "")
+        if not self.throttle.admit(who, "orders" if route in ORDER_ROUTES else "others", time.monotonic()):
+            self.counters["throttled"] += 1
+            return self._error(e.RATE_LIMITED, lite=lite)
         try:
             body, lite, spec = await self._body(request, gateway, route)
             if route == "/create_order":

@@ -1,6 +1,7 @@
 """The edge's API-key login: a ``gravity`` session cookie with a GMT ``Expires`` and the account id header.
 
     POST /auth/api_key/login {"api_key": K}  ->  200 {"status": "success"}
+    POST /auth/wallet/login {"address": A, "signature": {...}}   (EIP-712 WalletLogin by the account's signer)
          Set-Cookie: gravity=<token>; Path=/; Expires=Wed, 02 Dec 2026 15:00:00 GMT; HttpOnly
          X-Grvt-Account-Id: <account id>
 
@@ -36,6 +37,10 @@ class Sessions:
         """(cookie header value, account id) for a known key; None otherwise."""
         if not isinstance(api_key, str) or not secrets.compare_digest(api_key, self.api_key):
             return None
+        return self.open(now_ms)
+
+    def open(self, now_ms: int) -> tuple[str, str]:
+        """A new session of the account (its key or its wallet checked by the caller)."""
         token = secrets.token_urlsafe(32)
         session = self._by_token[token] = Session(self.account_id, now_ms + self.ttl_s * 1000)
         expires = formatdate(session.expires_ms / 1000, usegmt=True)   # "Wed, 02 Dec 2026 15:00:00 GMT"

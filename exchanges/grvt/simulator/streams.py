@@ -6,13 +6,18 @@ Subscribe (JSON-RPC): ``{"jsonrpc":"2.0","method":"subscribe","params":{"stream"
 "method":"subscribe"}``. Feed messages: ``{"stream","selector","sequence_number","prev_sequence_number",
 "feed"}``, numbers as strings.
 
-Market data: ``v1.book.d`` (``<instrument>@<rate>``: a snapshot with sequence
-number 0, then every ``rate`` ms the levels changed since, size "0" removed,
-each message's ``prev_sequence_number`` the previous one's), ``v1.book.s``
+Sequence numbers (spec ``WSSubscribeResult``): every snapshot payload has
+sequence number 0; deltas count by one from the subscription's
+``first_sequence_number`` (the reply also gives ``latest_sequence_number``,
+one less), each ``prev_sequence_number`` the one before. Each subscription's
+count starts at its own large base, as a live feed's would.
+
+Market data: ``v1.book.d`` (``<instrument>@<rate>``: a snapshot, then every
+``rate`` ms the levels changed since, size "0" removed), ``v1.book.s``
 (``<instrument>@<rate>-<depth>``: full snapshots), ``v1.trade``
 (``<instrument>@<limit>``), ``v1.mini.s``/``d`` and ``v1.ticker.s``/``d``
 (``<instrument>@<rate>``). Trade data (a session cookie on the handshake):
-``v1.order``, ``v1.state``, ``v1.fill``, ``v1.position`` with selector
+``v1.order``, ``v1.state``, ``v1.fill``, ``v1.position``, ``v1.cancel_status`` with selector
 ``<sub_account_id>`` or ``<sub_account_id>-<instrument>``. The fault switch
 ``skip_depth_updates`` loses book deltas (the sequence breaks).
 """
@@ -41,8 +46,10 @@ MARKET_STREAMS = {"v1.book.d": "WSOrderbookLevelsFeedDataV1", "v1.book.s": "WSOr
                   "v1.mini.d": "WSMiniTickerFeedDataV1", "v1.ticker.s": "WSTickerFeedDataV1",
                   "v1.ticker.d": "WSTickerFeedDataV1"}
 TRADE_STREAMS = {"v1.order": "WSOrderFeedDataV1", "v1.state": "WSOrderStateFeedDataV1",
-                 "v1.fill": "WSFillFeedDataV1", "v1.position": "WSPositionsFeedDataV1"}
+                 "v1.fill": "WSFillFeedDataV1", "v1.position": "WSPositionsFeedDataV1",
+                 "v1.cancel_status": "WSCancelFeedDataV1"}
 RATES_MS = {100, 200, 500, 1000}
+SNAPSHOT_FIRST = frozenset({"v1.book.d", "v1.book.s", "v1.mini.d", "v1.mini.s", "v1.ticker.d", "v1.ticker.s"})
 
 
 @dataclass
@@ -76,6 +83,7 @@ class Streams:
         sim.exchange.listeners.append(self._on_event)
         self._queue: asyncio.Queue[tuple[Connection, dict]] = asyncio.Queue(maxsize=100_000)
         self._tasks: list[asyncio.Task] = []
+        self._next_base = 1_000_000_000          # each subscription's deltas count from its own base
 
     def routes(self, host: str) -> list[web.RouteDef]:
         return [web.get("/ws/full", self._handler(host, False)), web.get("/ws/lite", self._handler(host, True)),
@@ -186,17 +194,20 @@ class Streams:
         return None
 
     def _subscribe(self, conn: Connection, stream, selectors) -> dict:
-        subs, snapshots, firsts = [], [], []
+        subs, snapshots, firsts, latest = [], [], [], []
         for selector in selectors if isinstance(selectors, list) else []:
             sub = self._parse(conn, str(stream), str(selector))
             if sub is None:
                 continue
+            self._next_base += 1_000_000
+            sub.sequence = self._next_base + 1
             conn.subs[(stream, selector)] = sub
             subs.append(selector)
-            snapshots.append(1 if stream in ("v1.book.d", "v1.book.s", "v1.mini.d", "v1.ticker.d") else 0)
-            firsts.append(0)
+            snapshots.append(1 if stream in SNAPSHOT_FIRST else 0)
+            firsts.append(str(sub.sequence))
+            latest.append(str(sub.sequence - 1))
         return {"stream": stream, "subs": subs, "unsubs": [], "num_snapshots": snapshots,
-                "first_sequence_number": firsts}
+                "first_sequence_number": firsts, "latest_sequence_number": latest}
 
     def _unsubscribe(self, conn: Connection, stream, selectors) -> dict:
         done = [s for s in (selectors or []) if conn.subs.pop((stream, s), None) is not None]
@@ -204,10 +215,14 @@ class Streams:
 
     # -- feeds -------------------------------------------------------------------------
 
-    def _emit(self, conn: Connection, sub: Sub, feed: dict) -> None:
-        message = {"stream": sub.stream, "selector": sub.selector, "sequence_number": str(sub.sequence),
-                   "feed": feed, "prev_sequence_number": str(max(0, sub.sequence - 1))}
-        sub.sequence += 1
+    def _emit(self, conn: Connection, sub: Sub, feed: dict, *, snapshot: bool = False) -> None:
+        if snapshot or sub.stream.endswith(".s"):     # every snapshot payload is numbered 0
+            seq = prev = "0"
+        else:
+            seq, prev = str(sub.sequence), str(sub.sequence - 1)
+            sub.sequence += 1
+        message = {"stream": sub.stream, "selector": sub.selector, "sequence_number": seq, "feed": feed,
+                   "prev_sequence_number": prev}
         lite = conn.lite if conn.legacy_full is None else not conn.legacy_full
         if lite:
             message = names.to_lite(MARKET_STREAMS.get(sub.stream) or TRADE_STREAMS[sub.stream], message)
@@ -234,9 +249,9 @@ class Streams:
             bids = self._levels(sub.instrument, Side.BUY, None if sub.stream == "v1.book.d" else sub.depth)
             asks = self._levels(sub.instrument, Side.SELL, None if sub.stream == "v1.book.d" else sub.depth)
             sub.sent = {**{(Side.BUY, p): q for p, q in bids.items()}, **{(Side.SELL, p): q for p, q in asks.items()}}
-            self._emit(conn, sub, self._book_feed(sub.instrument, bids, asks))
+            self._emit(conn, sub, self._book_feed(sub.instrument, bids, asks), snapshot=True)
         elif sub.stream in ("v1.mini.d", "v1.ticker.d", "v1.mini.s", "v1.ticker.s"):
-            self._emit(conn, sub, self._ticker(sub))
+            self._emit(conn, sub, self._ticker(sub), snapshot=True)
         sub.last_ms = self.sim.now_ms()
 
     def _ticker(self, sub: Sub) -> dict:
@@ -284,6 +299,30 @@ class Streams:
             account = sim.exchange.accounts[sim.account]
             if event.symbol in account.positions:
                 self._emit(conn, sub, position_object(sim, account, entry))
+
+    def _trade_subs(self, stream: str, instrument: str | None):
+        for conn in list(self.connections):
+            if conn.account is None:
+                continue
+            for sub in list(conn.subs.values()):
+                if sub.stream == stream and sub.instrument in (None, instrument):
+                    yield conn, sub
+
+    def on_record(self, record) -> None:
+        """An order the venue ended without the matching engine (cancelled on arrival): its order and state."""
+        order = order_object(self.sim, record, None)
+        for conn, sub in self._trade_subs("v1.order", record.symbol):
+            self._emit(conn, sub, order)
+        for conn, sub in self._trade_subs("v1.state", record.symbol):
+            self._emit(conn, sub, {"order_id": record.order_id, "client_order_id":
+                                   record.request["metadata"].get("client_order_id"), "order_state": order["state"]})
+
+    def on_cancel_status(self, client_order_id: str, status: str) -> None:
+        """A cancel by client order id that cancelled nothing (spec ``CancelStatusFeed``)."""
+        feed = {"sub_account_id": self.sim.sub_account_id, "client_order_id": client_order_id, "order_id": "0x00",
+                "reason": "CLIENT_CANCEL", "update_time": str(self.sim.now_ns()), "cancel_status": status}
+        for conn, sub in self._trade_subs("v1.cancel_status", None):
+            self._emit(conn, sub, feed)
 
     async def _tick(self) -> None:
         while True:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from exchanges.grvt import signing
 from exchanges.grvt.simulator import errors as e
-from exchanges.grvt.simulator.render import fill_object, order_object, position_object, summary_object
+from exchanges.grvt.simulator.render import Whole, fill_object, order_object, position_object, summary_object
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.instruments import PrecisionError
 from tradesys.sim.orders import OrderType, Side, TimeInForce
@@ -33,12 +33,22 @@ NONCES_KEPT = 100_000
 class OrderRecord:
     """What the venue keeps of an order beyond the matching engine: its id, request and rejection."""
 
-    __slots__ = ("order_id", "symbol", "engine_id", "request", "reject_reason", "cancel_reason")
+    __slots__ = ("order_id", "symbol", "engine_id", "request", "reject_reason", "cancel_reason", "cancelled_on_arrival")
 
     def __init__(self, order_id: str, symbol: str, engine_id: int | None, request: dict):
         self.order_id, self.symbol, self.engine_id, self.request = order_id, symbol, engine_id, request
         self.reject_reason = "UNSPECIFIED"
         self.cancel_reason = "CLIENT_CANCEL"
+        self.cancelled_on_arrival = False
+
+
+class PendingCancel:
+    """A cancel by client order id that found no open order: it waits ``time_to_live_ms`` for the order."""
+
+    __slots__ = ("client_order_id", "deadline_ms")
+
+    def __init__(self, client_order_id: str, deadline_ms: int):
+        self.client_order_id, self.deadline_ms = client_order_id, deadline_ms
 
 
 class Trading:
@@ -46,6 +56,7 @@ class Trading:
         self.sim = sim
         self.records: dict[str, OrderRecord] = {}                  # order id -> record
         self.by_engine: dict[tuple[str, int], OrderRecord] = {}
+        self.pending_cancels: dict[str, PendingCancel] = {}          # client order id -> its waiting cancel
         self._nonces: deque[tuple[str, int, int]] = deque(maxlen=NONCES_KEPT)
         self._nonce_set: set[tuple[str, int, int]] = set()
 
@@ -92,6 +103,14 @@ class Trading:
                for o in engine.open_orders(account)):
             raise e.CLIENT_ORDER_ID_OVERLAP
         instrument = entry.instrument
+        waiting = self.pending_cancels.pop(client_order_id, None)
+        if waiting is not None and waiting.deadline_ms > sim.now_ms():
+            # Its cancel came first (time of flight): the order is cancelled on arrival, never matched.
+            record = OrderRecord("0x" + secrets.token_hex(16), entry.name, None, order)
+            record.cancelled_on_arrival = True
+            self.records[record.order_id] = record
+            sim.streams.on_record(record)
+            return order_object(sim, record, None)
         try:
             size, limit = Decimal(str(leg.get("size"))), None if is_market else Decimal(str(price_text))
         except (InvalidOperation, ValueError):
@@ -196,12 +215,47 @@ class Trading:
         return record
 
     def cancel_order(self, account: str, body: dict) -> dict:
+        """By ``order_id`` (1004 when unknown), or by ``client_order_id``: an order of that id not open yet
+        is waited for ``time_to_live_ms`` (default 100, rounded down to 100 ms, at most 5 s); a second cancel
+        inside that window is dropped; both end on ``v1.cancel_status``."""
         self._sub_account(body)
-        record = self._find(body)
-        if self._is_open(record):
+        by_order = body.get("order_id") not in (None, "", "0", "0x00")
+        client_order_id = str(body.get("client_order_id") or "")
+        if not by_order and client_order_id in ("", "0"):
+            raise e.MALFORMED
+        record = self._find(body) if by_order else self._open_record(client_order_id)
+        if record is not None and self._is_open(record):
             record.cancel_reason = "CLIENT_CANCEL"
             self.sim.exchange.cancel(account, record.symbol, order_id=record.engine_id)
+            return {"ack": True}
+        if by_order:
+            return {"ack": True}          # known, already final: nothing to do
+        try:
+            ttl = min(max(int(body.get("time_to_live_ms") or 0), 0) // 100 * 100, 5000) or 100
+        except (TypeError, ValueError):
+            raise e.MALFORMED from None
+        now = self.sim.now_ms()
+        waiting = self.pending_cancels.get(client_order_id)
+        if waiting is not None and waiting.deadline_ms > now:
+            self.sim.streams.on_cancel_status(client_order_id, "DROPPED_DUPLICATE")
+        else:
+            self.pending_cancels[client_order_id] = PendingCancel(client_order_id, now + ttl)
         return {"ack": True}
+
+    def expire_cancels(self, now_ms: int) -> int:
+        """Cancels whose order never came: each reported EXPIRED on ``v1.cancel_status``."""
+        lapsed = [c for c in self.pending_cancels.values() if c.deadline_ms <= now_ms]
+        for cancel in lapsed:
+            del self.pending_cancels[cancel.client_order_id]
+            self.sim.streams.on_cancel_status(cancel.client_order_id, "EXPIRED")
+        return len(lapsed)
+
+    def _open_record(self, client_order_id: str) -> OrderRecord | None:
+        for symbol, engine in self.sim.exchange.engines.items():
+            for order in engine.open_orders(self.sim.account):
+                if order.client_order_id == client_order_id:
+                    return self.by_engine.get((symbol, order.order_id))
+        return None
 
     def cancel_all_orders(self, account: str, body: dict) -> dict:
         """Every open order of the sub-account, or those matching the ``kind``, ``base`` and ``quote`` filters."""
@@ -259,7 +313,7 @@ class Trading:
         records = list(self.records.values())[-limit:]
         return [order_object(self.sim, r, self._engine_order(account, r)) for r in reversed(records)]
 
-    def fill_history(self, account: str, body: dict) -> list[dict]:
+    def fill_history(self, account: str, body: dict) -> Whole:
         self._sub_account(body)
         try:
             limit = min(int(body.get("limit") or 500), 1000)
@@ -273,7 +327,7 @@ class Trading:
                     continue
                 out.append(fill_object(self.sim, entry, fill, self.by_engine.get((symbol, fill.order_id))))
         out.sort(key=lambda f: int(f["event_time"]), reverse=True)
-        return out[:limit]
+        return Whole(result=out[:limit], next="")
 
     def positions(self, account: str, body: dict) -> list[dict]:
         self._sub_account(body)
