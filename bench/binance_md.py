@@ -100,7 +100,7 @@ def order_overhead(count: int) -> tuple[float, float]:
     set_decimal(instrument.min_quantity, "0.001")
     set_decimal(instrument.min_notional, "5")
     oms = BinanceOMS(http=None, cancel_on_disconnect=False)
-    oms._filters = {"BTCUSDT": Grid(instrument)}
+    oms.grids = {"BTCUSDT": Grid(instrument)}
     secret = "x" * 64
     specs = [OrderSpec("BTCUSDT", f"mm-abc-{i}", Side.SIDE_BUY, Decimal("0.010"), price=Decimal(f"65000.{i % 10}"),
                        time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY) for i in range(count)]

@@ -110,7 +110,7 @@ def order_overhead(count: int) -> tuple[float, float]:
     set_decimal(instrument.lot_size, "10")
     set_decimal(instrument.min_quantity, "10")
     oms = DeribitOMS(api=None, session=None)
-    oms._grids = {"BTC-PERPETUAL": Grid(instrument)}
+    oms.grids = {"BTC-PERPETUAL": Grid(instrument)}
     encode = msgspec.json.Encoder().encode
     specs = [OrderSpec("BTC-PERPETUAL", f"mm-abc-{i}", Side.SIDE_BUY, Decimal("100"),
                        price=Decimal(f"65000.{5 if i % 2 else 0}"), time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY)

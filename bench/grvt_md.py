@@ -122,7 +122,7 @@ def _oms() -> GrvtOMS:
                   cancel_on_disconnect=False)
     oms.sub_account_id = "2000000000000001"
     oms._specs = {info.instrument: info}
-    oms._grids = {info.instrument: Grid(parse.instrument(info))}
+    oms.grids = {info.instrument: Grid(parse.instrument(info))}
     return oms
 
 

@@ -196,9 +196,16 @@ class IExchangeOMS(ABC):
         """Send a new order; return its state as the venue acknowledged it (ACCEPTED, or already
         PARTIALLY_FILLED / FILLED / EXPIRED). Raises VenueRejected, RateLimited, ExecutionUnknown, ..."""
 
-    @abstractmethod
     async def place_batch(self, orders: Sequence[OrderSpec]) -> list[OrderEvent | ExchangeError]:  # noqa: F405
-        """Send several orders in as few requests as the venue allows; one result per order, in order."""
+        """Send several orders in as few requests as the venue allows; one result per order, in order.
+        This default sends them one by one, for a venue with no batch call."""
+        results: list[OrderEvent | ExchangeError] = []  # noqa: F405
+        for order in orders:
+            try:
+                results.append(await self.place(order))
+            except ExchangeError as exc:  # noqa: F405
+                results.append(exc)
+        return results
 
     @abstractmethod
     async def cancel(self, symbol: str, client_order_id: str) -> OrderEvent:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from exchanges.errors import InvalidPrice, InvalidQuantity
+from exchanges.errors import InvalidPrice, InvalidQuantity, UnknownSymbol
 from tradesys.messages import Instrument, Side
 from tradesys.numeric import get_decimal
 
@@ -41,3 +41,20 @@ class Grid:
                                   f"{self.min_quantity}", request=request)
         if price is not None and (rounded_price != price or price <= 0):
             raise InvalidPrice(f"price {price} is not on the tick {self.tick}", request=request)
+
+
+class Grids:
+    """The part of an OMS that knows each listed instrument's grid (``grids`` by symbol, filled at start):
+    ``round_to_filters`` for ``IExchangeOMS``, and ``grid``, which refuses a symbol the venue does not list."""
+
+    grids: dict[str, Grid]
+
+    def grid(self, symbol: str) -> Grid:
+        try:
+            return self.grids[symbol]
+        except KeyError:
+            raise UnknownSymbol(f"{symbol} is not listed", request="order") from None
+
+    def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
+                         quantity: Decimal) -> tuple[Decimal | None, Decimal]:
+        return self.grid(symbol).round(side, price, quantity)

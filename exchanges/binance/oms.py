@@ -18,7 +18,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 
 from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
 from exchanges.binance import messages as m
@@ -33,8 +32,8 @@ from exchanges.binance.constants import (
 from exchanges.binance.errors import classify
 from exchanges.binance.http import BinanceHttp
 from exchanges.binance.wsapi import BinanceWsApi
-from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity, UnknownSymbol
-from exchanges.grid import Grid
+from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity
+from exchanges.grid import Grid, Grids
 from tradesys.aio import cancel_and_wait
 from tradesys.messages import OrderEvent, OrderType
 
@@ -42,7 +41,7 @@ log = logging.getLogger(__name__)
 _CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,%d}$" % CLIENT_ORDER_ID_MAX)
 
 
-class BinanceOMS(IExchangeOMS):
+class BinanceOMS(Grids, IExchangeOMS):
     venue = VENUE
 
     def __init__(self, http: BinanceHttp, *, ws_api: BinanceWsApi | None = None, cancel_on_disconnect: bool = True,
@@ -55,7 +54,7 @@ class BinanceOMS(IExchangeOMS):
         self.countdown_ms = countdown_ms
         self.refresh_s = refresh_s
         self._armed: set[str] = set(symbols) if cancel_on_disconnect else set()
-        self._filters: dict[str, Grid] = {}
+        self.grids: dict[str, Grid] = {}
         self._keeper: asyncio.Task | None = None
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "countdown_errors": 0}
 
@@ -63,7 +62,7 @@ class BinanceOMS(IExchangeOMS):
         await self.http.start()
         await self.http.sync_clock()
         info = await self.http.exchange_info()
-        self._filters = {i.symbol: Grid(parse.instrument(i)) for i in info.symbols}
+        self.grids = {i.symbol: Grid(parse.instrument(i)) for i in info.symbols}
         await self.http.limiter.declared(parse.rate_limits(info))
         if self.ws_api is not None:
             await self.ws_api.start()
@@ -89,18 +88,8 @@ class BinanceOMS(IExchangeOMS):
 
     # -- filters -----------------------------------------------------------------------
 
-    def _grid(self, symbol: str) -> Grid:
-        try:
-            return self._filters[symbol]
-        except KeyError:
-            raise UnknownSymbol(f"{symbol} is not listed", request="order") from None
-
-    def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
-                         quantity: Decimal) -> tuple[Decimal | None, Decimal]:
-        return self._grid(symbol).round(side, price, quantity)
-
     def _order_params(self, order: OrderSpec) -> dict[str, str]:
-        grid = self._grid(order.symbol)
+        grid = self.grid(order.symbol)
         if not _CLIENT_ORDER_ID.match(order.client_order_id):
             raise InvalidOrder(f"client order id {order.client_order_id!r} is not valid for the venue",
                                request="order")
@@ -164,13 +153,13 @@ class BinanceOMS(IExchangeOMS):
         return results
 
     async def cancel(self, symbol: str, client_order_id: str) -> OrderEvent:
-        self._grid(symbol)
+        self.grid(symbol)
         answer = await self.transport.cancel_order(symbol, client_order_id)
         self.counters["cancelled"] += 1
         return parse.order_event(answer)
 
     async def modify(self, change: ModifySpec) -> OrderEvent:
-        grid = self._grid(change.symbol)
+        grid = self.grid(change.symbol)
         price, quantity = self.round_to_filters(change.symbol, change.side, change.price, change.quantity)
         if price != change.price or quantity != change.quantity:
             raise InvalidOrder(f"modify to {change.price} x {change.quantity} is off the grid "
@@ -182,7 +171,7 @@ class BinanceOMS(IExchangeOMS):
         return parse.order_event(answer)
 
     async def cancel_all(self, symbol: str) -> None:
-        self._grid(symbol)
+        self.grid(symbol)
         await self.http.cancel_all(symbol)
 
     # -- cancel on disconnect ----------------------------------------------------------

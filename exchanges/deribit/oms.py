@@ -16,7 +16,6 @@ perpetuals (multiples of the contract size), the coin for linear ones.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from decimal import Decimal
 
 from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
@@ -24,8 +23,8 @@ from exchanges.deribit import parse
 from exchanges.deribit.constants import LABEL_MAX, VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
-from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, UnknownOrder, UnknownSymbol
-from exchanges.grid import Grid
+from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, UnknownOrder
+from exchanges.grid import Grid, Grids
 from exchanges.memory import BoundedDict
 from tradesys.messages import OrderEvent, OrderType, TimeInForce
 
@@ -33,37 +32,27 @@ log = logging.getLogger(__name__)
 REMEMBERED = 50_000
 
 
-class DeribitOMS(IExchangeOMS):
+class DeribitOMS(Grids, IExchangeOMS):
     venue = VENUE
 
     def __init__(self, api: DeribitApi, session: RpcSession):
         self.api = api                  # over ``session``
         self.session = session
-        self._grids: dict[str, Grid] = {}
+        self.grids: dict[str, Grid] = {}
         self._order_ids = BoundedDict(REMEMBERED)   # client order id -> venue order id
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "label_lookups": 0}
 
     async def start(self) -> None:
         await self.session.start()
-        self._grids = {i.instrument_name: Grid(parse.instrument(i)) for i in await self.api.get_instruments()}
+        self.grids = {i.instrument_name: Grid(parse.instrument(i)) for i in await self.api.get_instruments()}
 
     async def stop(self) -> None:
         await self.session.stop()
 
     # -- filters -----------------------------------------------------------------------
 
-    def _grid(self, symbol: str) -> Grid:
-        try:
-            return self._grids[symbol]
-        except KeyError:
-            raise UnknownSymbol(f"{symbol} is not listed", request="order") from None
-
-    def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
-                         quantity: Decimal) -> tuple[Decimal | None, Decimal]:
-        return self._grid(symbol).round(side, price, quantity)
-
     def _check(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, request: str) -> None:
-        self._grid(symbol).check(side, price, quantity, request)
+        self.grid(symbol).check(side, price, quantity, request)
 
     def _params(self, order: OrderSpec) -> dict:
         if not order.client_order_id or len(order.client_order_id) > LABEL_MAX:
@@ -108,16 +97,6 @@ class DeribitOMS(IExchangeOMS):
         self._remember(order.client_order_id, reply.order.order_id)
         return parse.order_event(reply.order)
 
-    async def place_batch(self, orders: Sequence[OrderSpec]) -> list[OrderEvent | ExchangeError]:
-        """Deribit has no batch order call: one request each, in order."""
-        results: list[OrderEvent | ExchangeError] = []
-        for order in orders:
-            try:
-                results.append(await self.place(order))
-            except ExchangeError as exc:
-                results.append(exc)
-        return results
-
     async def _order_id(self, symbol: str, client_order_id: str) -> str:
         known = self._order_ids.get(client_order_id)
         if known is not None:
@@ -131,7 +110,7 @@ class DeribitOMS(IExchangeOMS):
         return known
 
     async def cancel(self, symbol: str, client_order_id: str) -> OrderEvent:
-        self._grid(symbol)
+        self.grid(symbol)
         order_id = await self._order_id(symbol, client_order_id)
         order = await self.api.cancel(order_id)
         self.counters["cancelled"] += 1
@@ -146,7 +125,7 @@ class DeribitOMS(IExchangeOMS):
         return parse.order_event(reply.order)
 
     async def cancel_all(self, symbol: str) -> None:
-        self._grid(symbol)
+        self.grid(symbol)
         await self.api.cancel_all_by_instrument(symbol)
 
 

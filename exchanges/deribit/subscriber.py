@@ -30,8 +30,8 @@ from exchanges.deribit.constants import BOOK_INTERVAL, TICKER_INTERVAL, TRADES_I
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
 from exchanges.errors import ExchangeError, SequenceGap, UnknownSymbol
+from exchanges.feeds import FeedStatuses, Resyncs
 from exchanges.ws import StreamWatchdog
-from tradesys.aio import cancel_and_wait
 from tradesys.messages import BookDelta, BookSnapshot
 
 log = logging.getLogger(__name__)
@@ -85,21 +85,21 @@ class DeribitSubscriber(IExchangeSubscriber):
         self.scales: dict[str, tuple[int, int]] = {}
         self.chains: dict[str, BookChain] = {}
         self._channels: list[str] = []
-        self._status: dict[str, FeedStatus] = {}
+        self.statuses = FeedStatuses(VENUE, stale_after_s)
         self._session = session or RpcSession("deribit-public", ws_url, heartbeat_s=heartbeat_s)
         self._session.on_notification = self._on_notification
         self._session.on_ready = self._on_ready
         self._session.on_lost = self._on_lost
         self._ws_api = DeribitApi(self._session)
-        self._resubscribing: dict[str, asyncio.Task] = {}
-        self._watchdog = StreamWatchdog(self._on_stale)
-        self._counters = {"messages": 0, "malformed": 0, "gaps": 0, "resyncs": 0, "stale": 0, "reconnects": 0,
+        self._resyncs = Resyncs(VENUE)
+        self._watchdog = StreamWatchdog(self.statuses.on_stale)
+        self._counters = {"messages": 0, "malformed": 0, "gaps": 0, "reconnects": 0,
                           "subscribe_refused": 0}
 
     # -- the interface -----------------------------------------------------------------
 
     async def start(self, handler: MarketDataHandler) -> None:
-        self.handler = handler
+        self.handler = self.statuses.handler = handler
         for info in await self.api.get_instruments():
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
@@ -117,7 +117,6 @@ class DeribitSubscriber(IExchangeSubscriber):
                 wanted.append(f"book.{symbol}.{self.book_interval}")
                 if symbol not in self.chains:
                     self.chains[symbol] = BookChain(symbol, *self.scales[symbol])
-                    self._status[symbol] = FeedStatus.SYNCING
                     self._watchdog.watch(symbol, self.stale_after_s)
             if StreamKind.BBO in kinds or StreamKind.MARK in kinds:
                 wanted.append(f"ticker.{symbol}.{TICKER_INTERVAL}")
@@ -131,9 +130,7 @@ class DeribitSubscriber(IExchangeSubscriber):
             await self._subscribe(added)
 
     async def stop(self) -> None:
-        for task in list(self._resubscribing.values()):
-            await cancel_and_wait(task)
-        self._resubscribing.clear()
+        await self._resyncs.stop()
         await self._session.stop()
         await self._watchdog.stop()
         close = getattr(self.api.transport, "close", None)
@@ -141,7 +138,7 @@ class DeribitSubscriber(IExchangeSubscriber):
             await close()
 
     def status(self, symbol: str) -> FeedStatus:
-        return self._status.get(symbol, FeedStatus.SYNCING)
+        return self.statuses.of(symbol)
 
     def book(self, symbol: str) -> L2Book | None:
         chain = self.chains.get(symbol)
@@ -149,7 +146,8 @@ class DeribitSubscriber(IExchangeSubscriber):
 
     @property
     def counters(self) -> dict[str, int]:
-        return {**self._counters, "reconnects": self._session.reconnects}
+        return {**self._counters, "reconnects": self._session.reconnects, "resyncs": self._resyncs.started,
+                "stale": self.statuses.stale}
 
     # -- session -----------------------------------------------------------------------
 
@@ -167,7 +165,7 @@ class DeribitSubscriber(IExchangeSubscriber):
     def _on_lost(self, reason: str) -> None:
         for symbol, chain in self.chains.items():
             chain.reset()
-            self._set_status(symbol, FeedStatus.DISCONNECTED, reason)
+            self.statuses.set(symbol, FeedStatus.DISCONNECTED, reason)
 
     # -- notifications (the hot path) --------------------------------------------------
 
@@ -202,30 +200,26 @@ class DeribitSubscriber(IExchangeSubscriber):
         if note.type == "snapshot":
             self._watchdog.touch(symbol)
             snapshot = chain.on_snapshot(note)
-            self._set_status(symbol, FeedStatus.LIVE, "snapshot")
+            self.statuses.set(symbol, FeedStatus.LIVE, "snapshot")
             self.handler.on_book(snapshot, venue_ns, recv_ns)
             return
         if self._watchdog.touch(symbol) and chain.live:
-            self._set_status(symbol, FeedStatus.LIVE, "updates resumed")
+            self.statuses.set(symbol, FeedStatus.LIVE, "updates resumed")
         try:
             delta = chain.on_change(note)
         except SequenceGap as gap:
             self._counters["gaps"] += 1
-            self._set_status(symbol, FeedStatus.RESYNCING, str(gap))
+            self.statuses.set(symbol, FeedStatus.RESYNCING, str(gap))
             self._resync(symbol)
             return
-        if delta is not None and self._status.get(symbol) is FeedStatus.LIVE:
+        if delta is not None and self.statuses.of(symbol) is FeedStatus.LIVE:
             self.handler.on_book(delta, venue_ns, recv_ns)
 
     # -- resync ------------------------------------------------------------------------
 
     def _resync(self, symbol: str) -> None:
         """Subscribe the book channel again: the venue answers with a fresh snapshot."""
-        task = self._resubscribing.get(symbol)
-        if task is not None and not task.done():
-            return
-        self._counters["resyncs"] += 1
-        self._resubscribing[symbol] = asyncio.create_task(self._resubscribe(symbol), name=f"deribit-resync-{symbol}")
+        self._resyncs.start(symbol, lambda: self._resubscribe(symbol))
 
     async def _resubscribe(self, symbol: str) -> None:
         channel = f"book.{symbol}.{self.book_interval}"
@@ -239,17 +233,3 @@ class DeribitSubscriber(IExchangeSubscriber):
                 log.warning("deribit: resubscribing %s failed: %s", channel, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-
-    # -- status ------------------------------------------------------------------------
-
-    def _on_stale(self, symbol: str) -> None:
-        self._counters["stale"] += 1
-        if self._status.get(symbol) is FeedStatus.LIVE:
-            self._set_status(symbol, FeedStatus.STALE, f"no book update for {self.stale_after_s} s")
-
-    def _set_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
-        if self._status.get(symbol) is status:
-            return
-        self._status[symbol] = status
-        log.info("deribit: %s book %s: %s", symbol, status.value, reason)
-        self.handler.on_status(symbol, status, reason)

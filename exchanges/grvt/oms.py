@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from decimal import Decimal
 
 from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
@@ -33,10 +32,9 @@ from exchanges.errors import (
     InvalidPrice,
     InvalidQuantity,
     PostOnlyWouldCross,
-    UnknownSymbol,
     VenueRejected,
 )
-from exchanges.grid import Grid
+from exchanges.grid import Grid, Grids
 from exchanges.grvt import messages as m
 from exchanges.grvt import parse, signing
 from exchanges.grvt.account import resolve_sub_account
@@ -51,7 +49,7 @@ _TIME_IN_FORCE = {TimeInForce.TIME_IN_FORCE_GTC: "GOOD_TILL_TIME", TimeInForce.T
                   TimeInForce.TIME_IN_FORCE_IOC: "IMMEDIATE_OR_CANCEL", TimeInForce.TIME_IN_FORCE_FOK: "FILL_OR_KILL"}
 
 
-class GrvtOMS(IExchangeOMS):
+class GrvtOMS(Grids, IExchangeOMS):
     venue = VENUE
 
     def __init__(self, api: GrvtApi, signer: signing.Signer, codec: ClientIdCodec, *, chain_id: int,
@@ -69,7 +67,7 @@ class GrvtOMS(IExchangeOMS):
         self.nonces = nonces or signing.Nonces()
         self.sub_account_id = ""
         self._configured = sub_account_id
-        self._grids: dict[str, Grid] = {}
+        self.grids: dict[str, Grid] = {}
         self._specs: dict[str, m.Instrument] = {}
         self._keeper: asyncio.Task | None = None
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "countdown_errors": 0}
@@ -78,7 +76,7 @@ class GrvtOMS(IExchangeOMS):
         self.sub_account_id = await resolve_sub_account(self.api, self._configured)
         for info in await self.api.instruments():
             self._specs[info.instrument] = info
-            self._grids[info.instrument] = Grid(parse.instrument(info))
+            self.grids[info.instrument] = Grid(parse.instrument(info))
         if self.cancel_on_disconnect:
             await self.api.cancel_on_disconnect(self.sub_account_id, self.countdown_ms)
             self._keeper = asyncio.create_task(self._keep_countdown(), name="grvt-countdown")
@@ -103,23 +101,11 @@ class GrvtOMS(IExchangeOMS):
                 self.counters["countdown_errors"] += 1
                 log.warning("grvt: cancel_on_disconnect failed: %s", exc)
 
-    # -- filters -----------------------------------------------------------------------
-
-    def _grid(self, symbol: str) -> Grid:
-        try:
-            return self._grids[symbol]
-        except KeyError:
-            raise UnknownSymbol(f"{symbol} is not listed", request="order") from None
-
-    def round_to_filters(self, symbol: str, side: int, price: Decimal | None,
-                         quantity: Decimal) -> tuple[Decimal | None, Decimal]:
-        return self._grid(symbol).round(side, price, quantity)
-
     # -- the signed order --------------------------------------------------------------
 
     def order_payload(self, order: OrderSpec, now_ns: int | None = None) -> dict:
         """The create-order ``order`` object, signed (full names)."""
-        grid = self._grid(order.symbol)
+        grid = self.grid(order.symbol)
         info = self._specs[order.symbol]
         venue_id = self.codec.encode(order.client_order_id)
         price, quantity = self.round_to_filters(order.symbol, order.side, order.price, order.quantity)
@@ -176,18 +162,8 @@ class GrvtOMS(IExchangeOMS):
         self.counters["placed"] += 1
         return event
 
-    async def place_batch(self, orders: Sequence[OrderSpec]) -> list[OrderEvent | ExchangeError]:
-        """One request each, in order (the orders are signed one by one anyway)."""
-        results: list[OrderEvent | ExchangeError] = []
-        for order in orders:
-            try:
-                results.append(await self.place(order))
-            except ExchangeError as exc:
-                results.append(exc)
-        return results
-
     async def cancel(self, symbol: str, client_order_id: str) -> OrderEvent:
-        self._grid(symbol)
+        self.grid(symbol)
         venue_id = self.codec.encode(client_order_id)
         await self.api.cancel_order(self.sub_account_id, venue_id)
         self.counters["cancelled"] += 1
@@ -197,6 +173,6 @@ class GrvtOMS(IExchangeOMS):
         raise InvalidOrder("GRVT cannot amend an order: cancel it and place a new one", request="modify")
 
     async def cancel_all(self, symbol: str) -> None:
-        self._grid(symbol)
+        self.grid(symbol)
         info = self._specs[symbol]
         await self.api.cancel_all_orders(self.sub_account_id, kind=info.kind, base=info.base, quote=info.quote)

@@ -27,6 +27,7 @@ import msgspec
 from exchanges.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from exchanges.book import L2Book
 from exchanges.errors import ExchangeError, SequenceGap, UnknownSymbol
+from exchanges.feeds import FeedStatuses, Resyncs
 from exchanges.grvt import messages as m
 from exchanges.grvt import parse
 from exchanges.grvt.constants import (
@@ -41,7 +42,6 @@ from exchanges.grvt.constants import (
 from exchanges.grvt.http import GrvtApi
 from exchanges.grvt.stream import StreamSession
 from exchanges.ws import StreamWatchdog
-from tradesys.aio import cancel_and_wait
 from tradesys.messages import BookDelta, BookSnapshot
 
 log = logging.getLogger(__name__)
@@ -127,10 +127,10 @@ class GrvtSubscriber(IExchangeSubscriber):
         self.handler: MarketDataHandler | None = None
         self.scales: dict[str, tuple[int, int]] = {}
         self.chains: dict[str, BookChain] = {}
-        self._status: dict[str, FeedStatus] = {}
-        self._resyncing: dict[str, asyncio.Task] = {}
-        self._watchdog = StreamWatchdog(self._on_stale)
-        self._counters = {"messages": 0, "malformed": 0, "gaps": 0, "resyncs": 0, "stale": 0, "skipped": 0}
+        self.statuses = FeedStatuses(VENUE, stale_after_s)
+        self._resyncs = Resyncs(VENUE)
+        self._watchdog = StreamWatchdog(self.statuses.on_stale)
+        self._counters = {"messages": 0, "malformed": 0, "gaps": 0, "skipped": 0}
         session.on_feed = self._on_feed
         session.on_subscribed = self._on_subscribed
         session.on_lost = self._on_lost
@@ -138,7 +138,7 @@ class GrvtSubscriber(IExchangeSubscriber):
     # -- the interface -----------------------------------------------------------------
 
     async def start(self, handler: MarketDataHandler) -> None:
-        self.handler = handler
+        self.handler = self.statuses.handler = handler
         for info in await self.api.instruments():
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
@@ -153,7 +153,6 @@ class GrvtSubscriber(IExchangeSubscriber):
             for symbol in symbols:
                 if symbol not in self.chains:
                     self.chains[symbol] = BookChain(symbol, *self.scales[symbol])
-                    self._status[symbol] = FeedStatus.SYNCING
                     self._watchdog.watch(symbol, self.stale_after_s)
             await self.session.subscribe(BOOK_STREAM, [f"{s}@{self.book_rate_ms}" for s in symbols])
         if StreamKind.BBO in kinds or StreamKind.MARK in kinds:
@@ -162,15 +161,13 @@ class GrvtSubscriber(IExchangeSubscriber):
             await self.session.subscribe(TRADE_STREAM, [f"{s}@{TRADE_LIMIT}" for s in symbols])
 
     async def stop(self) -> None:
-        for task in list(self._resyncing.values()):
-            await cancel_and_wait(task)
-        self._resyncing.clear()
+        await self._resyncs.stop()
         await self.session.stop()
         await self._watchdog.stop()
         await self.api.close()
 
     def status(self, symbol: str) -> FeedStatus:
-        return self._status.get(symbol, FeedStatus.SYNCING)
+        return self.statuses.of(symbol)
 
     def book(self, symbol: str) -> L2Book | None:
         chain = self.chains.get(symbol)
@@ -178,7 +175,8 @@ class GrvtSubscriber(IExchangeSubscriber):
 
     @property
     def counters(self) -> dict[str, int]:
-        return {**self._counters, "reconnects": self.session.reconnects,
+        return {**self._counters, "reconnects": self.session.reconnects, "resyncs": self._resyncs.started,
+                "stale": self.statuses.stale,
                 "skipped": sum(c.skipped for c in self.chains.values()),
                 "duplicates": sum(c.duplicates for c in self.chains.values()),
                 "subscribe_refused": self.session.counters["refused"]}
@@ -196,7 +194,7 @@ class GrvtSubscriber(IExchangeSubscriber):
     def _on_lost(self, reason: str) -> None:
         for symbol, chain in self.chains.items():
             chain.reset()
-            self._set_status(symbol, FeedStatus.DISCONNECTED, reason)
+            self.statuses.set(symbol, FeedStatus.DISCONNECTED, reason)
 
     # -- feeds (the hot path) ----------------------------------------------------------
 
@@ -232,7 +230,7 @@ class GrvtSubscriber(IExchangeSubscriber):
             out = chain.on_frame(frame, book)
         except SequenceGap as gap:
             self._counters["gaps"] += 1
-            self._set_status(symbol, FeedStatus.RESYNCING, str(gap))
+            self.statuses.set(symbol, FeedStatus.RESYNCING, str(gap))
             self._resync(symbol)
             return
         if out is None:
@@ -240,19 +238,15 @@ class GrvtSubscriber(IExchangeSubscriber):
         venue_ns = parse.sequence(book.event_time)
         self._watchdog.touch(symbol)
         if not was_live:
-            self._set_status(symbol, FeedStatus.LIVE, "snapshot")
-        elif self._status.get(symbol) is FeedStatus.STALE:
-            self._set_status(symbol, FeedStatus.LIVE, "updates resumed")
+            self.statuses.set(symbol, FeedStatus.LIVE, "snapshot")
+        elif self.statuses.of(symbol) is FeedStatus.STALE:
+            self.statuses.set(symbol, FeedStatus.LIVE, "updates resumed")
         self.handler.on_book(out, venue_ns, recv_ns)
 
     # -- resync ------------------------------------------------------------------------
 
     def _resync(self, symbol: str) -> None:
-        task = self._resyncing.get(symbol)
-        if task is not None and not task.done():
-            return
-        self._counters["resyncs"] += 1
-        self._resyncing[symbol] = asyncio.create_task(self._resubscribe(symbol), name=f"grvt-resync-{symbol}")
+        self._resyncs.start(symbol, lambda: self._resubscribe(symbol))
 
     async def _resubscribe(self, symbol: str) -> None:
         delay = 0.2
@@ -266,17 +260,3 @@ class GrvtSubscriber(IExchangeSubscriber):
                     return
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-
-    # -- status ------------------------------------------------------------------------
-
-    def _on_stale(self, symbol: str) -> None:
-        self._counters["stale"] += 1
-        if self._status.get(symbol) is FeedStatus.LIVE:
-            self._set_status(symbol, FeedStatus.STALE, f"no book update for {self.stale_after_s} s")
-
-    def _set_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
-        if self._status.get(symbol) is status:
-            return
-        self._status[symbol] = status
-        log.info("grvt: %s book %s: %s", symbol, status.value, reason)
-        self.handler.on_status(symbol, status, reason)

@@ -318,3 +318,17 @@ async def test_a_cancel_that_finds_no_order_is_reported_on_the_private_stream(si
     with pytest.raises(UnknownOrder):
         await oms.cancel(BTC, ids().next())
     await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel_status EXPIRED")
+
+
+async def test_a_batch_goes_out_one_signed_order_at_a_time_with_one_result_each(sim, parts):
+    _, oms, _, fetcher = parts
+    await oms.start()
+    bid, _ = await best(fetcher, BTC)
+    draw = ids()
+    specs = [OrderSpec(BTC, draw.next(), Side.SIDE_BUY, Decimal("0.01"), price=bid - 100, time_in_force=POST_ONLY),
+             OrderSpec(BTC, draw.next(), Side.SIDE_BUY, Decimal("0.0015"), price=bid - 100),     # off the grid
+             OrderSpec(BTC, draw.next(), Side.SIDE_BUY, Decimal("0.02"), price=bid - 101, time_in_force=POST_ONLY)]
+    results = await oms.place_batch(specs)
+    assert [type(r).__name__ for r in results] == ["OrderEvent", "InvalidQuantity", "OrderEvent"]
+    assert sorted(o.client_order_id for o in await fetcher.open_orders(BTC)) == sorted(
+        (specs[0].client_order_id, specs[2].client_order_id))
