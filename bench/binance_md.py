@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import argparse
-import gc
 import json
 import random
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.connector_book import arguments, report_books  # noqa: E402
 from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.binance import auth, parse  # noqa: E402
 from exchanges.binance import messages as m  # noqa: E402
@@ -116,28 +115,11 @@ def order_overhead(count: int) -> tuple[float, float]:
     return full / count * 1e6, hmac_only / count * 1e6
 
 
-def best_of(fn, frames, repeats):
-    return min(fn(frames) for _ in range(repeats))
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=20_000)
-    parser.add_argument("--orders", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.frames, args.orders, args.repeats = 2_000, 2_000, 2
-    frames = generated_frames(args.frames)
-    gc.collect()
-    print(f"Binance depth frames: {args.frames:,} generated (10 levels a side), best of {args.repeats}")
-    base = best_of(baseline, frames, args.repeats)
-    mine = best_of(ours, frames, args.repeats)
-    print(f"  baseline json.loads + Decimal dict book: {args.frames / base:>10,.0f} frames/s "
-          f"{base / args.frames * 1e6:6.2f} us/frame")
-    print(f"  tradesys decode -> parse -> book       : {args.frames / mine:>10,.0f} frames/s "
-          f"{mine / args.frames * 1e6:6.2f} us/frame  ratio {base / mine:.2f}x the baseline")
+    args = arguments(__doc__.splitlines()[0], argv, orders=20_000, quick_orders=2_000)
+    report_books(f"Binance depth frames: {args.frames:,} generated (10 levels a side)", generated_frames(args.frames), args.frames, baseline, ours,
+                 args.repeats)
     full, hmac_only = order_overhead(args.orders)
     print(f"Order build + sign + serialise: {args.orders:,} post-only limit orders")
     print(f"  HMAC-SHA256 of the same bytes alone    : {hmac_only:6.2f} us/order")

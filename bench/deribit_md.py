@@ -17,8 +17,6 @@
 
 from __future__ import annotations
 
-import argparse
-import gc
 import json
 import random
 import sys
@@ -29,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import msgspec  # noqa: E402
+
+from bench.connector_book import arguments, report_books  # noqa: E402
 
 from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.deribit import messages as m  # noqa: E402
@@ -129,28 +129,11 @@ def order_overhead(count: int) -> tuple[float, float]:
     return full / count * 1e6, plain / count * 1e6
 
 
-def best_of(fn, frames, repeats):
-    return min(fn(frames) for _ in range(repeats))
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=20_000)
-    parser.add_argument("--orders", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.frames, args.orders, args.repeats = 2_000, 2_000, 2
-    frames = generated_frames(args.frames)
-    gc.collect()
-    print(f"Deribit book notifications: {args.frames:,} generated (10 levels a side), best of {args.repeats}")
-    base = best_of(baseline, frames, args.repeats)
-    mine = best_of(ours, frames, args.repeats)
-    print(f"  baseline json.loads + Decimal dict book: {args.frames / base:>10,.0f} frames/s "
-          f"{base / args.frames * 1e6:6.2f} us/frame")
-    print(f"  tradesys decode -> parse -> book       : {args.frames / mine:>10,.0f} frames/s "
-          f"{mine / args.frames * 1e6:6.2f} us/frame  ratio {base / mine:.2f}x the baseline")
+    args = arguments(__doc__.splitlines()[0], argv, orders=20_000, quick_orders=2_000)
+    report_books(f"Deribit book notifications: {args.frames:,} generated (10 levels a side)", generated_frames(args.frames), args.frames, baseline, ours,
+                 args.repeats)
     full, plain = order_overhead(args.orders)
     print(f"Order checks + JSON-RPC request: {args.orders:,} post-only limit orders (no per-order signature)")
     print(f"  json.dumps of a hand-built request     : {plain:6.2f} us/order")

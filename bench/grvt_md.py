@@ -20,8 +20,6 @@
 
 from __future__ import annotations
 
-import argparse
-import gc
 import json
 import random
 import sys
@@ -32,6 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import msgspec  # noqa: E402
+
+from bench.connector_book import arguments, report_books  # noqa: E402
 from eth_account import Account  # noqa: E402
 from eth_account.messages import encode_typed_data  # noqa: E402
 from eth_keys import keys  # noqa: E402
@@ -157,28 +157,11 @@ def order_costs(count: int) -> tuple[float, float, float]:
     return full / count * 1e6, bare / count * 1e6, curve / count * 1e6
 
 
-def best_of(fn, frames, repeats):
-    return min(fn(frames) for _ in range(repeats))
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=20_000)
-    parser.add_argument("--orders", type=int, default=2_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.frames, args.orders, args.repeats = 2_000, 200, 2
-    frames = generated_frames(args.frames)
-    gc.collect()
-    print(f"GRVT book feeds: {args.frames:,} generated (10 levels a side, decimal strings), best of {args.repeats}")
-    base = best_of(baseline, frames, args.repeats)
-    mine = best_of(ours, frames, args.repeats)
-    print(f"  baseline json.loads + Decimal dict book: {args.frames / base:>10,.0f} frames/s "
-          f"{base / args.frames * 1e6:6.2f} us/frame")
-    print(f"  tradesys decode -> parse -> book       : {args.frames / mine:>10,.0f} frames/s "
-          f"{mine / args.frames * 1e6:6.2f} us/frame  ratio {base / mine:.2f}x the baseline")
+    args = arguments(__doc__.splitlines()[0], argv, orders=2_000, quick_orders=200)
+    report_books(f"GRVT book feeds: {args.frames:,} generated (10 levels a side, decimal strings)", generated_frames(args.frames), args.frames, baseline, ours,
+                 args.repeats)
     full, bare, curve = order_costs(args.orders)
     print(f"Signed orders: {args.orders:,} post-only limit orders (EIP-712, secp256k1)")
     print(f"  secp256k1 signature of the digest only : {curve:8.1f} us/order")

@@ -47,6 +47,8 @@ class Credentials:
 
     def __repr__(self) -> str:
         return f"Credentials(api_key={self.api_key[:6]}..., api_secret=***)"
+
+
 _SIGNATURE = re.compile(rb"(^|&)signature=([0-9A-Fa-f]*)(?=&|$)")
 
 

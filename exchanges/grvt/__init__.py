@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from exchanges.grvt.account import SubAccount
 from exchanges.grvt.auth import ApiSession, Credentials
 from exchanges.grvt.constants import ENDPOINTS, RATE_LIMITS, Endpoints
 from exchanges.grvt.fetcher import GrvtFetcher
@@ -47,14 +48,17 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
     codec = ClientIdCodec(owners)
     parts = dict.fromkeys(ROLES)
 
+    # The account's one login for every role built here: one cookie per process, not one per role.
+    login = ApiSession(endpoints.edge, credentials) if credentials is not None else None
+    sub_account = SubAccount(config.sub_account_id)      # likewise: asked of the venue once, when not configured
+
     def session() -> ApiSession:
-        if credentials is None:
+        if login is None:
             raise ValueError("GRVT trading needs the API key and the private key (GRVT_API_KEY, GRVT_PRIVATE_KEY)")
-        return ApiSession(endpoints.edge, credentials)
+        return login
 
     def fetcher() -> GrvtFetcher:
-        return GrvtFetcher(GrvtApi(hosts, session(), limiter), codec, sub_account_id=config.sub_account_id,
-                           account=config.account)
+        return GrvtFetcher(GrvtApi(hosts, session(), limiter), codec, sub_account=sub_account, account=config.account)
 
     if "subscriber" in roles:
         if config.depth_update_ms not in BOOK_RATES_MS:
@@ -65,14 +69,13 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
                                              book_rate_ms=config.depth_update_ms)
     if "oms" in roles:
         parts["oms"] = GrvtOMS(GrvtApi(hosts, session(), limiter), Signer(credentials.private_key), codec,
-                               chain_id=endpoints.chain_id, sub_account_id=config.sub_account_id,
+                               chain_id=endpoints.chain_id, sub_account=sub_account,
                                cancel_on_disconnect=config.cancel_on_disconnect,
                                countdown_ms=config.cancel_on_disconnect_ms,
                                signature_expiry_s=config.signature_expiry_seconds)
     if "pms" in roles:
-        own = fetcher()        # the socket's handshake takes the cookie of the PMS's own session
-        parts["pms"] = GrvtPMS(own, StreamSession("grvt-private", endpoints.ws_trade_data,
-                                                  headers=own.api.session.headers), codec, account=config.account)
+        parts["pms"] = GrvtPMS(fetcher(), StreamSession("grvt-private", endpoints.ws_trade_data,
+                                                        headers=session().headers), codec, account=config.account)
     if "fetcher" in roles:
         parts["fetcher"] = fetcher()
     return VenueParts(**parts)

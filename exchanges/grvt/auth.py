@@ -2,7 +2,8 @@
 
 ``POST <edge>/auth/api_key/login {"api_key": K}`` answers with the
 ``gravity`` cookie (its ``Expires`` a GMT date) and the ``X-Grvt-Account-Id``
-header; every private call carries both. ``ApiSession`` logs in on first use
+header; every private call carries both. ``ApiSession`` (one per process, shared by
+its roles) logs in on first use
 and again before the cookie expires (``SESSION_REFRESH_BEFORE_S``, or a fifth
 of a short session's life), and at once when the venue answers 401: a
 caller always gets headers of a live session or a typed error. The private
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -42,8 +44,17 @@ class Credentials:
         try:
             signing.address_of(key)
         except (ValueError, TypeError):
-            raise ValueError("the GRVT private key is not a usable Ethereum key (64 hex digits)") from None
+            raise ValueError("the GRVT private key is not a usable Ethereum key (64 hex digits, 0x optional)") from None
         object.__setattr__(self, "private_key", key)
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        """A fresh key pair (the simulator's, when none is given)."""
+        return cls(secrets.token_hex(16), "0x" + secrets.token_hex(32))
+
+    @property
+    def api_secret(self) -> str:   # the simulators' common name for the secret half
+        return self.private_key
 
     def __repr__(self) -> str:
         return "Credentials(api_key=***, private_key=***)"
@@ -86,7 +97,6 @@ class ApiSession:
         self._expires = 0.0
         self._logged_in_at = 0.0
         self._lock = asyncio.Lock()
-        self._http: aiohttp.ClientSession | None = None
         self.counters = {"logins": 0, "refreshes": 0, "login_errors": 0, "refused": 0}
 
     def _due(self) -> bool:
@@ -114,14 +124,15 @@ class ApiSession:
         self._token = ""
 
     async def _login(self) -> None:
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
         refresh = bool(self._token)
         try:
-            async with self._http.post(self.edge_url + LOGIN_PATH, json={"api_key": self.credentials.api_key}) as reply:
-                body = await reply.read()
-                status, set_cookie = reply.status, reply.headers.getall("Set-Cookie", [])
-                account_id = reply.headers.get(ACCOUNT_HEADER, "")
+            # A login is rare (an hour apart, or after a refusal): its own HTTP session, so nothing is left
+            # open between logins and every role of the process can share this ApiSession.
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s)) as http:
+                async with http.post(self.edge_url + LOGIN_PATH, json={"api_key": self.credentials.api_key}) as reply:
+                    body = await reply.read()
+                    status, set_cookie = reply.status, reply.headers.getall("Set-Cookie", [])
+                    account_id = reply.headers.get(ACCOUNT_HEADER, "")
         except (aiohttp.ClientError, OSError) as exc:
             self.counters["login_errors"] += 1
             raise ConnectivityError(f"grvt login: {exc}", request="login") from None
@@ -140,8 +151,3 @@ class ApiSession:
         self._logged_in_at = self.clock()
         self.counters["refreshes" if refresh else "logins"] += 1
         log.info("grvt: session %s, valid for %.0f s", "refreshed" if refresh else "opened", expires - self.clock())
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None

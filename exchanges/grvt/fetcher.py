@@ -8,7 +8,7 @@ import time
 from exchanges.base import IExchangeDataFetcher
 from exchanges.errors import UnknownSymbol
 from exchanges.grvt import parse
-from exchanges.grvt.account import resolve_sub_account
+from exchanges.grvt.account import SubAccount
 from exchanges.grvt.constants import VENUE
 from exchanges.grvt.http import GrvtApi
 from exchanges.grvt.ids import ClientIdCodec
@@ -21,19 +21,16 @@ BOOK_DEPTHS = (10, 50, 100, 500)
 class GrvtFetcher(IExchangeDataFetcher):
     venue = VENUE
 
-    def __init__(self, api: GrvtApi, codec: ClientIdCodec, *, sub_account_id: str | None = None,
+    def __init__(self, api: GrvtApi, codec: ClientIdCodec, *, sub_account: SubAccount | None = None,
                  account: str = "main"):
         self.api = api
         self.codec = codec
         self.account = account
-        self._configured = sub_account_id
-        self._sub_account: str | None = None
+        self._sub_account = sub_account or SubAccount()
         self._instruments: dict[str, Instrument] = {}
 
     async def sub_account(self) -> str:
-        if self._sub_account is None:
-            self._sub_account = await resolve_sub_account(self.api, self._configured)
-        return self._sub_account
+        return await self._sub_account.id(self.api)
 
     async def _known(self) -> dict[str, Instrument]:
         if not self._instruments:

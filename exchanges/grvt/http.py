@@ -44,8 +44,6 @@ class GrvtApi:
         if self._http is not None:
             await self._http.close()
             self._http = None
-        if self.session is not None:
-            await self.session.close()
 
     async def call(self, route: str, body: dict, *, private: bool, may_execute: bool = False,
                    wrapped: bool = True) -> msgspec.Raw:

@@ -59,6 +59,14 @@ def to_full(struct: str, value: dict) -> dict:
     return _walk(value, struct, 0, False)
 
 
+@cache
+def wraps_result(struct: str) -> bool:
+    """True when a response struct carries its content in ``result`` (most do; ``ApiGetSubAccountsResponse``
+    is the content itself); an unknown struct is taken to wrap."""
+    fields = spec()["structs"].get(struct)
+    return not fields or any(f[0] == "result" for f in fields)
+
+
 def rpc(gateway: str, route: str) -> dict | None:
     """``{"request", "response", "auth", "errors"}`` of ``/route`` on ``MarketData`` or ``Trading``."""
     return spec()["rpcs"].get(gateway, {}).get(route)

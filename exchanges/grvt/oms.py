@@ -37,7 +37,7 @@ from exchanges.errors import (
 from exchanges.grid import Grid, Grids
 from exchanges.grvt import messages as m
 from exchanges.grvt import parse, signing
-from exchanges.grvt.account import resolve_sub_account
+from exchanges.grvt.account import SubAccount
 from exchanges.grvt.constants import COUNTDOWN_MS, COUNTDOWN_REFRESH_S, SIGNATURE_EXPIRY_S, VENUE
 from exchanges.grvt.http import GrvtApi
 from exchanges.grvt.ids import ClientIdCodec
@@ -53,7 +53,7 @@ class GrvtOMS(Grids, IExchangeOMS):
     venue = VENUE
 
     def __init__(self, api: GrvtApi, signer: signing.Signer, codec: ClientIdCodec, *, chain_id: int,
-                 sub_account_id: str | None = None, cancel_on_disconnect: bool = True,
+                 sub_account: SubAccount | None = None, cancel_on_disconnect: bool = True,
                  countdown_ms: int = COUNTDOWN_MS, refresh_s: float = COUNTDOWN_REFRESH_S,
                  signature_expiry_s: float = SIGNATURE_EXPIRY_S, nonces: signing.Nonces | None = None):
         self.api = api
@@ -66,14 +66,14 @@ class GrvtOMS(Grids, IExchangeOMS):
         self.signature_expiry_ns = int(signature_expiry_s * 1e9)
         self.nonces = nonces or signing.Nonces()
         self.sub_account_id = ""
-        self._configured = sub_account_id
+        self._sub_account = sub_account or SubAccount()
         self.grids: dict[str, Grid] = {}
         self._specs: dict[str, m.Instrument] = {}
         self._keeper: asyncio.Task | None = None
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "countdown_errors": 0}
 
     async def start(self) -> None:
-        self.sub_account_id = await resolve_sub_account(self.api, self._configured)
+        self.sub_account_id = await self._sub_account.id(self.api)
         for info in await self.api.instruments():
             self._specs[info.instrument] = info
             self.grids[info.instrument] = Grid(parse.instrument(info))

@@ -48,8 +48,8 @@ class GrvtPMS(IExchangePMS):
         self.balance_every_s = balance_every_s
         self.handler: AccountHandler | None = None
         self._fills = BoundedDict(REMEMBERED)      # (instrument, trade id) -> None
-        self._orders = BoundedDict(REMEMBERED)     # order id -> (update time, traded, final)
-        self._known = BoundedDict(REMEMBERED)      # order id -> its last order object (for v1.state)
+        # order id -> ((update time, traded, final, status), the order as last seen: its legs for v1.state)
+        self._orders = BoundedDict(REMEMBERED)
         self._funding: dict[str, str] = {}        # instrument -> cumulative funding last seen
         self._funded: list[str] = []              # instruments whose funding moved, until the next summary
         self._poller: asyncio.Task | None = None
@@ -145,27 +145,28 @@ class GrvtPMS(IExchangePMS):
     def _state(self, feed: m.OrderStateFeed, recv_ns: int) -> None:
         """An order's state alone: an event when the order is known (its legs from ``v1.order``); the
         same update on both streams is one event."""
-        order = self._known.get(feed.order_id)
-        if order is None:
+        seen = self._orders.get(feed.order_id)
+        if seen is None:
             self._counters["state_of_unknown_order"] += 1    # its v1.order, or the owner's reconcile, covers it
             return
-        self._order(msgspec.structs.replace(order, state=feed.order_state), recv_ns)
+        self._order(msgspec.structs.replace(seen[1], state=feed.order_state), recv_ns)
 
     def _order(self, order: m.Order, recv_ns: int) -> None:
-        event = parse.order_event(order, self.codec)
-        self._known.put(order.order_id, order)
-        traded = parse.first_size(order.state.traded_size, "traded_size")
+        # Checked for news before it is translated: most repeats (v1.state beside v1.order) cost no parse.
         update = parse.sequence(order.state.update_time)
-        state = (update, traded, order.state.status in FINAL, order.state.status)
+        traded = parse.first_size(order.state.traded_size, "traded_size")
+        progress = (update, traded, order.state.status in FINAL, order.state.status)
         seen = self._orders.get(order.order_id)
         if seen is not None:
-            if seen == state:
+            before = seen[0]
+            if before == progress:
                 self._counters["duplicate_events"] += 1
                 return
-            if seen[2] or traded < seen[1] or update < seen[0]:
+            if before[2] or traded < before[1] or update < before[0]:
                 self._counters["out_of_order"] += 1
                 return
-        self._orders.put(order.order_id, state)
+        event = parse.order_event(order, self.codec)
+        self._orders.put(order.order_id, (progress, order))
         self._counters["order_events"] += 1
         self.handler.on_order_event(event, update, recv_ns)
 

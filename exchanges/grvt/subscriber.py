@@ -108,7 +108,11 @@ class BookChain:
             return None
         # The next delta is the subscription's first; without one (a snapshot we did not ask for), any.
         self.book.seq = self.first - 1 if self.first else -1
+        whole = self.received == 1          # the usual case: the one payload is the snapshot as published
         self.live, self.received, self.first = True, 0, None
+        if whole:
+            piece.venue_seq = max(self.book.seq, 0)
+            return piece
         bid_prices, bid_sizes, ask_prices, ask_sizes = self.book.arrays()
         return BookSnapshot(venue=VENUE, symbol=self.book.symbol, price_scale=self.book.price_scale,
                             size_scale=self.book.size_scale, venue_seq=max(self.book.seq, 0), bid_prices=bid_prices,

@@ -5,10 +5,8 @@ refresh, heartbeats, cancel-on-disconnect, no lost fill."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +14,12 @@ from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from tests.binance_sim import Recorder, until
 from tests.books import our_levels, rebuilt, sim_levels
+from tests.connector_checks import (a_429_blocks_the_budget_then_the_call_goes_through,
+                                    orphan_is_cancelled_by_the_venue)
 from tests.deribit_sim import CREDENTIALS, connector, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 
-ROOT = Path(__file__).resolve().parents[2]
 ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
 E = OrderEventType
 BTC, ETH, USDC = "BTC-PERPETUAL", "ETH-PERPETUAL", "BTC_USDC-PERPETUAL"
@@ -41,12 +40,6 @@ async def parts(sim):
     for part in (subscriber, oms, pms):
         await part.stop()
     await fetcher.close()
-
-
-
-
-
-
 
 
 async def test_books_sync_by_change_id_and_the_published_stream_rebuilds_the_venues_book(sim, parts):
@@ -285,35 +278,19 @@ asyncio.run(main(*sys.argv[1:]))
 async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(sim, parts):
     *_, fetcher = parts
     bid, _ = await best(fetcher, BTC)
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, sim.urls["rest"], CREDENTIALS.client_id, CREDENTIALS.client_secret,
-        f"{bid - 100:f}", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
-    try:
-        line = await asyncio.wait_for(child.stdout.readline(), 60)
-        assert line == b"placed\n", (line, await child.stderr.read())
-        assert [o.client_order_id for o in await fetcher.open_orders(BTC)] == ["orphan-1"]
-    finally:
-        child.kill()   # SIGKILL: no stop(), no cancel, no goodbye; the socket closes with the process
-        await child.wait()
-    killed = time.monotonic()
-    while time.monotonic() - killed < 10 and await fetcher.open_orders(BTC):
-        await asyncio.sleep(0.1)
-    assert await fetcher.open_orders(BTC) == []
+    resting = await orphan_is_cancelled_by_the_venue(
+        CHILD, [sim.urls["rest"], CREDENTIALS.client_id, CREDENTIALS.client_secret, f"{bid - 100:f}"], fetcher, BTC)
+    assert [o.client_order_id for o in resting] == ["orphan-1"]     # its socket closed with the process
     assert sim.counters["cancelled_on_disconnect"] == 1
 
 
 async def test_too_many_requests_blocks_the_account_budget_then_the_call_goes_through(sim):
-    from exchanges.errors import RateLimited
     from tests.deribit_sim import limiter_for_tests
 
     limiter = limiter_for_tests(max_wait_s=3.0)
     *_, fetcher = connector(sim, limiter=limiter)
     try:
-        await sim.fault_control.apply({"http_errors": [429]})
-        with pytest.raises(RateLimited) as throttled:
-            await fetcher.open_orders(BTC)
-        assert throttled.value.code == 10028 and limiter.counters["throttled"] == 1
-        assert await fetcher.open_orders(BTC) == []     # waits out the venue's second, then goes through
-        assert limiter.counters["waited"] >= 1 and limiter.counters["refused"] == 0
+        await a_429_blocks_the_budget_then_the_call_goes_through(sim, limiter, lambda: fetcher.open_orders(BTC),
+                                                                 10028)
     finally:
         await fetcher.close()

@@ -5,10 +5,8 @@ numbers, session refresh and expiry, no lost fill, the cancel-on-disconnect coun
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +14,12 @@ from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.errors import AuthError, InvalidOrder, InvalidPrice, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from tests.binance_sim import Recorder, until
 from tests.books import our_levels, rebuilt, sim_levels
+from tests.connector_checks import (a_429_blocks_the_budget_then_the_call_goes_through,
+                                    orphan_is_cancelled_by_the_venue)
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 
-ROOT = Path(__file__).resolve().parents[2]
 ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
 E = OrderEventType
 BTC, ETH = "BTC_USDT_Perp", "ETH_USDT_Perp"
@@ -42,12 +41,6 @@ async def parts(sim):
     for part in (subscriber, oms, pms):
         await part.stop()
     await fetcher.close()
-
-
-
-
-
-
 
 
 async def best(fetcher, symbol):
@@ -275,36 +268,19 @@ async def test_the_countdown_cancels_the_orders_of_a_connector_that_dies(sim, pa
     *_, fetcher = parts
     bid, _ = await best(fetcher, BTC)
     urls = [sim.urls[k] for k in ("edge", "market data", "trade data", "ws market data", "ws trade data")]
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, *urls, API_KEY, PRIVATE_KEY, f"{bid - 100:f}",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
-    try:
-        line = await asyncio.wait_for(child.stdout.readline(), 60)
-        assert line == b"placed\n", (line, await child.stderr.read())
-        assert len(await fetcher.open_orders(BTC)) == 1
-    finally:
-        child.kill()   # SIGKILL: no stop(), no cancel; the countdown is no longer re-armed
-        await child.wait()
-    killed = time.monotonic()
-    while time.monotonic() - killed < 10 and await fetcher.open_orders(BTC):
-        await asyncio.sleep(0.1)
-    assert await fetcher.open_orders(BTC) == []
+    resting = await orphan_is_cancelled_by_the_venue(CHILD, [*urls, API_KEY, PRIVATE_KEY, f"{bid - 100:f}"],
+                                                     fetcher, BTC)
+    assert len(resting) == 1                 # the countdown is no longer re-armed: it lapses and cancels
     assert sim.counters["cancelled_by_countdown"] == 1
 
 
 async def test_a_1006_blocks_the_account_budget_then_the_call_goes_through(sim):
-    from exchanges.errors import RateLimited
     from tests.grvt_sim import limiter_for_tests
 
     limiter = limiter_for_tests(max_wait_s=3.0)
     *_, fetcher = connector(sim, limiter=limiter, roles=("fetcher",))
     try:
-        await sim.fault_control.apply({"http_errors": [429]})
-        with pytest.raises(RateLimited) as throttled:
-            await fetcher.open_orders(BTC)
-        assert throttled.value.code == 1006 and limiter.counters["throttled"] == 1
-        assert await fetcher.open_orders(BTC) == []     # waits out the venue's second, then goes through
-        assert limiter.counters["waited"] >= 1 and limiter.counters["refused"] == 0
+        await a_429_blocks_the_budget_then_the_call_goes_through(sim, limiter, lambda: fetcher.open_orders(BTC), 1006)
     finally:
         await fetcher.close()
 

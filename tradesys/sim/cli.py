@@ -49,74 +49,62 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Refused(Exception):
+    """A command line the simulator cannot serve: the message is printed and the exit code is 2."""
+
+
 async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
     module, cls = SIMULATORS[args.venue]
     simulator_module = importlib.import_module(module)
     try:
+        kwargs, given = _settings(args, simulator_module)
+        simulator = getattr(simulator_module, cls)(**kwargs)
+    except (_Refused, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.venue == "grvt":
+        secret_lines = [f"private-key {'(given)' if given else simulator.credentials.private_key}",
+                        f"signer {simulator.signer}", f"sub-account {simulator.sub_account_id}"]
+    else:   # a secret the user chose is not echoed; a generated test secret must be, or nobody could use it
+        secret_lines = [f"api-secret {'(given)' if given else simulator.credentials.api_secret}"]
+    return await _run(simulator, args, secret_lines, out)
+
+
+def _settings(args: argparse.Namespace, module) -> tuple[dict, bool]:
+    """The simulator's keyword arguments, and whether the credentials were given; _Refused for a bad line."""
+    try:
         faults = json.loads(args.faults)
     except ValueError as exc:
-        print(f"error: --faults is not JSON: {exc}", file=sys.stderr)
-        return 2
+        raise _Refused(f"--faults is not JSON: {exc}") from None
     kwargs = {"seed": args.seed, "balance": args.balance, "faults": faults}
     if args.funding_interval is not None:
         kwargs["funding_interval_s"] = args.funding_interval
     if args.symbols:
         kwargs["symbols"] = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
-    if args.venue == "grvt":
-        return await _serve_grvt(args, simulator_module, kwargs, out)
-    if args.private_key is not None:
-        print("error: --private-key is for the grvt simulator", file=sys.stderr)
-        return 2
-    given = args.api_key is not None or args.api_secret is not None
+    # The secret half: GRVT's signing key, every other venue's API secret.
+    grvt = args.venue == "grvt"
+    flag, secret, other = ("--private-key", args.private_key, "--api-secret") if grvt else \
+        ("--api-secret", args.api_secret, "--private-key")
+    if (args.api_secret if grvt else args.private_key) is not None:
+        raise _Refused(f"the {args.venue} simulator takes --api-key and {flag} (no {other})")
+    given = args.api_key is not None or secret is not None
     if given:
-        if not (args.api_key and args.api_secret):
-            print("error: give both --api-key and --api-secret, or neither", file=sys.stderr)
-            return 2
-        logs.register_secret(args.api_secret)
-        kwargs["credentials"] = simulator_module.Credentials(args.api_key, args.api_secret)
+        if not (args.api_key and secret):
+            raise _Refused(f"give both --api-key and {flag}, or neither")
+        logs.register_secret(secret)
+        kwargs["credentials"] = module.Credentials(args.api_key, secret)
     if args.ed25519_public_key is not None:
         if args.venue != "binance":
-            print("error: --ed25519-public-key is for the binance simulator", file=sys.stderr)
-            return 2
-        if "credentials" not in kwargs:
-            print("error: --ed25519-public-key needs --api-key and --api-secret", file=sys.stderr)
-            return 2
+            raise _Refused("--ed25519-public-key is for the binance simulator")
+        if not given:
+            raise _Refused("--ed25519-public-key needs --api-key and --api-secret")
         try:
             with open(args.ed25519_public_key) as pem:
                 public_key = pem.read()
         except OSError as exc:
-            print(f"error: --ed25519-public-key: {exc}", file=sys.stderr)
-            return 2
-        kwargs["credentials"] = simulator_module.Credentials(args.api_key, args.api_secret, public_key)
-    try:
-        simulator = getattr(simulator_module, cls)(**kwargs)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    # A secret the user chose is not echoed; a generated test secret must be, or nobody could use it.
-    secret_lines = [f"api-secret {'(given)' if given else simulator.credentials.api_secret}"]
-    return await _run(simulator, args, secret_lines, out)
-
-
-async def _serve_grvt(args: argparse.Namespace, module, kwargs: dict, out) -> int:
-    if args.api_secret is not None:
-        print("error: the grvt simulator takes --api-key and --private-key (no --api-secret)", file=sys.stderr)
-        return 2
-    given = args.api_key is not None or args.private_key is not None
-    if given:
-        if not (args.api_key and args.private_key):
-            print("error: give both --api-key and --private-key, or neither", file=sys.stderr)
-            return 2
-        logs.register_secret(args.private_key)
-        kwargs["credentials"] = module.Credentials(args.api_key, args.private_key)
-    try:
-        simulator = module.GrvtSimulator(**kwargs)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    lines = [f"private-key {'(given)' if given else simulator.credentials.private_key}", f"signer {simulator.signer}",
-             f"sub-account {simulator.sub_account_id}"]
-    return await _run(simulator, args, lines, out)
+            raise _Refused(f"--ed25519-public-key: {exc}") from None
+        kwargs["credentials"] = module.Credentials(args.api_key, secret, public_key)
+    return kwargs, given
 
 
 async def _run(simulator, args: argparse.Namespace, secret_lines: list[str], out) -> int:

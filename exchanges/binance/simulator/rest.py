@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 class Security(Enum):
     NONE = "NONE"
     USER_STREAM = "USER_STREAM"   # API key, no signature

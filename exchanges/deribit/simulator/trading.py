@@ -11,7 +11,6 @@ one tick inside the spread, as the venue does; with it, the order is refused
 from __future__ import annotations
 
 
-
 from exchanges.deribit.simulator import params as p
 from exchanges.deribit.simulator import render
 from exchanges.deribit.simulator.catalog import CURRENCIES

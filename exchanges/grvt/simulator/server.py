@@ -18,16 +18,16 @@ import logging
 import secrets
 import socket
 import time
-from collections import deque
-from dataclasses import dataclass
 from decimal import Decimal
 
 from aiohttp import web
 
 from exchanges.grvt import names, signing
+from exchanges.grvt.auth import Credentials
 from exchanges.grvt.simulator import errors as e
 from exchanges.grvt.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.grvt.simulator.faults import Faults, fault_control
+from exchanges.grvt.simulator.limits import RATE_LIMITS, Throttle, kind_of
 from exchanges.grvt.simulator.market_data import ROUTES as MARKET_ROUTES
 from exchanges.grvt.simulator.market_data import MarketData
 from exchanges.grvt.simulator.render import Whole
@@ -42,52 +42,6 @@ from tradesys.sim.market import SyntheticMarket, select_entries
 log = logging.getLogger(__name__)
 ACCOUNT = "main"
 RECORDS_KEPT = 100_000
-# Calls a second (per account on trade data, per address on market data) before 1006: the simulator's tier.
-RATE_LIMITS = {"orders": 50, "others": 100}
-ORDER_ROUTES = frozenset({"/create_order", "/cancel_order", "/cancel_all_orders"})
-
-
-class Throttle:
-    """Calls in the last second per (who, kind); past the kind's limit, refused (the call does not count)."""
-
-    def __init__(self, limits: dict[str, int]):
-        self.limits = dict(limits)
-        self._calls: dict[tuple[str, str], deque[float]] = {}
-
-    def admit(self, who: str, kind: str, now: float) -> bool:
-        limit = self.limits.get(kind)
-        if limit is None:
-            return True
-        calls = self._calls.setdefault((who, kind), deque())
-        while calls and calls[0] <= now - 1.0:
-            calls.popleft()
-        if len(calls) >= limit:
-            return False
-        calls.append(now)
-        return True
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """An API key and the private key of its registered signer. Neither appears in a repr."""
-
-    api_key: str
-    private_key: str
-
-    def __post_init__(self):
-        if not self.private_key.startswith("0x"):   # accept the bare 64 hex digits too
-            object.__setattr__(self, "private_key", "0x" + self.private_key)
-
-    @classmethod
-    def generate(cls) -> Credentials:
-        return cls(secrets.token_hex(16), "0x" + secrets.token_hex(32))
-
-    @property
-    def api_secret(self) -> str:   # the simulator CLI's common name for the secret half
-        return self.private_key
-
-    def __repr__(self) -> str:
-        return f"Credentials(api_key={self.api_key[:6]}..., private_key=***)"
 
 
 class GrvtSimulator:
@@ -99,10 +53,7 @@ class GrvtSimulator:
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.instrument_index = {name: index for index, name in enumerate(CATALOG)}   # < 16: see render.trade_id
         self.credentials = credentials or Credentials.generate()
-        try:
-            self.signer = signing.address_of(self.credentials.private_key)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"the private key is not a usable Ethereum key: {type(exc).__name__}") from None
+        self.signer = signing.address_of(self.credentials.private_key)   # checked by Credentials
         self.chain_id = chain_id
         self.clock_skew_ms = 0
         self.faults = Faults()
@@ -275,8 +226,7 @@ class GrvtSimulator:
     def _reply(self, result, lite: bool, spec: dict) -> web.Response:
         # Most answers wrap their content in ``result``; a few are the content itself (the spec's structs:
         # get_sub_accounts answers {"sub_account_ids": [...]}).
-        fields = {f[0] for f in names.spec()["structs"].get(spec.get("response") or "", [])}
-        whole = isinstance(result, Whole) or (fields and "result" not in fields)
+        whole = isinstance(result, Whole) or not names.wraps_result(spec.get("response") or "")
         payload = dict(result) if whole else {"result": result}
         if lite and spec.get("response"):
             payload = names.to_lite(spec["response"], payload)
@@ -305,7 +255,7 @@ class GrvtSimulator:
                                                 self.now_ms()) is None:
             return self._error(e.UNAUTHENTICATED, lite=lite)
         who = ACCOUNT if private else (request.remote or "")
-        if not self.throttle.admit(who, "orders" if route in ORDER_ROUTES else "others", time.monotonic()):
+        if not self.throttle.admit(who, kind_of(route), time.monotonic()):
             self.counters["throttled"] += 1
             return self._error(e.RATE_LIMITED, lite=lite)
         try:

@@ -1,0 +1,45 @@
+"""Checks every venue's connector passes the same way: an orphan's orders cancelled by the venue once
+its process is SIGKILLed, and a 429 that blocks the account's budget and then lets the call through."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from exchanges.errors import RateLimited
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def orphan_is_cancelled_by_the_venue(script: str, args: list[str], fetcher, symbol: str) -> list:
+    """Run ``script`` (it places orders and prints "placed"), SIGKILL it, and wait up to 10 s for the
+    venue to have nothing open on ``symbol``. Returns the open orders seen before the kill."""
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", script, *args, stdout=asyncio.subprocess.PIPE,
+                                                 stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 60)
+        assert line == b"placed\n", (line, await child.stderr.read())
+        resting = await fetcher.open_orders(symbol)
+    finally:
+        child.kill()   # SIGKILL: no stop(), no cancel, no goodbye
+        await child.wait()
+    killed = time.monotonic()
+    while time.monotonic() - killed < 10 and await fetcher.open_orders(symbol):
+        await asyncio.sleep(0.1)
+    assert await fetcher.open_orders(symbol) == []
+    return resting
+
+
+async def a_429_blocks_the_budget_then_the_call_goes_through(sim, limiter, call, code: int) -> None:
+    """``call`` (no orders open) under an injected 429: refused with the venue's ``code`` and the account's
+    budget blocked; called again, it waits the venue's second out and goes through."""
+    await sim.fault_control.apply({"http_errors": [429]})
+    with pytest.raises(RateLimited) as throttled:
+        await call()
+    assert throttled.value.code == code and limiter.counters["throttled"] == 1
+    assert await call() == []
+    assert limiter.counters["waited"] >= 1 and limiter.counters["refused"] == 0
