@@ -12,7 +12,8 @@ The baseline, measured in the same run on the same kind of farm without
 strategies: the market server's book stream through a bare pyzmq
 forwarder (SUB -> PUB, frames passed through untouched) to N bare pyzmq
 readers (each a Ray actor: a SUB socket, a blocking recv loop, the header
-parsed for its receive timestamp). Ratios are ours / baseline.
+parsed for its receive timestamp); one such farm per venue serves every N.
+Ratios are ours / baseline. Progress goes to stderr, the figures to stdout.
 
 Per venue (``--venues``, default binance,deribit): Binance's real-time depth
 diffs (``depth_update_ms=0``) on BTCUSDT; Deribit's raw book channel
@@ -140,6 +141,7 @@ async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir:
     names = ["probe"] if n == 1 else [f"probe_{i}" for i in range(1, n + 1)]
     overrides, _ = VENUES[venue]
     async with Farm(run_dir, *overrides, "strategy=[probe]", f"strategy.probe.instances={n}") as farm:
+        progress(f"{venue}: farm with {n} strateg{'y' if n == 1 else 'ies'} up")
         async def books() -> list[int]:
             return [(await farm.call(name, "status"))["counters"]["book_updates"] for name in names]
 
@@ -153,30 +155,41 @@ async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir:
     return (sum(end_counts) - sum(start_counts)) / (t1 - t0), histogram
 
 
-async def run_baseline(venue: str, n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
+async def run_baselines(venue: str, strategies: list[int], updates: int, warmup: int,
+                        run_dir: Path) -> dict[int, tuple[float, Histogram]]:
+    """One strategy-less farm per venue; for each N, N fresh readers behind one fresh forwarder."""
     overrides, topic = VENUES[venue]
     overrides = tuple(o for o in overrides if not o.startswith("strategy."))
+    results = {}
     async with Farm(run_dir, *overrides, "strategy=[]") as farm:
+        progress(f"{venue}: baseline farm up")
         upstream = farm.launcher.directory[f"market-{venue}"]["pub"]
-        forwarder = ray.remote(Forwarder).options(num_cpus=0).remote(upstream, topic)
-        endpoint = await forwarder.address.remote()
-        readers = [ray.remote(BareReader).options(num_cpus=0, max_concurrency=4).remote(endpoint, topic)
-                   for _ in range(n)]
-        try:
-            async def counts() -> list[int]:
-                return [await r.counted.remote() for r in readers]
+        for n in strategies:
+            results[n] = await _baseline(upstream, topic, n, updates, warmup)
+            progress(f"{venue}: baseline N={n} measured")
+    return results
 
-            await until(lambda: _all_at_least(counts, warmup), 120, "baseline warm-up")
-            start_buckets = [await r.buckets.remote() for r in readers]
-            start_counts, t0 = await counts(), time.perf_counter()
-            await until(lambda: _all_at_least(counts, max(start_counts) + updates), 300, "baseline updates")
-            end_counts, t1 = await counts(), time.perf_counter()
-            end_buckets = [await r.buckets.remote() for r in readers]
-        finally:
-            for reader in readers:
-                await reader.stop.remote()
-                ray.kill(reader)
-            ray.kill(forwarder)
+
+async def _baseline(upstream: str, topic: str, n: int, updates: int, warmup: int) -> tuple[float, Histogram]:
+    forwarder = ray.remote(Forwarder).options(num_cpus=0).remote(upstream, topic)
+    endpoint = await forwarder.address.remote()
+    readers = [ray.remote(BareReader).options(num_cpus=0, max_concurrency=4).remote(endpoint, topic)
+               for _ in range(n)]
+    try:
+        async def counts() -> list[int]:
+            return [await r.counted.remote() for r in readers]
+
+        await until(lambda: _all_at_least(counts, warmup), 120, "baseline warm-up")
+        start_buckets = [await r.buckets.remote() for r in readers]
+        start_counts, t0 = await counts(), time.perf_counter()
+        await until(lambda: _all_at_least(counts, max(start_counts) + updates), 300, "baseline updates")
+        end_counts, t1 = await counts(), time.perf_counter()
+        end_buckets = [await r.buckets.remote() for r in readers]
+    finally:
+        for reader in readers:
+            await reader.stop.remote()
+            ray.kill(reader)
+        ray.kill(forwarder)
     window = [{i: b.get(i, 0) - a.get(i, 0) for i in b} for a, b in zip(start_buckets, end_buckets)]
     return (sum(end_counts) - sum(start_counts)) / (t1 - t0), merged(window)
 
@@ -193,20 +206,29 @@ async def bench(venues: list[str], strategies: list[int], updates: int, warmup: 
     with tempfile.TemporaryDirectory() as tmp:
         for venue in venues:
             print(f"pipeline {venue}: simulator -> market server -> bus -> N strategies; {updates} book updates per "
-                  f"reader after {warmup} of warm-up ({VENUES[venue][1]}, every change)")
+                  f"reader after {warmup} of warm-up ({VENUES[venue][1]}, every change)", flush=True)
+            baselines = await run_baselines(venue, strategies, updates, warmup, Path(tmp) / venue / "base")
             for n in strategies:
-                await _one(venue, n, updates, warmup, Path(tmp) / venue)
+                rate, ours = await run_strategies(venue, n, updates, warmup, Path(tmp) / venue / f"ours-{n}")
+                progress(f"{venue}: strategies N={n} measured")
+                report(n, *baselines[n], rate, ours)
 
 
-async def _one(venue: str, n: int, updates: int, warmup: int, tmp: Path) -> None:
-    base_rate, base = await run_baseline(venue, n, updates, warmup, tmp / f"base-{n}")
-    rate, ours = await run_strategies(venue, n, updates, warmup, tmp / f"ours-{n}")
+def report(n: int, base_rate: float, base: Histogram, rate: float, ours: Histogram) -> None:
     print(f"N={n:<3} bare pyzmq forwarder  : {base_rate:9,.0f} updates/s   wire->reader   p50 "
           f"{us(base.quantile(0.5))}  p99 {us(base.quantile(0.99))}")
     print(f"N={n:<3} tradesys strategies   : {rate:9,.0f} updates/s   wire->on_book  p50 "
           f"{us(ours.quantile(0.5))}  p99 {us(ours.quantile(0.99))}   ratio rate "
           f"{rate / base_rate:.2f}  p50 {ours.quantile(0.5) / max(base.quantile(0.5), 1):.2f}x  "
-          f"p99 {ours.quantile(0.99) / max(base.quantile(0.99), 1):.2f}x")
+          f"p99 {ours.quantile(0.99) / max(base.quantile(0.99), 1):.2f}x", flush=True)
+
+
+_STARTED = time.monotonic()
+
+
+def progress(what: str) -> None:
+    """Where a long run stands, on stderr (the figures stay alone on stdout)."""
+    print(f"[{time.monotonic() - _STARTED:6.1f} s] {what}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,12 +5,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def bench(*args: str, timeout: float = 150) -> str:
+    """Run a benchmark script; its stdout, or a failure showing where it stood (its stderr carries progress)."""
+    try:
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as expired:
+        pytest.fail(f"{' '.join(args)} still running after {timeout:.0f}s\n{_tail(expired.stdout)}\n{_tail(expired.stderr)}")
+    if done.returncode:
+        pytest.fail(f"{' '.join(args)} exited {done.returncode}\n{_tail(done.stdout)}\n{_tail(done.stderr)}")
+    return done.stdout
+
+
+def _tail(text: str | bytes | None, lines: int = 40) -> str:
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return "\n".join((text or "").splitlines()[-lines:])
+
+
 def test_bus_benchmark_prints_throughput_and_round_trip_beside_raw_pyzmq():
-    out = subprocess.run([sys.executable, "bench/bus.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300, check=True).stdout
+    out = bench("bench/bus.py", "--quick")
     assert re.search(r"raw pyzmq \(send/recv loops\) +: +[\d,]+ msg/s", out)
     assert re.search(r"raw pyzmq \(send_multipart, reference\): +[\d,]+ msg/s +ratio \d+\.\d\d of raw", out)
     assert re.search(r"tradesys bus +: +[\d,]+ msg/s +ratio \d+\.\d\d of raw", out)
@@ -27,32 +45,29 @@ def test_json_benchmark_decodes_the_captured_frames_with_every_library(tmp_path)
                  '"U":1,"u":2,"pu":0,"b":[["65000.0","1.5"]],"a":[["65000.1","0"]]}}')
         (tmp_path / "x_capture.jsonl").write_text(
             f'{{"recv_ts":1.0,"kind":"ws","payload":{frame}}}\n')
-    out = subprocess.run([sys.executable, "bench/json_decode.py", "--fixtures", str(fixtures), "--rounds", "2"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    out = bench("bench/json_decode.py", "--fixtures", str(fixtures), "--rounds", "2")
     for name in ("json (stdlib)", "orjson", "msgspec untyped", "msgspec typed Struct"):
         assert len(re.findall(rf"{re.escape(name)} +[\d.]+ us/frame +[\d.]+x json", out)) == 2
 
 
 def test_simulator_benchmark_prints_engine_and_fan_out_figures():
-    out = subprocess.run([sys.executable, "bench/sim.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300, check=True).stdout
+    out = bench("bench/sim.py", "--quick")
     assert re.search(r"naive list-based book : +[\d,]+ ops/s", out)
     assert re.search(r"tradesys.sim engine +: +[\d,]+ ops/s +ratio [\d.]+x the naive book", out)
     assert len(re.findall(r"subscriber\(s\): +[\d,]+ depth msgs/s each", out)) == 2
 
 
 def test_binance_connector_benchmark_prints_frames_and_order_overhead_beside_its_baselines():
-    out = subprocess.run([sys.executable, "bench/binance_md.py", "--quick"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300, check=True).stdout
+    out = bench("bench/binance_md.py", "--quick")
     assert re.search(r"baseline json.loads \+ Decimal dict book: +[\d,]+ frames/s +[\d.]+ us/frame", out)
     assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s +[\d.]+ us/frame +ratio [\d.]+x", out)
     assert re.search(r"HMAC-SHA256 of the same bytes alone +: +[\d.]+ us/order", out)
     assert re.search(r"tradesys filters \+ params \+ signature +: +[\d.]+ us/order +ratio [\d.]+x the HMAC", out)
 
 
+@pytest.mark.timeout(600)   # six farms in a Ray of its own, beside the suite's: minutes on a loaded machine
 def test_pipeline_benchmark_prints_rates_and_latencies_beside_a_bare_forwarder():
-    out = subprocess.run([sys.executable, "bench/pipeline.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600, check=True).stdout
+    out = bench("bench/pipeline.py", "--quick", timeout=540)
     sections = re.split(r"^pipeline (\w+):", out, flags=re.M)
     assert sections[1::2] == ["binance", "deribit"]
     for n in (1, 2):
@@ -63,16 +78,14 @@ def test_pipeline_benchmark_prints_rates_and_latencies_beside_a_bare_forwarder()
 
 
 def test_deribit_connector_benchmark_prints_frames_and_orders_beside_its_baselines():
-    out = subprocess.run([sys.executable, "bench/deribit_md.py", "--quick"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300, check=True).stdout
+    out = bench("bench/deribit_md.py", "--quick")
     assert re.search(r"baseline json\.loads \+ Decimal dict book: +[\d,]+ frames/s", out)
     assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s .* ratio [\d.]+x the baseline", out)
     assert re.search(r"tradesys grid checks \+ params \+ encode : +[\d.]+ us/order +ratio [\d.]+x json\.dumps", out)
 
 
 def test_grvt_connector_benchmark_prints_frames_and_signed_orders_beside_its_baselines():
-    out = subprocess.run([sys.executable, "bench/grvt_md.py", "--quick"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300, check=True).stdout
+    out = bench("bench/grvt_md.py", "--quick")
     assert re.search(r"baseline json\.loads \+ Decimal dict book: +[\d,]+ frames/s", out)
     assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s .* ratio [\d.]+x the baseline", out)
     assert re.search(r"bare eth-account sign \(as the SDK\) +: +[\d.]+ us/order", out)
