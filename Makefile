@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/binance_md.py
 	$(BIN)/python bench/deribit_md.py
 	$(BIN)/python bench/grvt_md.py
+	$(BIN)/python bench/order_table.py
 	$(BIN)/python bench/pipeline.py
 
 clean:

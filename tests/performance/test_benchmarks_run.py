@@ -90,3 +90,10 @@ def test_grvt_connector_benchmark_prints_frames_and_signed_orders_beside_its_bas
     assert re.search(r"tradesys decode -> parse -> book +: +[\d,]+ frames/s .* ratio [\d.]+x the baseline", out)
     assert re.search(r"bare eth-account sign \(as the SDK\) +: +[\d.]+ us/order", out)
     assert re.search(r"tradesys checks \+ id \+ sign \+ JSON +: +[\d.]+ us/order +ratio [\d.]+x the bare sign", out)
+
+
+def test_order_table_benchmark_prints_the_live_index_beside_the_whole_table_walk():
+    out = bench("bench/order_table.py", "--quick")
+    for finals in ("1,000", "20,000"):
+        assert re.search(rf"{finals} final +whole-table walk \(baseline\): +[\d.]+ us/lookup", out)
+        assert re.search(rf"{finals} final +OrderTable\.resting +: +[\d.]+ us/lookup +ratio [\d.]+x faster", out)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -63,6 +62,7 @@ from tradesys.risk.killswitch import command
 from tradesys.positions import FillKeys
 from tradesys.positions.ledger import bbo_mid
 from tradesys.services.account import connect_account
+from tradesys.services.engine_orders import EngineOrder, OrderTable
 
 log = logging.getLogger(__name__)
 ET = OrderEventType
@@ -83,21 +83,6 @@ class EngineSettings:
     api_secret: str = field(default="", repr=False)
 
 
-@dataclass
-class EngineOrder:
-    """What the engine knows of one order it placed or adopted."""
-
-    strategy_id: str
-    symbol: str
-    side: int
-    price: Decimal | None
-    quantity: Decimal
-    filled: Decimal = Decimal(0)
-    final: bool = False
-    venue_order_id: str = ""
-    last: OrderEvent | None = None       # the last event published for it
-
-
 def engine_actor_name(venue_key: str) -> str:
     return f"engine-{venue_key}"
 
@@ -112,7 +97,7 @@ class TradingEngine(ActorBase):
         self.server: OrderServer | None = None
         self.oms = self.pms = self.fetcher = None
         self.instruments: dict[str, object] = {}
-        self.orders: OrderedDict[str, EngineOrder] = OrderedDict()
+        self.orders = OrderTable(KEEP_FINAL)
         self.positions: dict[str, Decimal] = {}          # symbol -> account position (from fills)
         self.mids: dict[str, Decimal] = {}
         self.book_down_since: dict[str, float] = {}      # symbol -> monotonic time its book stopped being live
@@ -165,7 +150,7 @@ class TradingEngine(ActorBase):
 
     def counters(self) -> dict[str, int]:
         counters = dict(self.count)
-        counters["open_orders"] = sum(not o.final for o in self.orders.values())
+        counters["open_orders"] = self.orders.live_count()
         counters["kill_switch"] = int(self.kill_switch.mode)
         for reason, n in self.gate.rejected.items():
             counters[f"gate_{reason}"] = n
@@ -190,8 +175,8 @@ class TradingEngine(ActorBase):
 
     def open_orders(self, strategy_id: str) -> list[bytes]:
         """The live orders of one strategy, as serialised OrderEvents (a restarted Mini OMS adopts them)."""
-        return [o.last.SerializeToString() for o in self.orders.values()
-                if o.strategy_id == strategy_id and not o.final and o.last is not None]
+        return [o.last.SerializeToString() for _, o in self.orders.live()
+                if o.strategy_id == strategy_id and o.last is not None]
 
     def order_states(self, strategy_id: str, client_order_ids: list[str]) -> dict[str, bytes | None]:
         """The last event of each named order of the strategy; None for an order this engine never saw."""
@@ -214,7 +199,7 @@ class TradingEngine(ActorBase):
 
     def snapshot(self) -> dict:
         return {"positions": {s: str(q) for s, q in self.positions.items()},
-                "open": {cid: o.strategy_id for cid, o in self.orders.items() if not o.final},
+                "open": {cid: o.strategy_id for cid, o in self.orders.live()},
                 "mids": {s: str(m) for s, m in self.mids.items()},   # the gate's reference prices
                 "mode": self.kill_switch.mode.name.lower(), "accepting": self.accepting}
 
@@ -243,16 +228,8 @@ class TradingEngine(ActorBase):
         if order is None:
             price = get_decimal(event.price) if event.HasField("price") else None
             order = EngineOrder(owner, event.symbol, event.side, price, get_decimal(event.quantity))
-            self._remember(event.client_order_id, order)
+            self.orders.remember(event.client_order_id, order)
         return order
-
-    def _remember(self, cid: str, order: EngineOrder) -> None:
-        self.orders[cid] = order
-        if len(self.orders) > KEEP_FINAL:
-            # The oldest final order goes (live ones are never forgotten); it sits near the front.
-            oldest = next((c for c, o in self.orders.items() if o.final), None)
-            if oldest is not None:
-                del self.orders[oldest]
 
     # -- market data for the gate ------------------------------------------------------
 
@@ -369,7 +346,7 @@ class TradingEngine(ActorBase):
         if verdict is not None:
             return refuse(*verdict)
         order = EngineOrder(request.strategy_id, request.symbol, new.side, price, quantity)
-        self._remember(cid, order)
+        self.orders.remember(cid, order)
         spec = OrderSpec(request.symbol, cid, new.side, quantity, type=new.type, price=price,
                          time_in_force=new.time_in_force or TimeInForce.TIME_IN_FORCE_GTC,
                          reduce_only=new.reduce_only)
@@ -392,9 +369,7 @@ class TradingEngine(ActorBase):
         return None
 
     def _gate(self, check: OrderCheck, *, exclude: str) -> tuple[int, str] | None:
-        resting = sum((o.quantity - o.filled for cid, o in self.orders.items()
-                       if not o.final and o.symbol == check.symbol and o.side == check.side and cid != exclude),
-                      Decimal(0))
+        resting = self.orders.resting(check.symbol, check.side, exclude=exclude)
         down = self.book_down_since.get(check.symbol)
         return self.gate.check(check, mid=self.mids.get(check.symbol),
                                book_down_for=0.0 if down is None else time.monotonic() - down,
@@ -485,7 +460,7 @@ class TradingEngine(ActorBase):
     async def _cancel_where(self, predicate) -> int:
         """Cancel every live order matching ``predicate``; return how many cancels failed (other than gone)."""
         failed = 0
-        for cid, order in list(self.orders.items()):
+        for cid, order in self.orders.live():
             if order.final or not predicate(order):
                 continue
             try:
@@ -499,11 +474,11 @@ class TradingEngine(ActorBase):
         return failed
 
     async def _cancel_owned(self, why: str) -> None:
-        before = sum(not o.final for o in self.orders.values())
+        before = self.orders.live_count()
         failed = await self._cancel_where(lambda o: True)
         if failed:
             # A last resort on the symbols where a cancel failed: the venue's cancel-all on the account.
-            for symbol in {o.symbol for o in self.orders.values() if not o.final}:
+            for symbol in {o.symbol for _, o in self.orders.live()}:
                 try:
                     await self.oms.cancel_all(symbol)
                 except ExchangeError as exc:
