@@ -8,7 +8,9 @@ immediate-or-cancel limit order for the difference, at most ``max_order``
 a time, priced ``slippage_bps`` through the touch so it trades now but
 never at any price. Its pre-trade limits bound the hedge: an order is cut
 to what ``max_position`` still allows, and what stays unhedged is counted
-and logged once per change. It hedges only while the book is live and the kill switch allows.
+and logged once per change. A refused hedge order is tried again on the
+timer (every ``timer_seconds``), not at once. It hedges only while the book
+is live and the kill switch allows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from decimal import Decimal
 
 from tradesys.messages import Side
 from tradesys.numeric import get_decimal
-from tradesys.strategy import AbstractStrategy, IntentBusy, PreTradeRejected
+from tradesys.strategy import AbstractStrategy, IntentBusy, PreTradeRejected, State
 
 log = logging.getLogger(__name__)
 BPS = Decimal(10_000)
@@ -67,8 +69,17 @@ class LPHedger(AbstractStrategy):
         self._hedge()
 
     def on_order_event(self, order, event) -> None:
-        if order is not None and not order.live:
-            self._hedge()      # an IOC ended: hedge what is left
+        if order is None or order.live:
+            return
+        if order.state is State.REJECTED:
+            # Refused (the engine's gate, the venue): the timer tries again, not a loop at the bus's speed.
+            self.counts["refused"] += 1
+            reason = f"hedge order refused: {order.detail or 'no reason given'}"
+            if reason != self.unhedged_reason:
+                self.unhedged_reason = reason
+                log.warning("%s; trying again every %.1f s", reason, self.timer_seconds)
+            return
+        self._hedge()      # an IOC ended: hedge what is left
 
     def _hedge(self) -> None:
         if not self.ctx.trading_allowed or not self.ctx.is_live(self.symbol):

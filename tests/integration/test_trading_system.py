@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections import Counter
 from decimal import Decimal
 
@@ -121,23 +122,28 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         assert summaries["engine-binance"]["counters"]["flatten_orders"] >= 1
 
 
+def lp_delta(asset: str, amount: str, reference: str) -> InventoryDelta:
+    delta = InventoryDelta(source="test-lp", asset=asset, reference=reference)
+    set_decimal(delta.delta, amount)
+    return delta
+
+
+async def hedger_ready(farm: Farm) -> None:
+    await farm.until("the hedger sees a live book", lambda: _book_live(farm, "lp_eth", "ETHUSDT"))
+    await farm.until("the engine priced ETHUSDT", lambda: _engine_priced(farm, "ETHUSDT"))
+
+
 async def test_an_inventory_delta_is_hedged_within_limits(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[lp_eth]", "strategy.lp_eth.risk.max_position=0.4") as farm:
-        await farm.until("the hedger sees a live book", lambda: _book_live(farm, "lp_eth", "ETHUSDT"))
-        await farm.until("the engine priced ETHUSDT", lambda: _engine_priced(farm, "ETHUSDT"))
-        delta = InventoryDelta(source="test-lp", asset="ETH", reference="tx-1")
-        set_decimal(delta.delta, "0.3")
+        await hedger_ready(farm)
+        delta = lp_delta("ETH", "0.3", "tx-1")
         await operator(farm, "inventory", delta)
         await farm.until("hedged to -0.3", lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3")))
         await operator(farm, "inventory", delta)                 # the same reference again: applied once
-        other = InventoryDelta(source="test-lp", asset="BTC", reference="tx-2")
-        set_decimal(other.delta, "5")
-        await operator(farm, "inventory", other)                 # another asset: not this hedger's
+        await operator(farm, "inventory", lp_delta("BTC", "5", "tx-2"))     # another asset: not this hedger's
         await asyncio.sleep(2.0)
         assert await _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3"))
-        more = InventoryDelta(source="test-lp", asset="ETH", reference="tx-3")
-        set_decimal(more.delta, "0.5")                     # target -0.8: beyond max_position 0.4
-        await operator(farm, "inventory", more)
+        await operator(farm, "inventory", lp_delta("ETH", "0.5", "tx-3"))   # target -0.8: beyond max_position 0.4
         await farm.until("hedged up to the limit", lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4")))
         await asyncio.sleep(2.0)
         assert await _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4"))
@@ -183,6 +189,26 @@ async def _settled(farm: Farm, strategy: str, cid: str) -> bool:
     order = (await farm.call(strategy, "orders_state")).get(cid, {})
     return order.get("state") == "filled" or (order.get("state") == "rejected"
                                               and "reduce" in order.get("detail", "").lower())
+
+
+async def test_a_hedge_the_engine_refuses_is_tried_again_on_the_timer_not_in_a_loop(ray_cluster, tmp_path):
+    # Every hedge order is over the engine's notional limit (0.3 ETH is about 1,000 USDT): refused each time.
+    async with Farm(tmp_path / "run", "strategy=[lp_eth]", "risk.max_order_notional=100") as farm:
+        await hedger_ready(farm)
+        await operator(farm, "inventory", lp_delta("ETH", "0.3", "tx-refused"))
+
+        async def refused() -> int:
+            return (await farm.call("engine-binance", "status"))["counters"]["rejected_gate"]
+
+        await farm.until("a hedge refused", refused)
+        first, t0 = await refused(), time.monotonic()
+        await asyncio.sleep(3.0)
+        later, seconds = await refused(), time.monotonic() - t0
+        counters = (await farm.call("engine-binance", "status"))["counters"]
+        # The timer's pace (one try every 0.5 s) and a margin; a retry on every refusal makes hundreds.
+        assert later - first <= 2 * seconds / 0.5 + 2, (first, later, seconds)
+        assert later > first and counters["placed"] == 0
+        assert await _position_is(farm, "lp_eth", "ETHUSDT", D(0))
 
 
 async def _engine_priced(farm: Farm, symbol: str) -> bool:

@@ -59,6 +59,7 @@ from tradesys.numeric import get_decimal, set_decimal
 from tradesys.positions import FillKeys, Ledger
 from tradesys.risk import KillSwitch, Mode
 from tradesys.strategy.base import AbstractStrategy
+from tradesys.strategy.booked import BookedFills
 from tradesys.strategy.oms import IntentBusy, MiniOMS, Order, State
 from tradesys.strategy.risk import PreTradeRejected, StrategyLimits, check_new
 
@@ -103,7 +104,7 @@ class StrategyActor(ActorBase):
         self._sub: Subscriber | None = None
         self._engine = None
         self._fills = FillKeys(KEEP_FILLS)
-        self._booked: dict[str, Decimal] = {}    # client order id -> quantity its fills booked
+        self._booked = BookedFills(KEEP_FILLS)  # per order: its fills booked beside its events' filled
         self._sent_at: dict[int, int] = {}       # request id -> send time (ns), for the round trip
         self._last_not_sent_log = 0.0
         self.stopping = False
@@ -174,7 +175,7 @@ class StrategyActor(ActorBase):
             intent = self.strategy.recovered_intent(event)
             order = self.oms.adopt(event, intent=intent or f"recovered~{event.client_order_id}")
             # Its fills so far are in the recovered ledger: count them as booked.
-            self._booked[event.client_order_id] = get_decimal(event.filled_quantity)
+            self._booked.recovered(event.client_order_id, get_decimal(event.filled_quantity))
             self.count["recovered_orders"] += 1
             if intent is None or "~" in order.intent:
                 self.cancel(order.client_order_id)       # not wanted, or a second one for the intent
@@ -215,8 +216,7 @@ class StrategyActor(ActorBase):
                 "orders": self._unbooked()}})
 
     def _unbooked(self) -> list[str]:
-        return [o.client_order_id for o in self.oms.orders.values()
-                if o.filled > self._booked.get(o.client_order_id, Decimal(0))]
+        return self._booked.unbooked()
 
     def counters(self) -> dict[str, int]:
         counters = dict(self.count)
@@ -363,6 +363,7 @@ class StrategyActor(ActorBase):
         self.count["order_events"] += 1
         order, _ = self.oms.on_event(event)
         if order is not None:
+            self._booked.update(order)       # before the callback: the position it reads includes this fill
             self._call("on_order_event", order, event)
 
     def _on_fill(self, fill: Fill) -> None:
@@ -375,10 +376,7 @@ class StrategyActor(ActorBase):
             ledger = self.ledgers[fill.symbol] = Ledger(self.strategy_id, fill.symbol,
                                                         inverse=instrument is not None and instrument.inverse)
         ledger.apply_fill(fill.side, get_decimal(fill.price), get_decimal(fill.quantity), get_decimal(fill.fee))
-        self._booked[fill.client_order_id] = self._booked.get(fill.client_order_id, Decimal(0)) + \
-            get_decimal(fill.quantity)
-        if len(self._booked) > KEEP_FILLS:
-            self._booked.pop(next(iter(self._booked)))
+        self._booked.fill(fill.client_order_id, get_decimal(fill.quantity), self.oms.orders.get(fill.client_order_id))
         self.count["fills"] += 1
         self._call("on_fill", fill, self.oms.orders.get(fill.client_order_id))
 
@@ -397,11 +395,12 @@ class StrategyActor(ActorBase):
         self._call("on_kill_switch", mode.name.lower(), command.reason)
 
     def _close_positions(self) -> None:
-        for symbol, ledger in self.ledgers.items():
-            if ledger.quantity == 0:
+        for symbol in sorted(set(self.ledgers) | self._booked.symbols()):
+            position = self.position(symbol)
+            if position == 0:
                 continue
-            side = Side.SIDE_SELL if ledger.quantity > 0 else Side.SIDE_BUY
-            quantity = self.round_quantity(symbol, abs(ledger.quantity))
+            side = Side.SIDE_SELL if position > 0 else Side.SIDE_BUY
+            quantity = self.round_quantity(symbol, abs(position))
             if quantity > 0:
                 try:
                     self.place(symbol, side, None, quantity, intent="flatten", reduce_only=True)
@@ -490,8 +489,9 @@ class StrategyActor(ActorBase):
         return self.instruments[symbol]
 
     def position(self, symbol: str) -> Decimal:
+        """The strategy's position: its ledger, plus what the venue reported filled that no fill has booked yet."""
         ledger = self.ledgers.get(symbol)
-        return ledger.quantity if ledger is not None else Decimal(0)
+        return (ledger.quantity if ledger is not None else Decimal(0)) + self._booked.in_flight(symbol)
 
     def round_price(self, symbol: str, side: int, price: Decimal) -> Decimal:
         """To the tick: buys down, sells up (a quote never becomes more aggressive by rounding)."""
