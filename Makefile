@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/deribit_md.py
 	$(BIN)/python bench/grvt_md.py
 	$(BIN)/python bench/order_table.py
+	$(BIN)/python bench/budget.py
 	$(BIN)/python bench/pipeline.py
 
 clean:

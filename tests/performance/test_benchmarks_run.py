@@ -97,3 +97,10 @@ def test_order_table_benchmark_prints_the_live_index_beside_the_whole_table_walk
     for finals in ("1,000", "20,000"):
         assert re.search(rf"{finals} final +whole-table walk \(baseline\): +[\d.]+ us/lookup", out)
         assert re.search(rf"{finals} final +OrderTable\.resting +: +[\d.]+ us/lookup +ratio [\d.]+x faster", out)
+
+
+def test_budget_benchmark_prints_the_posted_observation_beside_the_awaited_one_and_the_floor():
+    out = bench("bench/budget.py", "--quick")
+    for way in (r"reserve alone \(the floor\)", r"reserve \+ observe awaited \(before\)",
+                r"reserve \+ observe posted \(RayBudget\)"):
+        assert re.search(rf"{way} +: p50 +\d+ us +p99 +\d+ us +ratio p50 \d+\.\d\d of before", out)

@@ -5,18 +5,25 @@ engines on one account each believe they have the whole allowance.
 ``BudgetServer`` is a Ray actor (``budget-<venue key>``) that owns the
 account's ``Budget``; every service on the account reaches it through a
 ``RayBudget``, which implements ``exchanges.ratelimit.SharedBudget``. A
-reservation is one Ray call (~1 ms here): it sits on the order path, not on
-the market-data path, and is measured in docs/performance.md.
+reservation is one Ray call awaited on the order path (not on the
+market-data path); the venue's own counts read from a reply are posted
+without waiting, since the reply's caller has no use for the answer. Both
+are measured in docs/performance.md (``bench/budget.py``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from concurrent.futures import Future
 
 import ray
 
 from exchanges.ratelimit import Budget, Limit, RateLimiter
 from tradesys.actors.base import ActorBase
+
+
+log = logging.getLogger(__name__)
 
 
 def budget_actor_name(venue_key: str) -> str:
@@ -57,12 +64,23 @@ class RayBudget:
 
     def __init__(self, handle):
         self.handle = handle
+        self.observe_failures = 0
 
     async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
         return tuple(await self.handle.reserve.remote(dict(costs)))
 
     async def observe(self, counts: Mapping[str, int]) -> None:
-        await self.handle.observe.remote(dict(counts))
+        # Posted, not awaited: the count only corrects the budget for later reservations (it is folded in as
+        # a maximum, so arriving after one of them costs nothing but that one's accuracy). A failure is
+        # counted and logged when it comes back.
+        self.handle.observe.remote(dict(counts)).future().add_done_callback(self._observed)
+
+    def _observed(self, done: Future) -> None:
+        error = None if done.cancelled() else done.exception()
+        if error is not None:
+            self.observe_failures += 1
+            log.warning("the venue's rate-limit counts were not booked", extra={"fields": {
+                "error": f"{type(error).__name__}: {error}", "failures": self.observe_failures}})
 
     async def block(self, seconds: float, reason: str, banned: bool) -> None:
         await self.handle.block.remote(seconds, reason, banned)
