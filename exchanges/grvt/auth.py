@@ -84,6 +84,18 @@ def cookie_of(set_cookie: list[str]) -> tuple[str, float]:
     raise ProtocolError(f"login answer sets no {SESSION_COOKIE!r} cookie")
 
 
+def clock_offset(date_header: str, now: float) -> float:
+    """The venue's clock minus ours from an answer's ``Date`` (whole seconds); 0 when absent or unreadable,
+    and 0 within two seconds (the header's resolution and the trip), so a synchronised clock is left alone."""
+    if not date_header:
+        return 0.0
+    try:
+        offset = parsedate_to_datetime(date_header).timestamp() - now
+    except (TypeError, ValueError):
+        return 0.0
+    return offset if abs(offset) > 2.0 else 0.0
+
+
 class ApiSession:
     def __init__(self, edge_url: str, credentials: Credentials, *, refresh_before_s: float = SESSION_REFRESH_BEFORE_S,
                  clock=time.time, timeout_s: float = 10.0):
@@ -96,6 +108,7 @@ class ApiSession:
         self._token = ""
         self._expires = 0.0
         self._logged_in_at = 0.0
+        self.clock_offset_s = 0.0            # the venue's clock minus ours, from the last login's Date
         self._lock = asyncio.Lock()
         self.counters = {"logins": 0, "refreshes": 0, "login_errors": 0, "refused": 0}
 
@@ -133,6 +146,7 @@ class ApiSession:
                     body = await reply.read()
                     status, set_cookie = reply.status, reply.headers.getall("Set-Cookie", [])
                     account_id = reply.headers.get(ACCOUNT_HEADER, "")
+                    date = reply.headers.get("Date", "")
         except (aiohttp.ClientError, OSError) as exc:
             self.counters["login_errors"] += 1
             raise ConnectivityError(f"grvt login: {exc}", request="login") from None
@@ -142,12 +156,18 @@ class ApiSession:
         if status != 200:
             self.counters["login_errors"] += 1
             raise error_of(status, body, "login")
-        token, expires = cookie_of(set_cookie)
+        token, venue_expires = cookie_of(set_cookie)
         if not account_id:
             raise ProtocolError(f"login answer has no {ACCOUNT_HEADER} header", request="login")
-        if expires <= self.clock():
+        now = self.clock()
+        # The cookie's Expires is the venue's time; the refresh runs on ours. Moved by the difference the
+        # answer's Date shows, a local clock minutes off neither refuses a fresh cookie nor misses a refresh.
+        self.clock_offset_s = clock_offset(date, now)
+        expires = venue_expires - self.clock_offset_s
+        if expires <= now:
             raise AuthError("grvt login: the session cookie is already expired", request="login")
         self._token, self._expires, self.account_id = token, expires, account_id
-        self._logged_in_at = self.clock()
+        self._logged_in_at = now
         self.counters["refreshes" if refresh else "logins"] += 1
-        log.info("grvt: session %s, valid for %.0f s", "refreshed" if refresh else "opened", expires - self.clock())
+        log.info("grvt: session %s, valid for %.0f s (venue clock %+.0f s from ours)",
+                 "refreshed" if refresh else "opened", expires - now, self.clock_offset_s)

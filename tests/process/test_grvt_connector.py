@@ -12,6 +12,8 @@ import pytest
 
 from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.errors import AuthError, InvalidOrder, InvalidPrice, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
+from exchanges.grvt.auth import ApiSession, Credentials
+from exchanges.grvt.constants import ACCOUNT_HEADER
 from tests.binance_sim import Recorder, until
 from tests.books import our_levels, rebuilt, sim_levels
 from tests.connector_checks import (a_429_blocks_the_budget_then_the_call_goes_through,
@@ -184,6 +186,17 @@ async def test_the_session_is_refreshed_before_the_cookie_expires():
         await oms.stop()
         await fetcher.close()
         await sim.stop()
+
+
+@pytest.mark.parametrize("off_s", [3600.0, -3600.0], ids=["ahead", "behind"])
+async def test_a_local_clock_an_hour_off_logs_in_and_counts_the_cookies_life_on_the_venues_time(sim, off_s):
+    # The simulator's cookie lives an hour: a clock an hour ahead took it as expired at once, one an hour
+    # behind would have refreshed an hour late (after the venue had refused it).
+    session = ApiSession(sim.urls["edge"], Credentials(API_KEY, PRIVATE_KEY), clock=lambda: time.time() + off_s)
+    headers = await session.headers()
+    assert headers[ACCOUNT_HEADER] == sim.account_id and session.counters["logins"] == 1
+    assert session.clock_offset_s == pytest.approx(-off_s, abs=3)
+    assert session.expires_at - session.clock() == pytest.approx(3600, abs=5)
 
 
 async def test_an_expired_session_is_logged_in_again_and_the_call_goes_through(sim, parts):
