@@ -15,7 +15,6 @@ reservation alone (the floor). Rounds alternate, p50 and p99 in microseconds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import ray  # noqa: E402
 
+from bench.local_ray import run_in_local_ray  # noqa: E402
 from exchanges.ratelimit import RateLimiter  # noqa: E402
 from tradesys.services.budget import BudgetServer, RayBudget  # noqa: E402
 
@@ -84,12 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests and --rounds must be at least 1")
     if args.quick:
         args.requests, args.rounds = 200, 1
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="bench-budget",
-             configure_logging=False)
-    try:
-        asyncio.run(bench(args.requests, args.rounds))
-    finally:
-        ray.shutdown()
+    run_in_local_ray(bench(args.requests, args.rounds), "bench-budget")
     return 0
 
 

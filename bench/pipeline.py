@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ray  # noqa: E402
 import zmq  # noqa: E402
 
+from bench.local_ray import run_in_local_ray  # noqa: E402
 from tradesys.launcher.farm import Farm  # noqa: E402
 from tradesys.messages import Header  # noqa: E402
 from tradesys.metrics import Histogram  # noqa: E402
@@ -246,12 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown venue {unknown[0]!r}; known: {', '.join(VENUES)}")
     if args.quick:
         strategies, args.updates, args.warmup = [1, 2], 100, 20
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="bench-pipeline",
-             configure_logging=False)
-    try:
-        asyncio.run(bench(venues, strategies, args.updates, args.warmup))
-    finally:
-        ray.shutdown()
+    run_in_local_ray(bench(venues, strategies, args.updates, args.warmup), "bench-pipeline")
     return 0
 
 

@@ -51,6 +51,15 @@ async def best(fetcher, symbol):
             Decimal(book.ask_prices[0]).scaleb(-book.price_scale))
 
 
+async def trading(oms, pms) -> Recorder:
+    """The OMS started and the private streams up; what they bring is recorded."""
+    events = Recorder()
+    await oms.start()
+    await pms.start(events)
+    await until(lambda: events.connection and events.connection[-1][0], what="private streams")
+    return events
+
+
 # -- market data -------------------------------------------------------------------------
 
 async def test_books_sync_by_sequence_numbers_and_the_published_stream_rebuilds_the_venues_book(sim, parts):
@@ -108,10 +117,7 @@ def test_a_book_rate_the_venue_does_not_stream_is_refused_at_connect(sim):
 
 async def test_signed_order_lifecycle_with_our_client_order_ids_and_rejections(sim, parts):
     _, oms, pms, fetcher = parts
-    events = Recorder()
-    await oms.start()
-    await pms.start(events)
-    await until(lambda: events.connection and events.connection[-1][0], what="private streams")
+    events = await trading(oms, pms)
     draw = ids("mm")
     bid, ask = await best(fetcher, BTC)
     resting = draw.next()
@@ -233,10 +239,7 @@ async def test_refused_keys_fail_the_start_clearly(sim):
 
 async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
     _, oms, pms, fetcher = parts
-    streamed = Recorder()
-    await oms.start()
-    await pms.start(streamed)
-    await until(lambda: streamed.connection and streamed.connection[-1][0], what="private streams")
+    streamed = await trading(oms, pms)
     since = time.time_ns()
     await sim.fault_control.apply({"drop_connections": True})
     taker = ids().next()
@@ -300,10 +303,7 @@ async def test_a_1006_blocks_the_account_budget_then_the_call_goes_through(sim):
 
 async def test_a_cancel_that_finds_no_order_is_reported_on_the_private_stream(sim, parts):
     _, oms, pms, _ = parts
-    events = Recorder()
-    await oms.start()
-    await pms.start(events)
-    await until(lambda: events.connection and events.connection[-1][0], what="private streams")
+    events = await trading(oms, pms)
     with pytest.raises(UnknownOrder):
         await oms.cancel(BTC, ids().next())
     await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel_status EXPIRED")

@@ -209,14 +209,11 @@ class StrategyActor(ActorBase):
                 "orders": [o.client_order_id for o in self.oms.live_orders()]}})
         # An order's final event can come before its last fill (a venue answers a cancel on one socket and
         # streams the fill on another): wait for the fills the events reported, so the ledger has them.
-        while self._unbooked() and time.monotonic() < deadline:
+        while self._booked.unbooked() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        if self._unbooked():
+        if self._booked.unbooked():
             log.warning("fills reported by order events but not received", extra={"fields": {
-                "orders": self._unbooked()}})
-
-    def _unbooked(self) -> list[str]:
-        return self._booked.unbooked()
+                "orders": self._booked.unbooked()}})
 
     def counters(self) -> dict[str, int]:
         counters = dict(self.count)
@@ -376,9 +373,10 @@ class StrategyActor(ActorBase):
             ledger = self.ledgers[fill.symbol] = Ledger(self.strategy_id, fill.symbol,
                                                         inverse=instrument is not None and instrument.inverse)
         ledger.apply_fill(fill.side, get_decimal(fill.price), get_decimal(fill.quantity), get_decimal(fill.fee))
-        self._booked.fill(fill.client_order_id, get_decimal(fill.quantity), self.oms.orders.get(fill.client_order_id))
+        order = self.oms.orders.get(fill.client_order_id)
+        self._booked.fill(fill.client_order_id, get_decimal(fill.quantity), order)
         self.count["fills"] += 1
-        self._call("on_fill", fill, self.oms.orders.get(fill.client_order_id))
+        self._call("on_fill", fill, order)
 
     def _on_risk(self, command: RiskCommand) -> None:
         mode = self.kill_switch.apply(command)

@@ -31,15 +31,15 @@ class BookedFills:
         self._in_flight.pop(client_order_id, None)
 
     def fill(self, client_order_id: str, quantity: Decimal, order: Order | None) -> None:
-        """A fill was booked in the ledger."""
+        """A fill was booked in the ledger (``order``: the Mini OMS's, None for one it does not know)."""
         self._remember(client_order_id, self.booked(client_order_id) + quantity)
-        self.update(order, client_order_id)
-
-    def update(self, order: Order | None, client_order_id: str = "") -> None:
-        """After an event or a fill: the order's gap between reported and booked fills."""
         if order is None:
             self._in_flight.pop(client_order_id, None)
-            return
+        else:
+            self.update(order)
+
+    def update(self, order: Order) -> None:
+        """After an event or a fill: the order's gap between reported and booked fills."""
         gap = order.filled - self.booked(order.client_order_id)
         if gap > 0:
             self._in_flight[order.client_order_id] = (order.symbol, gap if order.side == Side.SIDE_BUY else -gap)
@@ -48,6 +48,8 @@ class BookedFills:
 
     def in_flight(self, symbol: str) -> Decimal:
         """The signed quantity the venue reported filled on ``symbol`` that no fill has booked yet."""
+        if not self._in_flight:          # nearly always: strategies ask this on every quote
+            return Decimal(0)
         return sum((gap for s, gap in self._in_flight.values() if s == symbol), Decimal(0))
 
     def symbols(self) -> set[str]:
