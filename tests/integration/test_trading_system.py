@@ -87,9 +87,11 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         await farm.until("quoting again", lambda: _engine_is(farm, "normal", open_orders_at_least=1))
 
         # reduce-only at the engine (the strategies not told): the gate lets only reducing orders through.
-        position = D((await engine_state(farm))["positions"].get("BTCUSDT", "0"))
         await farm.call("engine-binance", "risk", command(RiskAction.RISK_ACTION_REDUCE_ONLY, "test: reduce",
                                                           venue="binance").SerializeToString())
+        # The position is read once reduce-only is in force: from then on fills can only shrink it towards
+        # zero, never flip its sign, so "growing" stays growing. Read before, a fill in between could flip it.
+        position = D((await engine_state(farm))["positions"].get("BTCUSDT", "0"))
         growing = Side.SIDE_BUY if position >= 0 else Side.SIDE_SELL
         # A market order is priced at the strategy's mid: wait for a live book (a resync may be under way).
         await farm.until("mm_btc's book live", lambda: _book_live(farm, "mm_btc", "BTCUSDT"))
