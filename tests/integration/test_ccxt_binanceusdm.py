@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import ccxt
 import ccxt.pro
@@ -23,26 +24,35 @@ async def sim():
 
 
 def _point_at(exchange, sim):
-    """Replace the venue's hosts by the simulator's: the only change made to the client."""
+    """Replace every Binance host by the simulator's: the only change made to the client.
+
+    The REST hosts (fapi for futures, api for the spot wallet's sapi family) become the
+    simulator's REST URL, the stream hosts its WebSocket address.
+    """
     rest, host = sim.urls["rest"], sim.urls["rest"].removeprefix("http://")
-    for key, value in list(exchange.urls["api"].items()):
-        if isinstance(value, str) and "fapi.binance.com" in value:
-            exchange.urls["api"][key] = value.replace("https://fapi.binance.com", rest)
-    for key, value in list(exchange.urls["api"].get("ws", {}).items()):
-        if isinstance(value, str) and "fstream.binance.com" in value:
-            exchange.urls["api"]["ws"][key] = value.replace("wss://fstream.binance.com", f"ws://{host}")
+
+    def repoint(urls: dict) -> None:
+        for key, value in list(urls.items()):
+            if isinstance(value, dict):
+                repoint(value)
+            elif isinstance(value, str):
+                value = re.sub(r"^https://[a-z0-9.-]+\.binance\.com", rest, value)
+                urls[key] = re.sub(r"^wss://[a-z0-9.-]+\.binance\.com(:\d+)?", f"ws://{host}", value)
+    repoint(exchange.urls["api"])
     return exchange
 
 
 def _options():
-    # fetchCurrencies would call a spot wallet endpoint the futures venue does not serve (protocol notes 11).
-    return {"apiKey": CREDS.api_key, "secret": CREDS.api_secret, "options": {"fetchCurrencies": False}}
+    # The client's defaults, keys given at construction: with keys, load_markets also loads currencies from
+    # the spot wallet (sapi), as it does against the venue.
+    return {"apiKey": CREDS.api_key, "secret": CREDS.api_secret}
 
 
 async def test_ccxt_rest_flow(sim):
     def flow():
         exchange = _point_at(ccxt.binanceusdm(_options()), sim)
         markets = exchange.load_markets()
+        currencies = exchange.currencies
         book = exchange.fetch_order_book(SYMBOL, 5)
         bid = book["bids"][0][0]
         placed = exchange.create_order(SYMBOL, "limit", "buy", 0.01, bid - 50, {"postOnly": True})
@@ -56,11 +66,12 @@ async def test_ccxt_rest_flow(sim):
         filled = exchange.create_order(SYMBOL, "market", "buy", 0.01)
         balance = exchange.fetch_balance()
         positions = exchange.fetch_positions([SYMBOL])
-        return markets, book, placed, open_ids, edited, cancelled, filled, balance, positions
+        return markets, currencies, book, placed, open_ids, edited, cancelled, filled, balance, positions
 
-    markets, book, placed, open_ids, edited, cancelled, filled, balance, positions = \
+    markets, currencies, book, placed, open_ids, edited, cancelled, filled, balance, positions = \
         await asyncio.get_running_loop().run_in_executor(None, flow)
     assert set(markets) == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
+    assert {"USDT", "BTC", "ETH"} <= set(currencies) and currencies["USDT"]["networks"]  # from the spot wallet
     assert markets[SYMBOL]["precision"]["price"] == 0.01 and markets[SYMBOL]["limits"]["cost"]["min"] == 5
     assert book["bids"][0][0] < book["asks"][0][0]
     assert placed["status"] == "open" and placed["postOnly"] and open_ids == [placed["id"]]

@@ -91,8 +91,6 @@ async def test_authentication_and_timestamp_errors(sim, http):
     assert (status, body["msg"]) == (400, "Timestamp for this request is outside of the recvWindow.")
     status, body, _ = await api.call("GET", "/fapi/v3/account", timestamp=int(time.time() * 1000) + 5_000)
     assert status == 400 and body["code"] == -1021 and "ahead of the server's time" in body["msg"]
-    status, body, _ = await api.call("GET", "/fapi/v9/nothing", signed=False)
-    assert status == 404 and body["code"] == -1000
 
 
 async def test_an_order_from_placement_to_cancel(sim, http):

@@ -38,7 +38,11 @@ BAD_CLIENT_ORDER_ID = ApiError(400, -4015, "Client order id is not valid.")
 POSITION_SIDE = ApiError(400, -4061, "Order's position side does not match user's setting.")
 BAD_STP = ApiError(400, -5039, "Invalid self trade prevention mode")
 LISTEN_KEY = ApiError(400, -1125, "This listenKey does not exist.")
-NOT_FOUND = ApiError(404, -1000, "An unknown error occured while processing the request.")
+# What the venue's front end serves for a path it does not route (HTTP 404, text/html; seen on
+# fapi.binance.com, docs/protocols/binance-usdm.md "Unknown paths").
+NOT_FOUND_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>Binance</title></head>\n"
+                  "<body><div class=\"info\"><h3>404 Not Found</h3><p>Sorry! The page you're looking for "
+                  "cannot be found.</p></div></body>\n</html>\n")
 
 
 def depth_limit(value: str) -> ApiError:

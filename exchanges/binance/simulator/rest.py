@@ -23,6 +23,7 @@ from exchanges.binance.simulator.market_data import MarketData
 from exchanges.binance.simulator.params import Call, check_timestamp, depth_weight, fail, parse_form
 from exchanges.binance.simulator.rejects import ApiError
 from exchanges.binance.simulator.trading import Trading
+from exchanges.binance.simulator.wallet import Wallet
 from tradesys.sim.errors import RejectCode, SimReject
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 class Security(Enum):
     NONE = "NONE"
     USER_STREAM = "USER_STREAM"   # API key, no signature
+    MARKET_DATA = "MARKET_DATA"   # API key, no signature (the spot host's reference data)
     SIGNED = "SIGNED"             # API key, timestamp, signature
 
 
@@ -45,12 +47,13 @@ class Route:
     weight: int | Callable[[dict[str, str]], int]   # IP weight, fixed or from the parameters
     orders: int
     handler: Callable[[Call], object]
+    spot: bool = False   # the spot host's /sapi family: its own IP weight and header (limits.py)
 
 
 class RestApi:
     def __init__(self, sim: BinanceSimulator):
         self.sim = sim
-        market, trading, account = MarketData(sim), Trading(sim), AccountApi(sim)
+        market, trading, account, wallet = MarketData(sim), Trading(sim), AccountApi(sim), Wallet(sim)
         s = Security
         self.table = [
             Route("GET", "/fapi/v1/ping", s.NONE, 1, 0, lambda call: {}),
@@ -97,6 +100,9 @@ class RestApi:
             Route("POST", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.new_listen_key),
             Route("PUT", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.keep_listen_key),
             Route("DELETE", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.close_listen_key),
+            Route("GET", "/sapi/v1/capital/config/getall", s.SIGNED, 10, 0, wallet.capital_config_getall,
+                  spot=True),
+            Route("GET", "/sapi/v1/margin/allPairs", s.MARKET_DATA, 1, 0, wallet.margin_all_pairs, spot=True),
         ]
 
     def routes(self) -> list[web.RouteDef]:
@@ -140,7 +146,10 @@ class RestApi:
         raw_body = await request.read()
         params = parse_form(raw_body) | parse_form(raw_query)  # the query string wins on a duplicate name
         weight = route.weight(params) if callable(route.weight) else route.weight
-        headers["X-MBX-USED-WEIGHT-1M"] = str(sim.limits.charge(ip, weight, now))
+        if route.spot:
+            headers["X-SAPI-USED-IP-WEIGHT-1M"] = str(sim.limits.charge_sapi(ip, weight, now))
+        else:
+            headers["X-MBX-USED-WEIGHT-1M"] = str(sim.limits.charge(ip, weight, now))
         api_key = request.headers.get(auth.API_KEY_HEADER, "")
         account = None
         if route.security is not Security.NONE:
@@ -166,4 +175,5 @@ class RestApi:
         return web.json_response(error.body(), status=error.status, headers=headers)
 
     async def _unknown(self, request: web.Request) -> web.Response:
-        return self._error(rejects.NOT_FOUND, {})
+        # The venue's front end answers a path it does not route with its HTML error page, not JSON.
+        return web.Response(status=404, text=rejects.NOT_FOUND_PAGE, content_type="text/html")

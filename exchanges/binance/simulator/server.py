@@ -105,7 +105,9 @@ class BinanceSimulator:
         site = web.SockSite(self._runner, sock)
         await site.start()
         address = f"{host}:{sock.getsockname()[1]}"
-        self.urls = {"rest": f"http://{address}", "ws public": f"ws://{address}/public",
+        # One server plays every host: the spot host's /sapi paths never collide with /fapi.
+        self.urls = {"rest": f"http://{address}", "rest spot": f"http://{address}",
+                     "ws public": f"ws://{address}/public",
                      "ws market": f"ws://{address}/market", "ws private": f"ws://{address}/private",
                      "ws api": f"ws://{address}/ws-fapi/v1", "control": f"http://{address}/_sim/faults"}
         await self.streams.start()

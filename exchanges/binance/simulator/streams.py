@@ -114,6 +114,18 @@ class Connection:
             self.overflowed = True  # the reader loop closes it
 
 
+def valid_request_id(value) -> bool:
+    """Whether a stream request's ``id`` is one the futures venue answers: an unsigned integer or a string.
+
+    The venue's text says unsigned integer, but the official futures SDKs send UUID strings on
+    fstream (docs/protocols/binance-usdm.md, "Stream request ids"); a missing id or any other
+    type is refused.
+    """
+    if isinstance(value, str):
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 async def run_connection(conn: Connection, on_text, max_seconds: float, counters: dict[str, int],
                          delay_ms=lambda: 0) -> None:
     """Serve one prepared WebSocket until it closes: a writer task drains the send queue, the loop
@@ -262,7 +274,7 @@ class StreamHub:
         if method not in _METHODS:
             return json.dumps({"code": 2, "msg": f"Invalid request: unknown variant `{method}`, expected one of "
                                                  f"{', '.join(f'`{m}`' for m in _METHODS)} at line 1 column 1"})
-        if not isinstance(request_id, int) or isinstance(request_id, bool) or request_id < 0:
+        if not valid_request_id(request_id):
             return json.dumps({"code": 2, "msg": "Invalid request: request ID must be an unsigned integer"})
         params = request.get("params", [])
         if method in ("SUBSCRIBE", "UNSUBSCRIBE"):

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from exchanges.binance.simulator import rejects
 from exchanges.binance.simulator.render import money
-from exchanges.binance.simulator.streams import Connection, run_connection
+from exchanges.binance.simulator.streams import Connection, run_connection, valid_request_id
 from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import ExchangeEvent, FundingEvent
 from tradesys.sim.orders import ExecType, OrderStatus, OrderType, OrderUpdate, Side, TimeInForce
@@ -102,7 +102,7 @@ class UserStreams:
         except ValueError as exc:
             return json.dumps({"code": 3, "msg": f"Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"})
         request_id = request.get("id") if isinstance(request, dict) else None
-        if not isinstance(request_id, int) or isinstance(request_id, bool) or request_id < 0:
+        if not valid_request_id(request_id):
             return json.dumps({"code": 2, "msg": "Invalid request: request ID must be an unsigned integer"})
         method, params = request.get("method"), request.get("params", [])
         if method == "SUBSCRIBE" and isinstance(params, list):
