@@ -7,7 +7,7 @@ from exchanges.grvt.simulator import Credentials as SimCredentials
 from exchanges.grvt.simulator import GrvtSimulator
 
 API_KEY = "grvt-test-api-key"
-PRIVATE_KEY = "0x" + "11" * 32      # the signing vectors' throwaway key
+PRIVATE_KEY = "0x" + "11" * 32      # a throwaway key (the simulator registers its address as the signer)
 SIM_CREDENTIALS = SimCredentials(API_KEY, PRIVATE_KEY)
 OWNERS = ("mm", "other")
 
@@ -34,7 +34,8 @@ def connector(sim: GrvtSimulator, *, api_key: str = API_KEY, private_key: str = 
 
     venue = VenueConfig(venue="grvt", stale_book_seconds=3.0, **config)
     parts = connect(venue, Credentials(api_key, private_key), limiter or limiter_for_tests(),
-                    endpoints_for(venue, sim.urls), roles=roles or ROLES, owners=owners)
+                    endpoints_for(venue, {**sim.urls, **sim.client_settings}), roles=roles or ROLES,
+                    owners=owners)
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher
 
 

@@ -19,18 +19,24 @@ class Endpoints:
     chain_id: int
 
     @classmethod
-    def for_simulator(cls, urls: dict[str, str], chain_id: int = 326) -> Endpoints:
-        """From the simulator's printed URLs (``edge``, ``market data``, ``trade data``, ``ws ...``)."""
-        return cls(urls["edge"], urls["market data"], urls["trade data"], urls["ws market data"],
-                   urls["ws trade data"], chain_id)
+    def for_simulator(cls, published: dict[str, str]) -> Endpoints:
+        """From what the simulator publishes: its URLs (``edge``, ``market data``, ``trade data``, ``ws ...``)
+        and the chain its signatures are checked on (``chain-id``), as a client takes them."""
+        if "chain-id" not in published:
+            raise ValueError("the GRVT simulator did not publish its chain-id")
+        return cls(published["edge"], published["market data"], published["trade data"],
+                   published["ws market data"], published["ws trade data"], int(published["chain-id"]))
 
+
+PRODUCTION_CHAIN_ID = 325     # EIP-712 domain chainId of GRVT's production; testnet 326 (docs/protocols/grvt.md 6.1)
+TESTNET_CHAIN_ID = 326
 
 ENDPOINTS = {
     "live": Endpoints("https://edge.grvt.io", "https://market-data.grvt.io", "https://trades.grvt.io",
-                      "wss://market-data.grvt.io/ws/full", "wss://trades.grvt.io/ws/full", 325),
+                      "wss://market-data.grvt.io/ws/full", "wss://trades.grvt.io/ws/full", PRODUCTION_CHAIN_ID),
     "testnet": Endpoints("https://edge.testnet.grvt.io", "https://market-data.testnet.grvt.io",
                          "https://trades.testnet.grvt.io", "wss://market-data.testnet.grvt.io/ws/full",
-                         "wss://trades.testnet.grvt.io/ws/full", 326),
+                         "wss://trades.testnet.grvt.io/ws/full", TESTNET_CHAIN_ID),
 }
 
 LOGIN_PATH = "/auth/api_key/login"
@@ -46,7 +52,7 @@ TICKER_STREAM = "v1.ticker.s"
 TICKER_RATE_MS = 500
 TRADE_STREAM = "v1.trade"
 TRADE_LIMIT = 50
-PRIVATE_STREAMS = ("v1.order", "v1.state", "v1.fill", "v1.position", "v1.cancel_status")
+PRIVATE_STREAMS = ("v1.order", "v1.state", "v1.fill", "v1.position", "v1.cancel")
 
 # The account's budgets: per-tier figures are on GRVT's site, not in its spec (docs/protocols/grvt.md 5), so
 # these are ours, below what a default tier is known to take; a live account on another tier sets its own.

@@ -129,7 +129,7 @@ class OrderStateFeed(Struct):
 
 
 class CancelStatus(Struct):
-    """``v1.cancel_status``: a cancel by client order id that cancelled nothing."""
+    """``v1.cancel``: a cancel by client order id that cancelled nothing."""
 
     client_order_id: str
     cancel_status: str

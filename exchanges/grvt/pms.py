@@ -1,5 +1,5 @@
 """GRVT private streams on the trade-data socket: ``v1.order`` (and ``v1.state``, an order's state alone),
-``v1.fill`` and ``v1.position`` of the sub-account, translated once, and ``v1.cancel_status`` (a cancel that found no order: counted and
+``v1.fill`` and ``v1.position`` of the sub-account, translated once, and ``v1.cancel`` (a cancel that found no order: counted and
 logged); balances from the sub-account summary (GRVT streams none), polled.
 
 The socket's handshake carries the session cookie (``ApiSession``, fresh on
@@ -130,7 +130,7 @@ class GrvtPMS(IExchangePMS):
                 self._fill(m.fill_decoder.decode(frame.feed), recv_ns)
             elif stream == "v1.position":
                 self._position(m.position_decoder.decode(frame.feed), recv_ns)
-            elif stream == "v1.cancel_status":
+            elif stream == "v1.cancel":
                 status = m.cancel_status_decoder.decode(frame.feed)
                 self._counters["cancels_unmatched"] += 1
                 log.info("grvt: a cancel found no order: %s (%s)", self.codec.decode(status.client_order_id),

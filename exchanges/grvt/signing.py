@@ -30,9 +30,9 @@ from eth_account.messages import encode_typed_data
 from eth_keys import keys
 from eth_utils import keccak
 
-CHAIN_IDS = {"live": 325, "testnet": 326, "dev": 327}
 PRICE_DECIMALS = 9
-TIME_IN_FORCE = {"GOOD_TILL_TIME": 1, "ALL_OR_NONE": 2, "IMMEDIATE_OR_CANCEL": 3, "FILL_OR_KILL": 4}
+TIME_IN_FORCE = {"GOOD_TILL_TIME": 1, "ALL_OR_NONE": 2, "IMMEDIATE_OR_CANCEL": 3, "FILL_OR_KILL": 4,
+                 "RETAIL_PRICE_IMPROVEMENT": 5}
 MAX_EXPIRATION_NS = 30 * 24 * 3600 * 10**9
 _UINT = {"uint8": 2**8, "uint32": 2**32, "uint64": 2**64, "uint256": 2**256}
 
@@ -47,6 +47,14 @@ ORDER_WITH_BUILDER_FEE_TYPES = {
     "OrderWithBuilderFee": _HEAD + [{"name": "builder", "type": "address"}, {"name": "builderFee", "type": "uint32"}]
     + _TAIL, "OrderLeg": ORDER_LEG}
 
+
+# A main account's authorisation of a builder to charge fees on its orders (ccxt's builder program): the same
+# domain; fee rates are the decimal rate x 10**4 (docs/protocols/grvt.md, "Builder fees").
+AUTHORIZE_BUILDER_TYPES = {"AuthorizeBuilder": [
+    {"name": "mainAccountID", "type": "address"}, {"name": "builderAccountID", "type": "address"},
+    {"name": "maxFutureFeeRate", "type": "uint32"}, {"name": "maxSpotFeeRate", "type": "uint32"},
+    {"name": "nonce", "type": "uint32"}, {"name": "expiration", "type": "int64"}]}
+BUILDER_FEE_DECIMALS = 4
 
 # The edge's wallet login (ccxt signs in with it): the same domain, no order.
 WALLET_LOGIN_TYPES = {"WalletLogin": [{"name": "signer", "type": "address"}, {"name": "nonce", "type": "uint32"},
@@ -152,7 +160,7 @@ def sign(private_key: str, chain_id: int, message: dict) -> Signature:
 # cost, bench/grvt_md.py); ``digest`` equals it on every vector and on fuzzed orders
 # (tests/protocol/test_grvt_signing.py), and the simulator still recovers with eth-account.
 
-def _type_string(primary: str, types: dict) -> str:
+def type_string(primary: str, types: dict) -> str:
     def one(name: str) -> str:
         fields = ",".join(f"{field['type']} {field['name']}" for field in types[name])
         return f"{name}({fields})"
@@ -173,9 +181,9 @@ def _word(value: int) -> bytes:
 
 
 _DOMAIN_TYPEHASH = keccak(b"EIP712Domain(string name,string version,uint256 chainId)")
-_LEG_TYPEHASH = keccak(_type_string("OrderLeg", ORDER_TYPES).encode())
-_ORDER_TYPEHASH = keccak(_type_string("Order", ORDER_TYPES).encode())
-_BUILDER_TYPEHASH = keccak(_type_string("OrderWithBuilderFee", ORDER_WITH_BUILDER_FEE_TYPES).encode())
+_LEG_TYPEHASH = keccak(type_string("OrderLeg", ORDER_TYPES).encode())
+_ORDER_TYPEHASH = keccak(type_string("Order", ORDER_TYPES).encode())
+_BUILDER_TYPEHASH = keccak(type_string("OrderWithBuilderFee", ORDER_WITH_BUILDER_FEE_TYPES).encode())
 _SEPARATORS: dict[int, bytes] = {}
 
 

@@ -19,6 +19,21 @@ def test_several_venues_in_one_launch():
     assert app.exchange["deribit"].venue == "deribit"
 
 
+def test_the_grvt_simulator_takes_its_chain_from_the_config():
+    from tradesys.launcher.plan import build_plan
+
+    for overrides, chain in (([], 325), (["exchange.grvt.sim_chain_id=326"], 326)):
+        _, app = load(["exchange=grvt", *overrides])
+        [sim] = [spec for spec in build_plan(app) if spec.name == "sim-grvt"]
+        assert dict(sim.args[0].options) == {"chain_id": chain}
+    _, app = load([])
+    [sim] = [spec for spec in build_plan(app) if spec.name == "sim-binance"]
+    assert sim.args[0].options == ()
+    with pytest.raises(ConfigError) as info:
+        load(["exchange=grvt", "exchange.grvt.sim_chain_id=0"])
+    assert info.value.key == "exchange.grvt.sim_chain_id" and "must be >= 1" in str(info.value)
+
+
 @pytest.mark.parametrize("override, key, says", [
     ("exchange.binance.endpoint=foo", "exchange.binance.endpoint", "expected one of [sim, testnet, live]"),
     ("exchange.binance.bad=1", "exchange.binance.bad", "unknown key; VenueConfig takes"),

@@ -7,7 +7,6 @@ and cancelled over REST, and both order events on the user stream it opens itsel
 from __future__ import annotations
 
 import asyncio
-import time
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futur
 from binance_sdk_derivatives_trading_usds_futures.rest_api.models import NewOrderSideEnum, NewOrderTimeInForceEnum
 
 from exchanges.binance.simulator import BinanceSimulator, Credentials
+from tests.binance_sim import until
 
 CREDS = Credentials("sdk-key-" + "a" * 56, "sdk-secret-" + "b" * 53)
 
@@ -37,13 +37,6 @@ def _client(sim) -> DerivativesTradingUsdsFutures:
         config_rest_api=ConfigurationRestAPI(api_key=CREDS.api_key, api_secret=CREDS.api_secret,
                                              base_path=sim.urls["rest"]),
         config_ws_streams=ConfigurationWebSocketStreams(stream_url=f"ws://{host}"))
-
-
-async def _until(predicate, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def test_markets_book_order_cancel_and_user_stream_events(sim):
@@ -70,7 +63,7 @@ async def test_markets_book_order_cancel_and_user_stream_events(sim):
         user = await streams.user_data(listen_key)
         user.on("message", events.append)
         # The subscription is live once the venue lists it (the SDK sends SUBSCRIBE after connecting).
-        await _until(lambda: any(listen_key in c.keys for c in sim.users.connections))
+        await until(lambda: any(listen_key in c.keys for c in sim.users.connections), 15, "the SDK's subscription")
 
         def place_and_cancel():
             api = client.rest_api
@@ -86,7 +79,7 @@ async def test_markets_book_order_cancel_and_user_stream_events(sim):
         def updates():
             return [e.actual_instance.o for e in events
                     if type(e.actual_instance).__name__ == "OrderTradeUpdate"]
-        await _until(lambda: len(updates()) >= 2)
+        await until(lambda: len(updates()) >= 2, 15, "both order events")
         assert [(u.i, u.X) for u in updates()] == [(placed.order_id, "NEW"), (placed.order_id, "CANCELED")]
     finally:
         await streams.close_connection()

@@ -1,10 +1,8 @@
-"""ccxt's grvt (REST), unchanged but for its URLs and options, against the GRVT simulator: markets, book,
-ticker, trades, the wallet login (an EIP-712 signed WalletLogin), balance, a signed post-only order, open
-orders, order state, cancel, a refused crossing post-only, a market fill, fills, positions.
-
-Options: ``builderFee: False`` (ccxt adds its own builder fee to every order by default, which needs a
-builder the account authorised first; the simulator registers none) and the sandbox (testnet chain 326,
-the simulator's chain)."""
+"""ccxt's grvt (REST) and ccxt pro, with their defaults (the key given at construction, no sandbox: production's
+chain 325, its builder fee on) and only their URLs changed, against the GRVT simulator: markets, book, ticker,
+trades, the wallet login (an EIP-712 signed WalletLogin), the builder authorisation ccxt makes by default (an
+EIP-712 AuthorizeBuilder), balance, a signed post-only order (OrderWithBuilderFee), open orders, order state,
+cancel, a refused crossing post-only, a market fill, fills, positions."""
 
 from __future__ import annotations
 
@@ -17,6 +15,7 @@ import pytest
 from tests.grvt_sim import PRIVATE_KEY, simulator
 
 SYMBOL = "BTC/USDT:USDT"      # ccxt's name of BTC_USDT_Perp
+BUILDER = ccxt.grvt().options["builder"].lower()   # ccxt's own builder address
 
 
 @pytest.fixture
@@ -27,13 +26,17 @@ async def sim():
     await simulator_.stop()
 
 
-def _client(sim):
-    exchange = ccxt.grvt({"privateKey": PRIVATE_KEY, "options": {"builderFee": False}})
-    exchange.set_sandbox_mode(True)
-    # The only other change: the simulator's three hosts for the venue's.
+def _point_at(exchange, sim):
+    """The simulator's hosts for the venue's: the only change made to the client."""
     exchange.urls["api"] = {"privateEdge": sim.urls["edge"] + "/", "privateTrading": sim.urls["trade data"] + "/",
-                            "publicMarket": sim.urls["market data"] + "/"}
+                            "publicMarket": sim.urls["market data"] + "/",
+                            "ws": {"publicMarket": sim.urls["ws market data"],
+                                   "privateTrading": sim.urls["ws trade data"]}}
     return exchange
+
+
+def _client(sim):
+    return _point_at(ccxt.grvt({"privateKey": PRIVATE_KEY}), sim)
 
 
 async def test_ccxt_rest_flow(sim):
@@ -75,17 +78,15 @@ async def test_ccxt_rest_flow(sim):
     assert position["side"] == "short" and Decimal(str(position["contracts"])) == Decimal("0.02")
     # The orders ccxt signed were recovered to the simulator's registered signer: a wrong bit and none is taken.
     assert sim.counters["errors"] == 0
+    # ccxt joined the builder program as it does against the venue, and its orders carried the builder's fee.
+    assert list(sim.trading.builders.authorized) == [BUILDER]
+    assert all(record.request.get("builder") == BUILDER for record in sim.trading.records.values())
 
 
 async def test_ccxt_pro_flow(sim):
     import ccxt.pro
 
-    exchange = ccxt.pro.grvt({"privateKey": PRIVATE_KEY, "options": {"builderFee": False}})
-    exchange.set_sandbox_mode(True)
-    exchange.urls["api"] = {"privateEdge": sim.urls["edge"] + "/", "privateTrading": sim.urls["trade data"] + "/",
-                            "publicMarket": sim.urls["market data"] + "/",
-                            "ws": {"publicMarket": sim.urls["ws market data"],
-                                   "privateTrading": sim.urls["ws trade data"]}}
+    exchange = _point_at(ccxt.pro.grvt({"privateKey": PRIVATE_KEY}), sim)
     try:
         book = await exchange.watch_order_book(SYMBOL)
         for _ in range(3):                 # deltas on the snapshot, as ccxt applies them

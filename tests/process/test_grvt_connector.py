@@ -264,10 +264,10 @@ from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
 from tradesys.config.schema import VenueConfig
 from tradesys.messages import Side
 
-async def main(edge, market, trade, ws_market, ws_trade, key, secret, price):
+async def main(edge, market, trade, ws_market, ws_trade, chain_id, key, secret, price):
     venue = VenueConfig(venue="grvt", cancel_on_disconnect_ms=1000)
     urls = {"edge": edge, "market data": market, "trade data": trade, "ws market data": ws_market,
-            "ws trade data": ws_trade}
+            "ws trade data": ws_trade, "chain-id": chain_id}
     parts = connect(venue, Credentials(key, secret), RateLimiter(LocalBudget(Budget([]))),
                     endpoints_for(venue, urls), roles=("oms",), owners=("orphan",))
     await parts.oms.start()
@@ -284,6 +284,7 @@ async def test_the_countdown_cancels_the_orders_of_a_connector_that_dies(sim, pa
     *_, fetcher = parts
     bid, _ = await best(fetcher, BTC)
     urls = [sim.urls[k] for k in ("edge", "market data", "trade data", "ws market data", "ws trade data")]
+    urls.append(sim.client_settings["chain-id"])
     resting = await orphan_is_cancelled_by_the_venue(CHILD, [*urls, API_KEY, PRIVATE_KEY, f"{bid - 100:f}"],
                                                      fetcher, BTC)
     assert len(resting) == 1                 # the countdown is no longer re-armed: it lapses and cancels
@@ -306,7 +307,7 @@ async def test_a_cancel_that_finds_no_order_is_reported_on_the_private_stream(si
     events = await trading(oms, pms)
     with pytest.raises(UnknownOrder):
         await oms.cancel(BTC, ids().next())
-    await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel_status EXPIRED")
+    await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel EXPIRED")
 
 
 async def test_a_batch_goes_out_one_signed_order_at_a_time_with_one_result_each(sim, parts):
@@ -321,3 +322,26 @@ async def test_a_batch_goes_out_one_signed_order_at_a_time_with_one_result_each(
     assert [type(r).__name__ for r in results] == ["OrderEvent", "InvalidQuantity", "OrderEvent"]
     assert sorted(o.client_order_id for o in await fetcher.open_orders(BTC)) == sorted(
         (specs[0].client_order_id, specs[2].client_order_id))
+
+
+@pytest.mark.parametrize("chain_id", [326, 325])
+async def test_the_connector_signs_on_the_chain_the_simulator_publishes(chain_id):
+    """Testnet's chain or production's: the connector takes it from the simulator as it takes the URLs, and a
+    connector told another chain is refused by the venue (1012)."""
+    sim = simulator(seed=23, chain_id=chain_id)
+    await sim.start()
+    _, oms, _, fetcher = connector(sim, roles=("oms", "fetcher"))
+    try:
+        await oms.start()
+        bid, _ = await best(fetcher, BTC)
+        placed = await oms.place(OrderSpec(BTC, ids().next(), Side.SIDE_BUY, Decimal("0.01"), price=bid - 100,
+                                           time_in_force=POST_ONLY))
+        assert placed.venue_order_id and oms.chain_id == chain_id
+        oms.chain_id = 651 - chain_id       # the other of 325 / 326
+        with pytest.raises(AuthError, match="1012"):
+            await oms.place(OrderSpec(BTC, ids().next(), Side.SIDE_BUY, Decimal("0.01"), price=bid - 100,
+                                      time_in_force=POST_ONLY))
+    finally:
+        await oms.stop()
+        await fetcher.close()
+        await sim.stop()

@@ -13,7 +13,7 @@ import pytest
 from exchanges.grvt import signing
 from exchanges.grvt.simulator import Credentials, GrvtSimulator
 
-KEY = "0x" + "11" * 32      # the signing vectors' throwaway key
+KEY = "0x" + "11" * 32      # a throwaway key: the simulator's registered signer
 CREDS = Credentials("grvt-test-api-key", KEY)
 
 
@@ -40,21 +40,24 @@ async def login(http, sim):
 
 
 def signed_order(sim, *, size="0.010", price=None, buy=True, tif="GOOD_TILL_TIME", post_only=False, is_market=False,
-                 client_order_id="1001", key=KEY, nonce=None, expiration=None, chain_id=None):
+                 client_order_id="1001", key=KEY, nonce=None, expiration=None, chain_id=None, builder=None,
+                 builder_fee=None):
     entry = sim.catalog["BTC_USDT_Perp"]
     nonce = nonce if nonce is not None else signing.Nonces().next()
     expiration = expiration if expiration is not None else time.time_ns() + 60 * 10**9
     leg = signing.Leg(entry.asset_id, entry.base_decimals, Decimal(size), Decimal(price or "0"), buy)
     message = signing.order_message(sub_account_id=sim.sub_account_id, is_market=is_market, time_in_force=tif,
                                     post_only=post_only, reduce_only=False, legs=[leg], nonce=nonce,
-                                    expiration_ns=expiration)
+                                    expiration_ns=expiration, builder=builder,
+                                    builder_fee=signing.fixed_point(builder_fee, 4, "fee") if builder else None)
     sig = signing.sign(key, chain_id or sim.chain_id, message)
     return {"order": {"sub_account_id": sim.sub_account_id, "is_market": is_market, "time_in_force": tif,
                       "post_only": post_only, "reduce_only": False,
                       "legs": [{"instrument": "BTC_USDT_Perp", "size": size, "limit_price": price or "",
                                 "is_buying_asset": buy}],
                       "signature": sig.as_json(expiration, nonce, chain_id or sim.chain_id),
-                      "metadata": {"client_order_id": client_order_id, "create_time": str(time.time_ns())}}}
+                      "metadata": {"client_order_id": client_order_id, "create_time": str(time.time_ns())},
+                      **({"builder": builder, "builder_fee": builder_fee} if builder else {})}}
 
 
 async def test_login_sets_a_gmt_cookie_and_the_account_header_and_private_calls_need_them(sim, http):
@@ -132,7 +135,7 @@ async def test_signed_orders_rest_fill_cancel_and_report_in_both_dialects(sim, h
 @pytest.mark.parametrize("change, code", [
     ({"key": "0x" + "22" * 32}, 2000),                     # a signer the account did not register
     ({"expiration": 1}, 2001),                             # expired
-    ({"chain_id": 325}, 1012),                             # signed for another chain
+    ({"chain_id": 326}, 1012),                             # signed for testnet; the simulator is production
     ({"size": "0.0105"}, 2065),                            # off the lot (and so not signable exactly on its grid)
     ({"price": "65000.05"}, 2064),                         # off the tick
     ({"tif": "ALL_OR_NONE"}, 2030),
@@ -205,9 +208,62 @@ async def test_the_wallet_login_takes_the_registered_signers_signature_only(sim,
     assert response.headers["Set-Cookie"].startswith("gravity=")
     status, body, _ = await post(http, sim.urls["edge"] + "/auth/wallet/login", signed("0x" + "22" * 32))
     assert status == 401 and body["code"] == 1000            # a wallet that is not the account's signer
-    other_chain = signed(KEY, chain=325)          # signed for production: it recovers to another address
+    other_chain = signed(KEY, chain=326)          # signed for testnet: it recovers to another address
     status, body, _ = await post(http, sim.urls["edge"] + "/auth/wallet/login", other_chain)
     assert status == 401 and body["code"] == 1000
-    other_chain["signature"]["chain_id"] = "325"  # and when it says so, the chain itself is refused
+    other_chain["signature"]["chain_id"] = "326"  # and when it says so, the chain itself is refused
     status, body, _ = await post(http, sim.urls["edge"] + "/auth/wallet/login", other_chain)
     assert status == 400 and body["code"] == 1012
+
+
+def builder_authorization(sim, builder: str, rate: str, key: str = KEY) -> dict:
+    """``authorize_builder``'s body as ccxt sends it: an EIP-712 AuthorizeBuilder signed by ``key``."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    nonce, expiration = 11, time.time_ns() + 30 * 10**9
+    scaled = signing.fixed_point(rate, 4, "rate")
+    message = {"mainAccountID": sim.account_id, "builderAccountID": builder, "maxFutureFeeRate": scaled,
+               "maxSpotFeeRate": scaled, "nonce": nonce, "expiration": expiration}
+    sig = Account.sign_message(encode_typed_data(signing.domain(sim.chain_id), signing.AUTHORIZE_BUILDER_TYPES,
+                                                 message), private_key=key)
+    return {"main_account_id": sim.account_id, "builder_account_id": builder, "max_futures_fee_rate": rate,
+            "max_spot_fee_rate": rate, "signature": {"signer": signing.address_of(key), "r": f"0x{sig.r:064x}",
+                                                     "s": f"0x{sig.s:064x}", "v": sig.v, "nonce": nonce,
+                                                     "expiration": str(expiration),
+                                                     "chain_id": str(sim.chain_id)}}
+
+
+async def test_builder_fees_need_the_accounts_signed_authorisation_and_stay_within_it(sim, http):
+    headers, _ = await login(http, sim)
+    trade = sim.urls["trade data"] + "/full/v1/"
+    builder = "0x" + "ab" * 20
+    _, listed, _ = await post(http, trade + "get_authorized_builders", {}, headers)
+    assert listed == {"results": []}
+    order = signed_order(sim, price="60000.0", post_only=True, builder=builder, builder_fee="0.001")
+    status, body, _ = await post(http, trade + "create_order", order, headers)
+    assert (status, body["code"]) == (400, 7504)                    # no authorisation yet
+    status, body, _ = await post(http, trade + "authorize_builder",
+                                 builder_authorization(sim, builder, "0.002", key="0x" + "22" * 32), headers)
+    assert (status, body["code"]) == (403, 2000)                    # signed by a wallet that is not the signer
+    status, body, _ = await post(http, trade + "authorize_builder", builder_authorization(sim, builder, "0.002"),
+                                 headers)
+    assert (status, body) == (200, {"result": {"ack": True, "tx_id": "0"}})
+    _, listed, _ = await post(http, trade + "get_authorized_builders", {}, headers)
+    assert listed == {"results": [{"builder_account_id": builder, "max_futures_fee_rate": 0.002,
+                                   "max_spot_fee_rate": 0.002}]}
+    order = signed_order(sim, price="60000.0", post_only=True, builder=builder, builder_fee="0.001")  # a new nonce
+    status, body, _ = await post(http, trade + "create_order", order, headers)
+    assert status == 200 and body["result"]["state"]["status"] == "OPEN"
+    too_much = signed_order(sim, price="60000.0", post_only=True, builder=builder, builder_fee="0.005",
+                            client_order_id="1002")
+    status, body, _ = await post(http, trade + "create_order", too_much, headers)
+    assert (status, body["code"]) == (400, 7500)
+
+
+@pytest.mark.parametrize("host, path", [("trade data", "/full/v2/bulk_orders"), ("market data", "/nowhere"),
+                                        ("edge", "/api/v1/unknown")])
+async def test_a_path_the_simulator_does_not_serve_is_the_venues_not_found(sim, http, host, path):
+    status, body, response = await post(http, sim.urls[host] + path, {})
+    assert (status, body) == (404, {"request_id": 1, "code": 1004, "message": "Data Not Found", "status": 404})
+    assert response.content_type == "application/json"

@@ -128,7 +128,7 @@ async def test_a_cancel_that_comes_first_waits_for_its_order_and_one_that_finds_
     headers, _ = await login(http, sim)
     trade = sim.urls["trade data"]
     async with http.ws_connect(sim.urls["ws trade data"], headers=headers) as ws:
-        for stream in ("v1.order", "v1.cancel_status"):
+        for stream in ("v1.order", "v1.cancel"):
             await ws.send_str(json.dumps({"jsonrpc": "2.0", "method": "subscribe", "id": 1,
                                           "params": {"stream": stream, "selectors": [sim.sub_account_id]}}))
         await collect(ws, lambda out: len(out) >= 2)
@@ -146,9 +146,9 @@ async def test_a_cancel_that_comes_first_waits_for_its_order_and_one_that_finds_
             .open_orders("main")
         await post(http, trade + "/full/v1/cancel_order", {"sub_account_id": sim.sub_account_id,
                                                            "client_order_id": "5002"}, headers)   # 100 ms default
-        frames = await collect(ws, lambda out: sum(m.get("stream") == "v1.cancel_status" for m in out) >= 2)
+        frames = await collect(ws, lambda out: sum(m.get("stream") == "v1.cancel" for m in out) >= 2)
     statuses = [(m["feed"]["client_order_id"], m["feed"]["cancel_status"]) for m in frames
-                if m.get("stream") == "v1.cancel_status"]
+                if m.get("stream") == "v1.cancel"]
     assert statuses == [("5001", "DROPPED_DUPLICATE"), ("5002", "EXPIRED")]
     assert again["result"] == {"ack": True}
     assert [m["feed"]["state"]["status"] for m in frames if m.get("stream") == "v1.order"] == ["CANCELLED"]

@@ -114,6 +114,8 @@ def test_the_grvt_simulator_prints_its_three_hosts_and_the_signer_it_accepts():
                              "--private-key", key], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         header = _header(proc)
+        # Every value a client needs, one labelled line each: production's chain by default, the sub-account.
+        assert header["chain-id"] == "325" and header["sub-account"].isdigit()
         hosts = {header[role] for role in ("edge", "market data", "trade data")}
         assert len(hosts) == 3 and all(h.startswith("http://127.0.0.1:") for h in hosts)   # distinct ports
         assert header["private-key"] == "(given)" and header["signer"] == "0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A"
@@ -127,3 +129,19 @@ def test_the_grvt_simulator_prints_its_three_hosts_and_the_signer_it_accepts():
     stderr = proc.stderr.read()
     assert proc.returncode == 0, stderr
     assert key not in stderr
+
+
+def test_the_grvt_simulator_takes_a_chain_id_and_other_venues_refuse_it():
+    proc = subprocess.Popen([sys.executable, "-m", "tradesys.sim", "grvt", "--port", "0", "--chain-id", "326"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _header(proc)["chain-id"] == "326"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read()
+    for venue, value, wanted in (("binance", "326", "error: --chain-id is for the grvt simulator"),
+                                 ("grvt", "0", "error: --chain-id must be a positive integer, not 0")):
+        result = subprocess.run([sys.executable, "-m", "tradesys.sim", venue, "--chain-id", value], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stderr.strip() == wanted, result.stderr

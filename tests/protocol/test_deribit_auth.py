@@ -13,7 +13,10 @@ VECTORS = json.loads((Path(__file__).parents[1] / "fixtures/deribit/signing_vect
 SECRET = VECTORS["client_secret"]
 
 
-@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["kind"])
+HTTP_CASES = [c for c in VECTORS["cases"] if c["kind"] == "http"]
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["name"])
 def test_every_vector_signs_to_its_expected_signature(case):
     if case["kind"] == "http":
         payload = auth.http_payload(case["timestamp"], case["nonce"], case["method"], case["uri"], case["body"])
@@ -26,13 +29,21 @@ def test_every_vector_signs_to_its_expected_signature(case):
     assert not auth.verify(SECRET, payload + (b"x" if isinstance(payload, bytes) else "x"), case["expected_signature"])
 
 
-def test_our_header_equals_ccxts_up_to_field_order():
-    case = VECTORS["cases"][0]
+@pytest.mark.parametrize("case", HTTP_CASES, ids=lambda c: c["name"])
+def test_our_header_equals_the_vectors_up_to_field_order(case):
     credentials = auth.Credentials(VECTORS["client_id"], SECRET)
     ours = auth.http_header(credentials, case["timestamp"], case["method"], case["uri"], case["body"],
                             nonce=case["nonce"])
-    assert auth.parse_http_header(ours) == auth.parse_http_header(case["ccxt_header"])
-    assert auth.parse_http_header(case["ccxt_header"])["sig"] == case["expected_signature"]
+    theirs = case["authorization_header"].removeprefix("Authorization: ")
+    assert auth.parse_http_header(ours) == auth.parse_http_header(theirs)
+    assert auth.parse_http_header(theirs)["sig"] == case["expected_signature"]
+
+
+def test_the_documented_auth_request_is_what_we_send():
+    case = next(c for c in VECTORS["cases"] if "request" in c)
+    credentials = auth.Credentials(VECTORS["client_id"], SECRET)
+    params = auth.client_signature_params(credentials, case["timestamp"], nonce=case["nonce"])
+    assert params == case["request"]["params"]
 
 
 @pytest.mark.parametrize("bad", ["Bearer abc", "deri-hmac-sha256 id=a,ts=1", "deri-hmac-sha256 nonsense", ""])

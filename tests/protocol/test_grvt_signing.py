@@ -16,54 +16,68 @@ from hypothesis import strategies as st
 from exchanges.grvt import signing as g
 
 VECTORS = json.loads((Path(__file__).parents[1] / "fixtures/grvt/signing_vectors.json").read_text())
-KEY, SIGNER = VECTORS["private_key"], VECTORS["signer"]
+KEY, SIGNER = VECTORS["private_key"], VECTORS["signer_address"]
+CASES = VECTORS["cases"]
+SDK_CASES = [c for c in CASES if "grvt-pysdk sign_order" not in c["implementations_not_applicable"]]
+
+
+def chain_of(case) -> int:
+    return case["domain"]["chainId"]
 
 
 def message_of(case) -> dict:
-    order, instruments = case["order_json"], case["instruments"]
+    order, instruments = case["order_json_as_sent"], case["instruments_used"]
     legs = [g.Leg(int(instruments[leg["instrument"]]["instrument_hash"], 16),
-                  instruments[leg["instrument"]]["base_decimals"], Decimal(leg["size"]), Decimal(leg["limit_price"]),
-                  leg["is_buying_asset"]) for leg in order["legs"]]
+                  instruments[leg["instrument"]]["base_decimals"], Decimal(leg["size"]),
+                  Decimal(leg.get("limit_price") or "0"), leg["is_buying_asset"]) for leg in order["legs"]]
+    builder = order.get("builder")
     return g.order_message(sub_account_id=order["sub_account_id"], is_market=order["is_market"],
                            time_in_force=order["time_in_force"], post_only=order["post_only"],
                            reduce_only=order["reduce_only"], legs=legs, nonce=order["signature"]["nonce"],
-                           expiration_ns=order["signature"]["expiration"])
+                           expiration_ns=order["signature"]["expiration"], builder=builder,
+                           builder_fee=g.fixed_point(order["builder_fee"], 4, "builder_fee") if builder else None)
 
 
-@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: f"{c['env']}-{c['order_json']['time_in_force']}")
-def test_every_vector_gives_its_typed_message_and_signature(case):
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])
+def test_every_vector_gives_its_typed_message_digest_and_signature(case):
     message = message_of(case)
     assert message == case["typed_message"]
-    signature = g.sign(KEY, case["chainId"], message)
+    types = g.ORDER_WITH_BUILDER_FEE_TYPES if case["primary_type"] == "OrderWithBuilderFee" else g.ORDER_TYPES
+    assert g.type_string(case["primary_type"], types) == case["intermediate"]["type_string"]
+    assert "0x" + g.digest(chain_of(case), message).hex() == case["intermediate"]["eip712_digest"]
+    signature = g.sign(KEY, chain_of(case), message)
     assert (signature.r, signature.s, signature.v) == (case["expected"]["r"], case["expected"]["s"],
                                                         case["expected"]["v"])
-    assert signature.signer == SIGNER == g.address_of(KEY)
-    assert g.recover(case["chainId"], message, signature.r, signature.s, signature.v) == SIGNER
+    assert signature.signer == SIGNER == g.address_of(KEY) == case["recovered_signer"]
+    assert g.recover(chain_of(case), message, signature.r, signature.s, signature.v) == SIGNER
+    sent = case["order_json_as_sent"]["signature"]
+    assert (sent["r"], sent["s"], sent["v"], sent["chain_id"]) == (signature.r, signature.s, signature.v,
+                                                                   str(chain_of(case)))
 
 
-@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: f"{c['env']}-{c['order_json']['time_in_force']}")
+@pytest.mark.parametrize("case", SDK_CASES, ids=lambda c: c["name"])
 def test_the_official_sdk_signs_the_same_order_to_the_same_signature(case):
     from pysdk import grvt_raw_signing as sdk
     from pysdk import grvt_raw_types as types
     from pysdk.grvt_raw_base import GrvtApiConfig
     from pysdk.grvt_raw_env import GrvtEnv
 
-    order = case["order_json"]
+    order = case["order_json_as_sent"]
     sdk_order = types.Order(
         sub_account_id=order["sub_account_id"], time_in_force=types.TimeInForce[order["time_in_force"]],
-        legs=[types.OrderLeg(leg["instrument"], leg["size"], leg["is_buying_asset"], leg["limit_price"])
+        legs=[types.OrderLeg(leg["instrument"], leg["size"], leg["is_buying_asset"], leg.get("limit_price") or "0")
               for leg in order["legs"]],
         signature=types.Signature("", "", "", 0, order["signature"]["expiration"], order["signature"]["nonce"]),
         metadata=types.OrderMetadata("1", "0"), is_market=order["is_market"], post_only=order["post_only"],
         reduce_only=order["reduce_only"])
     instruments = {name: types.Instrument(name, info["instrument_hash"], "", "", types.Kind.PERPETUAL, [], None,
                                           info["base_decimals"], 6, "0.1", "0.001", "0", "0")
-                   for name, info in case["instruments"].items()}
-    env = {325: GrvtEnv.PROD, 326: GrvtEnv.TESTNET}[case["chainId"]]
+                   for name, info in case["instruments_used"].items()}
+    env = {325: GrvtEnv.PROD, 326: GrvtEnv.TESTNET, 327: GrvtEnv.DEV}[chain_of(case)]
     if env not in sdk.CHAIN_IDS:    # older SDK versions lack production in their table; the signing is the same
-        sdk.CHAIN_IDS[env] = case["chainId"]
+        sdk.CHAIN_IDS[env] = chain_of(case)
     signed = sdk.sign_order(sdk_order, GrvtApiConfig(env, None, KEY, None, None), Account.from_key(KEY), instruments)
-    ours = g.sign(KEY, case["chainId"], message_of(case))
+    ours = g.sign(KEY, chain_of(case), message_of(case))
     assert (signed.signature.r, signed.signature.s, signed.signature.v) == (ours.r, ours.s, ours.v)
     assert signed.signature.signer.lower() == ours.signer.lower()
 
@@ -74,8 +88,8 @@ FIELDS = {"subAccountID": 1, "isMarket": True, "timeInForce": 2, "postOnly": Fal
 
 @pytest.mark.parametrize("field", [*FIELDS, "assetID", "contractSize", "limitPrice", "isBuyingContract", "chain"])
 def test_a_signature_is_for_its_order_only(field):
-    case = VECTORS["cases"][0]
-    message, chain = message_of(case), case["chainId"]
+    case = CASES[0]
+    message, chain = message_of(case), chain_of(case)
     signature = g.sign(KEY, chain, message)
     changed = json.loads(json.dumps(message))
     if field in FIELDS:
@@ -90,7 +104,7 @@ def test_a_signature_is_for_its_order_only(field):
 
 
 def test_the_builder_fee_variant_is_its_own_type():
-    message = message_of(VECTORS["cases"][0])
+    message = message_of(CASES[0])
     with_fee = {**message, "builder": "0x" + "22" * 20, "builderFee": 10}
     plain, fee = g.sign(KEY, 326, message), g.sign(KEY, 326, with_fee)
     assert plain.r != fee.r and g.recover(326, with_fee, fee.r, fee.s, fee.v) == SIGNER

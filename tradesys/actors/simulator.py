@@ -1,7 +1,8 @@
 """A venue simulator as a Ray actor, started by the launcher for every venue with ``endpoint: sim``.
 
 The actor serves the venue's real protocol (``tradesys.sim.cli.SIMULATORS``)
-on the bus host and reports its URLs as endpoints, so the venue's services
+on the bus host and reports its URLs, and the other settings a client needs
+(GRVT's chain id and sub-account), as endpoints, so the venue's services
 connect to it exactly as they would to the venue. Credentials come from the
 launcher (the venue's environment keys, or generated per run); they are
 never part of the endpoints, which the launcher writes to actors.json.
@@ -26,6 +27,8 @@ class SimulatorSettings:
     api_secret: str = field(repr=False)
     step_seconds: float = 0.1
     funding_interval_s: float | None = None
+    # The venue's own simulator options from its config (e.g. GRVT's chain_id), as keyword arguments.
+    options: tuple[tuple[str, object], ...] = ()
 
 
 class SimulatorActor(ActorBase):
@@ -41,9 +44,10 @@ class SimulatorActor(ActorBase):
         self.simulator = getattr(module, class_name)(
             symbols=self.settings.symbols, seed=self.settings.seed, step_seconds=self.settings.step_seconds,
             funding_interval_s=self.settings.funding_interval_s,
-            credentials=module.Credentials(self.settings.api_key, self.settings.api_secret))
+            credentials=module.Credentials(self.settings.api_key, self.settings.api_secret),
+            **dict(self.settings.options))
         urls = await self.simulator.start(self.context.bus_host, 0)
-        return {f"sim {role}": url for role, url in urls.items()}
+        return {f"sim {role}": value for role, value in {**urls, **self.simulator.client_settings}.items()}
 
     async def on_stop(self) -> None:
         if self.simulator is not None:

@@ -81,6 +81,10 @@ class VenueConfig:
     stale_book_seconds: float = bounded(10.0, gt=0, le=3600)
     # GRVT: the sub-account (trading account) to trade; null: the only one the API key sees.
     sub_account_id: Optional[str] = None
+    # GRVT, endpoint: sim only: the chain the simulator checks order and login signatures on (325: GRVT's
+    # production, as a client configured for production signs; 326: testnet). The connector takes it from the
+    # simulator, as it takes the URLs.
+    sim_chain_id: int = bounded(325, ge=1)
     # GRVT: how long an order's signature stays valid (the venue takes at most 30 days).
     signature_expiry_seconds: float = bounded(86_400.0, ge=60, le=30 * 86_400 - 60)
 

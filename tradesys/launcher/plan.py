@@ -156,5 +156,9 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     # else fresh ones for this run.
     key = venue.api_key or secrets.token_hex(32)
     secret = venue.api_secret or venue.private_key or secrets.token_hex(32)   # 32 random bytes: also an Ethereum key
+    # A simulator may take options of its own from the venue's config: its module's SIM_OPTIONS maps config
+    # keys to its keyword arguments (GRVT: sim_chain_id -> chain_id).
+    options = tuple((kwarg, getattr(venue, key)) for key, kwarg in
+                    getattr(importlib.import_module(module_name), "SIM_OPTIONS", {}).items())
     return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,
-                             venue.sim_step_seconds, venue.sim_funding_interval_seconds)
+                             venue.sim_step_seconds, venue.sim_funding_interval_seconds, options)

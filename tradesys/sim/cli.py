@@ -1,8 +1,10 @@
 """``python -m tradesys.sim <venue>``: run a venue simulator on loopback until Ctrl-C or SIGTERM.
 
-Prints one line per endpoint it serves (``rest http://127.0.0.1:41234``),
-then the credentials it accepts, then logs in JSON to stderr. The same
-options for every venue; GRVT takes ``--private-key`` instead of a secret.
+Prints one labelled line per value a client needs: every endpoint it serves
+(``rest http://127.0.0.1:41234``), the credentials it accepts, then the
+venue's other client settings (GRVT: ``chain-id``, ``sub-account``) and the
+symbols; then logs in JSON to stderr. The same options for every venue; GRVT
+takes ``--private-key`` instead of a secret, and ``--chain-id``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
                                                       "generated and printed)")
     p.add_argument("--private-key", default=None, help="GRVT: the signer's Ethereum private key (0x + 64 hex) whose "
                                                         "EIP-712 order signatures it accepts (default: generated)")
+    p.add_argument("--chain-id", type=int, default=None,
+                   help="GRVT: the chain id its EIP-712 signatures are checked on (default 325, production, as a "
+                        "client configured for production signs; 326 for testnet)")
     p.add_argument("--ed25519-public-key", default=None, metavar="PEM_FILE",
                    help="Binance: an Ed25519 public key (PEM) registered for the API key; enables session.logon "
                         "and Ed25519-signed requests on the WS API")
@@ -64,7 +69,7 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
         return 2
     if args.venue == "grvt":
         secret_lines = [f"private-key {'(given)' if given else simulator.credentials.private_key}",
-                        f"signer {simulator.signer}", f"sub-account {simulator.sub_account_id}"]
+                        f"signer {simulator.signer}"]
     else:   # a secret the user chose is not echoed; a generated test secret must be, or nobody could use it
         secret_lines = [f"api-secret {'(given)' if given else simulator.credentials.api_secret}"]
     return await _run(simulator, args, secret_lines, out)
@@ -93,6 +98,12 @@ def _settings(args: argparse.Namespace, module) -> tuple[dict, bool]:
             raise _Refused(f"give both --api-key and {flag}, or neither")
         logs.register_secret(secret)
         kwargs["credentials"] = module.Credentials(args.api_key, secret)
+    if args.chain_id is not None:
+        if not grvt:
+            raise _Refused("--chain-id is for the grvt simulator")
+        if args.chain_id <= 0:
+            raise _Refused(f"--chain-id must be a positive integer, not {args.chain_id}")
+        kwargs["chain_id"] = args.chain_id
     if args.ed25519_public_key is not None:
         if args.venue != "binance":
             raise _Refused("--ed25519-public-key is for the binance simulator")
@@ -124,6 +135,8 @@ async def _run(simulator, args: argparse.Namespace, secret_lines: list[str], out
     print(f"api-key {simulator.credentials.api_key}", file=out)
     for line in secret_lines:
         print(line, file=out)
+    for label, value in simulator.client_settings.items():
+        print(f"{label} {value}", file=out)
     print(f"symbols {','.join(simulator.symbols)}", file=out, flush=True)
     try:
         await stop.wait()

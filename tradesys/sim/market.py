@@ -125,6 +125,11 @@ class SyntheticMarket:
         instrument = self.exchange.instrument(symbol)
         return instrument.price(round(self._state[symbol].mid))
 
+    def next_funding_ns(self, symbol: str) -> int:
+        """When ``symbol``'s next funding is charged (ns); 0 before the market has started."""
+        state = self._state.get(symbol)
+        return state.next_funding_ns if state is not None else 0
+
     # -- internals ---------------------------------------------------------------------
 
     def _mark(self, symbol: str, state: _SymbolState) -> None:

@@ -66,6 +66,7 @@ class BinanceSimulator:
         self._market_task: asyncio.Task | None = None
         self._countdown_task: asyncio.Task | None = None
         self.urls: dict[str, str] = {}
+        self.client_settings: dict[str, str] = {}   # nothing a client needs beyond URLs and keys
 
     def now_ns(self) -> int:
         return time.time_ns() + self.clock_skew_ms * 1_000_000

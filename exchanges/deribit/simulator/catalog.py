@@ -88,7 +88,7 @@ def instrument_object(entry: CatalogEntry) -> dict:
         "expiration_timestamp": PERPETUAL_EXPIRY_MS, "creation_timestamp": entry.creation_ms,
         "counter_currency": i.quote, "contract_size": _number(entry.contract_size),
         "block_trade_commission": 0.0001, "block_trade_min_trade_amount": 200000 if inverse else 25,
-        "block_trade_tick_size": 0.01, "base_currency": i.base, "underlying_type": "index",
+        "block_trade_tick_size": 0.01, "base_currency": i.base, "underlying_type": "crypto",
     }
 
 

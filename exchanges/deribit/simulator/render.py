@@ -57,7 +57,7 @@ def order_object(entry: CatalogEntry, order: SimOrder, meta: OrderMeta) -> dict:
         "average_price": number(average), "time_in_force": meta.time_in_force, "post_only": meta.post_only,
         "reject_post_only": False, "reduce_only": order.reduce_only, "replaced": meta.replaced, "api": True,
         "web": False, "creation_timestamp": order.created_ns // 1_000_000,
-        "last_update_timestamp": order.updated_ns // 1_000_000, "max_show": number(amount), "is_liquidation": False,
+        "last_update_timestamp": order.updated_ns // 1_000_000, "is_liquidation": False,
         "risk_reducing": False, "mmp": False, "is_rebalance": False, "mmp_cancelled": False,
     }
     if state == "cancelled":
@@ -113,8 +113,18 @@ def position_object(sim: DeribitSimulator, account: Account, entry: CatalogEntry
         "floating_profit_loss": number(floating), "realized_profit_loss": number(realized),
         "total_profit_loss": number(floating + realized), "delta": number(coins), "leverage": leverage,
         "realized_funding": number(position.funding if position else ZERO),
-        "interest_value": 0.0, "average_price_usd": number(entry_price) if i.inverse else None,
+        "interest_value": 0.0, "average_price_usd": number(entry_price),   # USD and USDC prices alike
+        "estimated_liquidation_price": _liquidation_price(size, entry_price, leverage),
     }
+
+
+def _liquidation_price(size: Decimal, entry_price: Decimal, leverage: int) -> float | None:
+    """Where the position's initial margin is gone: entry price moved against it by 1/leverage (the
+    simulator's estimate; no maintenance buffer). None for no position, as the venue sends null."""
+    if size == 0 or entry_price == 0:
+        return None
+    move = entry_price / leverage
+    return number(entry_price - move if size > 0 else entry_price + move)
 
 
 def account_summary(sim: DeribitSimulator, account: Account, currency: str) -> dict:
@@ -138,10 +148,18 @@ def account_summary(sim: DeribitSimulator, account: Account, currency: str) -> d
         "futures_pl": number(upl + rpl), "futures_session_upl": number(upl), "futures_session_rpl": number(rpl),
         "options_pl": 0.0, "options_session_upl": 0.0, "options_session_rpl": 0.0, "options_value": 0.0,
         "options_delta": 0.0, "options_gamma": 0.0, "options_vega": 0.0, "options_theta": 0.0,
+        "options_gamma_map": {}, "options_theta_map": {}, "options_vega_map": {},
         "delta_total": number(delta), "projected_delta_total": number(delta), "fee_balance": 0.0,
         "spot_reserve": 0.0, "portfolio_margining_enabled": False, "cross_collateral_enabled": False,
         "margin_model": "segregated_sm", "total_equity_usd": 0.0, "limits": {},
     }
+
+
+def account_fields(sim: DeribitSimulator, account: Account) -> dict:
+    """The account's own fields, which the venue adds to summaries when asked with ``extended: true``."""
+    return {"id": sim.user_id, "email": "sim@localhost", "system_name": "sim", "username": "sim", "type": "main",
+            "security_keys_enabled": False, "mmp_enabled": False, "interuser_transfers_enabled": False,
+            "login_enabled": False, "creation_timestamp": sim.started_ms, "self_trading_reject_mode": "cancel_maker"}
 
 
 def book_levels(entry: CatalogEntry, levels: list[tuple[int, int]]) -> list[list[float]]:
@@ -165,5 +183,23 @@ def ticker_object(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> di
         "settlement_price": number(mark), "min_price": number(mark * (1 - band)), "max_price": number(mark * (1 + band)),
         "open_interest": number(sim.open_interest(i.symbol)), "current_funding": 0.0, "funding_8h": 0.0001,
         "interest_value": 0.0,
-        "stats": {"volume": None, "volume_usd": None, "price_change": None, "low": None, "high": None},
+        "stats": day_stats(sim, entry, now_ms),
     }
+
+
+def day_stats(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
+    """The ticker's 24-hour statistics over the trades the simulator remembers: volume in the base coin and
+    in USD, low, high, and the price change in percent (all 0.0 before the first trade, as numbers)."""
+    i = entry.instrument
+    since_ns = (now_ms - 86_400_000) * 1_000_000
+    trades = [t for t in sim.exchange.public_trades[i.symbol] if t.time_ns >= since_ns]
+    if not trades:
+        return {"volume": 0.0, "volume_usd": 0.0, "price_change": 0.0, "low": 0.0, "high": 0.0}
+    prices = [i.price(t.price) for t in trades]
+    amounts = [i.qty(t.quantity) for t in trades]
+    # Inverse amounts are USD; linear amounts are the coin.
+    coins = sum((a / p for a, p in zip(amounts, prices)), ZERO) if i.inverse else sum(amounts, ZERO)
+    usd = sum(amounts, ZERO) if i.inverse else sum((a * p for a, p in zip(amounts, prices)), ZERO)
+    change = (prices[-1] - prices[0]) / prices[0] * 100
+    return {"volume": number(coins), "volume_usd": number(usd), "price_change": round(number(change), 4),
+            "low": number(min(prices)), "high": number(max(prices))}

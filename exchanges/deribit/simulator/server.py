@@ -158,6 +158,8 @@ class DeribitSimulator:
         self.market = SyntheticMarket(self.exchange, {s: e.market for s, e in self.catalog.items()}, seed=seed)
         self.exchange.add_account(ACCOUNT, self._balances(Decimal(balance)), leverage=10)
         self.account = ACCOUNT
+        self.user_id = 1                       # the account's numeric id (get_account_summaries, extended)
+        self.started_ms = int(time.time() * 1000)   # the account's creation time
         self.sessions = Sessions(self.credentials, ACCOUNT, ttl_s=token_ttl_s)
         self.limits = limits or CreditLimits()
         self.connections: set[Connection] = set()
@@ -174,6 +176,7 @@ class DeribitSimulator:
         self._tick_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self.urls: dict[str, str] = {}
+        self.client_settings: dict[str, str] = {}   # nothing a client needs beyond URLs and keys
 
     def _balances(self, usd: Decimal) -> dict[str, Decimal]:
         """USDC ``usd``; each coin the same worth at its start price (8 decimals)."""

@@ -303,14 +303,15 @@ async def get_position(call: Call, params: dict):
 async def get_account_summary(call: Call, params: dict):
     sim = call.sim
     account = sim.exchange.account(call.account(params))
-    return render.account_summary(sim, account, currency_of(params))
+    summary = render.account_summary(sim, account, currency_of(params))
+    return summary | render.account_fields(sim, account) if p.flag(params, "extended") else summary
 
 
 async def get_account_summaries(call: Call, params: dict):
     sim = call.sim
     account = sim.exchange.account(call.account(params))
-    return {"summaries": [render.account_summary(sim, account, c) for c in CURRENCIES], "id": 1,
-            "type": "main", "username": "sim"}
+    summaries = {"summaries": [render.account_summary(sim, account, c) for c in CURRENCIES]}
+    return render.account_fields(sim, account) | summaries if p.flag(params, "extended") else summaries
 
 
 PRIVATE = {

@@ -59,5 +59,5 @@ def instrument_object(entry: CatalogEntry) -> dict:
             "kind": "PERPETUAL", "venues": ["ORDERBOOK", "RFQ"], "settlement_period": "PERPETUAL",
             "base_decimals": entry.base_decimals, "quote_decimals": entry.quote_decimals,
             "tick_size": i.price_text(i.tick), "min_size": i.qty_text(i.min_qty), "create_time": CREATE_TIME_NS,
-            "max_position_size": entry.max_position_size, "funding_interval_hours": 8, "adjusted_funding_rate_cap": "0.3",
-            "adjusted_funding_rate_floor": "-0.3", "min_notional": f"{i.min_notional:f}"}
+            "max_position_size": entry.max_position_size, "funding_interval_hours": 8, "adjusted_funding_rate_cap": 0.3,
+            "adjusted_funding_rate_floor": -0.3, "min_notional": f"{i.min_notional:f}"}

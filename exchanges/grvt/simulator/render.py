@@ -1,6 +1,7 @@
 """Venue-shaped objects in full names (the server turns them lite on lite routes): orders with their
 state, fills, positions, the sub-account summary. Numbers are decimal strings; ids and times past 2**53
-are strings too."""
+are strings too; the rates the protocol notes call numbers (fee rates, interest rates, the estimated
+liquidation price) are JSON numbers (docs/protocols/grvt.md 5.2)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def order_object(sim: GrvtSimulator, record, order: SimOrder | None) -> dict:
             reason = (record.cancel_reason if order.status is OrderStatus.CANCELED else
                       {"IMMEDIATE_OR_CANCEL": "IOC_CANCEL", "FILL_OR_KILL": "FOK_CANCEL"}.get(
                           request.get("time_in_force"), "MARKET_CANCEL"))
-    return {**{k: v for k, v in request.items() if k not in ("order_id", "state")},
+    metadata = {"broker": "UNSPECIFIED", **(request.get("metadata") or {})}
+    return {**{k: v for k, v in request.items() if k not in ("order_id", "state")}, "metadata": metadata,
             "order_id": record.order_id,
             "state": {"status": status, "reject_reason": reason, "book_size": [text(book)],
                       "traded_size": [text(traded)], "update_time": str(update),
@@ -69,12 +71,23 @@ def fill_object(sim: GrvtSimulator, entry, fill, record) -> dict:
     metadata = record.request.get("metadata", {}) if record is not None else {}
     return {"event_time": str(fill.time_ns), "sub_account_id": sim.sub_account_id, "instrument": entry.name,
             "is_buyer": fill.side.name == "BUY", "is_taker": not fill.is_maker, "size": text(size),
-            "price": text(price), "mark_price": text(mark), "index_price": text(mark), "interest_rate": "0",
+            "price": text(price), "mark_price": text(mark), "index_price": text(mark), "interest_rate": 0.0,
             "forward_price": "0", "realized_pnl": text(fill.realized_pnl), "fee": text(fill.fee),
-            "fee_rate": text(rate * 100), "trade_id": trade_id(sim, entry.name, fill.trade_id),
+            "fee_rate": float(rate * 100), "trade_id": trade_id(sim, entry.name, fill.trade_id),
             "order_id": record.order_id if record is not None else "0x00",
             "venue": "ORDERBOOK", "is_liquidation": False, "client_order_id": str(metadata.get("client_order_id", "0")),
-            "signer": sim.signer.lower(), "broker": "UNSPECIFIED", "is_rpi": False, "fee_currency": i.settle}
+            "signer": sim.signer.lower(), "broker": "UNSPECIFIED", "is_rpi": False, "fee_currency": i.settle,
+            **_builder_fee(record, price * size)}
+
+
+def _builder_fee(record, notional: Decimal) -> dict:
+    """A fill of an order that names a builder carries the builder, its rate and its fee (the venue adds the
+    fee for the builder on top of its own)."""
+    request = record.request if record is not None else {}
+    if not request.get("builder"):
+        return {}
+    rate = Decimal(str(request.get("builder_fee") or "0"))
+    return {"builder": request["builder"], "builder_fee_rate": float(rate), "builder_fee": text(notional * rate)}
 
 
 def position_object(sim: GrvtSimulator, account, entry) -> dict:
@@ -87,9 +100,18 @@ def position_object(sim: GrvtSimulator, account, entry) -> dict:
             "entry_price": text(position.entry_price), "exit_price": "0", "mark_price": text(mark),
             "unrealized_pnl": text(unrealized), "realized_pnl": text(position.realized_pnl),
             "total_pnl": text(unrealized + position.realized_pnl), "roi": "0", "quote_index_price": "1",
-            "est_liquidation_price": "0", "leverage": str(account.leverage_of(i.symbol)),
+            "est_liquidation_price": _liquidation_price(position, account.leverage_of(i.symbol)),
+            "leverage": str(account.leverage_of(i.symbol)),
             "cumulative_fee": text(position.fees), "cumulative_realized_funding_payment": text(position.funding),
-            "margin_type": "CROSS"}
+            "margin_type": "CROSS", "isolated_balance": "0", "isolated_im": "0", "isolated_mm": "0"}
+
+
+def _liquidation_price(position, leverage: int) -> float:
+    """The simulator's estimate: the entry price moved against the position by 1/leverage; 0.0 when flat."""
+    if not position.quantity or not position.entry_price:
+        return 0.0
+    move = position.entry_price / leverage
+    return float(position.entry_price - move if position.quantity > 0 else position.entry_price + move)
 
 
 def summary_object(sim: GrvtSimulator, account) -> dict:
@@ -103,7 +125,14 @@ def summary_object(sim: GrvtSimulator, account) -> dict:
     return {"event_time": str(sim.now_ns()), "sub_account_id": sim.sub_account_id, "margin_type": "SIMPLE_CROSS_MARGIN",
             "settle_currency": "USDT", "unrealized_pnl": text(upl), "total_equity": text(balance + upl),
             "initial_margin": text(im), "maintenance_margin": text(im / 2), "available_balance": text(available),
-            "spot_balances": [{"currency": "USDT", "balance": text(balance), "index_price": "1"}],
-            "positions": positions, "settle_index_price": "1", "is_vault": False, "total_cross_equity":
-            text(balance + upl), "cross_unrealized_pnl": text(upl), "sub_account_mode": "CROSS_MARGIN",
-            "margin_balance": text(balance + upl)}
+            "spot_balances": [spot_balance(balance, available)],
+            "positions": positions, "settle_index_price": "1", "is_vault": False, "vault_im_additions": "0",
+            "derisk_margin": text(im / 2), "derisk_to_maintenance_margin_ratio": "1",
+            "total_cross_equity": text(balance + upl), "cross_unrealized_pnl": text(upl),
+            "sub_account_mode": "SINGLE_ASSET_MODE", "margin_balance": text(balance + upl)}
+
+
+def spot_balance(balance: Decimal, available: Decimal) -> dict:
+    """The USDT balance as a SpotBalance (the settlement currency: no entry price or PnL of its own)."""
+    return {"currency": "USDT", "balance": text(balance), "index_price": "1", "entry_price": "0",
+            "realized_pnl": "0", "unrealized_pnl": "0", "available_to_transfer": text(max(available, ZERO))}

@@ -4,7 +4,8 @@ with JSON in full (``/full/v1/<route>``) or lite (``/lite/v1/<route>``) names.
 
 One main account with one sub-account and one registered signer: the address of
 the private key the simulator is given (``--private-key``), whose EIP-712
-order signatures it accepts. The cancel-on-disconnect countdown
+order signatures it accepts on one chain (``chain_id``: production's 325 by
+default, as a client configured for production signs; 326 for testnet). The cancel-on-disconnect countdown
 (``cancel_on_disconnect``) cancels every open order when it lapses.
 The WebSocket streams (``streams.py``) are on the market-data and trade-data hosts.
 Past ``rate_limits`` calls a second (orders, others) the answer is 429 / 1006.
@@ -24,7 +25,10 @@ from aiohttp import web
 
 from exchanges.grvt import names, signing
 from exchanges.grvt.auth import Credentials
+from exchanges.grvt.constants import PRODUCTION_CHAIN_ID
 from exchanges.grvt.simulator import errors as e
+from exchanges.grvt.simulator.account_api import ROUTES as ACCOUNT_ROUTES
+from exchanges.grvt.simulator.account_api import AccountApi
 from exchanges.grvt.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.grvt.simulator.faults import Faults, fault_control
 from exchanges.grvt.simulator.limits import RATE_LIMITS, Throttle, kind_of
@@ -41,13 +45,15 @@ from tradesys.sim.market import SyntheticMarket, select_entries
 
 log = logging.getLogger(__name__)
 ACCOUNT = "main"
+TRADE_ROUTES = {**TRADING_ROUTES, **ACCOUNT_ROUTES}
 RECORDS_KEPT = 100_000
 
 
 class GrvtSimulator:
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
-                 faults: dict | None = None, funding_interval_s: float | None = None, chain_id: int = 326,
+                 faults: dict | None = None, funding_interval_s: float | None = None,
+                 chain_id: int = PRODUCTION_CHAIN_ID,
                  session_ttl_s: int = 3600, rate_limits: dict[str, int] | None = None):
         self.symbols = tuple(symbols)
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
@@ -64,12 +70,15 @@ class GrvtSimulator:
         rng = secrets.SystemRandom()
         self.account_id = "0x" + secrets.token_hex(20)
         self.sub_account_id = str(2_000_000_000_000_000 + rng.randrange(10**15))
+        # What a client needs besides the URLs and the keys: printed by the CLI, published to the connectors.
+        self.client_settings = {"chain-id": str(chain_id), "sub-account": self.sub_account_id}
         self.exchange = SimExchange([x.instrument for x in self.catalog.values()], seed=seed, clock=self.now_ns)
         self.market = SyntheticMarket(self.exchange, {s: x.market for s, x in self.catalog.items()}, seed=seed)
         self.exchange.add_account(ACCOUNT, {"USDT": balance}, leverage=10)
         self.sessions = Sessions(self.credentials.api_key, self.account_id, ttl_s=session_ttl_s)
         self.market_data = MarketData(self)
         self.trading = Trading(self)
+        self.account_api = AccountApi(self)
         self.countdown_ms: int | None = None
         self.throttle = Throttle(RATE_LIMITS if rate_limits is None else rate_limits)
         self.counters = {"requests": 0, "errors": 0, "orders": 0, "cancelled_by_countdown": 0, "throttled": 0}
@@ -115,14 +124,16 @@ class GrvtSimulator:
         self.market.start(self.now_ns())
         await self.fault_control.apply(self._initial_faults)
         edge = web.Application()
-        edge.add_routes([web.post("/auth/api_key/login", self._login), web.post("/auth/wallet/login", self._wallet_login),
-                         *self.fault_control.routes()])
+        edge.add_routes([web.post("/auth/api_key/login", self._login),
+                         web.post("/auth/wallet/login", self._wallet_login), *self.fault_control.routes()])
         market = web.Application(client_max_size=1 << 20)
         market.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._market_rest),
                            *self.streams.routes("market")])
         trade = web.Application(client_max_size=1 << 20)
         trade.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._trade_rest),
                           *self.streams.routes("trade")])
+        for app in (edge, market, trade):    # last: any other path (v2/bulk_orders...) is the venue's 1004
+            app.add_routes([web.route("*", "/{tail:.*}", self._unknown)])
         bound = []
         for index, app in enumerate((edge, market, trade)):
             runner = web.AppRunner(app, access_log=None)
@@ -205,6 +216,9 @@ class GrvtSimulator:
         cookie, account_id = self.sessions.open(self.now_ms())
         return web.json_response({"status": "success"}, headers={"Set-Cookie": cookie, ACCOUNT_HEADER: account_id})
 
+    async def _unknown(self, request: web.Request) -> web.Response:
+        return self._error(e.NOT_FOUND, lite=request.path.startswith("/lite/"))
+
     def _error(self, error: e.ApiError, *, lite: bool) -> web.Response:
         self.counters["errors"] += 1
         return web.json_response(error.body(lite), status=error.status)
@@ -237,8 +251,10 @@ class GrvtSimulator:
             self.market_data, name)(body), private=False)
 
     async def _trade_rest(self, request: web.Request) -> web.Response:
-        return await self._rest(request, "Trading", TRADING_ROUTES, lambda name, body: getattr(
-            self.trading, name)(ACCOUNT, body), private=True)
+        def call(name: str, body: dict):
+            owner = self.account_api if name in ACCOUNT_ROUTES.values() else self.trading
+            return getattr(owner, name)(ACCOUNT, body)
+        return await self._rest(request, "Trading", TRADE_ROUTES, call, private=True)
 
     async def _rest(self, request: web.Request, gateway: str, routes: dict, call, *, private: bool) -> web.Response:
         """One REST call: injected faults, the route, the session (trade data), lite names in and out."""

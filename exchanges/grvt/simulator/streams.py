@@ -17,7 +17,7 @@ Market data: ``v1.book.d`` (``<instrument>@<rate>``: a snapshot, then every
 (``<instrument>@<rate>-<depth>``: full snapshots), ``v1.trade``
 (``<instrument>@<limit>``), ``v1.mini.s``/``d`` and ``v1.ticker.s``/``d``
 (``<instrument>@<rate>``). Trade data (a session cookie on the handshake):
-``v1.order``, ``v1.state``, ``v1.fill``, ``v1.position``, ``v1.cancel_status`` with selector
+``v1.order``, ``v1.state``, ``v1.fill``, ``v1.position``, ``v1.cancel`` with selector
 ``<sub_account_id>`` or ``<sub_account_id>-<instrument>``. The fault switch
 ``skip_depth_updates`` loses book deltas (the sequence breaks).
 """
@@ -47,7 +47,7 @@ MARKET_STREAMS = {"v1.book.d": "WSOrderbookLevelsFeedDataV1", "v1.book.s": "WSOr
                   "v1.ticker.d": "WSTickerFeedDataV1"}
 TRADE_STREAMS = {"v1.order": "WSOrderFeedDataV1", "v1.state": "WSOrderStateFeedDataV1",
                  "v1.fill": "WSFillFeedDataV1", "v1.position": "WSPositionsFeedDataV1",
-                 "v1.cancel_status": "WSCancelFeedDataV1"}
+                 "v1.cancel": "WSCancelFeedDataV1"}
 RATES_MS = {100, 200, 500, 1000}
 SNAPSHOT_FIRST = frozenset({"v1.book.d", "v1.book.s", "v1.mini.d", "v1.mini.s", "v1.ticker.d", "v1.ticker.s"})
 
@@ -321,7 +321,7 @@ class Streams:
         """A cancel by client order id that cancelled nothing (spec ``CancelStatusFeed``)."""
         feed = {"sub_account_id": self.sim.sub_account_id, "client_order_id": client_order_id, "order_id": "0x00",
                 "reason": "CLIENT_CANCEL", "update_time": str(self.sim.now_ns()), "cancel_status": status}
-        for conn, sub in self._trade_subs("v1.cancel_status", None):
+        for conn, sub in self._trade_subs("v1.cancel", None):
             self._emit(conn, sub, feed)
 
     async def _tick(self) -> None:

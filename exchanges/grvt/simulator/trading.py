@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from exchanges.grvt import signing
 from exchanges.grvt.simulator import errors as e
+from exchanges.grvt.simulator.builders import Builders
 from exchanges.grvt.simulator.render import Whole, fill_object, order_object, position_object, summary_object
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.instruments import PrecisionError
@@ -59,6 +60,7 @@ class Trading:
         self.pending_cancels: dict[str, PendingCancel] = {}          # client order id -> its waiting cancel
         self._nonces: deque[tuple[str, int, int]] = deque(maxlen=NONCES_KEPT)
         self._nonce_set: set[tuple[str, int, int]] = set()
+        self.builders = Builders(sim)
 
     # -- create ------------------------------------------------------------------------
 
@@ -98,6 +100,7 @@ class Trading:
         if not is_market and price_text in (None, "", "0"):
             raise e.LIMIT_WITHOUT_PRICE
         self._check_signature(order, entry, tif_name, is_market, post_only, reduce_only)
+        self.builders.check_order(order)
         # Unique among the sub-account's open orders (all instruments): a scan of what is open, not of history.
         if any(o.client_order_id == client_order_id for engine in sim.exchange.engines.values()
                for o in engine.open_orders(account)):
@@ -217,7 +220,7 @@ class Trading:
     def cancel_order(self, account: str, body: dict) -> dict:
         """By ``order_id`` (1004 when unknown), or by ``client_order_id``: an order of that id not open yet
         is waited for ``time_to_live_ms`` (default 100, rounded down to 100 ms, at most 5 s); a second cancel
-        inside that window is dropped; both end on ``v1.cancel_status``."""
+        inside that window is dropped; both end on ``v1.cancel``."""
         self._sub_account(body)
         by_order = body.get("order_id") not in (None, "", "0", "0x00")
         client_order_id = str(body.get("client_order_id") or "")
@@ -243,7 +246,7 @@ class Trading:
         return {"ack": True}
 
     def expire_cancels(self, now_ms: int) -> int:
-        """Cancels whose order never came: each reported EXPIRED on ``v1.cancel_status``."""
+        """Cancels whose order never came: each reported EXPIRED on ``v1.cancel``."""
         lapsed = [c for c in self.pending_cancels.values() if c.deadline_ms <= now_ms]
         for cancel in lapsed:
             del self.pending_cancels[cancel.client_order_id]
@@ -307,11 +310,13 @@ class Trading:
                     out.append(order_object(self.sim, record, order.snapshot()))
         return out
 
-    def order_history(self, account: str, body: dict) -> list[dict]:
+    def order_history(self, account: str, body: dict) -> Whole:
+        """Newest first, one page (``next`` is the spec's cursor: empty, there is no second page here)."""
         self._sub_account(body)
         limit = int(body.get("limit") or 500)
         records = list(self.records.values())[-limit:]
-        return [order_object(self.sim, r, self._engine_order(account, r)) for r in reversed(records)]
+        return Whole(result=[order_object(self.sim, r, self._engine_order(account, r)) for r in reversed(records)],
+                     next="")
 
     def fill_history(self, account: str, body: dict) -> Whole:
         self._sub_account(body)
@@ -342,8 +347,11 @@ class Trading:
     def aggregated_account_summary(self, account: str, body: dict) -> dict:
         summary = summary_object(self.sim, self.sim.exchange.accounts[account])
         return {"main_account_id": self.sim.account_id, "total_equity": summary["total_equity"],
-                "spot_balances": summary["spot_balances"], "vault_investments": [], "total_sub_account_equity":
-                summary["total_equity"], "total_vault_investments_balance": "0"}
+                "spot_balances": summary["spot_balances"], "vault_investments": [],
+                "total_sub_account_balance": summary["spot_balances"][0]["balance"],
+                "total_sub_account_equity": summary["total_equity"], "total_vault_investments_balance": "0",
+                "total_sub_account_available_balance": summary["available_balance"],
+                "total_usd_notional_invested": "0"}
 
     def get_sub_accounts(self, account: str, body: dict) -> dict:
         return {"sub_account_ids": [self.sim.sub_account_id]}
@@ -363,7 +371,10 @@ class Trading:
         return {"ack": True}
 
     def get_authorized_builders(self, account: str, body: dict) -> dict:
-        return {"results": []}
+        return self.builders.listed()
+
+    def authorize_builder(self, account: str, body: dict) -> dict:
+        return self.builders.authorize(body)
 
 
 def _is_uint64(text: str) -> bool:
@@ -374,4 +385,5 @@ ROUTES = {"/create_order": "create_order", "/cancel_order": "cancel_order", "/ca
           "/order": "order", "/open_orders": "open_orders", "/order_history": "order_history",
           "/fill_history": "fill_history", "/positions": "positions", "/account_summary": "account_summary",
           "/aggregated_account_summary": "aggregated_account_summary", "/get_sub_accounts": "get_sub_accounts",
-          "/cancel_on_disconnect": "cancel_on_disconnect", "/get_authorized_builders": "get_authorized_builders"}
+          "/cancel_on_disconnect": "cancel_on_disconnect", "/get_authorized_builders": "get_authorized_builders",
+          "/authorize_builder": "authorize_builder"}
