@@ -359,6 +359,29 @@ async def test_a_stale_book_halts_the_venue_and_its_recovery_resumes_it(ray_clus
                                                                   ("normal", "engine-binance")]
 
 
+async def test_after_a_private_stream_drop_the_engine_reads_the_venues_orders_once_it_is_back(ray_cluster, tmp_path):
+    # Quotes 20 bps away: they rest, so what the engine and the Mini OMSs hold can be compared at rest.
+    async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", "strategy.mm_btc.params.half_spread_bps=20",
+                    "strategy.mm_eth.params.half_spread_bps=20") as farm:
+        await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
+        before = (await farm.call("engine-binance", "status"))["counters"]
+        faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(faults, json={"drop_connections": True}) as response:   # every WebSocket closes
+                assert response.status == 200
+        await farm.until("the drop seen and the orders read again", lambda: _refreshed_after_drop(farm, before),
+                         timeout=60)
+        await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
+        strategy = (await farm.call("mm_btc", "status"))["counters"]
+    # What the strategy reads off the bus is counted for the status screen (it showed 0).
+    assert strategy["messages"] > 0 and strategy["malformed"] == 0
+
+
+async def _refreshed_after_drop(farm: Farm, before: dict) -> bool:
+    counters = (await farm.call("engine-binance", "status"))["counters"]
+    return counters["stream_drops"] > before["stream_drops"] and counters["reconciles"] > before["reconciles"]
+
+
 async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_the_strategy_hears(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
         await farm.until("a live book", lambda: _book_live(farm, "probe", "BTCUSDT"))

@@ -68,13 +68,18 @@ async def test_books_bbo_trades_marks_and_status_reach_the_bus_and_a_gap_is_anno
         wanted = {BookSnapshot, BookDelta, Bbo, Trade, MarkPrice, BookStatus}
         # Every kind, and BTCUSDT deltas after its snapshot (what the rebuild below needs), however slow the host.
         got = await collect(subscriber, lambda got: len(got) > 300 and wanted <= {type(e.message) for e in got}
-                            and rebuild(got, "BTCUSDT")[1] > 0, "every kind of message")
+                            and rebuild(got, "BTCUSDT")[1] > 0
+                            and sum(isinstance(e.message, BookSnapshot) for e in got) > 2, "every kind of message")
         books_seen = sum(e.topic.endswith(".book") for e in got)
         book, deltas = rebuild(got, "BTCUSDT")
         assert book is not None and deltas > 0 and not book.is_crossed()
         first = next(e for e in got if isinstance(e.message, BookDelta))
         assert first.header.venue_ts > 0 and first.header.recv_ts >= first.header.venue_ts - 10**9
         assert first.header.publish_ts >= first.header.recv_ts
+        # Every snapshot, the periodic ones too (more than one per symbol), carries the venue and receive time
+        # of the update the book is as of.
+        snapshots = [e for e in got if isinstance(e.message, BookSnapshot)]
+        assert all(e.header.venue_ts > 0 and e.header.recv_ts > 0 for e in snapshots)
         # The book as the actor holds it equals what the bus built (up to the moment it answers).
         remote = BookSnapshot.FromString(await actor.book.remote("ETHUSDT"))
         assert remote.symbol == "ETHUSDT" and remote.bid_prices and remote.bid_prices[0] < remote.ask_prices[0]

@@ -54,6 +54,7 @@ class ActorBase:
         self.previous: dict[str, str] = {}
         self.restarted = False
         self.publisher: Publisher | None = None
+        self._subscribers: list = []          # what this actor reads off the bus (``subscribed``)
         self._tasks: set[asyncio.Task] = set()
 
     # -- lifecycle (called by the launcher through Ray) ---------------------------------
@@ -140,10 +141,20 @@ class ActorBase:
         except (IndexError, ValueError):
             return 0
 
+    def subscribed(self, subscriber):
+        """Count what ``subscriber`` reads in this actor's heartbeat (messages, gaps, missed, malformed); return it."""
+        self._subscribers.append(subscriber)
+        return subscriber
+
     def all_counters(self) -> dict[str, int]:
         counters = {"errors": self.errors}
         if self.publisher is not None:
             counters["published"] = self.publisher.published
+        if self._subscribers:
+            counters.update(messages=sum(s.received for s in self._subscribers),
+                            gaps=sum(s.gaps for s in self._subscribers),
+                            missed=sum(s.missed for s in self._subscribers),
+                            malformed=sum(s.malformed for s in self._subscribers))
         counters.update(self.counters())
         return counters
 

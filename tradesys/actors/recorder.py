@@ -43,7 +43,7 @@ class Recorder(ActorBase):
         prefix = f"{self.name}-{time.strftime('%Y%m%dT%H%M%S')}-{self.started_ts % 10**9:09d}"
         self.writer = RecordingWriter(root, prefix, max_batch_rows=self.settings.max_batch_rows,
                                       max_batch_seconds=self.settings.max_batch_seconds)
-        self.subscriber = Subscriber(self.settings.topics, name=self.name)
+        self.subscriber = self.subscribed(Subscriber(self.settings.topics, name=self.name))
         return {}
 
     async def on_wire(self, directory: Directory) -> None:
@@ -78,9 +78,6 @@ class Recorder(ActorBase):
 
     def counters(self) -> dict[str, int]:
         counters = {}
-        if self.subscriber is not None:
-            counters.update(messages=self.subscriber.received, gaps=self.subscriber.gaps,
-                            missed=self.subscriber.missed, malformed=self.subscriber.malformed)
         if self.writer is not None:
             counters.update(self.writer.counters())
         return counters

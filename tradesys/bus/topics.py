@@ -1,6 +1,6 @@
 """Topic names of the bus: built here, parsed here, nowhere else.
 
-    md.<venue>.<symbol>.<kind>   market data: book, bbo, trade, instrument
+    md.<venue>.<symbol>.<kind>   market data: book, bbo, trade, mark, status
     oe.<venue>.<strategy>        order lifecycle of one strategy
     pos.<venue>.<symbol>         positions
     bal.<venue>.<asset>          balances

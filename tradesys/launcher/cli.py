@@ -47,9 +47,10 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     register_secrets(app)
     for name, missing in unserved_venues(app):
         print(f"note: exchange.{name}: {missing}; nothing serves it in this run", file=sys.stderr)
-    for name, venue in idle_strategies(app):
-        print(f"note: strategy.{name} trades on {venue}, which this run does not select (exchange=...): "
-              f"not started", file=sys.stderr)
+    idle = idle_strategies(app)
+    if idle:
+        names = ", ".join(f"{name} ({venue})" for name, venue in idle)
+        print(f"note: not started, their venues are not selected (exchange=...): {names}", file=sys.stderr)
     for spec in plan:  # generated simulator credentials are secrets too
         for arg in spec.args:
             logs.register_secret(getattr(arg, "api_secret", None))

@@ -58,6 +58,7 @@ class MarketServer(ActorBase):
         self.subscriber = None
         self.published = {"book": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0}
         self._topics: dict[tuple[str, str], str] = {}
+        self._book_ts: dict[str, tuple[int, int]] = {}   # symbol -> (venue, receive) time of its last update
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class MarketServer(ActorBase):
     def on_book(self, message, venue_ts: int, recv_ts: int) -> None:
         self.publisher.publish_message(self._topic(message.symbol, "book"), message, venue_ts, recv_ts)
         self.published["book"] += 1
+        self._book_ts[message.symbol] = (venue_ts, recv_ts)
 
     def on_bbo(self, bbo, venue_ts: int, recv_ts: int) -> None:
         self.publisher.publish_message(self._topic(bbo.symbol, "bbo"), bbo, venue_ts, recv_ts)
@@ -151,4 +153,5 @@ class MarketServer(ActorBase):
                 self._publish_status(symbol, status, "periodic")
                 snapshot = self._snapshot(symbol)
                 if snapshot is not None:
-                    self.on_book(snapshot, 0, 0)
+                    # The book as of its last update: that update's venue and receive times.
+                    self.on_book(snapshot, *self._book_ts.get(symbol, (0, 0)))

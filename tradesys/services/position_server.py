@@ -102,7 +102,8 @@ class PositionServer(ActorBase):
             self.balances[balance.asset] = balance
         self._started_ns = time.time_ns()
         await self.pms.start(self)
-        self._market = Subscriber([f"md.{self.venue}.{s}.bbo" for s in config.symbols], name=f"{self.name}-marks")
+        self._market = self.subscribed(Subscriber([f"md.{self.venue}.{s}.bbo" for s in config.symbols],
+                                                  name=f"{self.name}-marks"))
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
                 self._market.connect(endpoints["pub"])

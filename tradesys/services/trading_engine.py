@@ -99,6 +99,7 @@ class TradingEngine(ActorBase):
         self.instruments: dict[str, object] = {}
         self.orders = OrderTable(KEEP_FINAL)
         self.positions: dict[str, Decimal] = {}          # symbol -> account position (from fills)
+        self._refreshing: asyncio.Task | None = None     # the open-orders refresh after a stream drop
         self.mids: dict[str, Decimal] = {}
         self.book_down_since: dict[str, float] = {}      # symbol -> monotonic time its book stopped being live
         self._seen_live: set[str] = set()                # books that have been live at least once
@@ -237,7 +238,7 @@ class TradingEngine(ActorBase):
         prefixes = [f"md.{self.venue}.{s}.bbo" for s in self.settings.config.symbols]
         prefixes += [f"md.{self.venue}.{s}.status" for s in self.settings.config.symbols]
         prefixes += [topics.risk(self.venue), topics.risk()]
-        self._market = Subscriber(prefixes, name=f"{self.name}-market")
+        self._market = self.subscribed(Subscriber(prefixes, name=f"{self.name}-market"))
         now = time.monotonic()
         for symbol in self.settings.config.symbols:
             self.book_down_since[symbol] = now      # down until the market server says LIVE
@@ -552,12 +553,15 @@ class TradingEngine(ActorBase):
     def on_status(self, connected: bool, reason: str) -> None:
         if not connected:
             self.count["stream_drops"] += 1
-            log.warning("private stream down", extra={"fields": {"reason": reason}})
-            self.spawn(self._refresh_open_orders(), "refresh-open-orders")
+            log.warning("private stream down: open orders are read again when it is back",
+                        extra={"fields": {"reason": reason}})
+        elif self.count["stream_drops"] and (self._refreshing is None or self._refreshing.done()):
+            # Back after a drop: what happened to our orders meanwhile is read from the venue (the stream
+            # did not bring it). Read at the drop instead, the outage itself would go unseen.
+            self._refreshing = self.spawn(self._refresh_open_orders(), "refresh-open-orders")
 
     async def _refresh_open_orders(self) -> None:
-        """After a private-stream drop: read the venue's open orders again, publish what changed."""
-        await asyncio.sleep(0.5)
+        """After a private-stream drop, once it is back: read the venue's open orders, publish what changed."""
         try:
             resting = {e.client_order_id: e for e in await self.fetcher.open_orders(None)}
         except ExchangeError as exc:

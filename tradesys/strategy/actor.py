@@ -139,7 +139,7 @@ class StrategyActor(ActorBase):
         # hundreds a second they would cost every strategy process a decode each.
         prefixes = [topics.md(self.venue, s, kind) for s in self.symbols for kind in MARKET_KINDS]
         prefixes += [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.", "risk."]
-        self._sub = Subscriber(prefixes, name=f"{self.name}-sub")
+        self._sub = self.subscribed(Subscriber(prefixes, name=f"{self.name}-sub"))
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
                 self._sub.connect(endpoints["pub"])
@@ -569,7 +569,7 @@ class StrategyActor(ActorBase):
 
     def cancel_all(self, symbol: str | None = None) -> None:
         for order in self.oms.live_orders(symbol):
-            if order.state.value != "pending_new":
+            if order.state is not State.PENDING_NEW:
                 self.cancel(order.client_order_id)
 
     def _send(self, request: OrderRequest, order: Order) -> None:
