@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run  [ARGS='hydra overrides']  set up .venv and run the default job"
-	@echo "make test [PYTEST_ARGS=...]         set up .venv with the test extra and run the suite"
+	@echo "make test [PYTEST_ARGS=...]         set up .venv with the test extra, lint (ruff), run the suite"
 	@echo "make proto                          regenerate tradesys/messages/*_pb2.py from the .proto files"
 	@echo "make bench                          run the benchmarks in bench/"
 
@@ -30,6 +30,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python run.py $(ARGS)
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 proto: $(VENV)/.installed-test

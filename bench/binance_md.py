@@ -29,8 +29,8 @@ from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.binance import auth, parse  # noqa: E402
 from exchanges.binance import messages as m  # noqa: E402
 from exchanges.binance.oms import BinanceOMS  # noqa: E402
-from exchanges.grid import Grid  # noqa: E402
 from exchanges.binance.subscriber import DepthSync  # noqa: E402
+from exchanges.grid import Grid  # noqa: E402
 from tradesys.messages import BookSnapshot, Instrument, Side, TimeInForce  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
 
@@ -118,7 +118,8 @@ def order_overhead(count: int) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(__doc__.splitlines()[0], argv, orders=20_000, quick_orders=2_000)
-    report_books(f"Binance depth frames: {args.frames:,} generated (10 levels a side)", generated_frames(args.frames), args.frames, baseline, ours,
+    report_books(f"Binance depth frames: {args.frames:,} generated (10 levels a side)",
+                 generated_frames(args.frames), args.frames, baseline, ours,
                  args.repeats)
     full, hmac_only = order_overhead(args.orders)
     print(f"Order build + sign + serialise: {args.orders:,} post-only limit orders")

@@ -26,6 +26,8 @@ def report_books(title: str, frames: list[bytes], count: int, baseline, ours, re
     print(f"{title}, best of {repeats}")
     base = min(baseline(frames) for _ in range(repeats))
     mine = min(ours(frames) for _ in range(repeats))
-    print(f"  baseline json.loads + Decimal dict book: {count / base:>10,.0f} frames/s {base / count * 1e6:6.2f} us/frame")
-    print(f"  tradesys decode -> parse -> book       : {count / mine:>10,.0f} frames/s {mine / count * 1e6:6.2f} us/frame"
+    print(f"  baseline json.loads + Decimal dict book: {count / base:>10,.0f} frames/s "
+          f"{base / count * 1e6:6.2f} us/frame")
+    print(f"  tradesys decode -> parse -> book       : {count / mine:>10,.0f} frames/s "
+          f"{mine / count * 1e6:6.2f} us/frame"
           f"  ratio {base / mine:.2f}x the baseline")

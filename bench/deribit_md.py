@@ -29,12 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import msgspec  # noqa: E402
 
 from bench.connector_book import arguments, report_books  # noqa: E402
-
 from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.deribit import messages as m  # noqa: E402
 from exchanges.deribit.oms import DeribitOMS  # noqa: E402
-from exchanges.grid import Grid  # noqa: E402
 from exchanges.deribit.subscriber import BookChain  # noqa: E402
+from exchanges.grid import Grid  # noqa: E402
 from tradesys.messages import Instrument, Side, TimeInForce  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
 
@@ -132,7 +131,8 @@ def order_overhead(count: int) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(__doc__.splitlines()[0], argv, orders=20_000, quick_orders=2_000)
-    report_books(f"Deribit book notifications: {args.frames:,} generated (10 levels a side)", generated_frames(args.frames), args.frames, baseline, ours,
+    report_books(f"Deribit book notifications: {args.frames:,} generated (10 levels a side)",
+                 generated_frames(args.frames), args.frames, baseline, ours,
                  args.repeats)
     full, plain = order_overhead(args.orders)
     print(f"Order checks + JSON-RPC request: {args.orders:,} post-only limit orders (no per-order signature)")

@@ -30,13 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import msgspec  # noqa: E402
-
-from bench.connector_book import arguments, report_books  # noqa: E402
 from eth_account import Account  # noqa: E402
 from eth_account.messages import encode_typed_data  # noqa: E402
 from eth_keys import keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 
+from bench.connector_book import arguments, report_books  # noqa: E402
 from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.grid import Grid  # noqa: E402
 from exchanges.grvt import messages as m  # noqa: E402
@@ -160,7 +159,8 @@ def order_costs(count: int) -> tuple[float, float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(__doc__.splitlines()[0], argv, orders=2_000, quick_orders=200)
-    report_books(f"GRVT book feeds: {args.frames:,} generated (10 levels a side, decimal strings)", generated_frames(args.frames), args.frames, baseline, ours,
+    report_books(f"GRVT book feeds: {args.frames:,} generated (10 levels a side, decimal strings)",
+                 generated_frames(args.frames), args.frames, baseline, ours,
                  args.repeats)
     full, bare, curve = order_costs(args.orders)
     print(f"Signed orders: {args.orders:,} post-only limit orders (EIP-712, secp256k1)")

@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     for finals in (1_000, 20_000):
         table = table_of(finals, args.live)
         assert table.resting("BTCUSDT", BUY) == whole_table_walk(table, "BTCUSDT", BUY)
-        base = best_us(lambda: whole_table_walk(table, "BTCUSDT", BUY), args.lookups)
-        ours = best_us(lambda: table.resting("BTCUSDT", BUY), args.lookups)
+        base = best_us(lambda t=table: whole_table_walk(t, "BTCUSDT", BUY), args.lookups)
+        ours = best_us(lambda t=table: t.resting("BTCUSDT", BUY), args.lookups)
         print(f"{finals:>6,} final  whole-table walk (baseline): {base:9.1f} us/lookup")
         print(f"{finals:>6,} final  OrderTable.resting          : {ours:9.1f} us/lookup   ratio {base / ours:.1f}x "
               f"faster")

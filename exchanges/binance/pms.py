@@ -58,7 +58,8 @@ class BinancePMS(IExchangePMS):
         self._orders = BoundedDict(REMEMBERED)       # (symbol, order id) -> (T, filled mantissa, final, signature)
         self._account_seen: dict[str, int] = {}   # symbol or asset -> newest E applied
         self._counters = {"events": 0, "order_events": 0, "fills": 0, "positions": 0, "balances": 0, "funding": 0,
-                          "duplicate_fills": 0, "duplicate_events": 0, "out_of_order": 0, "trade_lite": 0, "ignored_events": 0,
+                          "duplicate_fills": 0, "duplicate_events": 0, "out_of_order": 0, "trade_lite": 0,
+                          "ignored_events": 0,
                           "malformed": 0, "unknown_state": 0, "key_renewals": 0, "keepalive_errors": 0}
 
     @property

@@ -45,7 +45,8 @@ from tradesys.aio import cancel_and_wait
 from tradesys.messages import OrderEvent, OrderType, Side, TimeInForce
 
 log = logging.getLogger(__name__)
-_TIME_IN_FORCE = {TimeInForce.TIME_IN_FORCE_GTC: "GOOD_TILL_TIME", TimeInForce.TIME_IN_FORCE_POST_ONLY: "GOOD_TILL_TIME",
+_TIME_IN_FORCE = {TimeInForce.TIME_IN_FORCE_GTC: "GOOD_TILL_TIME",
+                  TimeInForce.TIME_IN_FORCE_POST_ONLY: "GOOD_TILL_TIME",
                   TimeInForce.TIME_IN_FORCE_IOC: "IMMEDIATE_OR_CANCEL", TimeInForce.TIME_IN_FORCE_FOK: "FILL_OR_KILL"}
 
 

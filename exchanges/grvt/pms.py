@@ -1,6 +1,6 @@
 """GRVT private streams on the trade-data socket: ``v1.order`` (and ``v1.state``, an order's state alone),
-``v1.fill`` and ``v1.position`` of the sub-account, translated once, and ``v1.cancel`` (a cancel that found no order: counted and
-logged); balances from the sub-account summary (GRVT streams none), polled.
+``v1.fill`` and ``v1.position`` of the sub-account, translated once, and ``v1.cancel`` (a cancel that found no
+order: counted and logged); balances from the sub-account summary (GRVT streams none), polled.
 
 The socket's handshake carries the session cookie (``ApiSession``, fresh on
 every reconnect). A fill whose trade id was already delivered is dropped (a

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from tradesys.config.load import CONF_DIR
 from tradesys.launcher import plan
 from tradesys.launcher.farm import Farm

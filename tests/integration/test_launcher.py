@@ -96,8 +96,8 @@ def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path)
         assert url.startswith("http://127.0.0.1:")
         deadline = time.monotonic() + 30
         body = ""
-        while time.monotonic() < deadline and not ('counter="rows_written"' in body
-                                                   and 'tradesys_wire_to_strategy_seconds_count{strategy="mm_btc"}' in body):
+        wanted = ('counter="rows_written"', 'tradesys_wire_to_strategy_seconds_count{strategy="mm_btc"}')
+        while time.monotonic() < deadline and not all(w in body for w in wanted):
             body = urllib.request.urlopen(url, timeout=5).read().decode()
             time.sleep(0.2)
     finally:

@@ -17,14 +17,13 @@ import aiohttp
 import pytest
 import ray
 
-from tradesys.launcher.farm import Farm
+from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
 from tradesys.launcher.control import send
+from tradesys.launcher.farm import Farm
 from tradesys.messages import InventoryDelta, RiskAction, Side
 from tradesys.numeric import set_decimal
 from tradesys.risk.killswitch import command
 from tradesys.strategy import PreTradeRejected
-
-from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -97,7 +96,8 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         await farm.until("mm_btc's book live", lambda: _book_live(farm, "mm_btc", "BTCUSDT"))
         await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
         probe = await farm.call("mm_btc", "place", "BTCUSDT", growing, None, D("0.001"), intent="probe-grow")
-        await farm.until("a growing order refused", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
+        await farm.until("a growing order refused",
+                         lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
         refused = (await farm.call("engine-binance", "status"))["counters"]
         assert refused.get("gate_halted", 0) >= 1
         # A reducing order passes. (Its resting quotes still fill meanwhile, so the position it reduces is read

@@ -15,7 +15,8 @@ def bench(*args: str, timeout: float = 150) -> str:
     try:
         done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as expired:
-        pytest.fail(f"{' '.join(args)} still running after {timeout:.0f}s\n{_tail(expired.stdout)}\n{_tail(expired.stderr)}")
+        pytest.fail(f"{' '.join(args)} still running after {timeout:.0f}s\n{_tail(expired.stdout)}\n"
+                    f"{_tail(expired.stderr)}")
     if done.returncode:
         pytest.fail(f"{' '.join(args)} exited {done.returncode}\n{_tail(done.stdout)}\n{_tail(done.stderr)}")
     return done.stdout

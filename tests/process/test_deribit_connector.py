@@ -14,8 +14,7 @@ from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from tests.binance_sim import Recorder, until
 from tests.books import our_levels, rebuilt, sim_levels
-from tests.connector_checks import (a_429_blocks_the_budget_then_the_call_goes_through,
-                                    orphan_is_cancelled_by_the_venue)
+from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
 from tests.deribit_sim import CREDENTIALS, connector, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal

@@ -16,8 +16,7 @@ from exchanges.grvt.auth import ApiSession, Credentials
 from exchanges.grvt.constants import ACCOUNT_HEADER
 from tests.binance_sim import Recorder, until
 from tests.books import our_levels, rebuilt, sim_levels
-from tests.connector_checks import (a_429_blocks_the_budget_then_the_call_goes_through,
-                                    orphan_is_cancelled_by_the_venue)
+from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
@@ -304,7 +303,7 @@ async def test_a_1006_blocks_the_account_budget_then_the_call_goes_through(sim):
 
 async def test_a_cancel_that_finds_no_order_is_reported_on_the_private_stream(sim, parts):
     _, oms, pms, _ = parts
-    events = await trading(oms, pms)
+    await trading(oms, pms)
     with pytest.raises(UnknownOrder):
         await oms.cancel(BTC, ids().next())
     await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel EXPIRED")

@@ -100,7 +100,8 @@ async def test_market_data_in_full_and_lite_names(sim, http):
 async def test_signed_orders_rest_fill_cancel_and_report_in_both_dialects(sim, http):
     headers, _ = await login(http, sim)
     trade = sim.urls["trade data"]
-    _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book", {"instrument": "BTC_USDT_Perp", "depth": 10})
+    _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book",
+                            {"instrument": "BTC_USDT_Perp", "depth": 10})
     bid = Decimal(body["result"]["bids"][0]["price"])
     resting = signed_order(sim, price=f"{bid - 100:f}", post_only=True, client_order_id="2001")
     status, body, _ = await post(http, trade + "/full/v1/create_order", resting, headers)
@@ -120,7 +121,8 @@ async def test_signed_orders_rest_fill_cancel_and_report_in_both_dialects(sim, h
     assert status == 200 and body["result"] == {"ack": True}
     status, body, _ = await post(http, trade + "/full/v1/order",
                                  {"sub_account_id": sim.sub_account_id, "order_id": order["order_id"]}, headers)
-    assert body["result"]["state"]["status"] == "CANCELLED" and body["result"]["state"]["reject_reason"] == "CLIENT_CANCEL"
+    state = body["result"]["state"]
+    assert state["status"] == "CANCELLED" and state["reject_reason"] == "CLIENT_CANCEL"
     market = signed_order(sim, size="0.020", is_market=True, tif="IMMEDIATE_OR_CANCEL", client_order_id="2002")
     status, body, _ = await post(http, trade + "/full/v1/create_order", market, headers)
     assert status == 200 and body["result"]["state"]["status"] == "FILLED"

@@ -4,10 +4,10 @@ and the specification's own example of it (every field the example has, ours has
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import re
+
+import pytest
 
 from exchanges.grvt.simulator import GrvtSimulator
 from exchanges.grvt.simulator.streams import MARKET_STREAMS, TRADE_STREAMS

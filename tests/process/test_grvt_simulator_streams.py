@@ -119,7 +119,8 @@ async def test_private_streams_need_the_session_and_carry_orders_and_fills(sim, 
     orders = [m["feed"] for m in frames if m.get("stream") == "v1.order"]
     fills = [m["feed"] for m in frames if m.get("stream") == "v1.fill"]
     assert orders[-1]["order_id"] == body["result"]["order_id"] and orders[-1]["state"]["status"] == "FILLED"
-    assert sum(Decimal(f["size"]) for f in fills) == Decimal("0.02") and {f["client_order_id"] for f in fills} == {"4001"}
+    assert sum(Decimal(f["size"]) for f in fills) == Decimal("0.02")
+    assert {f["client_order_id"] for f in fills} == {"4001"}
     position = [m["feed"] for m in frames if m.get("stream") == "v1.position"][-1]
     assert position["instrument"] == "BTC_USDT_Perp" and position["size"] == "0.02"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from exchanges.book import L2Book
 from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator import BinanceSimulator
+from exchanges.book import L2Book
 from tradesys.actors import ActorContext
 from tradesys.bus import Subscriber
 from tradesys.config.schema import VenueConfig
@@ -29,7 +29,9 @@ async def collect(subscriber, until, what, timeout=30.0):
         if time.monotonic() > deadline:
             statuses = [(e.message.symbol, e.message.state, e.message.reason) for e in got
                         if isinstance(e.message, BookStatus)]
-            raise AssertionError(f"{what}: not within {timeout} s; {len(got)} messages, statuses {statuses[-8:]}, kinds {sorted({type(e.message).__name__ for e in got})}")
+            kinds = sorted({type(e.message).__name__ for e in got})
+            raise AssertionError(f"{what}: not within {timeout} s; {len(got)} messages, statuses {statuses[-8:]}, "
+                                 f"kinds {kinds}")
         got.extend(Received(e) for e in await subscriber.recv_batch(1024, timeout=0.2))
     return got
 

@@ -166,7 +166,8 @@ def test_fuzz_the_direct_digest_equals_eth_accounts_typed_data_hash(sub_account,
 
     message = {"subAccountID": sub_account, "isMarket": flags[0], "timeInForce": g.TIME_IN_FORCE[tif],
                "postOnly": flags[1], "reduceOnly": flags[2],
-               "legs": [{"assetID": a, "contractSize": c, "limitPrice": p, "isBuyingContract": b} for a, c, p, b in legs],
+               "legs": [{"assetID": a, "contractSize": c, "limitPrice": p, "isBuyingContract": b}
+                        for a, c, p, b in legs],
                "nonce": nonce, "expiration": expiration}
     types = g.ORDER_TYPES
     if builder is not None:

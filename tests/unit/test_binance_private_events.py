@@ -122,6 +122,7 @@ def test_a_funding_fee_update_reports_funding_before_the_balance_and_other_updat
     p._on_message(json.dumps(funding), 0)
     p._on_message(json.dumps(order), 0)
     got = p.handler
-    assert [(symbol, b.asset, str(get_decimal(b.total))) for symbol, b in got.funding] == [("BTCUSDT", "USDT", "99990.5")]
+    assert [(symbol, b.asset, str(get_decimal(b.total))) for symbol, b in got.funding] == [
+        ("BTCUSDT", "USDT", "99990.5")]
     assert [str(get_decimal(b.total)) for b in got.balances] == ["99990.5", "99991"]
     assert p.counters["funding"] == 1

@@ -24,7 +24,8 @@ def test_a_fill_reported_by_the_final_event_counts_until_its_fill_books_it():
 
 def test_partial_fills_in_flight_sum_by_symbol_and_side():
     booked = BookedFills(keep=100)
-    sell, buy, other = order("a", filled="0.3"), order("b", Side.SIDE_BUY, "0.5"), order("c", filled="2", symbol="BTCUSDT")
+    sell, buy = order("a", filled="0.3"), order("b", Side.SIDE_BUY, "0.5")
+    other = order("c", filled="2", symbol="BTCUSDT")
     for o in (sell, buy, other):
         booked.update(o)
     booked.fill("a", D("0.1"), sell)                  # one of the sell's fills arrived

@@ -1,4 +1,5 @@
-"""The engine's risk gate, the kill switch's tiers, and a strategy's pre-trade limits: each limit refuses with its reason."""
+"""The engine's risk gate, the kill switch's tiers, and a strategy's pre-trade limits: each limit refuses with its
+reason."""
 
 from decimal import Decimal
 

@@ -27,7 +27,8 @@ def _exchange() -> SimExchange:
 
 def _trade(exchange: SimExchange, side: Side, usd: int, price: str) -> None:
     i = exchange.instruments["BTC-PERPETUAL"]
-    exchange.place("maker", "BTC-PERPETUAL", side.opposite, OrderType.LIMIT, i.qty_of(str(usd)), price=i.price_of(price))
+    exchange.place("maker", "BTC-PERPETUAL", side.opposite, OrderType.LIMIT, i.qty_of(str(usd)),
+                   price=i.price_of(price))
     exchange.place("me", "BTC-PERPETUAL", side, OrderType.MARKET, i.qty_of(str(usd)))
 
 

@@ -21,9 +21,9 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from tradesys.bus import sockets
-from tradesys.bus.sockets import NOBLOCK, POLLIN, POLLOUT
-from tradesys.bus.readiness import SocketWatcher
 from tradesys.bus.errors import BusClosed, BusError, NotConnected, RequestTimeout
+from tradesys.bus.readiness import SocketWatcher
+from tradesys.bus.sockets import NOBLOCK, POLLIN, POLLOUT
 from tradesys.messages import Header, MessageKind, OrderReply, OrderRequest, RejectReason
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from tradesys.bus import sockets
-from tradesys.bus.sockets import NOBLOCK, POLLIN, SNDMORE
 from tradesys.bus.readiness import SocketWatcher
+from tradesys.bus.sockets import NOBLOCK, POLLIN, SNDMORE
 from tradesys.messages import KIND_OF, Header, decode_body
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,6 @@
 import re
 
 
-
 class ConfigError(ValueError):
     """A configuration value that cannot be used. ``key`` is its dotted path."""
 

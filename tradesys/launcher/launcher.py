@@ -22,15 +22,14 @@ from rich.console import Console
 from rich.live import Live
 
 from tradesys.actors.base import ActorContext
-from tradesys.bus import Subscriber
+from tradesys.bus import Publisher, Subscriber
 from tradesys.config import AppConfig, Display, parse_duration
-from tradesys.bus import Publisher
-from tradesys.messages import RiskAction, RiskCommand
 from tradesys.launcher.control import ControlError, ControlServer, publish_control
 from tradesys.launcher.keys import KeyReader
 from tradesys.launcher.metrics import MetricsServer
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.status import StatusBoard
+from tradesys.messages import RiskAction, RiskCommand
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +183,8 @@ class Launcher:
             self._flatten_armed = 0.0
         self.key_hint = ""
         name = RiskAction.Name(action).removeprefix("RISK_ACTION_").lower()
-        command = RiskCommand(action=action, reason=f"{name} from the status screen", issued_by="operator:status-screen")
+        command = RiskCommand(action=action, reason=f"{name} from the status screen",
+                              issued_by="operator:status-screen")
         try:
             topic = publish_control(self.publisher, "risk", command.SerializeToString())
         except ControlError as exc:

@@ -10,17 +10,16 @@ the run and given to the simulator and the services alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import importlib
 import secrets
+from dataclasses import dataclass
 
+from exchanges.registry import get_venue, venue_names
+from strategies import KINDS
 from tradesys.actors.recorder import Recorder, RecorderSettings
 from tradesys.actors.simulator import SimulatorActor, SimulatorSettings
 from tradesys.config import AppConfig, ConfigError, Endpoint, VenueConfig
 from tradesys.config.schema import StrategyConfig
-from exchanges.registry import get_venue, venue_names
-from strategies import KINDS
 from tradesys.services.budget import BudgetServer, budget_actor_name
 from tradesys.services.market_server import MarketServer, MarketServerSettings
 from tradesys.services.position_server import PositionServer, PositionSettings
@@ -95,7 +94,8 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
         for index, symbol in enumerate(strategy.symbols):
             if symbol not in venue.symbols:
                 raise ConfigError(f"strategy.{config_id}.symbols.{index}",
-                                  f"{symbol} is not among exchange.{strategy.venue}.symbols ({', '.join(venue.symbols)})")
+                                  f"{symbol} is not among exchange.{strategy.venue}.symbols "
+                                  f"({', '.join(venue.symbols)})")
         specs.append(ActorSpec(strategy_id, StrategyActor, (StrategySettings(
             strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY, RESTARTS))
     if not specs:

@@ -78,7 +78,8 @@ def decode_body(kind: int, body: bytes):
 
 
 __all__ = [
-    "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "BookState", "BookStatus", "CancelAll", "CancelOrder",
+    "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "BookState", "BookStatus", "CancelAll",
+    "CancelOrder",
     "Decimal", "Fill", "Header", "Heartbeat", "Instrument", "InstrumentKind", "InventoryDelta", "KIND_OF",
     "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent", "OrderEventType",
     "OrderReply", "OrderRequest", "OrderType", "Position", "RejectReason", "RiskAction", "RiskCommand", "Side",

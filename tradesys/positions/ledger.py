@@ -141,7 +141,7 @@ class Book:
         return {s for _, s in self.ledgers} | set(self.venue) | set(self.opening)
 
     def attributed(self, symbol: str) -> Decimal:
-        return sum((l.quantity for (_, s), l in self.ledgers.items() if s == symbol), ZERO)
+        return sum((ledger.quantity for (_, s), ledger in self.ledgers.items() if s == symbol), ZERO)
 
     def drift(self, symbol: str) -> Decimal:
         """The venue's position minus (opening + every ledger); zero when everything is accounted for."""

@@ -22,7 +22,6 @@ import ray
 from exchanges.ratelimit import Budget, Limit, RateLimiter
 from tradesys.actors.base import ActorBase
 
-
 log = logging.getLogger(__name__)
 
 

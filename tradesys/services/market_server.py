@@ -4,13 +4,12 @@ Runs the venue's ``IExchangeSubscriber`` for the configured symbols and
 publishes what it delivers, unchanged, on ``md.<venue>.<symbol>.<kind>``
 with the venue's and our receive timestamps:
 
-| kind | message | when |
-|---|---|---|
-| ``book`` | ``BookSnapshot`` then ``BookDelta`` | a snapshot at every (re)sync and every ``snapshot_seconds``; deltas chain on ``prev_venue_seq`` |
-| ``bbo`` | ``Bbo`` | every best bid/offer change |
-| ``trade`` | ``Trade`` | every public trade |
-| ``mark`` | ``MarkPrice`` | every mark price update |
-| ``status`` | ``BookStatus`` | every change of a book feed's state, and every ``snapshot_seconds`` |
+- ``book``: ``BookSnapshot`` then ``BookDelta``; a snapshot at every (re)sync and every
+  ``snapshot_seconds`` (stamped with the times of the update it is as of); deltas chain on ``prev_venue_seq``.
+- ``bbo``: ``Bbo``, every best bid/offer change.
+- ``trade``: ``Trade``, every public trade.
+- ``mark``: ``MarkPrice``, every mark price update.
+- ``status``: ``BookStatus``, every change of a book feed's state, and every ``snapshot_seconds``.
 
 A book is published only while its feed is LIVE (the subscriber guarantees
 it); any other state goes out on ``status`` at once so strategies stop

@@ -38,9 +38,9 @@ from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction
 from tradesys.numeric import get_decimal, set_decimal
+from tradesys.positions import FillKeys
 from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, notional
 from tradesys.risk.killswitch import command
-from tradesys.positions import FillKeys
 from tradesys.services.account import connect_account
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,8 @@ class PositionServer(ActorBase):
     def strategy_ledger(self, strategy_id: str) -> dict:
         """One strategy's ledgers (exact state per symbol) and its latest fill keys: what a restarted strategy
         starts from (fills it then also hears on the bus are recognised by key and not booked twice)."""
-        return {"ledgers": {l.symbol: l.state() for l in self.book if l.strategy_id == strategy_id},
+        return {"ledgers": {ledger.symbol: ledger.state() for ledger in self.book
+                            if ledger.strategy_id == strategy_id},
                 "fill_keys": list(self._recent.get(strategy_id, ()))}
 
     def ledgers(self) -> dict:
@@ -206,13 +207,13 @@ class PositionServer(ActorBase):
         # Each ledger pays or receives in proportion to its share of the venue's position; what the
         # opening position (held before we started) accounts for goes to the unattributed ledger.
         shared = Decimal(0)
-        for ledger in [l for l in self.book if l.symbol == symbol and l.quantity]:
+        for ledger in [held for held in self.book if held.symbol == symbol and held.quantity]:
             share = _exact(amount * ledger.quantity / held)
             ledger.funding += share
             shared += share
         if amount - shared:
             self.book.ledger(UNATTRIBUTED, symbol).funding += amount - shared
-        for ledger in [l for l in self.book if l.symbol == symbol]:
+        for ledger in [one for one in self.book if one.symbol == symbol]:
             self._publish(ledger)
         self._publish(account)
 

@@ -42,9 +42,9 @@ from tradesys.bus import Subscriber, topics
 from tradesys.bus.orders import OrderServer, ReceivedRequest
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import (
+    Bbo,
     BookState,
     BookStatus,
-    Bbo,
     Fill,
     OrderEvent,
     OrderEventType,
@@ -57,10 +57,10 @@ from tradesys.messages import (
     TimeInForce,
 )
 from tradesys.numeric import get_decimal
-from tradesys.risk import GateLimits, KillSwitch, Mode, OrderCheck, RiskGate
-from tradesys.risk.killswitch import command
 from tradesys.positions import FillKeys
 from tradesys.positions.ledger import bbo_mid
+from tradesys.risk import GateLimits, KillSwitch, Mode, OrderCheck, RiskGate
+from tradesys.risk.killswitch import command
 from tradesys.services.account import connect_account
 from tradesys.services.engine_orders import EngineOrder, OrderTable
 
@@ -358,7 +358,8 @@ class TradingEngine(ActorBase):
         request = received.request
         change = request.modify
         if order.final or order.price is None:
-            return refuse(R.REJECT_REASON_UNKNOWN_ORDER, f"order {request.client_order_id!r} is not a resting limit order")
+            return refuse(R.REJECT_REASON_UNKNOWN_ORDER,
+                          f"order {request.client_order_id!r} is not a resting limit order")
         price = get_decimal(change.price) if change.HasField("price") else order.price
         quantity = get_decimal(change.quantity) if change.HasField("quantity") else order.quantity
         verdict = self._gate(OrderCheck(order.symbol, order.side, quantity - order.filled, price),
@@ -417,7 +418,8 @@ class TradingEngine(ActorBase):
         try:
             found = [e for e in await self.fetcher.open_orders(order.symbol) if e.client_order_id == cid]
         except ExchangeError as again:
-            log.warning("cannot settle an unknown order", extra={"fields": {"client_order_id": cid, "error": str(again)}})
+            log.warning("cannot settle an unknown order",
+                        extra={"fields": {"client_order_id": cid, "error": str(again)}})
             found = []
         if found:
             self._apply_event(found[0], source="reconcile")

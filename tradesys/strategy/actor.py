@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 KEEP_FILLS = 50_000
 RECONCILE_SECONDS = 5.0
 STOP_CANCEL_SECONDS = 5.0   # how long a stopping strategy works at leaving nothing live
-MARKET_KINDS = ("book", "trade", "status")   # md.<venue>.<symbol>.<kind> a strategy subscribes to     # how often resting orders are checked against the engine
+MARKET_KINDS = ("book", "trade", "status")   # md.<venue>.<symbol>.<kind> a strategy subscribes to
 
 
 @dataclass(frozen=True)
@@ -179,10 +179,10 @@ class StrategyActor(ActorBase):
             self.count["recovered_orders"] += 1
             if intent is None or "~" in order.intent:
                 self.cancel(order.client_order_id)       # not wanted, or a second one for the intent
-        if self.count["recovered_orders"] or any(l.fills for l in self.ledgers.values()):
+        if self.count["recovered_orders"] or any(ledger.fills for ledger in self.ledgers.values()):
             log.info("recovered", extra={"fields": {
                 "orders": self.count["recovered_orders"],
-                "positions": {s: str(l.quantity) for s, l in self.ledgers.items()}}})
+                "positions": {s: str(ledger.quantity) for s, ledger in self.ledgers.items()}}})
 
     async def _cancel_everything(self) -> None:
         """Cancel-all through the engine, then cancel what still turns up live (a new order whose placing
@@ -229,9 +229,9 @@ class StrategyActor(ActorBase):
         out["strategy"] = {
             "strategy_id": self.strategy_id, "venue": self.venue, "kind": self.settings.config.kind,
             "orders": self.oms.counters["new"], "open_orders": len(self.oms.live_orders()),
-            "fills": sum(l.fills for l in self.ledgers.values()),
-            "volume": str(sum((l.volume for l in self.ledgers.values()), Decimal(0))),
-            "symbols": {s: l.as_dict(self._mid(s)) for s, l in self.ledgers.items()},
+            "fills": sum(ledger.fills for ledger in self.ledgers.values()),
+            "volume": str(sum((ledger.volume for ledger in self.ledgers.values()), Decimal(0))),
+            "symbols": {s: ledger.as_dict(self._mid(s)) for s, ledger in self.ledgers.items()},
             "kill_switch": self.kill_switch.mode.name.lower(),
             "latency_ns": {"wire_to_strategy": self.wire_to_strategy.summary(),
                            "order_round_trip": self.round_trip.summary()},
@@ -279,7 +279,7 @@ class StrategyActor(ActorBase):
 
     def ledger_state(self) -> dict:
         """Positions and PnL of this strategy as its own fills built them (for tests and operators)."""
-        return {s: l.as_dict(self._mid(s)) for s, l in self.ledgers.items()}
+        return {s: ledger.as_dict(self._mid(s)) for s, ledger in self.ledgers.items()}
 
     def orders_state(self) -> dict:
         return {cid: {"state": o.state.value, "intent": o.intent, "symbol": o.symbol, "detail": o.detail}
@@ -577,7 +577,8 @@ class StrategyActor(ActorBase):
         self._sent_at[request.request_id] = time.time_ns()
         self.count["requests"] += 1
         try:
-            self._client.submit(request, lambda outcome, rid=request.request_id, o=order: self._outcome(rid, o, outcome))
+            self._client.submit(request,
+                                lambda outcome, rid=request.request_id, o=order: self._outcome(rid, o, outcome))
         except BusError as exc:
             self.count["not_sent"] += 1
             self._sent_at.pop(request.request_id, None)

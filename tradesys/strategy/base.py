@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from abc import ABC
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
 from exchanges.book import L2Book
-from tradesys.messages import Fill, InventoryDelta, Instrument, OrderEvent, Position, Trade
+from tradesys.messages import Fill, Instrument, InventoryDelta, OrderEvent, Position, Trade
 from tradesys.strategy.oms import Order
 from tradesys.strategy.risk import StrategyLimits
 
@@ -77,7 +76,7 @@ class StrategyContext(Protocol):
     def now(self) -> float: ...
 
 
-class AbstractStrategy(ABC):
+class AbstractStrategy:
     """Base of every strategy; override the callbacks it needs (each default does nothing)."""
 
     Params: ClassVar[type] = NoParams

@@ -10,7 +10,6 @@ one tick inside the spread, as the venue does; with it, the order is refused
 
 from __future__ import annotations
 
-
 from exchanges.deribit.simulator import params as p
 from exchanges.deribit.simulator import render
 from exchanges.deribit.simulator.catalog import CURRENCIES
@@ -49,7 +48,8 @@ def _price(entry, params: dict, *, required: bool) -> int:
     try:
         return entry.instrument.price_of(price)
     except PrecisionError:
-        raise RpcError(10043, "price_wrong_tick", {"reason": f"tick size is {entry.instrument.price(entry.instrument.tick)}"}) from None
+        tick = entry.instrument.price(entry.instrument.tick)
+        raise RpcError(10043, "price_wrong_tick", {"reason": f"tick size is {tick}"}) from None
 
 
 def _label(params: dict) -> str:

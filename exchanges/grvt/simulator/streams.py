@@ -287,7 +287,8 @@ class Streams:
             elif sub.stream == "v1.state":
                 order = order_object(sim, record, update.order)
                 self._emit(conn, sub, {"order_id": record.order_id, "client_order_id":
-                                       record.request["metadata"].get("client_order_id"), "order_state": order["state"]})
+                                       record.request["metadata"].get("client_order_id"),
+                                       "order_state": order["state"]})
             elif sub.stream == "v1.fill" and update.fill is not None:
                 # The fill as the history keeps it, from the event itself (no scan of the history).
                 order, fill = update.order, update.fill
