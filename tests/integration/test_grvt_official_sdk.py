@@ -10,7 +10,6 @@ as an application would, while the simulator serves on the test's loop.
 from __future__ import annotations
 
 import asyncio
-import time
 from decimal import Decimal
 
 import pytest
@@ -19,6 +18,7 @@ from pysdk.grvt_ccxt import GrvtCcxt
 from pysdk.grvt_ccxt_env import GrvtEndpointType, GrvtEnv, GrvtWSEndpointType
 from pysdk.grvt_ccxt_ws import GrvtCcxtWS
 
+from tests.binance_sim import until
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, simulator
 
 SYMBOL = "BTC_USDT_Perp"
@@ -59,23 +59,18 @@ def _sdk_flow(sim, parameters: dict) -> tuple[dict, dict, dict, bool, list[str]]
         stream = GrvtCcxtWS(GrvtEnv.PROD, loop, None, parameters=parameters)
         try:
             await stream.initialize()
-            deadline = time.monotonic() + 20
-            while not stream.is_connection_open(GrvtWSEndpointType.TRADE_DATA):
-                assert time.monotonic() < deadline, "the SDK's trade-data socket did not open"
-                await asyncio.sleep(0.05)
+            await until(lambda: stream.is_connection_open(GrvtWSEndpointType.TRADE_DATA), 20,
+                        "the SDK's trade-data socket open")
             await stream.subscribe(stream="order", callback=on_order, params={"instrument": SYMBOL})
             # The SDK sends its subscribe from a task of its own and exposes no reply: wait for the venue to have it.
-            while not any(name == "v1.order" for conn in list(sim.connections) for name, _ in list(conn.subs)):
-                assert time.monotonic() < deadline, "the SDK's order subscription did not arrive"
-                await asyncio.sleep(0.05)
+            await until(lambda: any(name == "v1.order" for conn in list(sim.connections)
+                                    for name, _ in list(conn.subs)), 20, "the SDK's order subscription at the venue")
             api = GrvtCcxt(GrvtEnv.PROD, None, parameters=parameters)
             book = api.fetch_order_book(SYMBOL, limit=10)
             bid = Decimal(book["bids"][0]["price"])
             placed = api.create_limit_order(SYMBOL, "buy", 0.01, float(bid - 100), params={"post_only": True})
             cancelled = api.cancel_order(params={"client_order_id": placed["metadata"]["client_order_id"]})
-            while len(events) < 2:
-                assert time.monotonic() < deadline + 10, f"order events: {events}"
-                await asyncio.sleep(0.05)
+            await until(lambda: len(events) >= 2, 20, "both order events")
             states = [e["feed"]["state"]["status"] for e in events]
             return api.markets, book, placed, cancelled, states
         finally:

@@ -12,6 +12,7 @@ import pytest
 from exchanges.grvt.simulator import GrvtSimulator
 from exchanges.grvt.simulator.streams import MARKET_STREAMS, TRADE_STREAMS
 from tests import grvt_schema
+from tests.binance_sim import until
 from tests.json_shapes import missing
 from tests.process.test_grvt_simulator_rest import CREDS, builder_authorization, login, post, signed_order
 from tests.process.test_grvt_simulator_streams import collect
@@ -75,7 +76,7 @@ async def test_every_answer_has_the_specs_fields_types_enums_and_its_examples_sh
     _, placed, _ = await post(http, trade + "full/v1/create_order",
                               signed_order(sim, price="60000.0", post_only=True, client_order_id="89"), headers)
     resting = placed["result"]
-    await wait_for_funding(sim)
+    await until(lambda: any(e.received for e in sim.account_api.fundings), 10, "a funding settlement with a position")
     checked = []
     for endpoint, kinds in sorted(grvt_schema.examples().items()):
         if "response" not in kinds or endpoint in NOT_SERVED:
@@ -95,16 +96,6 @@ async def test_every_answer_has_the_specs_fields_types_enums_and_its_examples_sh
     builder_fills = [f for f in fills["result"] if f["client_order_id"] == "90"]
     assert builder_fills and all((f["builder"], f["builder_fee_rate"]) == (BUILDER, 0.0005) and
                                  float(f["builder_fee"]) > 0 for f in builder_fills)
-
-
-async def wait_for_funding(sim) -> None:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + 10
-    while not any(e.received for e in sim.account_api.fundings):
-        assert time.monotonic() < deadline, "no funding settlement with a position"
-        await asyncio.sleep(0.05)
 
 
 def test_a_body_that_breaks_the_spec_is_caught():

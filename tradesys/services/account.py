@@ -11,7 +11,8 @@ from tradesys.services.budget import shared_limiter
 
 
 def simulator_urls(directory: Directory, key: str) -> dict[str, str]:
-    """The running simulator's URLs of venue ``key`` by role (``rest``, ``edge``, ...); empty when none runs."""
+    """What the running simulator of venue ``key`` publishes, by label: its URLs (``rest``, ``edge``, ...) and the
+    other settings a client needs (GRVT's ``chain-id``, ``sub-account``); empty when none runs."""
     return {role.removeprefix("sim "): url for role, url in directory.get(f"sim-{key}", {}).items()
             if role.startswith("sim ")}
 

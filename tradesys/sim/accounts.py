@@ -36,6 +36,14 @@ class Position:
             return ZERO
         return self._pnl(self.entry_price, mark, self.quantity)
 
+    def liquidation_estimate(self, leverage: int) -> Decimal | None:
+        """The simulators' estimated liquidation price: the entry price moved against the position by
+        1/leverage (its initial margin gone; no maintenance buffer). None without a position."""
+        if not self.quantity or not self.entry_price:
+            return None
+        move = self.entry_price / leverage
+        return self.entry_price - move if self.quantity > 0 else self.entry_price + move
+
     def _pnl(self, entry: Decimal, exit_price: Decimal, signed_qty: Decimal) -> Decimal:
         if self.inverse:
             return signed_qty * (_PRECISE.divide(1, entry) - _PRECISE.divide(1, exit_price))

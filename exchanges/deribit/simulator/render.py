@@ -40,6 +40,10 @@ def number(value: Decimal) -> float:
     return float(value)
 
 
+def _optional(value: Decimal | None) -> float | None:
+    return None if value is None else number(value)
+
+
 def direction(side: Side) -> str:
     return "buy" if side is Side.BUY else "sell"
 
@@ -115,17 +119,8 @@ def position_object(sim: DeribitSimulator, account: Account, entry: CatalogEntry
         "total_profit_loss": number(floating + realized), "delta": number(coins), "leverage": leverage,
         "realized_funding": number(position.funding if position else ZERO),
         "interest_value": 0.0, "average_price_usd": number(entry_price),   # USD and USDC prices alike
-        "estimated_liquidation_price": _liquidation_price(size, entry_price, leverage),
+        "estimated_liquidation_price": _optional(position.liquidation_estimate(leverage) if position else None),
     }
-
-
-def _liquidation_price(size: Decimal, entry_price: Decimal, leverage: int) -> float | None:
-    """Where the position's initial margin is gone: entry price moved against it by 1/leverage (the
-    simulator's estimate; no maintenance buffer). None for no position, as the venue sends null."""
-    if size == 0 or entry_price == 0:
-        return None
-    move = entry_price / leverage
-    return number(entry_price - move if size > 0 else entry_price + move)
 
 
 def account_summary(sim: DeribitSimulator, account: Account, currency: str) -> dict:
@@ -185,13 +180,27 @@ def ticker_object(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> di
         "max_price": number(mark * (1 + band)),
         "open_interest": number(sim.open_interest(i.symbol)), "current_funding": 0.0, "funding_8h": 0.0001,
         "interest_value": 0.0,
-        "stats": day_stats(sim, entry, now_ms),
+        "stats": dict(sim.day_stats.of(sim, entry, now_ms)),
     }
 
 
-def day_stats(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
-    """The ticker's 24-hour statistics over the trades the simulator remembers: volume in the base coin and
-    in USD, low, high, and the price change in percent (all 0.0 before the first trade, as numbers)."""
+class DayStats:
+    """The ticker's 24-hour statistics per instrument, folded from the trades the simulator remembers at most
+    once a second: ``ticker.*.raw`` sends a ticker on every book change, and a fold walks up to 10,000 trades."""
+
+    def __init__(self):
+        self._cache: dict[str, tuple[int, dict]] = {}    # symbol -> (second folded, stats)
+
+    def of(self, sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
+        """Volume in the base coin and in USD, low, high, price change in percent (0.0 before the first trade)."""
+        second = now_ms // 1000
+        cached = self._cache.get(entry.instrument.symbol)
+        if cached is None or cached[0] != second:
+            cached = self._cache[entry.instrument.symbol] = (second, _fold_day(sim, entry, now_ms))
+        return cached[1]
+
+
+def _fold_day(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
     i = entry.instrument
     since_ns = (now_ms - 86_400_000) * 1_000_000
     trades = [t for t in sim.exchange.public_trades[i.symbol] if t.time_ns >= since_ns]

@@ -30,7 +30,7 @@ from exchanges.deribit.simulator.faults import Faults, fault_control
 from exchanges.deribit.simulator.limits import CreditLimits
 from exchanges.deribit.simulator.methods import PUBLIC, Call
 from exchanges.deribit.simulator.rejects import TOO_MANY_REQUESTS
-from exchanges.deribit.simulator.render import OrderMeta
+from exchanges.deribit.simulator.render import DayStats, OrderMeta
 from exchanges.deribit.simulator.sessions import Sessions
 from exchanges.deribit.simulator.trading import PRIVATE
 from tradesys.aio import cancel_and_wait
@@ -177,6 +177,7 @@ class DeribitSimulator:
         self._tasks: set[asyncio.Task] = set()
         self.urls: dict[str, str] = {}
         self.client_settings: dict[str, str] = {}   # nothing a client needs beyond URLs and keys
+        self.day_stats = DayStats()                  # the tickers' 24-hour statistics, folded once a second
 
     def _balances(self, usd: Decimal) -> dict[str, Decimal]:
         """USDC ``usd``; each coin the same worth at its start price (8 decimals)."""

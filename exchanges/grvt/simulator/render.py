@@ -100,18 +100,11 @@ def position_object(sim: GrvtSimulator, account, entry) -> dict:
             "entry_price": text(position.entry_price), "exit_price": "0", "mark_price": text(mark),
             "unrealized_pnl": text(unrealized), "realized_pnl": text(position.realized_pnl),
             "total_pnl": text(unrealized + position.realized_pnl), "roi": "0", "quote_index_price": "1",
-            "est_liquidation_price": _liquidation_price(position, account.leverage_of(i.symbol)),
+            # A JSON number; 0.0 without a position.
+            "est_liquidation_price": float(position.liquidation_estimate(account.leverage_of(i.symbol)) or 0),
             "leverage": str(account.leverage_of(i.symbol)),
             "cumulative_fee": text(position.fees), "cumulative_realized_funding_payment": text(position.funding),
             "margin_type": "CROSS", "isolated_balance": "0", "isolated_im": "0", "isolated_mm": "0"}
-
-
-def _liquidation_price(position, leverage: int) -> float:
-    """The simulator's estimate: the entry price moved against the position by 1/leverage; 0.0 when flat."""
-    if not position.quantity or not position.entry_price:
-        return 0.0
-    move = position.entry_price / leverage
-    return float(position.entry_price - move if position.quantity > 0 else position.entry_price + move)
 
 
 def summary_object(sim: GrvtSimulator, account) -> dict:
