@@ -25,14 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.connector_book import arguments, report_books  # noqa: E402
-from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.binance import auth, parse  # noqa: E402
 from exchanges.binance import messages as m  # noqa: E402
 from exchanges.binance.oms import BinanceOMS  # noqa: E402
 from exchanges.binance.subscriber import DepthSync  # noqa: E402
-from exchanges.grid import Grid  # noqa: E402
 from tradesys.messages import BookSnapshot, Instrument, Side, TimeInForce  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
+from tradesys.venue.base import OrderSpec  # noqa: E402
+from tradesys.venue.grid import Grid  # noqa: E402
 
 PRICE_SCALE, SIZE_SCALE = 1, 3   # BTCUSDT today: tick 0.1, step 0.001
 

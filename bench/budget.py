@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ray  # noqa: E402
 
 from bench.local_ray import run_in_local_ray  # noqa: E402
-from exchanges.ratelimit import RateLimiter  # noqa: E402
 from tradesys.services.budget import BudgetServer, RayBudget  # noqa: E402
+from tradesys.venue.ratelimit import RateLimiter  # noqa: E402
 
 COSTS = {"weight_1m": 1}
 COUNTS = {"weight_1m": 1}

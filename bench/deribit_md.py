@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import msgspec  # noqa: E402
 
 from bench.connector_book import arguments, report_books  # noqa: E402
-from exchanges.base import OrderSpec  # noqa: E402
 from exchanges.deribit import messages as m  # noqa: E402
 from exchanges.deribit.oms import DeribitOMS  # noqa: E402
 from exchanges.deribit.subscriber import BookChain  # noqa: E402
-from exchanges.grid import Grid  # noqa: E402
 from tradesys.messages import Instrument, Side, TimeInForce  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
+from tradesys.venue.base import OrderSpec  # noqa: E402
+from tradesys.venue.grid import Grid  # noqa: E402
 
 PRICE_SCALE, SIZE_SCALE = 1, 0   # BTC-PERPETUAL: tick 0.5, amounts in whole USD (multiples of 10)
 CHANNEL = "book.BTC-PERPETUAL.100ms"

@@ -36,15 +36,15 @@ from eth_keys import keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 
 from bench.connector_book import arguments, report_books  # noqa: E402
-from exchanges.base import OrderSpec  # noqa: E402
-from exchanges.grid import Grid  # noqa: E402
 from exchanges.grvt import messages as m  # noqa: E402
 from exchanges.grvt import parse, signing  # noqa: E402
 from exchanges.grvt.ids import ID_OPTIONS, ClientIdCodec  # noqa: E402
 from exchanges.grvt.oms import GrvtOMS  # noqa: E402
 from exchanges.grvt.subscriber import BookChain  # noqa: E402
-from exchanges.ids import ClientOrderIds  # noqa: E402
 from tradesys.messages import Side, TimeInForce  # noqa: E402
+from tradesys.venue.base import OrderSpec  # noqa: E402
+from tradesys.venue.grid import Grid  # noqa: E402
+from tradesys.venue.ids import ClientOrderIds  # noqa: E402
 
 PRICE_SCALE, SIZE_SCALE = 1, 3     # BTC_USDT_Perp in the simulator: tick 0.1, sizes in 0.001
 KEY = "0x" + "11" * 32             # the signing vectors' throwaway key

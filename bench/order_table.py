@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tradesys.services.engine_orders import EngineOrder, OrderTable  # noqa: E402
+from tradesys.services.engine.orders import EngineOrder, OrderTable  # noqa: E402
 
 BUY, SELL = 1, 2
 

@@ -19,9 +19,9 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from exchanges.book import L2Book
 from tradesys.messages import Side
 from tradesys.strategy import AbstractStrategy, IntentBusy, PreTradeRejected, State
+from tradesys.venue.book import L2Book
 
 log = logging.getLogger(__name__)
 BPS = Decimal(10_000)

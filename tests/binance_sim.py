@@ -62,7 +62,7 @@ class SignedClient:
 def limiter_for_tests(max_wait_s: float = 2.0):
     """A rate limiter with the venue's declared limits, as a connector process would hold it."""
     from exchanges.binance.constants import RATE_LIMITS
-    from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+    from tradesys.venue.ratelimit import Budget, Limit, LocalBudget, RateLimiter
 
     return RateLimiter(LocalBudget(Budget([Limit(name, cap, window) for name, (cap, window) in RATE_LIMITS.items()])),
                        max_wait_s=max_wait_s, venue="binance")
@@ -71,11 +71,11 @@ def limiter_for_tests(max_wait_s: float = 2.0):
 def connector(sim, credentials, *, limiter=None, transport: str = "rest", **config):
     """Subscriber, OMS, PMS and fetcher pointed at the simulator as ``exchanges.binance.connect`` builds them
     from a venue config: each with its own HTTP client, one shared rate limiter (one budget per account)."""
-    from exchanges.binance import connect, endpoints_for
+    from exchanges.binance import VENUE, connect
     from tradesys.config.schema import OrderTransport, VenueConfig
 
     venue = VenueConfig(order_transport=OrderTransport(transport), stale_book_seconds=3.0, **config)
-    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls))
+    parts = connect(venue, credentials, limiter or limiter_for_tests(), VENUE.endpoints_for(venue, sim.urls))
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher
 
 

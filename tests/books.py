@@ -3,9 +3,9 @@ published (which proves the published stream consistent: every delta follows the
 
 from __future__ import annotations
 
-from exchanges.book import L2Book
 from tradesys.messages import BookSnapshot
 from tradesys.sim.orders import Side as SimSide
+from tradesys.venue.book import L2Book
 
 
 def sim_levels(sim, symbol):

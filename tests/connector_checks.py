@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from exchanges.errors import RateLimited
+from tradesys.venue.errors import RateLimited
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -111,7 +111,7 @@ def apply_book(book: dict, data: dict) -> None:
 def limiter_for_tests(max_wait_s: float = 2.0):
     """A rate limiter with the connector's default budgets, as a connector process holds it."""
     from exchanges.deribit.constants import RATE_LIMITS
-    from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+    from tradesys.venue.ratelimit import Budget, Limit, LocalBudget, RateLimiter
 
     return RateLimiter(LocalBudget(Budget([Limit(name, cap, window) for name, (cap, window) in RATE_LIMITS.items()])),
                        max_wait_s=max_wait_s, venue="deribit")
@@ -119,10 +119,10 @@ def limiter_for_tests(max_wait_s: float = 2.0):
 
 def connector(sim: DeribitSimulator, credentials=CREDENTIALS, *, limiter=None, heartbeat_s: float = 30.0, **config):
     """Subscriber, OMS, PMS and fetcher pointed at the simulator as ``exchanges.deribit.connect`` builds them."""
-    from exchanges.deribit import connect, endpoints_for
+    from exchanges.deribit import VENUE, connect
     from tradesys.config.schema import VenueConfig
 
     venue = VenueConfig(venue="deribit", stale_book_seconds=3.0, **config)
-    parts = connect(venue, credentials, limiter or limiter_for_tests(), endpoints_for(venue, sim.urls),
+    parts = connect(venue, credentials, limiter or limiter_for_tests(), VENUE.endpoints_for(venue, sim.urls),
                     heartbeat_s=heartbeat_s)
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher

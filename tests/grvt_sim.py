@@ -19,7 +19,7 @@ def simulator(**kwargs) -> GrvtSimulator:
 def limiter_for_tests(max_wait_s: float = 2.0):
     """A rate limiter with the connector's default budgets, as a connector process holds it."""
     from exchanges.grvt.constants import RATE_LIMITS
-    from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+    from tradesys.venue.ratelimit import Budget, Limit, LocalBudget, RateLimiter
 
     return RateLimiter(LocalBudget(Budget([Limit(name, cap, window) for name, (cap, window) in RATE_LIMITS.items()])),
                        max_wait_s=max_wait_s, venue="grvt")
@@ -28,13 +28,13 @@ def limiter_for_tests(max_wait_s: float = 2.0):
 def connector(sim: GrvtSimulator, *, api_key: str = API_KEY, private_key: str = PRIVATE_KEY, limiter=None,
               owners: tuple[str, ...] = OWNERS, roles=None, **config):
     """Subscriber, OMS, PMS and fetcher pointed at the simulator, as ``exchanges.grvt.connect`` builds them."""
-    from exchanges.grvt import ROLES, connect, endpoints_for
+    from exchanges.grvt import ROLES, VENUE, connect
     from exchanges.grvt.auth import Credentials
     from tradesys.config.schema import VenueConfig
 
     venue = VenueConfig(venue="grvt", stale_book_seconds=3.0, **config)
     parts = connect(venue, Credentials(api_key, private_key), limiter or limiter_for_tests(),
-                    endpoints_for(venue, {**sim.urls, **sim.client_settings}), roles=roles or ROLES,
+                    VENUE.endpoints_for(venue, {**sim.urls, **sim.client_settings}), roles=roles or ROLES,
                     owners=owners)
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher
 
@@ -42,6 +42,6 @@ def connector(sim: GrvtSimulator, *, api_key: str = API_KEY, private_key: str = 
 def ids(owner: str = "mm"):
     """Client order ids as a GRVT strategy draws them."""
     from exchanges.grvt.ids import ID_OPTIONS
-    from exchanges.ids import ClientOrderIds
+    from tradesys.venue.ids import ClientOrderIds
 
     return ClientOrderIds(owner, **ID_OPTIONS)

@@ -1,8 +1,6 @@
-"""Binance USD-M futures: the connector (the four interfaces of ``exchanges.base``) and the simulator."""
+"""Binance USD-M futures: the connector (the four interfaces of ``tradesys.venue.base``) and the simulator."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from exchanges.binance.auth import Credentials
 from exchanges.binance.constants import DEPTH_SPEEDS_MS, ENDPOINTS, RATE_LIMITS, Endpoints
@@ -10,21 +8,11 @@ from exchanges.binance.fetcher import BinanceFetcher
 from exchanges.binance.http import BinanceHttp
 from exchanges.binance.oms import BinanceOMS
 from exchanges.binance.pms import BinancePMS
+from exchanges.binance.rpc import BinanceWsApi
 from exchanges.binance.subscriber import BinanceSubscriber
-from exchanges.binance.wsapi import BinanceWsApi
-from exchanges.ratelimit import RateLimiter
-from exchanges.registry import VenueParts, VenueSpec
 from tradesys.config.schema import Endpoint, OrderTransport, VenueConfig
-
-
-def endpoints_for(config: VenueConfig, sim_urls: Mapping[str, str] | None = None) -> Endpoints:
-    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's (its ``rest``)."""
-    if config.endpoint is Endpoint.sim:
-        if not sim_urls or not sim_urls.get("rest"):
-            raise ValueError("endpoint: sim needs the simulator's URL (the launcher starts it)")
-        return Endpoints.for_simulator(sim_urls["rest"])
-    return ENDPOINTS[config.endpoint.value]
-
+from tradesys.venue.ratelimit import RateLimiter
+from tradesys.venue.registry import VenueParts, VenueSpec
 
 ROLES = ("subscriber", "oms", "pms", "fetcher")
 
@@ -61,8 +49,8 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
 
 
 VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher, connect=connect,
-                  endpoints_for=endpoints_for,
+                  environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
                   description="Binance USD-M futures (REST, WebSocket streams, WebSocket API)",
-                  credentials=Credentials, rate_limits=RATE_LIMITS)
+                  credentials=Credentials, rate_limits=RATE_LIMITS, simulator="exchanges.binance.simulator:SIMULATOR")
 
-__all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber", "connect", "endpoints_for"]
+__all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber", "connect"]

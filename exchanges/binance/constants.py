@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 VENUE = "binance"
@@ -18,8 +19,11 @@ class Endpoints:
     ws_api: str         # request/response trading
 
     @classmethod
-    def for_simulator(cls, base: str) -> Endpoints:
-        """The simulator serves every role on one host: ``base`` is ``http://127.0.0.1:<port>``."""
+    def for_simulator(cls, published: Mapping[str, str]) -> Endpoints:
+        """The simulator serves every role on one host, its ``rest`` URL (``http://127.0.0.1:<port>``)."""
+        if not published.get("rest"):
+            raise ValueError("the Binance simulator did not publish its rest URL")
+        base = published["rest"]
         ws = base.replace("http://", "ws://", 1)
         return cls(base, f"{ws}/public", f"{ws}/market", f"{ws}/private", f"{ws}/ws-fapi/v1")
 

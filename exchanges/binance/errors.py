@@ -7,7 +7,7 @@ venue's ``code`` (4.2). A code not listed is a plain ``VenueRejected``.
 
 from __future__ import annotations
 
-from exchanges.errors import (
+from tradesys.venue.errors import (
     AuthError,
     Banned,
     DuplicateClientOrderId,

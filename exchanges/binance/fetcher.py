@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from exchanges.base import IExchangeDataFetcher
 from exchanges.binance import parse
 from exchanges.binance.constants import VENUE
 from exchanges.binance.http import BinanceHttp
-from exchanges.errors import UnknownSymbol
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
+from tradesys.venue.base import IExchangeDataFetcher
+from tradesys.venue.errors import UnknownSymbol
 
 
 class BinanceFetcher(IExchangeDataFetcher):

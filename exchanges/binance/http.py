@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import TypeVar
 from urllib.parse import urlencode
 
-import aiohttp
 import msgspec
 from yarl import URL
 
@@ -27,8 +26,13 @@ from exchanges.binance import messages as m
 from exchanges.binance.auth import Credentials
 from exchanges.binance.constants import LIMIT_HEADERS, ORDERS_1M, ORDERS_10S, RECV_WINDOW_MS, WEIGHT_1M
 from exchanges.binance.errors import classify
-from exchanges.errors import AuthError, ConnectivityError, ExchangeError, ExecutionUnknown, ProtocolError, RateLimited
-from exchanges.ratelimit import RateLimiter
+from tradesys.venue.errors import (
+    AuthError,
+    ExchangeError,
+    ProtocolError,
+)
+from tradesys.venue.http import HttpSession
+from tradesys.venue.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,25 +43,16 @@ def depth_weight(limit: int) -> int:
     return 2 if limit <= 50 else 5 if limit <= 100 else 10 if limit <= 500 else 20
 
 
-class BinanceHttp:
+class BinanceHttp(HttpSession):
+    venue = "binance"
+
     def __init__(self, base_url: str, credentials: Credentials | None, limiter: RateLimiter, *,
                  recv_window_ms: int = RECV_WINDOW_MS, timeout_s: float = 10.0):
+        super().__init__(limiter, timeout_s)
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
-        self.limiter = limiter
         self.recv_window_ms = recv_window_ms
-        self.timeout_s = timeout_s
         self.clock_offset_ms = 0
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     def now_ms(self) -> int:
         """Our clock corrected to the venue's."""
@@ -69,10 +64,8 @@ class BinanceHttp:
                       signed: bool = False, key_only: bool = False, weight: int = 1, orders: int = 0,
                       may_execute: bool = False, shape: type[T] = object) -> T:
         """Send one request and decode its answer as ``shape``. Raises the shared error tree."""
-        if self._session is None:
-            await self.start()
         name = f"{method} {path}"
-        await self.limiter.acquire({WEIGHT_1M: weight, ORDERS_10S: orders, ORDERS_1M: orders}, name)
+        await self.charge({WEIGHT_1M: weight, ORDERS_10S: orders, ORDERS_1M: orders}, name)
         items = [(k, v) for k, v in (params or {}).items() if v is not None]
         headers = {}
         if signed or key_only:
@@ -85,16 +78,8 @@ class BinanceHttp:
         else:
             query = urlencode(items)
         url = URL(f"{self.base_url}{path}" + (f"?{query}" if query else ""), encoded=True)
-        try:
-            async with self._session.request(method, url, headers=headers) as response:
-                body = await response.read()
-                status, response_headers = response.status, response.headers
-        except aiohttp.ClientConnectorError as exc:   # never reached the venue
-            raise ConnectivityError(f"cannot connect: {exc}", request=name) from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            if may_execute:
-                raise ExecutionUnknown(f"no answer: {type(exc).__name__}", request=name) from exc
-            raise ConnectivityError(f"no answer: {type(exc).__name__}: {exc}", request=name) from exc
+        status, response_headers, body = await self.send(method, url, name=name, may_execute=may_execute,
+                                                         headers=headers)
         await self.limiter.observe({LIMIT_HEADERS[k.lower()]: int(v) for k, v in response_headers.items()
                                     if k.lower() in LIMIT_HEADERS and v.isdigit()})
         if status == 200:
@@ -121,8 +106,7 @@ class BinanceHttp:
                 await self.sync_clock()
             except ExchangeError as exc:
                 log.warning("binance: clock resync after -1021 failed: %s", exc)
-        if isinstance(failure, RateLimited):
-            await self.limiter.throttled(failure.retry_after_s, f"{status} {code}", banned=status == 418)
+        await self.throttled(failure, f"{status} {code}", banned=status == 418)
         return failure
 
     # -- public ------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import logging
 import re
 from collections.abc import Sequence
 
-from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
 from exchanges.binance import messages as m
 from exchanges.binance import parse
 from exchanges.binance.constants import (
@@ -31,11 +30,12 @@ from exchanges.binance.constants import (
 )
 from exchanges.binance.errors import classify
 from exchanges.binance.http import BinanceHttp
-from exchanges.binance.wsapi import BinanceWsApi
-from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity
-from exchanges.grid import Grid, Grids
+from exchanges.binance.rpc import BinanceWsApi
 from tradesys.aio import cancel_and_wait
 from tradesys.messages import OrderEvent, OrderType
+from tradesys.venue.base import IExchangeOMS, ModifySpec, OrderSpec
+from tradesys.venue.errors import ExchangeError, InvalidOrder, InvalidPrice, InvalidQuantity
+from tradesys.venue.grid import Grid, Grids
 
 log = logging.getLogger(__name__)
 _CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,%d}$" % CLIENT_ORDER_ID_MAX)

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from exchanges.binance import messages as m
 from exchanges.binance.constants import LIMIT_TYPES, VENUE
-from exchanges.errors import ProtocolError
 from tradesys.messages import (
     Balance,
     Bbo,
@@ -32,6 +31,7 @@ from tradesys.messages import (
     Trade,
 )
 from tradesys.numeric import parse_scaled_many, set_decimal, set_derived, to_scaled
+from tradesys.venue.errors import ProtocolError
 
 MS = 1_000_000  # ns per ms
 

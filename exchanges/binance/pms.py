@@ -23,16 +23,16 @@ import logging
 
 import msgspec
 
-from exchanges.base import AccountHandler, IExchangePMS
 from exchanges.binance import messages as m
 from exchanges.binance import parse
 from exchanges.binance.constants import LISTEN_KEY_KEEPALIVE_S, VENUE
 from exchanges.binance.http import BinanceHttp
-from exchanges.errors import AuthError, ExchangeError
-from exchanges.memory import BoundedDict
-from exchanges.ws import WsSession
 from tradesys.aio import cancel_and_wait
 from tradesys.numeric import PrecisionError, parse_scaled
+from tradesys.venue.base import AccountHandler, IExchangePMS
+from tradesys.venue.errors import AuthError, ExchangeError
+from tradesys.venue.memory import BoundedDict
+from tradesys.venue.ws import WsSession
 
 log = logging.getLogger(__name__)
 FINAL = frozenset({"FILLED", "CANCELED", "EXPIRED", "EXPIRED_IN_MATCH", "REJECTED"})

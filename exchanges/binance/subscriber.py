@@ -29,17 +29,17 @@ from collections.abc import Collection, Sequence
 
 import msgspec
 
-from exchanges.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from exchanges.binance import messages as m
 from exchanges.binance import parse
 from exchanges.binance.constants import DEPTH_SNAPSHOT_LIMIT, DEPTH_SPEED, MAX_STREAMS_PER_CONNECTION, VENUE
 from exchanges.binance.http import BinanceHttp
-from exchanges.book import L2Book
-from exchanges.errors import ExchangeError, SequenceGap, UnknownSymbol
-from exchanges.ws import StreamWatchdog, WsSession
 from tradesys.aio import cancel_and_wait
 from tradesys.messages import BookDelta, BookSnapshot
 from tradesys.numeric import PrecisionError
+from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
+from tradesys.venue.book import L2Book
+from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
+from tradesys.venue.ws import StreamWatchdog, WsSession
 
 log = logging.getLogger(__name__)
 MAX_BUFFERED = 5_000   # diffs held while a snapshot is on its way; more means the snapshot is hopeless

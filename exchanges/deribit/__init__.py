@@ -1,4 +1,4 @@
-"""Deribit (API v2): the connector (the four interfaces of ``exchanges.base``) over JSON-RPC, and the simulator.
+"""Deribit (API v2): the connector (the four interfaces of ``tradesys.venue.base``) over JSON-RPC, and the simulator.
 
 One WebSocket per role: public market data (no auth), order entry (its own
 authenticated session, cancel-on-disconnect on it), the private stream
@@ -8,8 +8,6 @@ request. See exchanges/deribit/README.md for the venue's quirks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from exchanges.deribit.auth import Credentials
 from exchanges.deribit.constants import BOOK_INTERVALS, ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, Endpoints
 from exchanges.deribit.fetcher import DeribitFetcher
@@ -18,19 +16,9 @@ from exchanges.deribit.oms import DeribitOMS
 from exchanges.deribit.pms import DeribitPMS
 from exchanges.deribit.rpc import RpcSession
 from exchanges.deribit.subscriber import DeribitSubscriber
-from exchanges.ratelimit import RateLimiter
-from exchanges.registry import VenueParts, VenueSpec
-from tradesys.config.schema import Endpoint, VenueConfig
-
-
-def endpoints_for(config: VenueConfig, sim_urls: Mapping[str, str] | None = None) -> Endpoints:
-    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's (its ``rest``)."""
-    if config.endpoint is Endpoint.sim:
-        if not sim_urls or not sim_urls.get("rest"):
-            raise ValueError("endpoint: sim needs the simulator's URL (the launcher starts it)")
-        return Endpoints.for_simulator(sim_urls["rest"])
-    return ENDPOINTS[config.endpoint.value]
-
+from tradesys.config.schema import VenueConfig
+from tradesys.venue.ratelimit import RateLimiter
+from tradesys.venue.registry import VenueParts, VenueSpec
 
 ROLES = ("subscriber", "oms", "pms", "fetcher")
 
@@ -73,8 +61,8 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
 
 
 VENUE = VenueSpec("deribit", DeribitSubscriber, DeribitOMS, DeribitPMS, DeribitFetcher, connect=connect,
-                  endpoints_for=endpoints_for,
+                  environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
                   description="Deribit (JSON-RPC over WebSocket and HTTP; inverse and linear perpetuals)",
-                  credentials=Credentials, rate_limits=RATE_LIMITS)
+                  credentials=Credentials, rate_limits=RATE_LIMITS, simulator="exchanges.deribit.simulator:SIMULATOR")
 
-__all__ = ["VENUE", "DeribitFetcher", "DeribitOMS", "DeribitPMS", "DeribitSubscriber", "connect", "endpoints_for"]
+__all__ = ["VENUE", "DeribitFetcher", "DeribitOMS", "DeribitPMS", "DeribitSubscriber", "connect"]

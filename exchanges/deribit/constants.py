@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 VENUE = "deribit"
@@ -15,9 +16,11 @@ class Endpoints:
     ws: str
 
     @classmethod
-    def for_simulator(cls, base: str) -> Endpoints:
-        """The simulator serves both on one host; ``base`` is its ``rest`` URL (``.../api/v2``) or its root."""
-        root = base.rstrip("/").removesuffix("/api/v2")
+    def for_simulator(cls, published: Mapping[str, str]) -> Endpoints:
+        """The simulator serves both on one host; its ``rest`` URL is ``.../api/v2`` (or its root)."""
+        if not published.get("rest"):
+            raise ValueError("the Deribit simulator did not publish its rest URL")
+        root = published["rest"].rstrip("/").removesuffix("/api/v2")
         return cls(f"{root}/api/v2", root.replace("http://", "ws://", 1) + "/ws/api/v2")
 
 

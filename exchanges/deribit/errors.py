@@ -6,7 +6,7 @@ of the request (``VenueRejected``), never silently retried.
 
 from __future__ import annotations
 
-from exchanges.errors import (
+from tradesys.venue.errors import (
     AuthError,
     ExchangeError,
     InsufficientMargin,

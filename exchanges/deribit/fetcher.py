@@ -3,13 +3,13 @@ balances, fills. Currencies are those of the listed instruments' settlement."""
 
 from __future__ import annotations
 
-from exchanges.base import IExchangeDataFetcher
 from exchanges.deribit import parse
 from exchanges.deribit.constants import VENUE
 from exchanges.deribit.http import DeribitApi
-from exchanges.errors import UnknownSymbol
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
+from tradesys.venue.base import IExchangeDataFetcher
+from tradesys.venue.errors import UnknownSymbol
 
 
 class DeribitFetcher(IExchangeDataFetcher):

@@ -12,7 +12,6 @@ import json
 import time
 from urllib.parse import urlencode
 
-import aiohttp
 import msgspec
 from yarl import URL
 
@@ -20,8 +19,9 @@ from exchanges.deribit import auth
 from exchanges.deribit import messages as m
 from exchanges.deribit.constants import MATCHING_1S, MATCHING_METHODS, REQUESTS_1S, UNMETERED_METHODS
 from exchanges.deribit.errors import classify
-from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited, VenueUnavailable
-from exchanges.ratelimit import RateLimiter
+from tradesys.venue.errors import ProtocolError, VenueUnavailable
+from tradesys.venue.http import HttpSession
+from tradesys.venue.ratelimit import RateLimiter
 
 
 def _query_value(value) -> str:
@@ -30,30 +30,20 @@ def _query_value(value) -> str:
     return str(value)
 
 
-class HttpTransport:
+class HttpTransport(HttpSession):
     """JSON-RPC over HTTP GET: public calls plain, private ones signed (no token to keep)."""
+
+    venue = "deribit http"
 
     def __init__(self, rest_url: str, credentials: auth.Credentials | None, limiter: RateLimiter | None, *,
                  timeout_s: float = 10.0):
+        super().__init__(limiter, timeout_s)
         self.rest_url = rest_url.rstrip("/")
         self.credentials = credentials
-        self.limiter = limiter
-        self.timeout_s = timeout_s
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def call(self, method: str, params: dict | None = None, *, may_execute: bool = False) -> msgspec.Raw:
-        await self.start()
-        if self.limiter is not None and method not in UNMETERED_METHODS:
-            await self.limiter.acquire({MATCHING_1S if method in MATCHING_METHODS else REQUESTS_1S: 1}, method)
+        if method not in UNMETERED_METHODS:
+            await self.charge({MATCHING_1S if method in MATCHING_METHODS else REQUESTS_1S: 1}, method)
         query = urlencode([(k, _query_value(v)) for k, v in (params or {}).items() if v is not None])
         url = f"{self.rest_url}/{method}" + (f"?{query}" if query else "")
         headers = {}
@@ -62,16 +52,8 @@ class HttpTransport:
                 raise classify(13009, "unauthorized", "no credentials configured", request=method)
             uri = URL(url, encoded=True).path_qs
             headers["Authorization"] = auth.http_header(self.credentials, int(time.time() * 1000), "GET", uri)
-        try:
-            async with self._session.get(URL(url, encoded=True), headers=headers) as response:
-                body = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, OSError) as exc:
-            raise ConnectivityError(f"deribit http: {exc}", request=method) from None
-        except TimeoutError:
-            if may_execute:
-                raise ExecutionUnknown("deribit http: no reply in time", request=method) from None
-            raise VenueUnavailable("deribit http: no reply in time", request=method) from None
+        status, _, body = await self.send("GET", URL(url, encoded=True), name=method, may_execute=may_execute,
+                                          headers=headers)
         try:
             frame = m.envelope_decoder.decode(body)
         except (msgspec.ValidationError, msgspec.DecodeError):
@@ -80,8 +62,7 @@ class HttpTransport:
             raise ProtocolError(f"deribit http {status}: not JSON-RPC: {body[:200]!r}", request=method) from None
         if frame.error is not None:
             error = classify(frame.error.code, frame.error.message, frame.error.data, request=method)
-            if isinstance(error, RateLimited) and self.limiter is not None:
-                await self.limiter.throttled(error.retry_after_s, f"{method}: {frame.error.message}")
+            await self.throttled(error, f"{method}: {frame.error.message}")
             raise error
         if not frame.result:
             raise ProtocolError("deribit http: neither result nor error", request=method)

@@ -18,15 +18,15 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
 from exchanges.deribit import parse
 from exchanges.deribit.constants import LABEL_MAX, VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
-from exchanges.errors import ExchangeError, InvalidOrder, InvalidPrice, UnknownOrder
-from exchanges.grid import Grid, Grids
-from exchanges.memory import BoundedDict
 from tradesys.messages import OrderEvent, OrderType, TimeInForce
+from tradesys.venue.base import IExchangeOMS, ModifySpec, OrderSpec
+from tradesys.venue.errors import ExchangeError, InvalidOrder, InvalidPrice, UnknownOrder
+from tradesys.venue.grid import Grid, Grids
+from tradesys.venue.memory import BoundedDict
 
 log = logging.getLogger(__name__)
 REMEMBERED = 50_000

@@ -17,7 +17,6 @@ import msgspec
 
 from exchanges.deribit import messages as m
 from exchanges.deribit.constants import VENUE
-from exchanges.errors import ProtocolError
 from tradesys.messages import (
     Balance,
     Bbo,
@@ -36,6 +35,7 @@ from tradesys.messages import (
     Trade,
 )
 from tradesys.numeric import set_decimal, set_derived, to_scaled
+from tradesys.venue.errors import ProtocolError
 
 MS = 1_000_000
 SIDES = {"buy": Side.SIDE_BUY, "sell": Side.SIDE_SELL}

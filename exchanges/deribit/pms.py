@@ -19,14 +19,14 @@ from decimal import Decimal
 
 import msgspec
 
-from exchanges.base import AccountHandler, IExchangePMS
 from exchanges.deribit import messages as m
 from exchanges.deribit import parse
 from exchanges.deribit.constants import VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
-from exchanges.errors import ExchangeError
-from exchanges.memory import BoundedDict
+from tradesys.venue.base import AccountHandler, IExchangePMS
+from tradesys.venue.errors import ExchangeError
+from tradesys.venue.memory import BoundedDict
 
 log = logging.getLogger(__name__)
 REMEMBERED = 50_000

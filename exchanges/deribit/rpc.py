@@ -41,7 +41,9 @@ from exchanges.deribit.constants import (
     UNMETERED_METHODS,
 )
 from exchanges.deribit.errors import classify
-from exchanges.errors import (
+from tradesys import logs
+from tradesys.aio import cancel_and_wait
+from tradesys.venue.errors import (
     AuthError,
     ConnectivityError,
     ExchangeError,
@@ -50,10 +52,8 @@ from exchanges.errors import (
     RateLimited,
     VenueUnavailable,
 )
-from exchanges.ratelimit import RateLimiter
-from exchanges.ws import WsSession
-from tradesys import logs
-from tradesys.aio import cancel_and_wait
+from tradesys.venue.ratelimit import RateLimiter
+from tradesys.venue.ws import WsSession
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode

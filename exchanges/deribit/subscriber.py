@@ -22,17 +22,17 @@ from collections.abc import Collection, Sequence
 
 import msgspec
 
-from exchanges.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
-from exchanges.book import L2Book
 from exchanges.deribit import messages as m
 from exchanges.deribit import parse
 from exchanges.deribit.constants import BOOK_INTERVAL, TICKER_INTERVAL, TRADES_INTERVAL, VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.rpc import RpcSession
-from exchanges.errors import ExchangeError, SequenceGap, UnknownSymbol
-from exchanges.feeds import FeedStatuses, Resyncs
-from exchanges.ws import StreamWatchdog
 from tradesys.messages import BookDelta, BookSnapshot
+from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
+from tradesys.venue.book import L2Book
+from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
+from tradesys.venue.feeds import FeedStatuses, Resyncs
+from tradesys.venue.ws import StreamWatchdog
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""GRVT: the connector (the four interfaces of ``exchanges.base``) and the simulator.
+"""GRVT: the connector (the four interfaces of ``tradesys.venue.base``) and the simulator.
 
 Market data (REST and the ``v1.book.d`` / ``v1.ticker.s`` / ``v1.trade``
 streams) needs no key. Trading needs the API key (a session cookie from the
@@ -10,8 +10,6 @@ start-up recovery is REST. Client order ids travel as the venue's numbers
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from exchanges.grvt.account import SubAccount
 from exchanges.grvt.auth import ApiSession, Credentials
 from exchanges.grvt.constants import ENDPOINTS, RATE_LIMITS, Endpoints
@@ -20,24 +18,15 @@ from exchanges.grvt.http import GrvtApi, Hosts
 from exchanges.grvt.ids import ID_OPTIONS, ClientIdCodec
 from exchanges.grvt.oms import GrvtOMS
 from exchanges.grvt.pms import GrvtPMS
+from exchanges.grvt.rpc import StreamSession
 from exchanges.grvt.signing import Signer
-from exchanges.grvt.stream import StreamSession
 from exchanges.grvt.subscriber import GrvtSubscriber
-from exchanges.ratelimit import RateLimiter
-from exchanges.registry import VenueParts, VenueSpec
-from tradesys.config.schema import Endpoint, VenueConfig
+from tradesys.config.schema import VenueConfig
+from tradesys.venue.ratelimit import RateLimiter
+from tradesys.venue.registry import VenueParts, VenueSpec
 
 BOOK_RATES_MS = (100, 200, 500, 1000)
 ROLES = ("subscriber", "oms", "pms", "fetcher")
-
-
-def endpoints_for(config: VenueConfig, sim_urls: Mapping[str, str] | None = None) -> Endpoints:
-    """The URLs of the configured environment; ``endpoint: sim`` needs the running simulator's (by role)."""
-    if config.endpoint is Endpoint.sim:
-        if not sim_urls or not sim_urls.get("edge"):
-            raise ValueError("endpoint: sim needs the simulator's URLs (the launcher starts it)")
-        return Endpoints.for_simulator(dict(sim_urls))
-    return ENDPOINTS[config.endpoint.value]
 
 
 def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
@@ -81,8 +70,10 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
     return VenueParts(**parts)
 
 
-VENUE = VenueSpec("grvt", GrvtSubscriber, GrvtOMS, GrvtPMS, GrvtFetcher, connect=connect, endpoints_for=endpoints_for,
+VENUE = VenueSpec("grvt", GrvtSubscriber, GrvtOMS, GrvtPMS, GrvtFetcher, connect=connect,
+                  environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
                   description="GRVT (REST with EIP-712 signed orders, WebSocket streams; USDT perpetuals)",
-                  credentials=Credentials, rate_limits=RATE_LIMITS, client_order_ids=ID_OPTIONS, amends=False)
+                  credentials=Credentials, rate_limits=RATE_LIMITS, client_order_ids=ID_OPTIONS, amends=False,
+                  simulator="exchanges.grvt.simulator:SIMULATOR")
 
-__all__ = ["VENUE", "GrvtFetcher", "GrvtOMS", "GrvtPMS", "GrvtSubscriber", "connect", "endpoints_for"]
+__all__ = ["VENUE", "GrvtFetcher", "GrvtOMS", "GrvtPMS", "GrvtSubscriber", "connect"]

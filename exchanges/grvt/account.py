@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from exchanges.errors import AuthError
 from exchanges.grvt.http import GrvtApi
+from tradesys.venue.errors import AuthError
 
 
 class SubAccount:

@@ -22,10 +22,10 @@ from http.cookies import CookieError, SimpleCookie
 
 import aiohttp
 
-from exchanges.errors import AuthError, ConnectivityError, ProtocolError, VenueUnavailable
 from exchanges.grvt import signing
 from exchanges.grvt.constants import ACCOUNT_HEADER, LOGIN_PATH, SESSION_COOKIE, SESSION_REFRESH_BEFORE_S
 from exchanges.grvt.errors import error_of
+from tradesys.venue.errors import AuthError, ConnectivityError, ProtocolError, VenueUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 VENUE = "grvt"
@@ -19,11 +20,13 @@ class Endpoints:
     chain_id: int
 
     @classmethod
-    def for_simulator(cls, published: dict[str, str]) -> Endpoints:
+    def for_simulator(cls, published: Mapping[str, str]) -> Endpoints:
         """From what the simulator publishes: its URLs (``edge``, ``market data``, ``trade data``, ``ws ...``)
         and the chain its signatures are checked on (``chain-id``), as a client takes them."""
-        if "chain-id" not in published:
-            raise ValueError("the GRVT simulator did not publish its chain-id")
+        missing = [k for k in ("edge", "market data", "trade data", "ws market data", "ws trade data", "chain-id")
+                   if k not in published]
+        if missing:
+            raise ValueError(f"the GRVT simulator did not publish its {', '.join(missing)}")
         return cls(published["edge"], published["market data"], published["trade data"],
                    published["ws market data"], published["ws trade data"], int(published["chain-id"]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from exchanges.errors import (
+from tradesys.venue.errors import (
     AuthError,
     DuplicateClientOrderId,
     ExchangeError,

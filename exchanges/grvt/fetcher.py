@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-from exchanges.base import IExchangeDataFetcher
-from exchanges.errors import UnknownSymbol
 from exchanges.grvt import parse
 from exchanges.grvt.account import SubAccount
 from exchanges.grvt.constants import VENUE
@@ -14,6 +12,8 @@ from exchanges.grvt.http import GrvtApi
 from exchanges.grvt.ids import ClientIdCodec
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
+from tradesys.venue.base import IExchangeDataFetcher
+from tradesys.venue.errors import UnknownSymbol
 
 BOOK_DEPTHS = (10, 50, 100, 500)
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import aiohttp
 import msgspec
 
-from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited, VenueUnavailable
 from exchanges.grvt import messages as m
 from exchanges.grvt.auth import ApiSession
 from exchanges.grvt.constants import ORDER_ROUTES, ORDERS_1S, REQUESTS_1S, UNMETERED_ROUTES
 from exchanges.grvt.errors import error_of
-from exchanges.ratelimit import RateLimiter
+from tradesys.venue.errors import ProtocolError
+from tradesys.venue.http import HttpSession
+from tradesys.venue.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -31,28 +31,21 @@ class Hosts:
     trade_data: str
 
 
-class GrvtApi:
+class GrvtApi(HttpSession):
+    venue = "grvt"
+
     def __init__(self, hosts: Hosts, session: ApiSession | None, limiter: RateLimiter | None, *,
                  timeout_s: float = 10.0):
+        super().__init__(limiter, timeout_s)
         self.hosts = hosts
         self.session = session
-        self.limiter = limiter
-        self.timeout_s = timeout_s
-        self._http: aiohttp.ClientSession | None = None
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
 
     async def call(self, route: str, body: dict, *, private: bool, may_execute: bool = False,
                    wrapped: bool = True) -> msgspec.Raw:
         """The ``result`` of one route (raw, for the caller's decoder); the whole answer for the few routes
         whose answer is not wrapped in ``result`` (``wrapped=False``: get_sub_accounts)."""
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
-        if self.limiter is not None and route not in UNMETERED_ROUTES:
-            await self.limiter.acquire({ORDERS_1S if route in ORDER_ROUTES else REQUESTS_1S: 1}, route)
+        if route not in UNMETERED_ROUTES:
+            await self.charge({ORDERS_1S if route in ORDER_ROUTES else REQUESTS_1S: 1}, route)
         host = self.hosts.trade_data if private else self.hosts.market_data
         url = f"{host.rstrip('/')}/full/v1/{route}"
         data = json.dumps(body, separators=(",", ":"))
@@ -62,16 +55,15 @@ class GrvtApi:
                 if self.session is None:
                     raise ProtocolError("grvt: a private route needs the API key", request=route)
                 headers |= await self.session.headers()
-            status, answer = await self._post(url, data, headers, route, may_execute)
+            status, _, answer = await self.send("POST", url, name=route, may_execute=may_execute, headers=headers,
+                                                data=data)
             if status == 401 and private and attempt == 1:
                 self.session.refused()      # refused before execution: log in again and send it once more
                 continue
             break
         if status != 200:
             error = error_of(status, answer, route)
-            if isinstance(error, RateLimited) and self.limiter is not None:
-                # The account's budget waits the venue's second out, for every role that shares it.
-                await self.limiter.throttled(error.retry_after_s, f"{route}: {error.venue_message}")
+            await self.throttled(error, f"{route}: {error.venue_message}")
             raise error
         if not wrapped:
             return msgspec.Raw(answer)
@@ -83,19 +75,6 @@ class GrvtApi:
             raise error_of(400, answer, route) if reply.code is not None else ProtocolError(
                 f"grvt {route}: answer without a result", request=route)
         return reply.result
-
-    async def _post(self, url: str, data: str, headers: dict, route: str, may_execute: bool) -> tuple[int, bytes]:
-        try:
-            async with self._http.post(url, data=data, headers=headers) as reply:
-                return reply.status, await reply.read()
-        except TimeoutError:
-            if may_execute:
-                raise ExecutionUnknown(f"grvt {route}: no answer in time", request=route) from None
-            raise VenueUnavailable(f"grvt {route}: no answer in time", request=route) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            if may_execute and isinstance(exc, aiohttp.ServerDisconnectedError):
-                raise ExecutionUnknown(f"grvt {route}: connection lost before the answer", request=route) from None
-            raise ConnectivityError(f"grvt {route}: {exc}", request=route) from None
 
     # -- market data -------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 GRVT's ``client_order_id`` is a number ("client machines should generate a
 random clientOrderID in the range [2**63, 2**64 - 1]", spec
-``OrderMetadata``). Ours is ``<strategy>-<session>-<n>`` (exchanges/ids.py),
+``OrderMetadata``). Ours is ``<strategy>-<session>-<n>`` (tradesys/venue/ids.py),
 and every service finds an order's owner from it. So the id travels as
 
     bit 63 = 1 | 14 bits: hash of the strategy | 24 bits: session | 25 bits: n
@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from exchanges.errors import InvalidOrder
-from exchanges.ids import ClientOrderIds, base36
+from tradesys.venue.errors import InvalidOrder
+from tradesys.venue.ids import ClientOrderIds, base36
 
 HASH_BITS, SESSION_BITS, COUNT_BITS = 14, 24, 25
 ID_OPTIONS = {"session_bits": SESSION_BITS, "count_bits": COUNT_BITS}

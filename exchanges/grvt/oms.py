@@ -25,16 +25,6 @@ import logging
 import time
 from decimal import Decimal
 
-from exchanges.base import IExchangeOMS, ModifySpec, OrderSpec
-from exchanges.errors import (
-    ExchangeError,
-    InvalidOrder,
-    InvalidPrice,
-    InvalidQuantity,
-    PostOnlyWouldCross,
-    VenueRejected,
-)
-from exchanges.grid import Grid, Grids
 from exchanges.grvt import messages as m
 from exchanges.grvt import parse, signing
 from exchanges.grvt.account import SubAccount
@@ -43,6 +33,16 @@ from exchanges.grvt.http import GrvtApi
 from exchanges.grvt.ids import ClientIdCodec
 from tradesys.aio import cancel_and_wait
 from tradesys.messages import OrderEvent, OrderType, Side, TimeInForce
+from tradesys.venue.base import IExchangeOMS, ModifySpec, OrderSpec
+from tradesys.venue.errors import (
+    ExchangeError,
+    InvalidOrder,
+    InvalidPrice,
+    InvalidQuantity,
+    PostOnlyWouldCross,
+    VenueRejected,
+)
+from tradesys.venue.grid import Grid, Grids
 
 log = logging.getLogger(__name__)
 _TIME_IN_FORCE = {TimeInForce.TIME_IN_FORCE_GTC: "GOOD_TILL_TIME",

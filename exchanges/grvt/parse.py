@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from exchanges.errors import ProtocolError
 from exchanges.grvt import messages as m
 from exchanges.grvt.constants import VENUE
 from exchanges.grvt.ids import ClientIdCodec
@@ -34,6 +33,7 @@ from tradesys.messages import (
 from tradesys.numeric import PrecisionError, parse_scaled_many, to_scaled
 from tradesys.numeric import set_decimal as _set_decimal
 from tradesys.numeric import set_derived as _set_derived
+from tradesys.venue.errors import ProtocolError
 
 NS_PER_MS = 1_000_000
 E = OrderEventType

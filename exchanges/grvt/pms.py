@@ -20,16 +20,16 @@ import time
 
 import msgspec
 
-from exchanges.base import AccountHandler, IExchangePMS
-from exchanges.errors import ExchangeError
 from exchanges.grvt import messages as m
 from exchanges.grvt import parse
 from exchanges.grvt.constants import PRIVATE_STREAMS, VENUE
 from exchanges.grvt.fetcher import GrvtFetcher
 from exchanges.grvt.ids import ClientIdCodec
-from exchanges.grvt.stream import StreamSession
-from exchanges.memory import BoundedDict
+from exchanges.grvt.rpc import StreamSession
 from tradesys.aio import cancel_and_wait
+from tradesys.venue.base import AccountHandler, IExchangePMS
+from tradesys.venue.errors import ExchangeError
+from tradesys.venue.memory import BoundedDict
 
 log = logging.getLogger(__name__)
 REMEMBERED = 50_000

@@ -24,10 +24,6 @@ from collections.abc import Collection, Sequence
 
 import msgspec
 
-from exchanges.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
-from exchanges.book import L2Book
-from exchanges.errors import ExchangeError, SequenceGap, UnknownSymbol
-from exchanges.feeds import FeedStatuses, Resyncs
 from exchanges.grvt import messages as m
 from exchanges.grvt import parse
 from exchanges.grvt.constants import (
@@ -40,9 +36,13 @@ from exchanges.grvt.constants import (
     VENUE,
 )
 from exchanges.grvt.http import GrvtApi
-from exchanges.grvt.stream import StreamSession
-from exchanges.ws import StreamWatchdog
+from exchanges.grvt.rpc import StreamSession
 from tradesys.messages import BookDelta, BookSnapshot
+from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
+from tradesys.venue.book import L2Book
+from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
+from tradesys.venue.feeds import FeedStatuses, Resyncs
+from tradesys.venue.ws import StreamWatchdog
 
 log = logging.getLogger(__name__)
 

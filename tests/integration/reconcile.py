@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import ray
 
-from exchanges.ids import ClientOrderIds
+from tradesys.venue.ids import ClientOrderIds
 
 D = Decimal
 

@@ -14,21 +14,30 @@ from pathlib import Path
 import pytest
 
 from tradesys.config.load import CONF_DIR
-from tradesys.launcher import plan
 from tradesys.launcher.farm import Farm
+from tradesys.strategy.registry import get_strategy
 
 pytestmark = pytest.mark.integration
 DOC = Path(__file__).resolve().parents[2] / "docs" / "strategies.md"
 
 
 @pytest.fixture
-def example_module():
-    """The page's code as ``strategies/_docs_example_<pid>.py`` for the test's length: the actors import it
-    like any bundled strategy (the file is removed afterwards)."""
+def example_module(tmp_path, monkeypatch):
+    """The page's code as ``strategies/_docs_example_<pid>.py`` for the test's length (the actors import it
+    like any bundled strategy; the file is removed afterwards), registered as the page says: an installed
+    distribution's entry point in group ``tradesys.strategies``, with the page's name for the module."""
     code = re.search(r"```python\n# strategies/bid_below.py\n(.*?)```", DOC.read_text(), re.S).group(1)
+    declared = re.search(r"```toml\n(\[project.entry-points.\"tradesys.strategies\"\]\n.*?)```", DOC.read_text(),
+                         re.S).group(1)
     name = f"_docs_example_{os.getpid()}"
     path = DOC.parents[1] / "strategies" / f"{name}.py"
     path.write_text(code)
+    info = tmp_path / "site" / "docs_example-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: docs-example\nVersion: 0.1\n")
+    entry = declared.replace('[project.entry-points."tradesys.strategies"]', "[tradesys.strategies]")
+    (info / "entry_points.txt").write_text(entry.replace('"', "").replace("strategies.bid_below", f"strategies.{name}"))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
     try:
         yield importlib.import_module(f"strategies.{name}")
     finally:
@@ -36,10 +45,9 @@ def example_module():
         sys.modules.pop(f"strategies.{name}", None)
 
 
-async def test_the_documented_example_strategy_bids_below_the_touch_until_filled(ray_cluster, tmp_path, monkeypatch,
+async def test_the_documented_example_strategy_bids_below_the_touch_until_filled(ray_cluster, tmp_path,
                                                                       example_module):
-    module = example_module
-    monkeypatch.setitem(plan.STRATEGY_KINDS, "bid_below", module.BidBelow)
+    assert get_strategy("bid_below") is example_module.BidBelow
     # The configuration file exactly as the page gives it, in a copy of conf/.
     conf = tmp_path / "conf"
     shutil.copytree(CONF_DIR, conf)

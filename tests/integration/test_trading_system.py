@@ -400,3 +400,23 @@ async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_th
         venue = await farm.call("sim-binance", "account_state")
     assert venue["BTCUSDT"]["open"] == [] and detail["state"] == "rejected"
     assert "no verdict from the venue" in detail["detail"] and "not resting at the venue" in detail["detail"]
+
+
+async def test_an_acknowledged_order_is_heard_once_though_reply_and_event_both_report_it(ray_cluster, tmp_path):
+    # The engine's reply and the venue's ACCEPTED event both say the order rests: the strategy hears one change.
+    async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
+        await farm.until("a live book", lambda: _book_live(farm, "probe", "BTCUSDT"))
+        await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
+        book = (await farm.call("probe", "view"))["BTCUSDT"]
+        price = (D(book["bid"]) * D("0.99")).quantize(D("0.01"))        # 1% under the touch: it rests
+        order = await farm.call("probe", "place", "BTCUSDT", Side.SIDE_BUY, price, D("0.001"), intent="x",
+                                post_only=True)
+
+        async def both_arrived():
+            counters = (await farm.call("probe", "status"))["counters"]
+            return counters if counters["replies"] >= 1 and counters["order_events"] >= 1 else None
+
+        counters = await farm.until("the reply and the event", both_arrived)
+        state = (await farm.call("probe", "orders_state"))[order.client_order_id]
+    assert state["state"] == "open"
+    assert counters["order_callbacks"] == 1 and counters["replies"] == 1 and counters["order_events"] == 1

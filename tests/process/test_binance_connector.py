@@ -11,11 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator import BinanceSimulator
-from exchanges.book import L2Book
-from exchanges.errors import (
+from tests.binance_sim import Recorder, connector, until
+from tests.books import our_levels, sim_levels
+from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
+from tradesys.numeric import get_decimal
+from tradesys.sim.market import FLOW_ACCOUNT
+from tradesys.sim.orders import OrderType as SimOrderType
+from tradesys.sim.orders import Side as SimSide
+from tradesys.venue.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
+from tradesys.venue.book import L2Book
+from tradesys.venue.errors import (
     InvalidOrder,
     InvalidPrice,
     PostOnlyWouldCross,
@@ -24,13 +31,6 @@ from exchanges.errors import (
     UnknownOrder,
     VenueRejected,
 )
-from tests.binance_sim import Recorder, connector, until
-from tests.books import our_levels, sim_levels
-from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
-from tradesys.numeric import get_decimal
-from tradesys.sim.market import FLOW_ACCOUNT
-from tradesys.sim.orders import OrderType as SimOrderType
-from tradesys.sim.orders import Side as SimSide
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDS = Credentials("connector-key-" + "1" * 50, "connector-secret-" + "2" * 47)
@@ -295,11 +295,11 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
 CHILD = """
 import asyncio, sys
 from decimal import Decimal
-from exchanges.base import OrderSpec
+from tradesys.venue.base import OrderSpec
 from exchanges.binance.auth import Credentials
 from exchanges.binance.http import BinanceHttp
 from exchanges.binance.oms import BinanceOMS
-from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
 from tradesys.messages import Side
 
 async def main(rest, key, secret, price):

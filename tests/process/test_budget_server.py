@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from exchanges.errors import RateLimited
-from exchanges.ratelimit import RateLimiter
 from tradesys.services.budget import BudgetServer, RayBudget
+from tradesys.venue.errors import RateLimited
+from tradesys.venue.ratelimit import RateLimiter
 
 
 @pytest.fixture

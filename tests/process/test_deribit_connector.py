@@ -10,14 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
-from exchanges.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from tests.binance_sim import Recorder, until
 from tests.books import our_levels, rebuilt, sim_levels
 from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
 from tests.deribit_sim import CREDENTIALS, connector, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
+from tradesys.venue.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
+from tradesys.venue.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 
 ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
 E = OrderEventType
@@ -254,17 +254,17 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
 CHILD = """
 import asyncio, sys
 from decimal import Decimal
-from exchanges.base import OrderSpec
-from exchanges.deribit import connect, endpoints_for
+from tradesys.venue.base import OrderSpec
+from exchanges.deribit import VENUE, connect
 from exchanges.deribit.auth import Credentials
-from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
 from tradesys.config.schema import VenueConfig
 from tradesys.messages import Side
 
 async def main(rest, client_id, secret, price):
     venue = VenueConfig(venue="deribit")
     parts = connect(venue, Credentials(client_id, secret), RateLimiter(LocalBudget(Budget([]))),
-                    endpoints_for(venue, {"rest": rest}), roles=("oms",))
+                    VENUE.endpoints_for(venue, {"rest": rest}), roles=("oms",))
     await parts.oms.start()
     await parts.oms.place(OrderSpec("BTC-PERPETUAL", "orphan-1", Side.SIDE_BUY, Decimal("10"), price=Decimal(price)))
     print("placed", flush=True)

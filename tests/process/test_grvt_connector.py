@@ -10,8 +10,6 @@ from decimal import Decimal
 
 import pytest
 
-from exchanges.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
-from exchanges.errors import AuthError, InvalidOrder, InvalidPrice, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 from exchanges.grvt.auth import ApiSession, Credentials
 from exchanges.grvt.constants import ACCOUNT_HEADER
 from tests.binance_sim import Recorder, until
@@ -20,6 +18,15 @@ from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_th
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
+from tradesys.venue.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
+from tradesys.venue.errors import (
+    AuthError,
+    InvalidOrder,
+    InvalidPrice,
+    InvalidQuantity,
+    PostOnlyWouldCross,
+    UnknownOrder,
+)
 
 ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK)
 E = OrderEventType
@@ -254,12 +261,12 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
 CHILD = """
 import asyncio, sys
 from decimal import Decimal
-from exchanges.base import OrderSpec
-from exchanges.grvt import connect, endpoints_for
+from tradesys.venue.base import OrderSpec
+from exchanges.grvt import VENUE, connect
 from exchanges.grvt.auth import Credentials
 from exchanges.grvt.ids import ID_OPTIONS
-from exchanges.ids import ClientOrderIds
-from exchanges.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.venue.ids import ClientOrderIds
+from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
 from tradesys.config.schema import VenueConfig
 from tradesys.messages import Side
 
@@ -268,7 +275,7 @@ async def main(edge, market, trade, ws_market, ws_trade, chain_id, key, secret, 
     urls = {"edge": edge, "market data": market, "trade data": trade, "ws market data": ws_market,
             "ws trade data": ws_trade, "chain-id": chain_id}
     parts = connect(venue, Credentials(key, secret), RateLimiter(LocalBudget(Budget([]))),
-                    endpoints_for(venue, urls), roles=("oms",), owners=("orphan",))
+                    VENUE.endpoints_for(venue, urls), roles=("oms",), owners=("orphan",))
     await parts.oms.start()
     cid = ClientOrderIds("orphan", **ID_OPTIONS).next()
     await parts.oms.place(OrderSpec("BTC_USDT_Perp", cid, Side.SIDE_BUY, Decimal("0.01"), price=Decimal(price)))

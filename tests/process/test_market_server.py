@@ -6,12 +6,12 @@ import time
 
 from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator import BinanceSimulator
-from exchanges.book import L2Book
 from tradesys.actors import ActorContext
 from tradesys.bus import Subscriber
 from tradesys.config.schema import VenueConfig
 from tradesys.messages import Bbo, BookDelta, BookSnapshot, BookState, BookStatus, MarkPrice, Trade
 from tradesys.services.market_server import MarketServer, MarketServerSettings
+from tradesys.venue.book import L2Book
 
 
 class Received:

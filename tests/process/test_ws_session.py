@@ -9,8 +9,8 @@ import time
 import pytest
 from aiohttp import web
 
-from exchanges.errors import ConnectivityError
-from exchanges.ws import StreamWatchdog, WsSession, backoff_delays
+from tradesys.venue.errors import ConnectivityError
+from tradesys.venue.ws import StreamWatchdog, WsSession, backoff_delays
 
 
 class Server:

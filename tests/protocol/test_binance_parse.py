@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from exchanges.binance import messages as m
 from exchanges.binance import parse
 from exchanges.binance.subscriber import DepthSync
-from exchanges.errors import ProtocolError, SequenceGap
 from tradesys.messages import OrderEventType, Side
 from tradesys.numeric import get_decimal, parse_scaled
+from tradesys.venue.errors import ProtocolError, SequenceGap
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
 INFO = msgspec.json.decode(json.dumps(json.loads((FIXTURES / "exchange_info_2021-07-22_subset.json").read_text())

@@ -16,9 +16,9 @@ from exchanges.deribit import messages as m
 from exchanges.deribit import parse
 from exchanges.deribit.errors import classify
 from exchanges.deribit.subscriber import BookChain
-from exchanges.errors import AuthError, PostOnlyWouldCross, ProtocolError, RateLimited, SequenceGap, UnknownOrder
 from tradesys.messages import InstrumentKind, OrderEventType, Side
 from tradesys.numeric import get_decimal
+from tradesys.venue.errors import AuthError, PostOnlyWouldCross, ProtocolError, RateLimited, SequenceGap, UnknownOrder
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deribit"
 CAPTURE = [json.loads(line) for line in (FIXTURES / "options_book_ticker_2021-07-22_capture.jsonl").open()]

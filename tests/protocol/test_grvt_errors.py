@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from exchanges.errors import (
+from exchanges.grvt import names
+from exchanges.grvt.errors import classify
+from tradesys.venue.errors import (
     AuthError,
     DuplicateClientOrderId,
     ExchangeError,
@@ -17,8 +19,6 @@ from exchanges.errors import (
     VenueUnavailable,
     is_transient,
 )
-from exchanges.grvt import names
-from exchanges.grvt.errors import classify
 
 
 @pytest.mark.parametrize("status, code, kind", [

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exchanges.errors import InvalidOrder, ProtocolError, SequenceGap
 from exchanges.grvt import messages as m
 from exchanges.grvt import names, parse
 from exchanges.grvt.ids import COUNT_BITS, ID_OPTIONS, SESSION_BITS, ClientIdCodec, owner_hash
 from exchanges.grvt.subscriber import BookChain
-from exchanges.ids import ClientOrderIds
 from tradesys.messages import BookSnapshot, OrderEventType, Side
 from tradesys.numeric import get_decimal
+from tradesys.venue.errors import InvalidOrder, ProtocolError, SequenceGap
+from tradesys.venue.ids import ClientOrderIds
 
 EXAMPLES = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "grvt" / "docs_examples.json").read_text())
 CODEC = ClientIdCodec(("mm_btc_grvt",))
@@ -200,7 +200,7 @@ def test_two_strategies_whose_ids_would_look_alike_cannot_share_an_account():
 @given(prefix=st.from_regex(r"[A-Za-z0-9_]{1,12}", fullmatch=True), session=st.integers(0, 2**SESSION_BITS - 1),
        n=st.integers(1, 2**COUNT_BITS - 1))
 def test_fuzz_every_packable_id_round_trips(prefix, session, n):
-    from exchanges.ids import base36
+    from tradesys.venue.ids import base36
     cid = f"{prefix}-{base36(session)}-{base36(n)}"
     assert ClientIdCodec((prefix,)).decode(ClientIdCodec((prefix,)).encode(cid)) == cid
 

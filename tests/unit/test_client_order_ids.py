@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from exchanges.ids import ClientOrderIds, base36
+from tradesys.venue.ids import ClientOrderIds, base36
 
 
 def test_ids_are_unique_short_and_name_their_owner():

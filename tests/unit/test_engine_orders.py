@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from tradesys.services.engine_orders import EngineOrder, OrderTable
+from tradesys.services.engine.orders import EngineOrder, OrderTable
 
 BUY, SELL = 1, 2
 

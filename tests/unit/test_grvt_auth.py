@@ -4,8 +4,8 @@ from email.utils import formatdate
 
 import pytest
 
-from exchanges.errors import ProtocolError
 from exchanges.grvt.auth import clock_offset, cookie_of
+from tradesys.venue.errors import ProtocolError
 
 NOW = 1_764_000_000.0
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchanges.book import L2Book
+from tradesys.venue.book import L2Book
 
 levels = st.lists(st.tuples(st.sampled_from("ba"), st.integers(1, 60), st.integers(0, 5)), max_size=200)
 

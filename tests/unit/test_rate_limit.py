@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from exchanges.errors import Banned, RateLimited
-from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
+from tradesys.venue.errors import Banned, RateLimited
+from tradesys.venue.ratelimit import Budget, Limit, LocalBudget, RateLimiter
 
 
 class Clock:
@@ -63,7 +63,7 @@ async def test_the_gate_waits_for_short_slots_and_refuses_long_ones(monkeypatch)
         slept.append(seconds)
         clock.now += seconds
 
-    monkeypatch.setattr("exchanges.ratelimit.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("tradesys.venue.ratelimit.asyncio.sleep", fake_sleep)
     budget = Budget([Limit("orders_10s", 1, 10.0)], clock=clock)
     limiter = RateLimiter(LocalBudget(budget), max_wait_s=0.2, venue="test")
     await limiter.acquire({"orders_10s": 1})
@@ -84,3 +84,14 @@ def test_declared_capacities_replace_the_defaults():
     budget.configure({"weight_1m": 2, "unknown": 5, "orders_10s": 0})
     assert budget.reserve({"weight_1m": 2}) == 0.0 and budget.reserve({"weight_1m": 1}) > 0
     assert set(budget.limits) == {"weight_1m"}
+
+
+def test_a_market_server_budgets_by_its_own_venue_s_declared_limits():
+    from tradesys.services.market_server import market_data_limiter
+    from tradesys.venue.registry import get_venue
+
+    for name in ("binance", "deribit", "grvt"):
+        venue = get_venue(name)
+        limits = market_data_limiter(venue).budget.budget.limits
+        assert {n: (limit.capacity, limit.window_s) for n, limit in limits.items()} == dict(venue.rate_limits)
+    assert "weight_1m" not in market_data_limiter(get_venue("deribit")).budget.budget.limits

@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from exchanges import base, registry
+from tradesys.venue import base, registry
 
 PLUGIN = '''
-from exchanges.base import IExchangeDataFetcher, IExchangeOMS, IExchangePMS, IExchangeSubscriber, VenueSpec
+from tradesys.venue.base import IExchangeDataFetcher, IExchangeOMS, IExchangePMS, IExchangeSubscriber, VenueSpec
 
 
 class Subscriber(IExchangeSubscriber):
@@ -89,3 +89,16 @@ def test_a_configured_venue_that_nothing_serves_is_named_with_what_is_missing():
                               "kraken_sim": VenueConfig(venue="kraken"), "grvt": VenueConfig(venue="grvt")})
     assert unserved_venues(app) == [("kraken", "there is no kraken connector yet"),
                                     ("kraken_sim", "endpoint: sim, but there is no kraken simulator yet")]
+
+
+def test_every_built_in_venue_has_its_simulator_in_the_same_registry():
+    for name in ("binance", "deribit", "grvt"):
+        simulator = registry.get_simulator(name)
+        assert isinstance(simulator, registry.SimulatorSpec) and simulator.catalog
+        assert simulator.server.__module__.startswith(f"exchanges.{name}.simulator")
+    assert registry.get_simulator("grvt").options == {"sim_chain_id": "chain_id"}
+
+
+def test_a_venue_without_a_simulator_says_so(installed):
+    with pytest.raises(base.VenueRegistryError, match="there is no dummyvenue simulator"):
+        registry.get_simulator("dummyvenue")

@@ -1,6 +1,6 @@
 """A venue simulator as a Ray actor, started by the launcher for every venue with ``endpoint: sim``.
 
-The actor serves the venue's real protocol (``tradesys.sim.cli.SIMULATORS``)
+The actor serves the venue's real protocol (its registry ``SimulatorSpec``)
 on the bus host and reports its URLs, and the other settings a client needs
 (GRVT's chain id and sub-account), as endpoints, so the venue's services
 connect to it exactly as they would to the venue. Credentials come from the
@@ -10,12 +10,11 @@ never part of the endpoints, which the launcher writes to actors.json.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from tradesys import logs
 from tradesys.actors.base import ActorBase
-from tradesys.sim.cli import SIMULATORS
+from tradesys.venue.registry import get_simulator
 
 
 @dataclass(frozen=True)
@@ -38,13 +37,12 @@ class SimulatorActor(ActorBase):
         self.simulator = None
 
     async def on_start(self) -> dict[str, str]:
-        module_name, class_name = SIMULATORS[self.settings.venue]
-        module = importlib.import_module(module_name)
+        spec = get_simulator(self.settings.venue)
         logs.register_secret(self.settings.api_secret)
-        self.simulator = getattr(module, class_name)(
+        self.simulator = spec.server(
             symbols=self.settings.symbols, seed=self.settings.seed, step_seconds=self.settings.step_seconds,
             funding_interval_s=self.settings.funding_interval_s,
-            credentials=module.Credentials(self.settings.api_key, self.settings.api_secret),
+            credentials=spec.credentials(self.settings.api_key, self.settings.api_secret),
             **dict(self.settings.options))
         urls = await self.simulator.start(self.context.bus_host, 0)
         return {f"sim {role}": value for role, value in {**urls, **self.simulator.client_settings}.items()}

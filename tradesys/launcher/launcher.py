@@ -22,14 +22,12 @@ from rich.console import Console
 from rich.live import Live
 
 from tradesys.actors.base import ActorContext
-from tradesys.bus import Publisher, Subscriber
+from tradesys.bus import Subscriber
 from tradesys.config import AppConfig, Display, parse_duration
-from tradesys.launcher.control import ControlError, ControlServer, publish_control
 from tradesys.launcher.keys import KeyReader
-from tradesys.launcher.metrics import MetricsServer
+from tradesys.launcher.operator import OperatorDesk
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.status import StatusBoard
-from tradesys.messages import RiskAction, RiskCommand
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +37,6 @@ STATUS_TIMEOUT = 5.0
 # Consecutive unanswered status calls before an actor counts as hung.
 UNRESPONSIVE_AFTER = 3
 LINES_EVERY = 5.0
-# The status screen's kill-switch keys.
-KEYS = {"h": RiskAction.RISK_ACTION_HALT, "u": RiskAction.RISK_ACTION_REDUCE_ONLY,
-        "f": RiskAction.RISK_ACTION_FLATTEN, "r": RiskAction.RISK_ACTION_RESUME}
-CONFIRM_SECONDS = 3.0
 
 
 class Launcher:
@@ -59,13 +53,7 @@ class Launcher:
         self.exit_code = 0
         self.failures: list[str] = []
         self.stop_summaries: dict[str, dict] = {}
-        self.publisher: Publisher | None = None        # the operator's requests, on the bus
-        self.control: ControlServer | None = None
-        self.metrics: MetricsServer | None = None
-        self.key_hint = ""
-        self._flatten_armed = 0.0
-        self.operator_requests: list[dict] = []
-        self._control_task: asyncio.Task | None = None
+        self.operator = OperatorDesk(app.status, self.board, self.run_dir, self.console)
         self._stop = asyncio.Event()
         self._unanswered: dict[str, int] = {}
         self.context: ActorContext | None = None
@@ -147,67 +135,15 @@ class Launcher:
             self.directory[name] = endpoints
         if self.failures:
             return
-        self._open_control(context.bus_host)
+        self.directory["launcher"] = {"pub": self.operator.open(context.bus_host)}
         await self._call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
         pids = await self._call_all("pid", timeout=STATUS_TIMEOUT, what="report its process")
         (self.run_dir / "actors.json").write_text(json.dumps(
             {name: {"pid": pids.get(name), "endpoints": self.directory.get(name, {})} for name in self.handles},
             indent=2))
 
-    def _open_control(self, host: str) -> None:
-        """The launcher's publisher (every actor subscribes to it), the operator's control endpoint and the
-        metrics server; launcher.json names them all, written once."""
-        self.publisher = Publisher("launcher", host=host)
-        self.directory["launcher"] = {"pub": self.publisher.bind()}
-        self.control = ControlServer(self.publisher, host, on_request=self._on_operator)
-        self.control.bind()
-        self._control_task = asyncio.create_task(self.control.serve(), name="control")
-        status = self.app.status
-        if status.metrics_port is not None:
-            self.metrics = MetricsServer(self.board)
-            url = self.metrics.start(status.metrics_host, status.metrics_port)
-            self.console.print(f"metrics: {url}", soft_wrap=True)
-        self._write_launcher_file()
-
-    def _on_key(self, key: str) -> None:
-        """The status screen's kill-switch keys; flatten wants its key twice within CONFIRM_SECONDS."""
-        action = KEYS.get(key.lower())
-        if action is None or self.publisher is None:
-            return
-        if action == RiskAction.RISK_ACTION_FLATTEN:
-            now = time.monotonic()
-            if now - self._flatten_armed > CONFIRM_SECONDS:
-                self._flatten_armed = now
-                self.key_hint = "press f again within 3 s to flatten every position"
-                return
-            self._flatten_armed = 0.0
-        self.key_hint = ""
-        name = RiskAction.Name(action).removeprefix("RISK_ACTION_").lower()
-        command = RiskCommand(action=action, reason=f"{name} from the status screen",
-                              issued_by="operator:status-screen")
-        try:
-            topic = publish_control(self.publisher, "risk", command.SerializeToString())
-        except ControlError as exc:
-            self.key_hint = str(exc)
-            return
-        self._on_operator("risk", topic)
-
-    def _on_operator(self, kind: str, topic: str) -> None:
-        self.operator_requests.append({"ts": time.time(), "kind": kind, "topic": topic})
-        self.console.print(f"[bold yellow]operator {kind} request published on {topic}[/]", soft_wrap=True)
-
     async def close_control(self) -> None:
-        if self.metrics is not None:
-            self.metrics.stop()
-            self.metrics = None
-        if self._control_task is not None:
-            self._control_task.cancel()
-            await asyncio.gather(self._control_task, return_exceptions=True)
-            self._control_task = None
-        if self.control is not None:
-            self.control.close()
-        if self.publisher is not None:
-            self.publisher.close()
+        await self.operator.close()
 
     async def _call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None) -> dict:
         async def one(name, handle):
@@ -225,15 +161,6 @@ class Launcher:
         return {name: value for name, value in results if value is not None}
 
     # -- run -------------------------------------------------------------------------
-
-    def _write_launcher_file(self) -> None:
-        info = {"pid": os.getpid(), "ray_address": ray.get_runtime_context().gcs_address,
-                "metrics": self.metrics.url if self.metrics else None,
-                "control": self.control.endpoint if self.control else None}
-        # Written whole and renamed: a reader never sees half a file.
-        partial = self.run_dir / "launcher.json.partial"
-        partial.write_text(json.dumps(info, indent=2))
-        partial.replace(self.run_dir / "launcher.json")
 
     async def _watch(self) -> None:
         subscriber = Subscriber(["hb."], name="launcher-status")
@@ -321,7 +248,7 @@ class Launcher:
             mode = Display.table if self.console.is_terminal else Display.lines
         refresh = self.app.status.refresh_seconds
         if mode is Display.table:
-            with KeyReader(self._on_key), \
+            with KeyReader(self.operator.on_key), \
                     Live(self._table(), console=self.console, auto_refresh=False, transient=False) as live:
                 while not await self._wait_stop(refresh):
                     live.update(self._table(), refresh=True)
@@ -345,7 +272,7 @@ class Launcher:
         until = f" of {self.app.duration}" if self.app.duration else ""
         title = (f"tradesys  {elapsed:,.0f}s{until}  venues: {', '.join(self.app.exchange) or 'none'}  "
                  f"run dir: {self.run_dir}  (Ctrl-C stops; kill switch: h halt, u reduce-only, f flatten, "
-                 f"r resume){'  ' + self.key_hint if self.key_hint else ''}")
+                 f"r resume){'  ' + self.operator.key_hint if self.operator.key_hint else ''}")
         return self.board.render(title)
 
     # -- stop ------------------------------------------------------------------------
@@ -380,7 +307,7 @@ class Launcher:
                    "strategies": {n: s["strategy"] for n, s in self.stop_summaries.items() if "strategy" in s},
                    "positions": {n: s["ledgers"] for n, s in self.stop_summaries.items() if "ledgers" in s},
                    "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s},
-                   "operator_requests": self.operator_requests, "restarts": self.restarts}
+                   "operator_requests": self.operator.requests, "restarts": self.restarts}
         (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
 
     def _say_goodbye(self) -> None:

@@ -10,12 +10,9 @@ the run and given to the simulator and the services alike.
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from dataclasses import dataclass
 
-from exchanges.registry import get_venue, venue_names
-from strategies import KINDS
 from tradesys.actors.recorder import Recorder, RecorderSettings
 from tradesys.actors.simulator import SimulatorActor, SimulatorSettings
 from tradesys.config import AppConfig, ConfigError, Endpoint, VenueConfig
@@ -24,13 +21,10 @@ from tradesys.services.budget import BudgetServer, budget_actor_name
 from tradesys.services.market_server import MarketServer, MarketServerSettings
 from tradesys.services.position_server import PositionServer, PositionSettings
 from tradesys.services.trading_engine import EngineSettings, TradingEngine, engine_actor_name
-from tradesys.sim.cli import SIMULATORS
 from tradesys.strategy.actor import StrategyActor, StrategySettings
 from tradesys.strategy.base import parse_params
-
-# Strategy kind -> its AbstractStrategy class.
-STRATEGY_KINDS: dict[str, type] = KINDS
-
+from tradesys.strategy.registry import StrategyRegistryError, get_strategy
+from tradesys.venue.registry import VenueRegistryError, get_simulator, get_venue, venue_names
 
 # Stop order, highest first: strategies cancel through their engine, the engine cancels what is left
 # while the venue and the budget still answer, the data services stop, the recorder flushes what they
@@ -60,7 +54,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
     for name, venue in app.exchange.items():
         # The secret half: an API secret, or the key that signs orders (GRVT).
         key, secret = venue.api_key or "", venue.api_secret or venue.private_key or ""
-        if venue.endpoint is Endpoint.sim and venue.venue in SIMULATORS:
+        if venue.endpoint is Endpoint.sim and _has_simulator(venue.venue):
             sim = _simulator_settings(name, venue)
             key, secret = sim.api_key, sim.api_secret
             specs.append(ActorSpec(f"sim-{name}", SimulatorActor, (sim,), STOP_VENUE))
@@ -84,7 +78,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
             topics=tuple(rec.topics), directory=rec.directory, max_batch_rows=rec.max_batch_rows,
             max_batch_seconds=rec.max_batch_seconds),), STOP_RECORDER))
     for strategy_id, (config_id, strategy) in strategies.items():
-        cls = STRATEGY_KINDS[strategy.kind]
+        cls = get_strategy(strategy.kind)
         try:
             params = parse_params(cls.Params, dict(strategy.params), f"strategy.{config_id}.params")
         except ValueError as exc:
@@ -109,9 +103,10 @@ def strategy_instances(app: AppConfig) -> dict[str, tuple[str, StrategyConfig]]:
     for config_id, strategy in app.strategy.items():
         if not strategy.enabled or strategy.venue not in app.exchange:
             continue
-        if strategy.kind not in STRATEGY_KINDS:
-            raise ConfigError(f"strategy.{config_id}.kind", f"unknown strategy kind {strategy.kind!r}; "
-                                                            f"available: {', '.join(STRATEGY_KINDS)}")
+        try:
+            get_strategy(strategy.kind)   # unknown, or a plugin that does not load: the message says which
+        except StrategyRegistryError as exc:
+            raise ConfigError(f"strategy.{config_id}.kind", str(exc)) from None
         if not strategy.symbols:
             raise ConfigError(f"strategy.{config_id}.symbols", "a strategy needs at least one symbol")
         if "-" in config_id:
@@ -123,8 +118,17 @@ def strategy_instances(app: AppConfig) -> dict[str, tuple[str, StrategyConfig]]:
     return out
 
 
+def _has_simulator(name: str) -> bool:
+    if name not in venue_names():
+        return False
+    try:
+        return get_venue(name).simulator is not None
+    except VenueRegistryError:
+        return False
+
+
 def _served(venue: VenueConfig) -> bool:
-    return venue.endpoint is not Endpoint.sim or venue.venue in SIMULATORS
+    return venue.endpoint is not Endpoint.sim or _has_simulator(venue.venue)
 
 
 def idle_strategies(app: AppConfig) -> list[tuple[str, str]]:
@@ -146,8 +150,8 @@ def unserved_venues(app: AppConfig) -> list[tuple[str, str]]:
 
 def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     """The simulator of a venue with endpoint: sim; its symbols checked against what it serves."""
-    module_name, _ = SIMULATORS[venue.venue]
-    catalog = importlib.import_module(module_name + ".catalog").CATALOG
+    simulator = get_simulator(venue.venue)
+    catalog = simulator.catalog
     for index, symbol in enumerate(venue.symbols):
         if symbol not in catalog:
             raise ConfigError(f"exchange.{name}.symbols.{index}",
@@ -156,9 +160,7 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     # else fresh ones for this run.
     key = venue.api_key or secrets.token_hex(32)
     secret = venue.api_secret or venue.private_key or secrets.token_hex(32)   # 32 random bytes: also an Ethereum key
-    # A simulator may take options of its own from the venue's config: its module's SIM_OPTIONS maps config
-    # keys to its keyword arguments (GRVT: sim_chain_id -> chain_id).
-    options = tuple((kwarg, getattr(venue, key)) for key, kwarg in
-                    getattr(importlib.import_module(module_name), "SIM_OPTIONS", {}).items())
+    # A simulator may take options of its own from the venue's config (GRVT: sim_chain_id -> chain_id).
+    options = tuple((kwarg, getattr(venue, key)) for key, kwarg in simulator.options.items())
     return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,
                              venue.sim_step_seconds, venue.sim_funding_interval_seconds, options)

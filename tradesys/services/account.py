@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from exchanges.base import get_venue
-from exchanges.registry import VenueParts
 from tradesys import logs
 from tradesys.actors.base import Directory
 from tradesys.config.schema import Endpoint
 from tradesys.services.budget import shared_limiter
+from tradesys.venue.base import get_venue
+from tradesys.venue.registry import VenueParts
 
 
 def simulator_urls(directory: Directory, key: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ The venue counts requests per account (and per IP); so must we, or two
 engines on one account each believe they have the whole allowance.
 ``BudgetServer`` is a Ray actor (``budget-<venue key>``) that owns the
 account's ``Budget``; every service on the account reaches it through a
-``RayBudget``, which implements ``exchanges.ratelimit.SharedBudget``. A
+``RayBudget``, which implements ``tradesys.venue.ratelimit.SharedBudget``. A
 reservation is one Ray call awaited on the order path (not on the
 market-data path); the venue's own counts read from a reply are posted
 without waiting, since the reply's caller has no use for the answer. Both
@@ -19,8 +19,8 @@ from concurrent.futures import Future
 
 import ray
 
-from exchanges.ratelimit import Budget, Limit, RateLimiter
 from tradesys.actors.base import ActorBase
+from tradesys.venue.ratelimit import Budget, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def budget_actor_name(venue_key: str) -> str:
 class BudgetServer(ActorBase):
     def __init__(self, name: str, limits: Mapping[str, tuple[int, float]]):
         super().__init__(name)
-        self.budget = Budget([Limit(n, cap, window) for n, (cap, window) in limits.items()])
+        self.budget = Budget.of(limits)
         self.calls = {"reserve": 0, "waits": 0, "observe": 0, "blocks": 0}
 
     async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
@@ -59,7 +59,7 @@ class BudgetServer(ActorBase):
 
 
 class RayBudget:
-    """The client side of a BudgetServer (``exchanges.ratelimit.SharedBudget``)."""
+    """The client side of a BudgetServer (``tradesys.venue.ratelimit.SharedBudget``)."""
 
     def __init__(self, handle):
         self.handle = handle

@@ -24,14 +24,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from exchanges.base import FeedStatus, StreamKind, get_venue
-from exchanges.ratelimit import Budget, Limit, LocalBudget, RateLimiter
 from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
 from tradesys.messages import BookSnapshot, BookState, BookStatus
 from tradesys.services.account import simulator_urls
+from tradesys.venue.base import FeedStatus, StreamKind, get_venue
+from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
+from tradesys.venue.registry import VenueSpec
 
 STATES = {FeedStatus.SYNCING: BookState.BOOK_STATE_SYNCING, FeedStatus.LIVE: BookState.BOOK_STATE_LIVE,
           FeedStatus.RESYNCING: BookState.BOOK_STATE_RESYNCING, FeedStatus.STALE: BookState.BOOK_STATE_STALE,
@@ -47,6 +48,11 @@ class MarketServerSettings:
     # Only for feeds that need a signed-in session (Deribit's raw book channel); never logged.
     api_key: str | None = field(default=None, repr=False)
     api_secret: str | None = field(default=None, repr=False)
+
+
+def market_data_limiter(spec: VenueSpec) -> RateLimiter:
+    """Market data needs no key: its REST snapshots share one budget in this process, of the venue's limits."""
+    return RateLimiter(LocalBudget(Budget.of(spec.rate_limits)), venue=spec.name)
 
 
 class MarketServer(ActorBase):
@@ -69,8 +75,7 @@ class MarketServer(ActorBase):
         sim_urls = simulator_urls(directory, self.settings.key)
         if config.endpoint is Endpoint.sim and not sim_urls:
             raise RuntimeError(f"exchange.{self.settings.key}: endpoint sim, but no simulator is running")
-        # Market data needs no key; its REST snapshots share one budget in this process.
-        limiter = RateLimiter(LocalBudget(Budget([Limit("weight_1m", 2400, 60.0)])), venue=self.venue)
+        limiter = market_data_limiter(spec)
         credentials = None
         if self.settings.api_key and self.settings.api_secret and spec.credentials is not None:
             logs.register_secret(self.settings.api_secret)

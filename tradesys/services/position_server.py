@@ -31,8 +31,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from exchanges.errors import ExchangeError
-from exchanges.ids import ClientOrderIds
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
@@ -42,6 +40,8 @@ from tradesys.positions import FillKeys
 from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, notional
 from tradesys.risk.killswitch import command
 from tradesys.services.account import connect_account
+from tradesys.venue.errors import ExchangeError
+from tradesys.venue.ids import ClientOrderIds
 
 log = logging.getLogger(__name__)
 ACCOUNT = ""          # the account ledger's strategy id (the whole account, as Position.strategy_id says)

@@ -11,24 +11,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import logging
 import signal
 import sys
 
 from tradesys import logs
-
-# venue -> (module, class): the simulators built so far.
-SIMULATORS = {"binance": ("exchanges.binance.simulator", "BinanceSimulator"),
-              "deribit": ("exchanges.deribit.simulator", "DeribitSimulator"),
-              "grvt": ("exchanges.grvt.simulator", "GrvtSimulator")}
+from tradesys.venue.registry import VenueRegistryError, get_simulator, venue_names
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tradesys.sim",
                                 description="Run an exchange simulator that speaks the venue's real protocol.")
-    p.add_argument("venue", choices=sorted(SIMULATORS), help="which venue's protocol to serve")
+    p.add_argument("venue", choices=venue_names(), help="which venue's protocol to serve")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
     p.add_argument("--seed", type=int, default=7, help="seed of the synthetic market (default 7)")
@@ -59,12 +54,11 @@ class _Refused(Exception):
 
 
 async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
-    module, cls = SIMULATORS[args.venue]
-    simulator_module = importlib.import_module(module)
     try:
-        kwargs, given = _settings(args, simulator_module)
-        simulator = getattr(simulator_module, cls)(**kwargs)
-    except (_Refused, ValueError) as exc:
+        spec = get_simulator(args.venue)
+        kwargs, given = _settings(args, spec.credentials)
+        simulator = spec.server(**kwargs)
+    except (_Refused, ValueError, VenueRegistryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.venue == "grvt":
@@ -75,7 +69,7 @@ async def serve(args: argparse.Namespace, out=sys.stdout) -> int:
     return await _run(simulator, args, secret_lines, out)
 
 
-def _settings(args: argparse.Namespace, module) -> tuple[dict, bool]:
+def _settings(args: argparse.Namespace, credentials: type) -> tuple[dict, bool]:
     """The simulator's keyword arguments, and whether the credentials were given; _Refused for a bad line."""
     try:
         faults = json.loads(args.faults)
@@ -97,7 +91,7 @@ def _settings(args: argparse.Namespace, module) -> tuple[dict, bool]:
         if not (args.api_key and secret):
             raise _Refused(f"give both --api-key and {flag}, or neither")
         logs.register_secret(secret)
-        kwargs["credentials"] = module.Credentials(args.api_key, secret)
+        kwargs["credentials"] = credentials(args.api_key, secret)
     if args.chain_id is not None:
         if not grvt:
             raise _Refused("--chain-id is for the grvt simulator")
@@ -114,7 +108,7 @@ def _settings(args: argparse.Namespace, module) -> tuple[dict, bool]:
                 public_key = pem.read()
         except OSError as exc:
             raise _Refused(f"--ed25519-public-key: {exc}") from None
-        kwargs["credentials"] = module.Credentials(args.api_key, secret, public_key)
+        kwargs["credentials"] = credentials(args.api_key, secret, public_key)
     return kwargs, given
 
 

@@ -23,10 +23,10 @@ import typing
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
-from exchanges.book import L2Book
 from tradesys.messages import Fill, Instrument, InventoryDelta, OrderEvent, Position, Trade
 from tradesys.strategy.oms import Order
 from tradesys.strategy.risk import StrategyLimits
+from tradesys.venue.book import L2Book
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """The Binance USD-M simulator: the real REST protocol over tradesys.sim, on loopback."""
 
+from exchanges.binance.simulator.catalog import CATALOG
 from exchanges.binance.simulator.server import BinanceSimulator, Credentials
+from tradesys.venue.registry import SimulatorSpec
 
-__all__ = ["BinanceSimulator", "Credentials"]
+SIMULATOR = SimulatorSpec(BinanceSimulator, Credentials, CATALOG)
+
+__all__ = ["SIMULATOR", "BinanceSimulator", "Credentials"]

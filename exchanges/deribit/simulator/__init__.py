@@ -1,6 +1,10 @@
 """The Deribit simulator: the real JSON-RPC protocol (WebSocket and HTTP) over tradesys.sim, on loopback."""
 
 from exchanges.deribit.auth import Credentials
+from exchanges.deribit.simulator.catalog import CATALOG
 from exchanges.deribit.simulator.server import DeribitSimulator
+from tradesys.venue.registry import SimulatorSpec
 
-__all__ = ["Credentials", "DeribitSimulator"]
+SIMULATOR = SimulatorSpec(DeribitSimulator, Credentials, CATALOG)
+
+__all__ = ["SIMULATOR", "Credentials", "DeribitSimulator"]

@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import aiohttp
 
-from exchanges.errors import ConnectivityError, ExchangeError
 from tradesys.aio import cancel_and_wait
+from tradesys.venue.errors import ConnectivityError, ExchangeError
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from exchanges.base import FeedStatus
 from tradesys.aio import cancel_and_wait
+from tradesys.venue.base import FeedStatus
 
 log = logging.getLogger(__name__)
 

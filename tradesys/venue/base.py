@@ -11,7 +11,7 @@ Shared rules for every implementation:
 
 - ``__init__`` does no I/O; ``start()`` connects, ``stop()`` cancels every
   task it started and closes every socket, and may be called twice.
-- Failures raise the tree in ``exchanges.errors``: a ``TransientError`` is
+- Failures raise the tree in ``tradesys.venue.errors``: a ``TransientError`` is
   worth retrying, a ``VenueRejected`` is not, ``ExecutionUnknown`` means
   "reconcile by client order id before sending again".
 - Handler callbacks are plain functions called on the connector's event
@@ -21,8 +21,8 @@ Shared rules for every implementation:
   malformed payloads are counted in ``counters`` and logged, never raised
   into the handler and never allowed to end a stream.
 
-The registry of venues lives in ``exchanges.registry``; the error tree in
-``exchanges.errors``. Both are re-exported here.
+The registry of venues lives in ``tradesys.venue.registry``; the error tree in
+``tradesys.venue.errors``. Both are re-exported here.
 """
 
 from __future__ import annotations
@@ -34,18 +34,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from exchanges.book import L2Book
-from exchanges.errors import *  # noqa: F403  (the error tree is part of this interface)
-from exchanges.errors import __all__ as _error_names
-from exchanges.registry import (
-    ENTRY_POINT_GROUP,
-    VenueParts,
-    VenueRegistryError,
-    VenueSpec,
-    get_venue,
-    venue_names,
-    venues,
-)
 from tradesys.messages import (
     Balance,
     Bbo,
@@ -60,6 +48,18 @@ from tradesys.messages import (
     Side,
     TimeInForce,
     Trade,
+)
+from tradesys.venue.book import L2Book
+from tradesys.venue.errors import *  # noqa: F403  (the error tree is part of this interface)
+from tradesys.venue.errors import __all__ as _error_names
+from tradesys.venue.registry import (
+    ENTRY_POINT_GROUP,
+    VenueParts,
+    VenueRegistryError,
+    VenueSpec,
+    get_venue,
+    venue_names,
+    venues,
 )
 
 

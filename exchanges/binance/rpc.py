@@ -22,9 +22,9 @@ from exchanges.binance import messages as m
 from exchanges.binance.auth import Credentials
 from exchanges.binance.constants import LIMIT_TYPES, ORDERS_1M, ORDERS_10S, RECV_WINDOW_MS, WEIGHT_1M
 from exchanges.binance.errors import classify
-from exchanges.errors import ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited
-from exchanges.ratelimit import RateLimiter
-from exchanges.ws import WsSession
+from tradesys.venue.errors import ConnectivityError, ExecutionUnknown, ProtocolError, RateLimited
+from tradesys.venue.ratelimit import RateLimiter
+from tradesys.venue.ws import WsSession
 
 log = logging.getLogger(__name__)
 

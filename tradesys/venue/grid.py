@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from exchanges.errors import InvalidPrice, InvalidQuantity, UnknownSymbol
 from tradesys.messages import Instrument, Side
 from tradesys.numeric import get_decimal
+from tradesys.venue.errors import InvalidPrice, InvalidQuantity, UnknownSymbol
 
 
 class Grid:

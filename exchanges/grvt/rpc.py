@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from exchanges.grvt import messages as m
-from exchanges.ws import WsSession
+from tradesys.venue.ws import WsSession
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from exchanges.errors import Banned, RateLimited
+from tradesys.venue.errors import Banned, RateLimited
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ class Budget:
         self.blocked_until = 0.0
         self.block_reason = ""
         self.banned = False
+
+
+    @classmethod
+    def of(cls, limits: Mapping[str, tuple[int, float]]) -> Budget:
+        """From a venue's declared limits (``VenueSpec.rate_limits``: name -> (capacity, window seconds))."""
+        return cls([Limit(name, capacity, window) for name, (capacity, window) in limits.items()])
 
     def _current(self, name: str, now: float) -> int:
         limit = self.limits[name]

@@ -1,0 +1,167 @@
+"""What an engine knows of its account's orders and positions, and the private stream that moves them.
+
+``AccountStream`` is the engine's ``AccountHandler``: every order event,
+from the stream, a request's acknowledgement or a read of the venue's open
+orders, is folded into the order table and published on
+``oe.<venue>.<strategy>`` only when it moves the order forward (a REST
+acknowledgement and the stream's NEW say the same thing once). Fills are
+published once each, by trade id, and keep the account's position per
+symbol, which the risk gate reads. Orders are attributed by the owner part
+of the client order id; others are counted and left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from tradesys.bus import topics
+from tradesys.messages import Fill, OrderEvent, OrderEventType, Side
+from tradesys.numeric import get_decimal
+from tradesys.positions import FillKeys
+from tradesys.services.engine.orders import EngineOrder, OrderTable
+from tradesys.venue.errors import ExchangeError
+from tradesys.venue.ids import ClientOrderIds
+
+log = logging.getLogger(__name__)
+ET = OrderEventType
+FINAL_EVENTS = frozenset({ET.ORDER_EVENT_TYPE_FILLED, ET.ORDER_EVENT_TYPE_CANCELLED, ET.ORDER_EVENT_TYPE_REJECTED,
+                          ET.ORDER_EVENT_TYPE_EXPIRED})
+KEEP_FINAL = 20_000       # final orders remembered for order_states() and duplicate ids
+KEEP_FILLS = 100_000
+
+
+class AccountStream:
+    """``publish(topic, message, venue_ts, recv_ts)`` puts a message on the bus; ``spawn(coro, name)`` runs an
+    owned task. ``fetcher`` is set once the venue is connected."""
+
+    def __init__(self, venue: str, strategies: tuple[str, ...], publish: Callable, spawn: Callable):
+        self.venue = venue
+        self.strategies = strategies
+        self.publish = publish
+        self.spawn = spawn
+        self.fetcher = None
+        self.instruments: dict[str, object] = {}
+        self.orders = OrderTable(KEEP_FINAL)
+        self.positions: dict[str, Decimal] = {}          # symbol -> account position (from fills)
+        self._fills_seen = FillKeys(KEEP_FILLS)
+        self._refreshing: asyncio.Task | None = None     # the open-orders refresh after a stream drop
+        self.count = {"events": 0, "fills": 0, "duplicate_fills": 0, "foreign_events": 0, "adopted": 0,
+                      "stream_drops": 0, "reconciles": 0}
+
+    async def reconcile(self) -> None:
+        """At start: adopt the venue's open orders that belong to our strategies; take the account's positions."""
+        self.count["reconciles"] += 1
+        allowed = set(self.strategies)
+        for event in await self.fetcher.open_orders(None):
+            owner = ClientOrderIds.owner(event.client_order_id)
+            if event.symbol not in self.instruments or owner not in allowed:
+                self.count["foreign_events"] += 1
+                log.warning("open order not ours: left alone", extra={"fields": {
+                    "client_order_id": event.client_order_id, "symbol": event.symbol}})
+                continue
+            event.strategy_id = owner
+            order = self.track(event, owner)
+            order.last = event
+            self.count["adopted"] += 1
+        for position in await self.fetcher.positions():
+            self.positions[position.symbol] = get_decimal(position.quantity)
+
+    def track(self, event: OrderEvent, owner: str) -> EngineOrder:
+        """The table's order for ``event``, added if new."""
+        order = self.orders.get(event.client_order_id)
+        if order is None:
+            price = get_decimal(event.price) if event.HasField("price") else None
+            order = EngineOrder(owner, event.symbol, event.side, price, get_decimal(event.quantity))
+            self.orders.remember(event.client_order_id, order)
+        return order
+
+    def owner(self, client_order_id: str) -> str | None:
+        order = self.orders.get(client_order_id)
+        if order is not None:
+            return order.strategy_id
+        owner = ClientOrderIds.owner(client_order_id)
+        return owner if owner in self.strategies else None
+
+    def apply(self, event: OrderEvent, *, source: str, venue_ts: int = 0, recv_ts: int = 0) -> None:
+        """Fold an event into the order table and publish it if it moves the order forward. ``source``
+        (``stream``, ``ack``, ``reconcile``) says where it came from."""
+        owner = self.owner(event.client_order_id)
+        if owner is None:
+            self.count["foreign_events"] += 1
+            return
+        order = self.track(event, owner)
+        filled = get_decimal(event.filled_quantity) if event.HasField("filled_quantity") else order.filled
+        final = event.type in FINAL_EVENTS
+        price = get_decimal(event.price) if event.HasField("price") and event.price.mantissa else order.price
+        quantity = get_decimal(event.quantity) if event.HasField("quantity") and event.quantity.mantissa \
+            else order.quantity
+        changed = event.type == ET.ORDER_EVENT_TYPE_MODIFIED and (price, quantity) != (order.price, order.quantity)
+        progressed = filled > order.filled or (final and not order.final) or order.last is None or changed
+        if order.final and not (filled > order.filled):
+            return
+        if not progressed:
+            return
+        order.filled = max(order.filled, filled)
+        order.final = order.final or final
+        if event.venue_order_id:
+            order.venue_order_id = event.venue_order_id
+        order.price, order.quantity = price, quantity
+        event.strategy_id = owner
+        event.venue = self.venue
+        order.last = event
+        self.count["events"] += 1
+        self.publish(topics.oe(self.venue, owner), event, venue_ts, recv_ts)
+
+    # -- AccountHandler ------------------------------------------------------------------
+
+    def on_order_event(self, event: OrderEvent, venue_ts: int, recv_ts: int) -> None:
+        self.apply(event, source="stream", venue_ts=venue_ts, recv_ts=recv_ts)
+
+    def on_fill(self, fill: Fill, venue_ts: int, recv_ts: int) -> None:
+        if not self._fills_seen.first(fill):
+            self.count["duplicate_fills"] += 1
+            return
+        quantity = get_decimal(fill.quantity)
+        signed = quantity if fill.side == Side.SIDE_BUY else -quantity
+        self.positions[fill.symbol] = self.positions.get(fill.symbol, Decimal(0)) + signed
+        owner = self.owner(fill.client_order_id)
+        if owner is None:
+            self.count["foreign_events"] += 1
+            return
+        fill.strategy_id = owner
+        self.count["fills"] += 1
+        self.publish(topics.oe(self.venue, owner), fill, venue_ts, recv_ts)
+
+    def on_position(self, position, venue_ts: int, recv_ts: int) -> None:
+        if not position.strategy_id:
+            self.positions[position.symbol] = get_decimal(position.quantity)
+
+    def on_balance(self, balance, venue_ts: int, recv_ts: int) -> None:
+        pass  # the position server publishes balances
+
+    def on_funding(self, symbol: str, balance, venue_ts: int, recv_ts: int) -> None:
+        pass  # the position server books funding
+
+    def on_status(self, connected: bool, reason: str) -> None:
+        if not connected:
+            self.count["stream_drops"] += 1
+            log.warning("private stream down: open orders are read again when it is back",
+                        extra={"fields": {"reason": reason}})
+        elif self.count["stream_drops"] and (self._refreshing is None or self._refreshing.done()):
+            # Back after a drop: what happened to our orders meanwhile is read from the venue (the stream
+            # did not bring it). Read at the drop instead, the outage itself would go unseen.
+            self._refreshing = self.spawn(self._refresh_open_orders(), "refresh-open-orders")
+
+    async def _refresh_open_orders(self) -> None:
+        """After a private-stream drop, once it is back: read the venue's open orders, publish what changed."""
+        try:
+            resting = {e.client_order_id: e for e in await self.fetcher.open_orders(None)}
+        except ExchangeError as exc:
+            log.warning("open orders refresh failed", extra={"fields": {"error": str(exc)}})
+            return
+        self.count["reconciles"] += 1
+        for event in resting.values():
+            self.apply(event, source="reconcile")

@@ -1,0 +1,79 @@
+"""A strategy's books, rebuilt from its market server's snapshots and deltas.
+
+A delta that does not follow the previous message (bus loss, or a resync
+at the market server) drops the book until the next snapshot; the strategy
+hears of every change through ``notify("on_book_status", symbol, live,
+reason)``. Latency from the venue's socket to here is kept as a histogram.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from tradesys.messages import BookDelta, BookSnapshot, BookState, BookStatus
+from tradesys.metrics import Histogram
+from tradesys.venue.book import L2Book
+
+
+class MarketBooks:
+    def __init__(self, symbols: tuple[str, ...], notify: Callable[..., None]):
+        self.notify = notify
+        self.books: dict[str, L2Book] = {}
+        self.live: dict[str, bool] = dict.fromkeys(symbols, False)
+        self.wire_to_strategy = Histogram()
+        self.count = {"book_updates": 0, "book_drops": 0}
+
+    def book(self, symbol: str) -> L2Book | None:
+        """The book of ``symbol`` while it is live, else None."""
+        return self.books.get(symbol) if self.live.get(symbol) else None
+
+    def is_live(self, symbol: str) -> bool:
+        return bool(self.live.get(symbol))
+
+    def mid(self, symbol: str) -> Decimal | None:
+        """The last known mid, live or not (marks positions)."""
+        book = self.books.get(symbol)
+        return book.mid() if book is not None else None
+
+    def touch(self, symbol: str) -> tuple[str, str]:
+        """Best bid and ask as text, "" where there is none or the book is not live (the status screen)."""
+        book = self.book(symbol)
+        if book is None:
+            return "", ""
+        return (str(book.price(book.best_bid)) if book.best_bid is not None else "",
+                str(book.price(book.best_ask)) if book.best_ask is not None else "")
+
+    def on_message(self, message: BookSnapshot | BookDelta, recv_ts: int) -> None:
+        symbol = message.symbol
+        book = self.books.get(symbol)
+        if isinstance(message, BookSnapshot):
+            if book is None or book.price_scale != message.price_scale:
+                book = self.books[symbol] = L2Book(symbol, message.price_scale, message.size_scale)
+            book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
+                      message.venue_seq)
+            if not self.live.get(symbol):
+                self.live[symbol] = True
+                self.notify("on_book_status", symbol, True, "snapshot")
+        else:
+            if book is None or not self.live.get(symbol):
+                return
+            if message.prev_venue_seq != book.seq:
+                self.count["book_drops"] += 1
+                self.live[symbol] = False
+                self.notify("on_book_status", symbol, False, "a delta did not follow the book: waiting for a snapshot")
+                return
+            book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes,
+                       message.venue_seq)
+        self.count["book_updates"] += 1
+        if recv_ts:
+            self.wire_to_strategy.add(time.time_ns() - recv_ts)
+        self.notify("on_book", symbol, book)
+
+    def on_status(self, message: BookStatus) -> None:
+        """The market server's word on a feed: a book it no longer vouches for stops being live here."""
+        if message.state != BookState.BOOK_STATE_LIVE and self.live.get(message.symbol):
+            self.live[message.symbol] = False
+            state = BookState.Name(message.state).removeprefix("BOOK_STATE_").lower()
+            self.notify("on_book_status", message.symbol, False, f"{state}: {message.reason}")

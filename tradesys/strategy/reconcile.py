@@ -1,0 +1,71 @@
+"""Settling a strategy's orders against its engine: requests that went unanswered, and now and then every
+order the Mini OMS holds open (one cancelled at the venue while the engine was down, or whose event was
+lost, is settled here)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import ray
+
+from tradesys.messages import OrderEvent
+from tradesys.strategy.context import snapshot
+from tradesys.strategy.oms import MiniOMS, Order, State
+
+log = logging.getLogger(__name__)
+RECONCILE_SECONDS = 5.0
+
+
+class Reconciler:
+    """``due(now)`` names the orders to ask the engine about; ``run`` asks and applies the answers, telling
+    ``settled(order, before)`` of each order it touched."""
+
+    def __init__(self, strategy_id: str, oms: MiniOMS, settled: Callable[[Order, tuple], None], now: float):
+        self.strategy_id = strategy_id
+        self.oms = oms
+        self.settled = settled
+        self.engine = None              # the engine's Ray handle, once wired
+        self.next_check = now + RECONCILE_SECONDS
+        self.count = {"reconciled": 0}
+
+    def due(self, now: float) -> list[str]:
+        overdue = self.oms.overdue(now)
+        if overdue:
+            return [o.client_order_id for o in overdue]
+        if now < self.next_check:
+            return []
+        self.next_check = now + RECONCILE_SECONDS
+        return [o.client_order_id for o in self.oms.live_orders() if not o.state.pending]
+
+    async def run(self, client_order_ids: list[str]) -> None:
+        try:
+            states = await self.engine.order_states.remote(self.strategy_id, client_order_ids)
+        except ray.exceptions.RayActorError as exc:      # the engine is restarting: try again next time
+            log.warning("reconcile: engine unavailable", extra={"fields": {"error": str(exc)[:200]}})
+            for cid in client_order_ids:
+                self.oms.unanswered(cid)
+            return
+        for cid, raw in states.items():
+            self.count["reconciled"] += 1
+            order = self.oms.orders.get(cid)
+            if order is None:
+                continue
+            before = snapshot(order)
+            self._apply(cid, None if raw is None else OrderEvent.FromString(raw))
+            self.settled(order, before)
+
+    def _apply(self, cid: str, event: OrderEvent | None) -> None:
+        if event is None:
+            self.oms.lost(cid, "the engine does not know the order (never received, or gone while it was down)")
+            return
+        order, _ = self.oms.on_event(event)
+        if order is None or not order.state.pending:
+            return
+        # The engine has the order and its state did not settle the request: the request itself was lost
+        # (the engine died with it, or its reply did). A new order is there; a cancel or modify never
+        # happened, so the order is back as it was and the strategy may ask again.
+        if order.state is State.PENDING_NEW:
+            self.oms.on_reply(cid, True, venue_order_id=event.venue_order_id)
+        else:
+            self.oms.on_reply(cid, False, detail="request lost: the engine still has the order as it was")

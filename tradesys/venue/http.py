@@ -1,0 +1,73 @@
+"""The HTTP session every REST connector is built on: one aiohttp session, opened on first use and closed
+by ``close``; the account's budget charged before a request goes out, and throttled when the venue says
+so; and one rule for what a failed exchange means, whatever the venue:
+
+- the connection was never made: ``ConnectivityError`` (nothing reached the venue);
+- no answer in time: ``ExecutionUnknown`` for a request that may execute (an order, a cancel), else
+  ``VenueUnavailable``;
+- the connection broke after the request went out: ``ExecutionUnknown`` for a request that may execute,
+  else ``ConnectivityError``.
+
+The venue's answer (status and body) is the subclass's to read: each venue turns its own error bodies into
+the shared tree (``errors.py`` of its package).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from tradesys.venue.errors import ConnectivityError, ExecutionUnknown, RateLimited, VenueUnavailable
+from tradesys.venue.ratelimit import RateLimiter
+
+
+class HttpSession:
+    """``venue`` names the connector in messages; ``limiter`` is the account's budget (None: not metered)."""
+
+    venue = "venue"
+
+    def __init__(self, limiter: RateLimiter | None, timeout_s: float = 10.0):
+        self.limiter = limiter
+        self.timeout_s = timeout_s
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def charge(self, costs: Mapping[str, int], name: str) -> None:
+        """Wait until the budget has room for ``costs`` (limit name -> units) and take them."""
+        if self.limiter is not None:
+            await self.limiter.acquire(costs, name)
+
+    async def throttled(self, error: Exception, why: str, *, banned: bool = False) -> None:
+        """The venue said we are over a limit: the whole account's budget waits the venue's time out."""
+        if isinstance(error, RateLimited) and self.limiter is not None:
+            await self.limiter.throttled(error.retry_after_s, why, banned=banned)
+
+    async def send(self, method: str, url, *, name: str, may_execute: bool = False,
+                   headers: Mapping[str, str] | None = None,
+                   data: str | bytes | None = None) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        """One exchange: the answer's status, headers and body, or the shared error for a failed one."""
+        await self.start()
+        try:
+            async with self._http.request(method, url, headers=headers, data=data) as response:
+                return response.status, response.headers, await response.read()
+        except aiohttp.ClientConnectorError as exc:
+            raise ConnectivityError(f"{self.venue} {name}: cannot connect: {exc}", request=name) from None
+        except TimeoutError:
+            if may_execute:
+                raise ExecutionUnknown(f"{self.venue} {name}: no answer in time", request=name) from None
+            raise VenueUnavailable(f"{self.venue} {name}: no answer in time", request=name) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            if may_execute:
+                raise ExecutionUnknown(f"{self.venue} {name}: connection lost before the answer "
+                                       f"({type(exc).__name__})", request=name) from None
+            raise ConnectivityError(f"{self.venue} {name}: {type(exc).__name__}: {exc}", request=name) from None
