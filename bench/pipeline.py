@@ -25,13 +25,14 @@ diffs (``depth_update_ms=0``) on BTCUSDT; Deribit's raw book channel
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from tradesys.aio import wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -128,16 +129,6 @@ def merged(bucket_maps: list[dict]) -> Histogram:
     return out
 
 
-async def until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"{what}: not within {timeout:.0f}s")
-
-
 async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
     names = ["probe"] if n == 1 else [f"probe_{i}" for i in range(1, n + 1)]
     overrides, _ = VENUES[venue]
@@ -146,11 +137,12 @@ async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir:
         async def books() -> list[int]:
             return [(await farm.call(name, "status"))["counters"]["book_updates"] for name in names]
 
-        await until(lambda: _all_at_least(books, warmup), 120, "warm-up")
+        await wait_until(lambda: _all_at_least(books, warmup), "warm-up", timeout=120, every=0.2)
         for name in names:
             await farm.call(name, "reset_latency")
         start_counts, t0 = await books(), time.perf_counter()
-        await until(lambda: _all_at_least(books, max(start_counts) + updates), 300, f"{updates} updates each")
+        await wait_until(lambda: _all_at_least(books, max(start_counts) + updates),
+                         f"{updates} updates each", timeout=300, every=0.2)
         end_counts, t1 = await books(), time.perf_counter()
         histogram = merged([await farm.call(name, "latency_buckets") for name in names])
     return (sum(end_counts) - sum(start_counts)) / (t1 - t0), histogram
@@ -180,10 +172,11 @@ async def _baseline(upstream: str, topic: str, n: int, updates: int, warmup: int
         async def counts() -> list[int]:
             return [await r.counted.remote() for r in readers]
 
-        await until(lambda: _all_at_least(counts, warmup), 120, "baseline warm-up")
+        await wait_until(lambda: _all_at_least(counts, warmup), "baseline warm-up", timeout=120, every=0.2)
         start_buckets = [await r.buckets.remote() for r in readers]
         start_counts, t0 = await counts(), time.perf_counter()
-        await until(lambda: _all_at_least(counts, max(start_counts) + updates), 300, "baseline updates")
+        await wait_until(lambda: _all_at_least(counts, max(start_counts) + updates),
+                         "baseline updates", timeout=300, every=0.2)
         end_counts, t1 = await counts(), time.perf_counter()
         end_buckets = [await r.buckets.remote() for r in readers]
     finally:

@@ -72,9 +72,9 @@ def connector(sim, credentials, *, limiter=None, transport: str = "rest", **conf
     """Subscriber, OMS, PMS and fetcher pointed at the simulator as ``exchanges.binance.connect`` builds them
     from a venue config: each with its own HTTP client, one shared rate limiter (one budget per account)."""
     from exchanges.binance import VENUE, connect
-    from tradesys.config.schema import OrderTransport, VenueConfig
+    from exchanges.binance.config import BinanceConfig, OrderTransport
 
-    venue = VenueConfig(order_transport=OrderTransport(transport), stale_book_seconds=3.0, **config)
+    venue = BinanceConfig(order_transport=OrderTransport(transport), stale_book_seconds=3.0, **config)
     parts = connect(venue, credentials, limiter or limiter_for_tests(), VENUE.endpoints_for(venue, sim.urls))
     return parts.subscriber, parts.oms, parts.pms, parts.fetcher
 
@@ -119,11 +119,3 @@ class Recorder:
         (self.statuses if len(args) == 3 and not isinstance(args[0], bool) else self.connection).append(args)
 
 
-async def until(condition, timeout: float = 20.0, what: str = "condition"):
-    """Poll ``condition`` every 10 ms; fail after ``timeout`` seconds."""
-    import asyncio
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} not met within {timeout} s"
-        await asyncio.sleep(0.01)

@@ -23,12 +23,13 @@ def _warm_up(pub: Publisher, ready, limit: float = 15.0) -> None:
     deadline = time.monotonic() + limit
     while not ready.is_set() and time.monotonic() < deadline:
         pub.publish_message(WARMUP_TOPIC, Heartbeat(actor="warmup"))
-        time.sleep(0.005)
+        time.sleep(0.005)   # time itself: the pace of the probes
 
 
-def publisher(endpoint_queue, ready, finished, topics: list[str], count: int, sndhwm: int = 100_000,
+def publisher(endpoint_queue, ready, finished, drained, topics: list[str], count: int, sndhwm: int = 100_000,
               garbage_every: int = 0) -> None:
-    """Publish ``count`` BookDeltas on each topic (venue_seq = 1..count), round robin.
+    """Publish ``count`` BookDeltas on each topic (venue_seq = 1..count), round robin; say ``finished``, and
+    close once the reader says it has ``drained`` (the sockets drop what is queued when they close).
 
     With ``garbage_every``, a second, raw PUB socket sends a malformed frame
     after every that many messages, on a topic the subscriber takes.
@@ -51,7 +52,7 @@ def publisher(endpoint_queue, ready, finished, topics: list[str], count: int, sn
         if raw is not None and i % garbage_every == 0:
             raw.send_multipart(garbage[i // garbage_every % len(garbage)])
     finished.set()
-    time.sleep(0.5)  # let the last frames leave before the sockets close (linger is 0)
+    drained.wait(timeout=60)
     pub.close()
     if raw is not None:
         raw.close()
@@ -77,9 +78,7 @@ def order_engine(endpoint_queue, stop, ignore_client_order_id: str = "ignore") -
         server = OrderServer("peer-engine")
         endpoint_queue.put(server.bind())
         server.serve(handle)
-        deadline = time.monotonic() + 60
-        while not stop.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await asyncio.to_thread(stop.wait, 60)     # serve (on this loop) until the test says stop, at most 60 s
         server.close()
 
     asyncio.run(serve())

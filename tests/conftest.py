@@ -27,3 +27,38 @@ def ray_cluster():
              namespace="tradesys-tests", configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+def _simulator_of(venue: str, options: dict):
+    if venue == "binance":
+        from exchanges.binance.simulator import BinanceSimulator
+
+        return BinanceSimulator(**options)
+    if venue == "deribit":
+        from tests.deribit_sim import simulator
+
+        return simulator(**options)
+    if venue == "grvt":
+        from tests.grvt_sim import simulator
+
+        return simulator(**options)
+    raise pytest.UsageError(f"no simulator for venue {venue!r}")
+
+
+@pytest.fixture
+async def sim(request):
+    """The venue simulator the test module's marker asks for, e.g.
+    ``pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT",), seed=3)``: started on loopback
+    before the test and stopped after it. ``pause_market=True`` stops its synthetic flow at once (the book
+    then moves only by the test's orders)."""
+    marker = request.node.get_closest_marker("simulator")
+    if marker is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses the sim fixture without a simulator marker")
+    options = dict(marker.kwargs)
+    pause = options.pop("pause_market", False)
+    simulator = _simulator_of(*marker.args, options)
+    await simulator.start()
+    if pause:
+        simulator.pause_market()
+    yield simulator
+    await simulator.stop()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tradesys.aio import wait_until
 from tradesys.venue.errors import RateLimited
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +27,10 @@ async def orphan_is_cancelled_by_the_venue(script: str, args: list[str], fetcher
     finally:
         child.kill()   # SIGKILL: no stop(), no cancel, no goodbye
         await child.wait()
-    killed = time.monotonic()
-    while time.monotonic() - killed < 10 and await fetcher.open_orders(symbol):
-        await asyncio.sleep(0.1)
-    assert await fetcher.open_orders(symbol) == []
+    async def nothing_open() -> bool:
+        return await fetcher.open_orders(symbol) == []
+
+    await wait_until(nothing_open, "the venue cancelled the dead process's orders", timeout=10, every=0.1)
     return resting
 
 

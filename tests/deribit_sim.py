@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
 
 import aiohttp
 
@@ -77,15 +76,6 @@ class RpcClient:
 
     def on(self, channel: str) -> list:
         return [n["data"] for n in self.notifications if n["channel"] == channel]
-
-    async def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"timed out waiting for {what}")
 
     async def close(self) -> None:
         await self.ws.close()

@@ -30,9 +30,9 @@ def connector(sim: GrvtSimulator, *, api_key: str = API_KEY, private_key: str = 
     """Subscriber, OMS, PMS and fetcher pointed at the simulator, as ``exchanges.grvt.connect`` builds them."""
     from exchanges.grvt import ROLES, VENUE, connect
     from exchanges.grvt.auth import Credentials
-    from tradesys.config.schema import VenueConfig
+    from exchanges.grvt.config import GrvtConfig
 
-    venue = VenueConfig(venue="grvt", stale_book_seconds=3.0, **config)
+    venue = GrvtConfig(stale_book_seconds=3.0, **config)
     parts = connect(venue, Credentials(api_key, private_key), limiter or limiter_for_tests(),
                     VENUE.endpoints_for(venue, {**sim.urls, **sim.client_settings}), roles=roles or ROLES,
                     owners=owners)

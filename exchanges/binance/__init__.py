@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exchanges.binance.auth import Credentials
+from exchanges.binance.config import BinanceConfig, OrderTransport
 from exchanges.binance.constants import DEPTH_SPEEDS_MS, ENDPOINTS, RATE_LIMITS, Endpoints
 from exchanges.binance.fetcher import BinanceFetcher
 from exchanges.binance.http import BinanceHttp
@@ -10,14 +11,14 @@ from exchanges.binance.oms import BinanceOMS
 from exchanges.binance.pms import BinancePMS
 from exchanges.binance.rpc import BinanceWsApi
 from exchanges.binance.subscriber import BinanceSubscriber
-from tradesys.config.schema import Endpoint, OrderTransport, VenueConfig
+from tradesys.config.schema import Endpoint
 from tradesys.venue.ratelimit import RateLimiter
 from tradesys.venue.registry import VenueParts, VenueSpec
 
 ROLES = ("subscriber", "oms", "pms", "fetcher")
 
 
-def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
+def connect(config: BinanceConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
             roles: tuple[str, ...] = ROLES, owners: tuple[str, ...] = ()) -> VenueParts:
     """The interface objects for one account (those in ``roles``; the others None), sharing ``limiter``
     (the account's one budget); each has its own HTTP session so that each can be stopped on its own.
@@ -51,6 +52,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
 VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher, connect=connect,
                   environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
                   description="Binance USD-M futures (REST, WebSocket streams, WebSocket API)",
-                  credentials=Credentials, rate_limits=RATE_LIMITS, simulator="exchanges.binance.simulator:SIMULATOR")
+                  credentials=Credentials, rate_limits=RATE_LIMITS, simulator="exchanges.binance.simulator:SIMULATOR",
+                  config=BinanceConfig)
 
 __all__ = ["VENUE", "BinanceFetcher", "BinanceOMS", "BinancePMS", "BinanceSubscriber", "connect"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from exchanges.grvt.account import SubAccount
 from exchanges.grvt.auth import ApiSession, Credentials
+from exchanges.grvt.config import GrvtConfig
 from exchanges.grvt.constants import ENDPOINTS, RATE_LIMITS, Endpoints
 from exchanges.grvt.fetcher import GrvtFetcher
 from exchanges.grvt.http import GrvtApi, Hosts
@@ -21,7 +22,6 @@ from exchanges.grvt.pms import GrvtPMS
 from exchanges.grvt.rpc import StreamSession
 from exchanges.grvt.signing import Signer
 from exchanges.grvt.subscriber import GrvtSubscriber
-from tradesys.config.schema import VenueConfig
 from tradesys.venue.ratelimit import RateLimiter
 from tradesys.venue.registry import VenueParts, VenueSpec
 
@@ -29,7 +29,7 @@ BOOK_RATES_MS = (100, 200, 500, 1000)
 ROLES = ("subscriber", "oms", "pms", "fetcher")
 
 
-def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
+def connect(config: GrvtConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
             roles: tuple[str, ...] = ROLES, owners: tuple[str, ...] = ()) -> VenueParts:
     """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``.
     ``owners``: the strategies whose client order ids come back from the venue as its numbers."""
@@ -74,6 +74,6 @@ VENUE = VenueSpec("grvt", GrvtSubscriber, GrvtOMS, GrvtPMS, GrvtFetcher, connect
                   environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
                   description="GRVT (REST with EIP-712 signed orders, WebSocket streams; USDT perpetuals)",
                   credentials=Credentials, rate_limits=RATE_LIMITS, client_order_ids=ID_OPTIONS, amends=False,
-                  simulator="exchanges.grvt.simulator:SIMULATOR")
+                  simulator="exchanges.grvt.simulator:SIMULATOR", config=GrvtConfig)
 
 __all__ = ["VENUE", "GrvtFetcher", "GrvtOMS", "GrvtPMS", "GrvtSubscriber", "connect"]

@@ -34,10 +34,26 @@ def test_the_grvt_simulator_takes_its_chain_from_the_config():
     assert info.value.key == "exchange.grvt.sim_chain_id" and "must be >= 1" in str(info.value)
 
 
+def test_a_key_of_another_venue_is_an_unknown_key_there():
+    # order_transport is Binance's: valid there, a clear error on Deribit whether added with '+' or not.
+    _, app = load(["exchange.binance.order_transport=ws_api"])
+    assert type(app.exchange["binance"]).__name__ == "BinanceConfig"
+    assert app.exchange["binance"].order_transport.value == "ws_api"
+    for override in ("exchange.deribit.order_transport=ws_api", "+exchange.deribit.order_transport=ws_api"):
+        with pytest.raises(ConfigError) as info:
+            load(["exchange=deribit", override])
+        assert info.value.key == "exchange.deribit.order_transport"
+        assert "unknown key; VenueConfig takes" in str(info.value) and "order_transport" not in \
+            str(info.value).split("takes")[1]
+    with pytest.raises(ConfigError, match=r"exchange.binance.sim_chain_id: unknown key; BinanceConfig takes"):
+        load(["+exchange.binance.sim_chain_id=326"])
+
+
 @pytest.mark.parametrize("override, key, says", [
     ("exchange.binance.endpoint=foo", "exchange.binance.endpoint", "expected one of [sim, testnet, live]"),
-    ("exchange.binance.bad=1", "exchange.binance.bad", "unknown key; VenueConfig takes"),
-    ("+exchange.binance.bad=1", "exchange.binance.bad", "unknown key; VenueConfig takes"),
+    ("exchange.binance.bad=1", "exchange.binance.bad", "unknown key; BinanceConfig takes"),
+    ("+exchange.binance.bad=1", "exchange.binance.bad", "unknown key; BinanceConfig takes"),
+    ("exchange.binance.depth_update_ms=often", "exchange.binance.depth_update_ms", "could not be converted"),
     ("cluster.num_cpus=two", "cluster.num_cpus", "could not be converted to Integer"),
     ("cluster.num_cpus=0", "cluster.num_cpus", "must be >= 1"),
     ("risk.price_band_bps=20000", "risk.price_band_bps", "must be <= 10000"),

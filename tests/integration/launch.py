@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
-import time
+import urllib.request
 from pathlib import Path
+
+from tradesys.aio import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,13 +26,23 @@ def finish(proc: subprocess.Popen, timeout: float = 90) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+async def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 60) -> dict:
+    """The JSON file run.py writes at ``path``, once it is there; fails at once if run.py exits first."""
+    def written() -> dict | None:
         if path.exists() and path.stat().st_size:
             return json.loads(path.read_text())
         if proc.poll() is not None:
             raise AssertionError(f"run.py exited with {proc.returncode} before writing {path.name}: "
                                  f"{proc.stderr.read()}")
-        time.sleep(0.1)
-    raise AssertionError(f"{path} not written in {timeout}s")
+        return None
+
+    return await wait_until(written, f"{path.name} written by run.py", timeout=timeout, every=0.1)
+
+
+async def metric(url: str, line_start: str) -> float | None:
+    """The value of the first Prometheus sample at ``url`` whose line starts with ``line_start``."""
+    body = (await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())).decode()
+    for line in body.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return None

@@ -16,18 +16,13 @@ from binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futur
 )
 from binance_sdk_derivatives_trading_usds_futures.rest_api.models import NewOrderSideEnum, NewOrderTimeInForceEnum
 
-from exchanges.binance.simulator import BinanceSimulator, Credentials
-from tests.binance_sim import until
+from exchanges.binance.simulator import Credentials
+from tradesys.aio import wait_until
 
 CREDS = Credentials("sdk-key-" + "a" * 56, "sdk-secret-" + "b" * 53)
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=4, credentials=CREDS)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "ETHUSDT"), seed=4, credentials=CREDS)
 
 
 def _client(sim) -> DerivativesTradingUsdsFutures:
@@ -63,7 +58,8 @@ async def test_markets_book_order_cancel_and_user_stream_events(sim):
         user = await streams.user_data(listen_key)
         user.on("message", events.append)
         # The subscription is live once the venue lists it (the SDK sends SUBSCRIBE after connecting).
-        await until(lambda: any(listen_key in c.keys for c in sim.users.connections), 15, "the SDK's subscription")
+        await wait_until(lambda: any(listen_key in c.keys for c in sim.users.connections),
+                         "the SDK's subscription", timeout=15)
 
         def place_and_cancel():
             api = client.rest_api
@@ -79,7 +75,7 @@ async def test_markets_book_order_cancel_and_user_stream_events(sim):
         def updates():
             return [e.actual_instance.o for e in events
                     if type(e.actual_instance).__name__ == "OrderTradeUpdate"]
-        await until(lambda: len(updates()) >= 2, 15, "both order events")
+        await wait_until(lambda: len(updates()) >= 2, "both order events", timeout=15)
         assert [(u.i, u.X) for u in updates()] == [(placed.order_id, "NEW"), (placed.order_id, "CANCELED")]
     finally:
         await streams.close_connection()

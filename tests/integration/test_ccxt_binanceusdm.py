@@ -9,18 +9,14 @@ import ccxt
 import ccxt.pro
 import pytest
 
-from exchanges.binance.simulator import BinanceSimulator, Credentials
+from exchanges.binance.simulator import Credentials
+from tradesys.aio import wait_until
 
 CREDS = Credentials("ccxt-key-" + "e" * 55, "ccxt-secret-" + "f" * 52)
 SYMBOL = "BTC/USDT:USDT"
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=2, credentials=CREDS)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "ETHUSDT"), seed=2, credentials=CREDS)
 
 
 def _point_at(exchange, sim):
@@ -92,7 +88,7 @@ async def test_ccxt_pro_streams_flow(sim):
         trades = await exchange.watch_trades(SYMBOL)
         assert trades and trades[0]["price"] > 0
         watcher = asyncio.create_task(exchange.watch_orders(SYMBOL))
-        await asyncio.sleep(1.0)  # let it open the user stream
+        await wait_until(lambda: any(c.keys for c in sim.users.connections), "ccxt's user stream open")
         placed = await exchange.create_order(SYMBOL, "limit", "buy", 0.01, book["bids"][0][0] - 50,
                                              {"postOnly": True})
         orders = await asyncio.wait_for(watcher, 15)

@@ -10,17 +10,13 @@ import ccxt
 import ccxt.pro
 import pytest
 
-from tests.deribit_sim import CREDENTIALS, simulator
+from tests.deribit_sim import CREDENTIALS
+from tradesys.aio import wait_until
 
 SYMBOL = "BTC/USD:BTC"     # ccxt's name of BTC-PERPETUAL (inverse, settled in BTC)
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(seed=3)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("deribit", seed=3)
 
 
 def _point_at(exchange, sim):
@@ -83,7 +79,8 @@ async def test_ccxt_pro_streams_flow(sim):
         trades = await asyncio.wait_for(exchange.watch_trades(SYMBOL), 20)
         assert trades and trades[0]["price"] > 0
         watcher = asyncio.create_task(exchange.watch_orders(SYMBOL))   # authenticates over the socket first
-        await asyncio.sleep(1.0)
+        await wait_until(lambda: any(name.startswith("user.orders.") for conn in list(sim.connections)
+                                     for name in conn.channels), "ccxt's order subscription at the venue")
         placed = await exchange.create_order(SYMBOL, "limit", "buy", 10, book["bids"][0][0] - 50, {"postOnly": True})
         orders = await asyncio.wait_for(watcher, 15)
         assert [(o["id"], o["status"]) for o in orders] == [(placed["id"], "open")]

@@ -12,18 +12,14 @@ from decimal import Decimal
 import ccxt
 import pytest
 
-from tests.grvt_sim import PRIVATE_KEY, simulator
+from tests.grvt_sim import PRIVATE_KEY
+from tradesys.aio import wait_until
 
 SYMBOL = "BTC/USDT:USDT"      # ccxt's name of BTC_USDT_Perp
 BUILDER = ccxt.grvt().options["builder"].lower()   # ccxt's own builder address
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(seed=9)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("grvt", seed=9)
 
 
 def _point_at(exchange, sim):
@@ -95,7 +91,8 @@ async def test_ccxt_pro_flow(sim):
         trades = await exchange.watch_trades(SYMBOL)
         assert trades and all(t["symbol"] == SYMBOL for t in trades)
         orders = asyncio.ensure_future(exchange.watch_orders(SYMBOL))
-        await asyncio.sleep(0.5)           # subscribed before the order goes out
+        await wait_until(lambda: any(name == "v1.order" for conn in list(sim.connections)
+                                     for name, _ in list(conn.subs)), "ccxt's order subscription at the venue")
         placed = await exchange.create_order(SYMBOL, "limit", "buy", 0.01, book["bids"][0][0] - 100,
                                              {"postOnly": True})
         seen = await asyncio.wait_for(orders, 10)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugins import install
+from tradesys.aio import wait_until
 from tradesys.config.load import CONF_DIR
 from tradesys.launcher.farm import Farm
 from tradesys.strategy.registry import get_strategy
@@ -32,12 +34,9 @@ def example_module(tmp_path, monkeypatch):
     name = f"_docs_example_{os.getpid()}"
     path = DOC.parents[1] / "strategies" / f"{name}.py"
     path.write_text(code)
-    info = tmp_path / "site" / "docs_example-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: docs-example\nVersion: 0.1\n")
     entry = declared.replace('[project.entry-points."tradesys.strategies"]', "[tradesys.strategies]")
-    (info / "entry_points.txt").write_text(entry.replace('"', "").replace("strategies.bid_below", f"strategies.{name}"))
-    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    install(tmp_path / "site", monkeypatch, "docs-example",
+            entry.replace('"', "").replace("strategies.bid_below", f"strategies.{name}"))
     try:
         yield importlib.import_module(f"strategies.{name}")
     finally:
@@ -55,13 +54,13 @@ async def test_the_documented_example_strategy_bids_below_the_touch_until_filled
     (conf / "strategy" / "bid_btc.yaml").write_text(config)
     async with Farm(tmp_path / "run", "strategy=[bid_btc]", conf_dir=conf) as farm:
         # It bids below the touch...
-        view = await farm.until("a bid placed", lambda: _bid_or_fill(farm))
+        view = await wait_until(lambda: _bid_or_fill(farm), "a bid placed", timeout=60, every=0.5)
         if view["quote_bid"]:
             assert Decimal(view["quote_bid"]) < Decimal(view["bid"]) and view["quote_ask"] == ""
         # ...until it is filled (10 ticks under the touch: the synthetic flow gets there), and then bids no more.
-        await farm.until("filled", lambda: _filled(farm), timeout=90)
+        await wait_until(lambda: _filled(farm), "filled", timeout=90, every=0.5)
         orders = (await farm.call("bid_btc", "status"))["counters"]["oms_new"]
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)   # time itself: a two-second window in which it must place nothing
         after = await farm.call("bid_btc", "status")
         assert after["counters"]["oms_new"] == orders and after["counters"]["open_orders"] == 0
         assert Decimal((await farm.call("bid_btc", "view"))["BTCUSDT"]["position"]) == Decimal("0.002")

@@ -18,18 +18,13 @@ from pysdk.grvt_ccxt import GrvtCcxt
 from pysdk.grvt_ccxt_env import GrvtEndpointType, GrvtEnv, GrvtWSEndpointType
 from pysdk.grvt_ccxt_ws import GrvtCcxtWS
 
-from tests.binance_sim import until
-from tests.grvt_sim import API_KEY, PRIVATE_KEY, simulator
+from tests.grvt_sim import API_KEY, PRIVATE_KEY
+from tradesys.aio import wait_until
 
 SYMBOL = "BTC_USDT_Perp"
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(seed=5)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("grvt", seed=5)
 
 
 @pytest.fixture
@@ -59,18 +54,19 @@ def _sdk_flow(sim, parameters: dict) -> tuple[dict, dict, dict, bool, list[str]]
         stream = GrvtCcxtWS(GrvtEnv.PROD, loop, None, parameters=parameters)
         try:
             await stream.initialize()
-            await until(lambda: stream.is_connection_open(GrvtWSEndpointType.TRADE_DATA), 20,
-                        "the SDK's trade-data socket open")
+            await wait_until(lambda: stream.is_connection_open(GrvtWSEndpointType.TRADE_DATA),
+                             "the SDK's trade-data socket open", timeout=20)
             await stream.subscribe(stream="order", callback=on_order, params={"instrument": SYMBOL})
             # The SDK sends its subscribe from a task of its own and exposes no reply: wait for the venue to have it.
-            await until(lambda: any(name == "v1.order" for conn in list(sim.connections)
-                                    for name, _ in list(conn.subs)), 20, "the SDK's order subscription at the venue")
+            await wait_until(lambda: any(name == "v1.order" for conn in list(sim.connections)
+                                         for name, _ in list(conn.subs)),
+                             "the SDK's order subscription at the venue", timeout=20)
             api = GrvtCcxt(GrvtEnv.PROD, None, parameters=parameters)
             book = api.fetch_order_book(SYMBOL, limit=10)
             bid = Decimal(book["bids"][0]["price"])
             placed = api.create_limit_order(SYMBOL, "buy", 0.01, float(bid - 100), params={"post_only": True})
             cancelled = api.cancel_order(params={"client_order_id": placed["metadata"]["client_order_id"]})
-            await until(lambda: len(events) >= 2, 20, "both order events")
+            await wait_until(lambda: len(events) >= 2, "both order events", timeout=20)
             states = [e["feed"]["state"]["status"] for e in events]
             return api.markets, book, placed, cancelled, states
         finally:

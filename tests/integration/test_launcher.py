@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
-import time
 import urllib.request
 
 import pytest
 
 from tests.integration import launch
+from tradesys.aio import wait_until
 from tradesys.recording import read_recording
 
 
@@ -37,11 +38,12 @@ def test_a_timed_run_shows_status_records_and_exits_0(tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_a_signal_stops_cleanly_and_everything_received_is_on_disk(tmp_path, sig):
+async def test_a_signal_stops_cleanly_and_everything_received_is_on_disk(tmp_path, sig):
     run_dir = tmp_path / "run"
     proc = launch.start(run_dir, "status.heartbeat_seconds=0.2")
-    launch.wait_for_file(run_dir / "actors.json", proc)
-    time.sleep(1.5)  # a few heartbeats, some of them still buffered in the recorder
+    await launch.wait_for_file(run_dir / "actors.json", proc)
+    # A first batch on disk; more heartbeats keep coming, some of them still buffered in the recorder.
+    await wait_until(lambda: any((run_dir / "recordings").rglob("*.arrows")), "a recorded batch on disk")
     proc.send_signal(sig)
     code, out, err = launch.finish(proc)
     assert code == 0, err
@@ -52,10 +54,10 @@ def test_a_signal_stops_cleanly_and_everything_received_is_on_disk(tmp_path, sig
     assert read_recording(run_dir / "recordings").num_rows == counters["rows_written"] == counters["messages"] > 0
 
 
-def test_a_killed_actor_is_named_and_the_run_exits_non_zero(tmp_path):
+async def test_a_killed_actor_is_named_and_the_run_exits_non_zero(tmp_path):
     run_dir = tmp_path / "run"
     proc = launch.start(run_dir, "status.refresh_seconds=0.5")
-    actors = launch.wait_for_file(run_dir / "actors.json", proc)
+    actors = await launch.wait_for_file(run_dir / "actors.json", proc)
     os.kill(actors["recorder"]["pid"], signal.SIGKILL)
     code, out, err = launch.finish(proc, timeout=60)
     assert code == 1
@@ -87,19 +89,20 @@ def test_run_joins_an_existing_cluster_and_leaves_it_running(ray_cluster, tmp_pa
     assert ray_cluster.is_initialized() and ray_cluster.cluster_resources().get("CPU") == 2
 
 
-def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path):
+async def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path):
     run_dir = tmp_path / "run"
     proc = launch.start(run_dir, "status.metrics_port=0", "status.heartbeat_seconds=0.2")
     try:
-        launch.wait_for_file(run_dir / "actors.json", proc)
-        url = launch.wait_for_file(run_dir / "launcher.json", proc)["metrics"]
+        await launch.wait_for_file(run_dir / "actors.json", proc)
+        url = (await launch.wait_for_file(run_dir / "launcher.json", proc))["metrics"]
         assert url.startswith("http://127.0.0.1:")
-        deadline = time.monotonic() + 30
-        body = ""
         wanted = ('counter="rows_written"', 'tradesys_wire_to_strategy_seconds_count{strategy="mm_btc"}')
-        while time.monotonic() < deadline and not all(w in body for w in wanted):
-            body = urllib.request.urlopen(url, timeout=5).read().decode()
-            time.sleep(0.2)
+
+        async def served() -> str | None:
+            body = (await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())).decode()
+            return body if all(w in body for w in wanted) else None
+
+        body = await wait_until(served, "the counters and latencies served", timeout=30, every=0.2)
     finally:
         proc.send_signal(signal.SIGTERM)
         code, out, err = launch.finish(proc)
@@ -112,11 +115,11 @@ def test_actor_counters_are_served_as_prometheus_metrics_while_running(tmp_path)
     assert "tradesys_actor_heartbeat_age_seconds" in body
 
 
-def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
+async def test_a_sim_venue_gets_its_simulator_started_as_an_actor(tmp_path):
     run_dir = tmp_path / "run"
     proc = launch.start(run_dir, "exchange.binance.symbols=[BTCUSDT]", "strategy=[mm_btc]")
     try:
-        actors = launch.wait_for_file(run_dir / "actors.json", proc)
+        actors = await launch.wait_for_file(run_dir / "actors.json", proc)
         rest = actors["sim-binance"]["endpoints"]["sim rest"]
         assert rest.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(rest + "/fapi/v1/exchangeInfo", timeout=10) as response:

@@ -6,13 +6,14 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.integration import launch
+from tradesys.aio import wait_until
 from tradesys.launcher.control import send
 from tradesys.messages import RiskCommand
+from tradesys.risk import Mode
 
 pytestmark = pytest.mark.integration
 
@@ -21,13 +22,16 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *args], cwd=launch.ROOT, capture_output=True, text=True, timeout=60)
 
 
-def test_kill_switch_and_inventory_reach_the_farm_and_are_recorded(tmp_path):
+async def test_kill_switch_and_inventory_reach_the_farm_and_are_recorded(tmp_path):
     run_dir = tmp_path / "run"
-    proc = launch.start(run_dir, "strategy=[mm_btc,lp_eth]", "status.refresh_seconds=0.5")
+    proc = launch.start(run_dir, "strategy=[mm_btc,lp_eth]", "status.refresh_seconds=0.5", "status.metrics_port=0",
+                        "status.heartbeat_seconds=0.2")
     try:
-        info = launch.wait_for_file(run_dir / "launcher.json", proc)
+        info = await launch.wait_for_file(run_dir / "launcher.json", proc)
         assert info["control"].startswith("tcp://127.0.0.1:")
-        time.sleep(3.0)       # let the hedger see a live book
+        counter = 'tradesys_actor_counter{{actor="{}",counter="{}"}}'.format
+        await wait_until(lambda: launch.metric(info["metrics"], counter("lp_eth", "book_updates")),
+                         "the hedger sees a live book", timeout=60, every=0.2)
         done = cli("tradesys.inventory", "ETH", "0.2", "--source", "test-lp", "--reference", "tx-9",
                    "--run-dir", str(run_dir))
         assert done.returncode == 0, done.stderr
@@ -39,7 +43,13 @@ def test_kill_switch_and_inventory_reach_the_farm_and_are_recorded(tmp_path):
         answer = send(run_dir, "risk", RiskCommand(action=1).SerializeToString())
         assert answer == {"ok": False, "error": "a risk command needs a reason (it is logged and shown)"}
         assert send(run_dir, "bogus", b"")["error"].startswith("unknown request kind 'bogus'")
-        time.sleep(2.0)
+
+        async def halted() -> bool:
+            return await launch.metric(info["metrics"], counter("engine-binance", "kill_switch")) == \
+                Mode.HALT and await launch.metric(info["metrics"],
+                                                                   counter("mm_btc", "open_orders")) == 0
+
+        await wait_until(halted, "the engine halted and the strategy's quotes pulled", timeout=60, every=0.2)
     finally:
         proc.send_signal(signal.SIGTERM)
         code, out, err = launch.finish(proc)

@@ -10,21 +10,23 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
 from tests.integration import launch
+from tradesys.aio import wait_until
+from tradesys.risk import Mode
 
 pytestmark = pytest.mark.integration
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def test_keys_on_the_status_screen_halt_and_resume_and_flatten_wants_two_presses(tmp_path):
+async def test_keys_on_the_status_screen_halt_and_resume_and_flatten_wants_two_presses(tmp_path):
     run_dir = tmp_path / "run"
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "run.py", f"hydra.run.dir={run_dir}", "status.display=auto",
-                             "strategy=[mm_btc]", "status.refresh_seconds=0.3"],
+                             "strategy=[mm_btc]", "status.refresh_seconds=0.3", "status.metrics_port=0",
+                             "status.heartbeat_seconds=0.2"],
                             cwd=launch.ROOT, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
                             env={**os.environ, "COLUMNS": "200", "TERM": "xterm"})
     os.close(slave)
@@ -32,15 +34,16 @@ def test_keys_on_the_status_screen_halt_and_resume_and_flatten_wants_two_presses
     reader = threading.Thread(target=_drain, args=(master, screen), daemon=True)
     reader.start()
     try:
-        launch.wait_for_file(run_dir / "launcher.json", proc)
-        _wait_for(screen, "kill switch: h halt", 60)
-        _wait_for(screen, "│ normal", 60)      # the strategy is up: its row is on the screen
+        metrics = (await launch.wait_for_file(run_dir / "launcher.json", proc))["metrics"]
+        await on_screen(screen, "kill switch: h halt", 60)
+        await on_screen(screen, "│ normal", 60)      # the strategy is up: its row is on the screen
         os.write(master, b"h")
-        _wait_for(screen, "operator risk request published on risk.all", 20)
+        await on_screen(screen, "operator risk request published on risk.all", 20)
+        await engine_mode(metrics, Mode.HALT)
         os.write(master, b"f")          # once: only a warning on screen, nothing published
-        _wait_for(screen, "press f again within 3 s", 20)
+        await on_screen(screen, "press f again within 3 s", 20)
         os.write(master, b"r")
-        time.sleep(2.0)
+        await engine_mode(metrics, Mode.NORMAL)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=90)
@@ -65,12 +68,23 @@ def _drain(fd: int, screen: list[str]) -> None:
         screen.append(data.decode("utf-8", "ignore"))
 
 
-def _wait_for(screen: list[str], text: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+async def on_screen(screen: list[str], text: str, timeout: float) -> None:
+    def shown() -> bool:
         # The table wraps its title and styles words: compare without escape codes and whitespace.
         plain = re.sub(r"\s+", "", ANSI.sub("", "".join(screen)))
-        if re.sub(r"\s+", "", text) in plain:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} not on the screen within {timeout}s; the end of it: {''.join(screen)[-1500:]}")
+        return re.sub(r"\s+", "", text) in plain
+
+    try:
+        await wait_until(shown, f"{text!r} on the screen", timeout=timeout, every=0.2)
+    except AssertionError:
+        raise AssertionError(f"{text!r} not on the screen within {timeout}s; the end of it: "
+                             f"{''.join(screen)[-1500:]}") from None
+
+
+async def engine_mode(metrics: str, mode: Mode) -> None:
+    """The engine reports the kill-switch mode in its heartbeat counters (served as metrics)."""
+    async def reached() -> bool:
+        return await launch.metric(metrics, 'tradesys_actor_counter{actor="engine-binance",counter="kill_switch"}') \
+            == mode
+
+    await wait_until(reached, f"the engine in {mode.name}", timeout=30, every=0.2)

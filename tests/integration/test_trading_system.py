@@ -18,6 +18,7 @@ import pytest
 import ray
 
 from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
+from tradesys.aio import wait_until
 from tradesys.launcher.control import send
 from tradesys.launcher.farm import Farm
 from tradesys.messages import InventoryDelta, RiskAction, Side
@@ -38,7 +39,7 @@ async def fills_of(farm: Farm, strategy: str) -> int:
 
 async def test_two_strategies_trade_and_every_fill_reconciles(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", *TIGHT) as farm:
-        await farm.until("both strategies filled twice", lambda: _both_filled(farm, 2), timeout=90)
+        await wait_until(lambda: _both_filled(farm, 2), "both strategies filled twice", timeout=90, every=0.5)
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-binance", "account_state")
     # Binance prints fees and PnL with 8 decimals; its books keep more.
@@ -69,13 +70,14 @@ async def order_state(farm: Farm, strategy: str, cid: str) -> str:
 
 async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", *TIGHT) as farm:
-        await farm.until("quotes resting and a position", lambda: _quoting_with_position(farm), timeout=90)
+        await wait_until(lambda: _quoting_with_position(farm), "quotes resting and a position", timeout=90, every=0.5)
 
         # halt: every strategy pulls its quotes and nothing new goes out.
         await operator(farm, "risk", command(RiskAction.RISK_ACTION_HALT, "test: halt", issued_by="test"))
-        await farm.until("halted with no open order", lambda: _engine_is(farm, "halt", open_orders=0))
+        await wait_until(lambda: _engine_is(farm, "halt", open_orders=0),
+                         "halted with no open order", timeout=60, every=0.5)
         placed = (await farm.call("engine-binance", "status"))["counters"]["placed"]
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)   # time itself: a window in which nothing may be placed
         assert (await farm.call("engine-binance", "status"))["counters"]["placed"] == placed
         assert (await engine_state(farm))["open"] == {}
         for strategy in ("mm_btc", "mm_eth"):
@@ -83,7 +85,8 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
 
         # resume: quoting starts again.
         await operator(farm, "risk", command(RiskAction.RISK_ACTION_RESUME, "test: resume", issued_by="test"))
-        await farm.until("quoting again", lambda: _engine_is(farm, "normal", open_orders_at_least=1))
+        await wait_until(lambda: _engine_is(farm, "normal", open_orders_at_least=1),
+                         "quoting again", timeout=60, every=0.5)
 
         # reduce-only at the engine (the strategies not told): the gate lets only reducing orders through.
         await farm.call("engine-binance", "risk", command(RiskAction.RISK_ACTION_REDUCE_ONLY, "test: reduce",
@@ -93,11 +96,11 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
         position = D((await engine_state(farm))["positions"].get("BTCUSDT", "0"))
         growing = Side.SIDE_BUY if position >= 0 else Side.SIDE_SELL
         # A market order is priced at the strategy's mid: wait for a live book (a resync may be under way).
-        await farm.until("mm_btc's book live", lambda: _book_live(farm, "mm_btc", "BTCUSDT"))
-        await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
+        await wait_until(lambda: _book_live(farm, "mm_btc", "BTCUSDT"), "mm_btc's book live", timeout=60, every=0.5)
+        await wait_until(lambda: _engine_priced(farm, "BTCUSDT"), "the engine priced BTCUSDT", timeout=60, every=0.5)
         probe = await farm.call("mm_btc", "place", "BTCUSDT", growing, None, D("0.001"), intent="probe-grow")
-        await farm.until("a growing order refused",
-                         lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
+        await wait_until(lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"),
+                         "a growing order refused", timeout=60, every=0.5)
         refused = (await farm.call("engine-binance", "status"))["counters"]
         assert refused.get("gate_halted", 0) >= 1
         # A reducing order passes. (Its resting quotes still fill meanwhile, so the position it reduces is read
@@ -111,12 +114,13 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
             except ray.exceptions.RayTaskError as err:
                 assert isinstance(err.cause, PreTradeRejected) and err.cause.limit == "reduce_only"
             else:
-                await farm.until("a reducing order settled", lambda: _settled(farm, "mm_btc", probe.client_order_id))
+                await wait_until(lambda: _settled(farm, "mm_btc", probe.client_order_id),
+                                 "a reducing order settled", timeout=60, every=0.5)
 
         # flatten: every order cancelled and every position closed at the venue.
         before = await farm.call("sim-binance", "account_state")
         await operator(farm, "risk", command(RiskAction.RISK_ACTION_FLATTEN, "test: flatten", issued_by="test"))
-        await farm.until("flat at the venue", lambda: _venue_flat(farm), timeout=30)
+        await wait_until(lambda: _venue_flat(farm), "flat at the venue", timeout=30, every=0.5)
         summaries = await farm.stop_trading()
     history = [h["mode"] for h in summaries["engine-binance"]["kill_switch"]["history"]]
     assert history == ["halt", "normal", "reduce_only", "flatten"]
@@ -131,8 +135,9 @@ def lp_delta(asset: str, amount: str, reference: str) -> InventoryDelta:
 
 
 async def hedger_ready(farm: Farm) -> None:
-    await farm.until("the hedger sees a live book", lambda: _book_live(farm, "lp_eth", "ETHUSDT"))
-    await farm.until("the engine priced ETHUSDT", lambda: _engine_priced(farm, "ETHUSDT"))
+    await wait_until(lambda: _book_live(farm, "lp_eth", "ETHUSDT"),
+                     "the hedger sees a live book", timeout=60, every=0.5)
+    await wait_until(lambda: _engine_priced(farm, "ETHUSDT"), "the engine priced ETHUSDT", timeout=60, every=0.5)
 
 
 async def test_an_inventory_delta_is_hedged_within_limits(ray_cluster, tmp_path):
@@ -140,14 +145,16 @@ async def test_an_inventory_delta_is_hedged_within_limits(ray_cluster, tmp_path)
         await hedger_ready(farm)
         delta = lp_delta("ETH", "0.3", "tx-1")
         await operator(farm, "inventory", delta)
-        await farm.until("hedged to -0.3", lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3")))
+        await wait_until(lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3")),
+                         "hedged to -0.3", timeout=60, every=0.5)
         await operator(farm, "inventory", delta)                 # the same reference again: applied once
         await operator(farm, "inventory", lp_delta("BTC", "5", "tx-2"))     # another asset: not this hedger's
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)   # time itself: a window in which neither may move the position
         assert await _position_is(farm, "lp_eth", "ETHUSDT", D("-0.3"))
         await operator(farm, "inventory", lp_delta("ETH", "0.5", "tx-3"))   # target -0.8: beyond max_position 0.4
-        await farm.until("hedged up to the limit", lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4")))
-        await asyncio.sleep(2.0)
+        await wait_until(lambda: _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4")),
+                         "hedged up to the limit", timeout=60, every=0.5)
+        await asyncio.sleep(2.0)   # time itself: a window in which it must not hedge past the limit
         assert await _position_is(farm, "lp_eth", "ETHUSDT", D("-0.4"))
 
 
@@ -164,7 +171,8 @@ async def test_invalid_strategy_orders_are_refused_by_pre_trade_risk_with_a_reas
             assert f"pre-trade risk ({limit})" in str(err.value.cause)
         # An order past the engine's price band passes the strategy's limits and is refused by the gate.
         probe = await farm.call("mm_btc", "place", "BTCUSDT", Side.SIDE_BUY, D("30000.00"), D("0.001"), intent="far")
-        await farm.until("refused by the gate", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"))
+        await wait_until(lambda: _state_is(farm, "mm_btc", probe.client_order_id, "rejected"),
+                         "refused by the gate", timeout=60, every=0.5)
 
 
 SYMBOL = {"mm_btc": "BTCUSDT", "mm_eth": "ETHUSDT"}
@@ -202,9 +210,9 @@ async def test_a_hedge_the_engine_refuses_is_tried_again_on_the_timer_not_in_a_l
         async def refused() -> int:
             return (await farm.call("engine-binance", "status"))["counters"]["rejected_gate"]
 
-        await farm.until("a hedge refused", refused)
+        await wait_until(refused, "a hedge refused", timeout=60, every=0.5)
         first, t0 = await refused(), time.monotonic()
-        await asyncio.sleep(3.0)
+        await asyncio.sleep(3.0)   # time itself: the window whose retries are counted
         later, seconds = await refused(), time.monotonic() - t0
         counters = (await farm.call("engine-binance", "status"))["counters"]
         # The timer's pace (one try every 0.5 s) and a margin; a retry on every refusal makes hundreds.
@@ -240,21 +248,22 @@ async def open_by_strategy(farm: Farm) -> Counter:
 async def test_a_killed_strategy_is_restarted_and_recovers_its_orders_without_duplicates(ray_cluster, tmp_path):
     # Quotes 20 bps away: they rest through the restart; a market order first gives it a position to recover.
     async with Farm(tmp_path / "run", "strategy=[mm_btc]", "strategy.mm_btc.params.half_spread_bps=20") as farm:
-        await farm.until("quoting both sides", lambda: _quotes(farm, "mm_btc", 2))
+        await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting both sides", timeout=60, every=0.5)
         probe = await farm.call("mm_btc", "place", "BTCUSDT", Side.SIDE_BUY, None, D("0.001"), intent="probe")
-        await farm.until("the probe filled", lambda: _state_is(farm, "mm_btc", probe.client_order_id, "filled"))
-        await farm.until("its fill booked", lambda: _server_position(farm, "mm_btc", D("0.001")))
+        await wait_until(lambda: _state_is(farm, "mm_btc", probe.client_order_id, "filled"),
+                         "the probe filled", timeout=60, every=0.5)
+        await wait_until(lambda: _server_position(farm, "mm_btc", D("0.001")), "its fill booked", timeout=60, every=0.5)
         resting = set((await engine_state(farm))["open"])
         before = await farm.call("mm_btc", "pid")
         os.kill(before, signal.SIGKILL)
-        await farm.until("restarted", lambda: _restarted(farm, "mm_btc", before), timeout=60)
+        await wait_until(lambda: _restarted(farm, "mm_btc", before), "restarted", timeout=60, every=0.5)
         status = await farm.call("mm_btc", "status")
         assert status["counters"]["recovered_orders"] == 2 and not farm.launcher.failures
         # The recovered quotes are its bid and ask again: no new order beside them, none doubled.
         orders = await farm.call("mm_btc", "orders_state")
         assert {cid: o["intent"] for cid, o in orders.items() if cid in resting} == \
             dict(zip(sorted(resting, key=lambda c: orders[c]["intent"]), ["ask", "bid"]))
-        for _ in range(6):
+        for _ in range(6):   # time itself: three seconds in which it never holds more than two
             assert (await open_by_strategy(farm))["mm_btc"] <= 2
             await asyncio.sleep(0.5)
         # Its position came back from the position server, not from zero.
@@ -274,16 +283,16 @@ async def test_a_killed_engine_is_restarted_and_reconciles(ray_cluster, tmp_path
     # Quotes 20 bps away: they rest, so what the engine and the Mini OMSs hold can be compared at rest.
     async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", "strategy.mm_btc.params.half_spread_bps=20",
                     "strategy.mm_eth.params.half_spread_bps=20") as farm:
-        await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
+        await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting", timeout=60, every=0.5)
         before = await farm.call("engine-binance", "pid")
         os.kill(before, signal.SIGKILL)
-        await farm.until("engine restarted and accepting",
-                         lambda: engine_restarted(farm, "engine-binance", before), timeout=60)
+        await wait_until(lambda: engine_restarted(farm, "engine-binance", before),
+                         "engine restarted and accepting", timeout=60, every=0.5)
         counters = (await farm.call("engine-binance", "status"))["counters"]
         assert counters["reconciles"] >= 1 and not farm.launcher.failures
         # Strategies trade on through the new engine; what the Mini OMSs hold open matches the engine.
-        await farm.until("quoting through the new engine", lambda: _quotes(farm, "mm_btc", 2), timeout=40)
-        await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
+        await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting through the new engine", timeout=40, every=0.5)
+        await wait_until(lambda: _oms_matches_engine(farm), "Mini OMS and engine agree", timeout=30, every=0.5)
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-binance", "account_state")
     assert all(not v["open"] for v in venue.values())
@@ -319,7 +328,7 @@ async def _oms_matches_engine(farm: Farm) -> bool:
 async def test_funding_is_booked_into_the_ledgers_of_the_positions_that_paid_it(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[mm_btc]", *TIGHT_BTC,
                     "exchange.binance.sim_funding_interval_seconds=1.5") as farm:
-        await farm.until("funding booked on a position", lambda: _funded(farm, 2), timeout=90)
+        await wait_until(lambda: _funded(farm, 2), "funding booked on a position", timeout=90, every=0.5)
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-binance", "account_state")
     ledgers = summaries["positions-binance"]["ledgers"]
@@ -341,19 +350,20 @@ async def _funded(farm: Farm, events: int) -> bool:
 async def test_a_stale_book_halts_the_venue_and_its_recovery_resumes_it(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[mm_btc]", "exchange.binance.symbols=[BTCUSDT]",
                     "exchange.binance.stale_book_seconds=1.5", "risk.halt_on_stale_book_seconds=1.0") as farm:
-        await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
+        await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting", timeout=60, every=0.5)
         faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"delay_ms": 6000}) as response:   # the feed goes quiet
                 assert response.status == 200
-            await farm.until("halted for the stale book", lambda: _engine_is(farm, "halt"), timeout=30)
+            await wait_until(lambda: _engine_is(farm, "halt"), "halted for the stale book", timeout=30, every=0.5)
             summary = await farm.call("engine-binance", "summary")
             assert "BTCUSDT book has not been live" in summary["kill_switch"]["history"][-1]["reason"]
             assert (await farm.call("mm_btc", "view"))["BTCUSDT"]["mode"] == "halt"
             async with http.post(faults, json={"delay_ms": 0}) as response:
                 assert response.status == 200
-        await farm.until("resumed when the book is live again", lambda: _engine_is(farm, "normal"), timeout=60)
-        await farm.until("quoting again", lambda: _quotes(farm, "mm_btc", 2), timeout=30)
+        await wait_until(lambda: _engine_is(farm, "normal"),
+                         "resumed when the book is live again", timeout=60, every=0.5)
+        await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting again", timeout=30, every=0.5)
         history = (await farm.call("engine-binance", "summary"))["kill_switch"]["history"]
     assert [(h["mode"], h["issued_by"]) for h in history[:2]] == [("halt", "engine-binance"),
                                                                   ("normal", "engine-binance")]
@@ -363,15 +373,15 @@ async def test_after_a_private_stream_drop_the_engine_reads_the_venues_orders_on
     # Quotes 20 bps away: they rest, so what the engine and the Mini OMSs hold can be compared at rest.
     async with Farm(tmp_path / "run", "strategy=[mm_btc,mm_eth]", "strategy.mm_btc.params.half_spread_bps=20",
                     "strategy.mm_eth.params.half_spread_bps=20") as farm:
-        await farm.until("quoting", lambda: _quotes(farm, "mm_btc", 2))
+        await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting", timeout=60, every=0.5)
         before = (await farm.call("engine-binance", "status"))["counters"]
         faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"drop_connections": True}) as response:   # every WebSocket closes
                 assert response.status == 200
-        await farm.until("the drop seen and the orders read again", lambda: _refreshed_after_drop(farm, before),
-                         timeout=60)
-        await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
+        await wait_until(lambda: _refreshed_after_drop(farm, before),
+                         "the drop seen and the orders read again", timeout=60, every=0.5)
+        await wait_until(lambda: _oms_matches_engine(farm), "Mini OMS and engine agree", timeout=30, every=0.5)
         strategy = (await farm.call("mm_btc", "status"))["counters"]
     # What the strategy reads off the bus is counted for the status screen (it showed 0).
     assert strategy["messages"] > 0 and strategy["malformed"] == 0
@@ -384,8 +394,8 @@ async def _refreshed_after_drop(farm: Farm, before: dict) -> bool:
 
 async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_the_strategy_hears(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
-        await farm.until("a live book", lambda: _book_live(farm, "probe", "BTCUSDT"))
-        await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
+        await wait_until(lambda: _book_live(farm, "probe", "BTCUSDT"), "a live book", timeout=60, every=0.5)
+        await wait_until(lambda: _engine_priced(farm, "BTCUSDT"), "the engine priced BTCUSDT", timeout=60, every=0.5)
         faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"http_errors": [500, 500, 500]}) as response:
@@ -393,7 +403,8 @@ async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_th
         book = (await farm.call("probe", "view"))["BTCUSDT"]
         price = (D(book["bid"]) * D("0.999")).quantize(D("0.01"))        # 10 bps under the touch: it would rest
         order = await farm.call("probe", "place", "BTCUSDT", Side.SIDE_BUY, price, D("0.001"), intent="x")
-        await farm.until("settled", lambda: _state_is(farm, "probe", order.client_order_id, "rejected"))
+        await wait_until(lambda: _state_is(farm, "probe", order.client_order_id, "rejected"),
+                         "settled", timeout=60, every=0.5)
         counters = (await farm.call("engine-binance", "status"))["counters"]
         detail = (await farm.call("probe", "orders_state"))[order.client_order_id]
         assert counters["execution_unknown"] == 1, detail
@@ -405,8 +416,8 @@ async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_th
 async def test_an_acknowledged_order_is_heard_once_though_reply_and_event_both_report_it(ray_cluster, tmp_path):
     # The engine's reply and the venue's ACCEPTED event both say the order rests: the strategy hears one change.
     async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
-        await farm.until("a live book", lambda: _book_live(farm, "probe", "BTCUSDT"))
-        await farm.until("the engine priced BTCUSDT", lambda: _engine_priced(farm, "BTCUSDT"))
+        await wait_until(lambda: _book_live(farm, "probe", "BTCUSDT"), "a live book", timeout=60, every=0.5)
+        await wait_until(lambda: _engine_priced(farm, "BTCUSDT"), "the engine priced BTCUSDT", timeout=60, every=0.5)
         book = (await farm.call("probe", "view"))["BTCUSDT"]
         price = (D(book["bid"]) * D("0.99")).quantize(D("0.01"))        # 1% under the touch: it rests
         order = await farm.call("probe", "place", "BTCUSDT", Side.SIDE_BUY, price, D("0.001"), intent="x",
@@ -416,7 +427,7 @@ async def test_an_acknowledged_order_is_heard_once_though_reply_and_event_both_r
             counters = (await farm.call("probe", "status"))["counters"]
             return counters if counters["replies"] >= 1 and counters["order_events"] >= 1 else None
 
-        counters = await farm.until("the reply and the event", both_arrived)
+        counters = await wait_until(both_arrived, "the reply and the event", timeout=60, every=0.5)
         state = (await farm.call("probe", "orders_state"))[order.client_order_id]
     assert state["state"] == "open"
     assert counters["order_callbacks"] == 1 and counters["replies"] == 1 and counters["order_events"] == 1

@@ -12,6 +12,7 @@ import pytest
 import ray
 
 from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
+from tradesys.aio import wait_until
 from tradesys.launcher.farm import Farm
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ async def _filled(farm: Farm, n: int) -> bool:
 
 async def test_two_market_makers_trade_inverse_perpetuals_and_every_fill_reconciles(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "exchange=deribit", f"strategy=[{','.join(OWNERS)}]", *TIGHT) as farm:
-        await farm.until("both strategies filled twice", lambda: _filled(farm, 2), timeout=90)
+        await wait_until(lambda: _filled(farm, 2), "both strategies filled twice", timeout=90, every=0.5)
         status = await farm.call("positions-deribit", "summary")
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-deribit", "account_state")
@@ -65,16 +66,16 @@ async def test_a_killed_engine_leaves_no_orphan_the_venue_cancels_and_the_new_en
     # Quotes 20 bps away: they rest, so the orders of the killed engine are there for the venue to cancel.
     async with Farm(tmp_path / "run", "exchange=deribit", "strategy=[mm_btc_perp]",
                     "strategy.mm_btc_perp.params.half_spread_bps=20") as farm:
-        await farm.until("quoting", lambda: _resting(farm, 2))
+        await wait_until(lambda: _resting(farm, 2), "quoting", timeout=60, every=0.5)
         before = await farm.call("engine-deribit", "pid")
         os.kill(before, signal.SIGKILL)    # its order socket closes with the process: cancel-on-disconnect
-        await farm.until("the venue cancelled the dead engine's orders",
-                         lambda: _cancelled_on_disconnect(farm, 2), timeout=30)
-        await farm.until("engine restarted and accepting",
-                         lambda: engine_restarted(farm, "engine-deribit", before), timeout=60)
+        await wait_until(lambda: _cancelled_on_disconnect(farm, 2),
+                         "the venue cancelled the dead engine's orders", timeout=30, every=0.5)
+        await wait_until(lambda: engine_restarted(farm, "engine-deribit", before),
+                         "engine restarted and accepting", timeout=60, every=0.5)
         assert (await farm.call("engine-deribit", "status"))["counters"]["reconciles"] >= 1
-        await farm.until("quoting through the new engine", lambda: _resting(farm, 2), timeout=40)
-        await farm.until("Mini OMS and engine agree", lambda: _oms_matches_engine(farm), timeout=30)
+        await wait_until(lambda: _resting(farm, 2), "quoting through the new engine", timeout=40, every=0.5)
+        await wait_until(lambda: _oms_matches_engine(farm), "Mini OMS and engine agree", timeout=30, every=0.5)
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-deribit", "account_state")
     assert all(not v["open"] for v in venue.values())

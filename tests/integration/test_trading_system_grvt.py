@@ -13,6 +13,7 @@ import ray
 
 from exchanges.grvt.ids import ClientIdCodec
 from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
+from tradesys.aio import wait_until
 from tradesys.launcher.farm import Farm
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,7 @@ async def _filled(farm: Farm, n: int) -> bool:
 
 async def test_two_market_makers_trade_on_grvt_and_every_fill_reconciles(ray_cluster, tmp_path):
     async with Farm(tmp_path / "run", "exchange=grvt", f"strategy=[{','.join(OWNERS)}]", *TIGHT) as farm:
-        await farm.until("both strategies filled twice", lambda: _filled(farm, 2), timeout=90)
+        await wait_until(lambda: _filled(farm, 2), "both strategies filled twice", timeout=90, every=0.5)
         status = await farm.call("positions-grvt", "summary")
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-grvt", "account_state")
@@ -62,15 +63,15 @@ async def test_a_killed_engine_leaves_no_orphan_the_countdown_cancels_and_the_ne
     async with Farm(tmp_path / "run", "exchange=grvt", "strategy=[mm_btc_grvt]",
                     "strategy.mm_btc_grvt.params.half_spread_bps=20", "exchange.grvt.cancel_on_disconnect_ms=2000"
                     ) as farm:
-        await farm.until("quoting", lambda: _resting(farm, 2))
+        await wait_until(lambda: _resting(farm, 2), "quoting", timeout=60, every=0.5)
         before = await farm.call("engine-grvt", "pid")
         os.kill(before, signal.SIGKILL)
-        await farm.until("the countdown cancelled the dead engine's orders",
-                         lambda: _cancelled_by_countdown(farm), timeout=30)
-        await farm.until("engine restarted and accepting",
-                         lambda: engine_restarted(farm, "engine-grvt", before), timeout=60)
+        await wait_until(lambda: _cancelled_by_countdown(farm),
+                         "the countdown cancelled the dead engine's orders", timeout=30, every=0.5)
+        await wait_until(lambda: engine_restarted(farm, "engine-grvt", before),
+                         "engine restarted and accepting", timeout=60, every=0.5)
         assert (await farm.call("engine-grvt", "status"))["counters"]["reconciles"] >= 1
-        await farm.until("quoting through the new engine", lambda: _resting(farm, 2), timeout=40)
+        await wait_until(lambda: _resting(farm, 2), "quoting through the new engine", timeout=40, every=0.5)
         summaries = await farm.stop_trading()
         venue = await farm.call("sim-grvt", "account_state")
     assert all(not v["open"] for v in venue.values())

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from exchanges.binance.auth import Credentials
-from exchanges.binance.simulator import BinanceSimulator
-from tests.binance_sim import Recorder, connector, until
+from tests.binance_sim import Recorder, connector
 from tests.books import our_levels, sim_levels
+from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.sim.market import FLOW_ACCOUNT
@@ -38,12 +38,8 @@ ALL_KINDS = (StreamKind.BOOK, StreamKind.BBO, StreamKind.TRADES, StreamKind.MARK
 E = OrderEventType
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=21, credentials=CREDS, step_seconds=0.02)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "ETHUSDT"), seed=21, credentials=CREDS,
+                                   step_seconds=0.02)
 
 
 @pytest.fixture
@@ -85,12 +81,13 @@ async def test_books_sync_and_follow_the_simulator_and_the_published_stream_rebu
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe(["BTCUSDT", "ETHUSDT"], ALL_KINDS)
-    await until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in ("BTCUSDT", "ETHUSDT")), what="live")
-    await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 50, what="deltas")
-    await until(lambda: got.bbos and got.trades and got.marks, what="bbo, trades and marks")
+    await wait_until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in ("BTCUSDT", "ETHUSDT")), "live")
+    await wait_until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 50, "deltas")
+    await wait_until(lambda: got.bbos and got.trades and got.marks, "bbo, trades and marks")
     sim.pause_market()
     rebuilt = Rebuilt(got, "BTCUSDT", subscriber.scales["BTCUSDT"])
-    await until(lambda: our_levels(subscriber.syncs["BTCUSDT"].book) == sim_levels(sim, "BTCUSDT"), 5, "same book")
+    await wait_until(lambda: our_levels(subscriber.syncs["BTCUSDT"].book) == sim_levels(sim, "BTCUSDT"),
+                     "same book", timeout=5)
     assert rebuilt.catch_up() == sim_levels(sim, "BTCUSDT")
     assert our_levels(subscriber.syncs["ETHUSDT"].book) == sim_levels(sim, "ETHUSDT")
     assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
@@ -102,10 +99,11 @@ async def test_a_gap_resyncs_from_a_new_snapshot_and_nothing_is_published_while_
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe(["BTCUSDT"], [StreamKind.BOOK])
-    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE)
+    await wait_until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE,
+                     "the BTCUSDT book live")
     sim.faults.skip_depth_updates = 1
-    await until(lambda: subscriber.counters["gaps"] >= 1, what="gap seen")
-    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE, what="live again")
+    await wait_until(lambda: subscriber.counters["gaps"] >= 1, "gap seen")
+    await wait_until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE, "live again")
     statuses = [s for _, s, _ in got.statuses]
     assert statuses[-2:] == [FeedStatus.RESYNCING, FeedStatus.LIVE]
     # Between the gap and the next snapshot nothing was published; the stream rebuilds the venue's book.
@@ -113,7 +111,8 @@ async def test_a_gap_resyncs_from_a_new_snapshot_and_nothing_is_published_while_
     assert len(snapshots) == 2
     rebuilt = Rebuilt(got, "BTCUSDT", subscriber.scales["BTCUSDT"])
     sim.pause_market()
-    await until(lambda: rebuilt.catch_up() == sim_levels(sim, "BTCUSDT"), 5, "rebuilt book equals the venue's")
+    await wait_until(lambda: rebuilt.catch_up() == sim_levels(sim, "BTCUSDT"),
+                     "rebuilt book equals the venue's", timeout=5)
 
 
 async def test_dropped_sockets_reconnect_resubscribe_and_resync(sim, parts):
@@ -121,18 +120,20 @@ async def test_dropped_sockets_reconnect_resubscribe_and_resync(sim, parts):
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe(["BTCUSDT"], [StreamKind.BOOK, StreamKind.BBO])
-    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE)
+    await wait_until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE,
+                     "the BTCUSDT book live")
     await sim.fault_control.apply({"drop_connections": True})
-    await until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], what="disconnect seen")
-    await until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE, what="live again")
+    await wait_until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], "disconnect seen")
+    await wait_until(lambda: subscriber.status("BTCUSDT") is FeedStatus.LIVE, "live again")
     bbos = len(got.bbos)
-    await until(lambda: len(got.bbos) > bbos + 3, what="bbo after reconnect")
+    await wait_until(lambda: len(got.bbos) > bbos + 3, "bbo after reconnect")
     assert subscriber.counters["reconnects"] >= 1
 
 
 async def wait_for_event(recorder, client_order_id, kind, timeout=20.0):
-    await until(lambda: any(e.client_order_id == client_order_id and e.type == kind for e in recorder.order_events),
-                timeout, f"{client_order_id} {OrderEventType.Name(kind)}")
+    await wait_until(lambda: any(e.client_order_id == client_order_id and e.type == kind
+                                 for e in recorder.order_events),
+                     f"{client_order_id} {OrderEventType.Name(kind)}", timeout=timeout)
 
 
 async def best(fetcher, symbol):
@@ -206,8 +207,8 @@ async def test_a_resting_order_goes_new_partial_filled_and_every_fill_arrives_on
     assert all(get_decimal(f.price) == price and get_decimal(f.fee) > 0 for f in fills)
     venue_fills = [f for f in await fetcher.recent_fills("BTCUSDT") if f.client_order_id == "life-1"]
     assert {f.trade_id for f in venue_fills} == {f.trade_id for f in fills}
-    await until(lambda: any(p.symbol == "BTCUSDT" and get_decimal(p.quantity) == quantity for p in got.positions),
-                what="position update")
+    await wait_until(lambda: any(p.symbol == "BTCUSDT" and get_decimal(p.quantity) == quantity for p in got.positions),
+                     "position update")
     [position] = [p for p in await fetcher.positions() if p.symbol == "BTCUSDT"]
     assert get_decimal(position.quantity) == quantity and get_decimal(position.entry_price) == price
 
@@ -240,8 +241,8 @@ async def test_time_in_force_reduce_only_batches_and_cancel_all(sim, parts):
     assert len(await fetcher.open_orders("BTCUSDT")) == 6
     await oms.cancel_all("BTCUSDT")
     assert await fetcher.open_orders("BTCUSDT") == []
-    await until(lambda: sum(e.type == E.ORDER_EVENT_TYPE_CANCELLED for e in got.order_events) == 6,
-                what="six cancellations on the stream")
+    await wait_until(lambda: sum(e.type == E.ORDER_EVENT_TYPE_CANCELLED for e in got.order_events) == 6,
+                     "six cancellations on the stream")
 
 
 async def test_too_many_requests_blocks_the_budget_for_retry_after_then_the_call_goes_through(sim, parts):
@@ -265,9 +266,9 @@ async def test_an_expired_listen_key_is_replaced_and_events_keep_coming(sim, par
     await pms.start(got)
     first_key = pms.listen_key
     await sim.fault_control.apply({"expire_listen_keys": True})
-    await until(lambda: pms.counters["key_renewals"] == 1 and pms.listen_key != first_key, what="renewed key")
-    await until(lambda: got.connection and got.connection[-1][0] is True and len(got.connection) >= 3,
-                what="reconnected on the new key")
+    await wait_until(lambda: pms.counters["key_renewals"] == 1 and pms.listen_key != first_key, "renewed key")
+    await wait_until(lambda: got.connection and got.connection[-1][0] is True and len(got.connection) >= 3,
+                     "reconnected on the new key")
     assert any(not up and "expired" in why for up, why in got.connection)
     bid, _ = await best(fetcher, "BTCUSDT")
     await oms.place(OrderSpec("BTCUSDT", "after-expiry", Side.SIDE_BUY, Decimal("0.010"), price=bid - 100))
@@ -284,7 +285,7 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
     filled = await oms.place(OrderSpec("BTCUSDT", "during-drop", Side.SIDE_BUY, Decimal("0.050"),
                                        type=OrderType.ORDER_TYPE_MARKET))
     assert filled.type == E.ORDER_EVENT_TYPE_FILLED
-    await until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], what="stream back")
+    await wait_until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], "stream back")
     # What an owner does on reconnect: reconcile fills from the venue, keep what the stream did not bring.
     have = {f.trade_id for f in streamed.fills}
     recovered = [f for f in await fetcher.recent_fills("BTCUSDT", since) if f.trade_id not in have]
@@ -308,7 +309,7 @@ async def main(rest, key, secret, price):
     await oms.start()
     await oms.place(OrderSpec("BTCUSDT", "orphan-1", Side.SIDE_BUY, Decimal("0.010"), price=Decimal(price)))
     print("placed", flush=True)
-    await asyncio.sleep(3600)
+    await asyncio.sleep(3600)   # time itself: the child waits to be killed
 
 asyncio.run(main(*sys.argv[1:]))
 """
@@ -323,15 +324,16 @@ async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(
     try:
         line = await asyncio.wait_for(child.stdout.readline(), 60)
         assert line == b"placed\n", (line, await child.stderr.read())
-        await asyncio.sleep(2.5)   # longer than the 1 s countdown: the live connector's keeper holds the order
+        await asyncio.sleep(2.5)   # time itself, past the 1 s countdown: the live connector's keeper holds the order
         assert [o.client_order_id for o in await fetcher.open_orders("BTCUSDT")] == ["orphan-1"]
     finally:
         child.kill()   # SIGKILL: no stop(), no cancel, no goodbye
         await child.wait()
-    killed = time.monotonic()
-    while time.monotonic() - killed < 10 and await fetcher.open_orders("BTCUSDT"):
-        await asyncio.sleep(0.1)
-    assert await fetcher.open_orders("BTCUSDT") == []   # the venue cancelled it when the countdown lapsed
+    async def nothing_open() -> bool:
+        return await fetcher.open_orders("BTCUSDT") == []
+
+    # The venue cancels it when the countdown lapses.
+    await wait_until(nothing_open, "the venue cancelled the dead process's order", timeout=10, every=0.1)
 
 
 async def test_a_timestamp_refusal_resyncs_the_clock_so_the_next_order_goes_through(sim, parts):

@@ -9,18 +9,10 @@ import time
 import aiohttp
 import pytest
 
-from exchanges.binance.simulator import BinanceSimulator
 from tradesys.sim.orders import OrderType, Side
 
-
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT",), seed=6, step_seconds=3600)  # the tests drive the book
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
+# An hour between market steps: the tests drive the book.
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT",), seed=6, step_seconds=3600)
 
 
 def _churn(sim, changes: int) -> None:
@@ -60,7 +52,7 @@ async def test_a_client_that_never_reads_is_dropped_and_the_others_keep_their_fe
                     break
                 assert msg.type == aiohttp.WSMsgType.TEXT
                 received += 1
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)   # a yield: the server's writer runs
         assert sim.streams.counters["slow_consumers_closed"] == 1
         _churn(sim, 2)
         assert json.loads((await reader.receive(timeout=10)).data)["e"] == "depthUpdate"

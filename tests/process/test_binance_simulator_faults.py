@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from exchanges.binance.simulator import BinanceSimulator, Credentials
+from exchanges.binance.simulator import Credentials
 from tests.binance_sim import SignedClient
 
 CREDS = Credentials("faults-key-" + "1" * 53, "faults-secret-" + "2" * 50)
@@ -16,14 +16,9 @@ ORDER = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GT
          "price": "60000.00"}
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT",), seed=4, credentials=CREDS, step_seconds=0.02)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
 
 
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT",), seed=4, credentials=CREDS, step_seconds=0.02)
 
 
 async def _faults(sim, http, **switches):

@@ -10,21 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from exchanges.binance.simulator import BinanceSimulator, Credentials
+from exchanges.binance.simulator import Credentials
 from tests.binance_sim import SignedClient, shape
+from tradesys.aio import wait_until
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
 CREDS = Credentials("test-key-" + "a" * 55, "test-secret-" + "b" * 52)
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT", "CTKUSDT"), seed=3, credentials=CREDS)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
 
 
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "CTKUSDT"), seed=3, credentials=CREDS)
 
 
 def client(sim, http, placement="query"):
@@ -209,17 +205,16 @@ async def test_count_down_cancel_all_cancels_when_it_lapses_and_not_when_disarme
                                                                                 "countdownTime": "300"})
     assert (status, armed) == (200, {"symbol": "BTCUSDT", "countdownTime": "300"})
     await api.call("POST", "/fapi/v1/countdownCancelAll", {"symbol": "BTCUSDT", "countdownTime": "0"})
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(0.6)   # time itself: twice the disarmed countdown, which would have lapsed by now
     _, kept, _ = await api.call("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "origClientOrderId": "kept"})
     assert kept["status"] == "NEW"
     await api.call("POST", "/fapi/v1/countdownCancelAll", {"symbol": "BTCUSDT", "countdownTime": "200"})
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    async def cancelled():
         _, found, _ = await api.call("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "origClientOrderId": "kept"})
-        if found["status"] == "CANCELED":
-            break
-        await asyncio.sleep(0.05)
-    assert found["status"] == "CANCELED"
+        return found["status"] == "CANCELED"
+
+    await wait_until(cancelled, "the lapsed countdown cancelled the order", timeout=10, every=0.05)
 
 
 async def test_user_trades_public_trades_and_klines(sim, http):

@@ -6,19 +6,14 @@ import json
 
 import pytest
 
-from exchanges.binance.simulator import BinanceSimulator, Credentials
+from exchanges.binance.simulator import Credentials
 from tests.binance_sim import SignedClient, frames
 
 CREDS = Credentials("spot-key-" + "c" * 55, "spot-secret-" + "d" * 52)
 GETALL = "/sapi/v1/capital/config/getall"
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=5, credentials=CREDS)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "ETHUSDT"), seed=5, credentials=CREDS)
 
 
 async def test_all_coins_information_is_signed_weighted_and_shaped_as_the_venue(sim, http):

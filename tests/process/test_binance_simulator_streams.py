@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import time
 from decimal import Decimal
@@ -10,20 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from exchanges.binance.simulator import BinanceSimulator
 from tests.binance_sim import frames, shape
+from tradesys.aio import wait_until
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT", "CTKUSDT"), seed=5, step_seconds=0.02)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
 
 
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "CTKUSDT"), seed=5, step_seconds=0.02)
 
 
 def _base(sim):
@@ -79,23 +74,28 @@ async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book
             updates += _apply(book, event)
             applied += 1
         sim.pause_market()
-        await asyncio.sleep(0.3)  # the last changes go out on the next 100 ms tick
-        while True:
-            try:
-                msg = await ws.receive(timeout=0.5)
-            except TimeoutError:
-                break
-            event = json.loads(msg.data)["data"]
-            assert event["pu"] == previous_u
-            previous_u = event["u"]
-            _apply(book, event)
-    engine = sim.exchange.engines["BTCUSDT"]
-    instrument = sim.exchange.instruments["BTCUSDT"]
-    from tradesys.sim.orders import Side
-    ours = {"b": {instrument.price(p): instrument.qty(q) for p, q in engine.book.levels(Side.BUY)},
-            "a": {instrument.price(p): instrument.qty(q) for p, q in engine.book.levels(Side.SELL)}}
+        chain = [previous_u]
+
+        async def caught_up():
+            """Apply what has arrived; true once the rebuilt book is the venue's (the last 100 ms tick is out)."""
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    event = json.loads((await ws.receive(timeout=0.05)).data)["data"]
+                    assert event["pu"] == chain[-1], "the pu chain broke"
+                    chain.append(event["u"])
+                    _apply(book, event)
+            return book == venue_book(sim, "BTCUSDT")
+
+        await wait_until(caught_up, "the rebuilt book equals the venue's")
     assert updates >= 3000 and applied >= 30
-    assert book == ours
+
+
+def venue_book(sim, symbol: str) -> dict:
+    from tradesys.sim.orders import Side
+
+    engine, instrument = sim.exchange.engines[symbol], sim.exchange.instruments[symbol]
+    return {"b": {instrument.price(p): instrument.qty(q) for p, q in engine.book.levels(Side.BUY)},
+            "a": {instrument.price(p): instrument.qty(q) for p, q in engine.book.levels(Side.SELL)}}
 
 
 async def test_live_subscription_requests_and_their_errors(sim, http):
@@ -147,11 +147,12 @@ async def test_a_kline_stream_has_the_captured_shape_and_agrees_with_the_trades_
                 (FIXTURES / "keepusdt_2021-07-22_capture.jsonl").open() if '"kline"' in line)
     trades, candles = [], []
     async with http.ws_connect(_base(sim) + "/market/stream?streams=btcusdt@kline_1m/btcusdt@aggTrade") as ws:
-        deadline = time.monotonic() + 20
-        while len(candles) < 3 and time.monotonic() < deadline:
+        async def three_candles() -> bool:
             [frame] = await frames(ws, 1)
             (candles if frame["stream"] == "btcusdt@kline_1m" else trades).append(frame["data"])
-    assert len(candles) == 3
+            return len(candles) == 3
+
+        await wait_until(three_candles, "three kline pushes", every=0)
     assert shape(candles[-1]) == shape(real)
     k = candles[-1]["k"]
     assert k["i"] == "1m" and k["T"] - k["t"] == 59_999 and k["s"] == "BTCUSDT"

@@ -12,19 +12,15 @@ import pytest
 
 from exchanges.binance.simulator import BinanceSimulator, Credentials
 from tests.binance_sim import SignedClient, shape
+from tradesys.aio import wait_until
 
 EXAMPLES = json.loads((Path(__file__).parents[1] / "fixtures" / "binance" / "user_stream_examples.json").read_text())
 CREDS = Credentials("user-stream-key-" + "c" * 48, "user-stream-secret-" + "d" * 45)
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT",), seed=9, credentials=CREDS)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
 
 
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT",), seed=9, credentials=CREDS)
 
 
 async def _rest(sim, http, method, path, params=None, signed=True):
@@ -122,12 +118,11 @@ async def test_funding_settlements_stream_as_funding_fee_account_updates(http):
                 "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.100"})
             got = await _events(ws, ["ACCOUNT_UPDATE"])
             after_fill = Decimal(got[-1]["a"]["B"][0]["wb"])
-            funding = None
-            deadline = time.monotonic() + 20
-            while funding is None and time.monotonic() < deadline:
+            async def funding_fee() -> dict | None:
                 frame = (await _events(ws, ["ACCOUNT_UPDATE"]))[-1]
-                if frame["a"]["m"] == "FUNDING_FEE":
-                    funding = frame
+                return frame if frame["a"]["m"] == "FUNDING_FEE" else None
+
+            funding = await wait_until(funding_fee, "a FUNDING_FEE account update", every=0)
         _, account = await _rest(simulator, http, "GET", "/fapi/v3/account")
     finally:
         await simulator.stop()

@@ -15,12 +15,7 @@ from exchanges.binance.simulator import BinanceSimulator, Credentials
 CREDS = Credentials("wsapi-key-" + "3" * 54, "wsapi-secret-" + "4" * 51)
 
 
-@pytest.fixture
-async def sim():
-    simulator = BinanceSimulator(symbols=("BTCUSDT",), seed=8, credentials=CREDS)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT",), seed=8, credentials=CREDS)
 
 
 def signed(params: dict, secret: str = CREDS.api_secret) -> dict:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 
 import pytest
 
+from tradesys.aio import wait_until
 from tradesys.services.budget import BudgetServer, RayBudget
 from tradesys.venue.errors import RateLimited
 from tradesys.venue.ratelimit import RateLimiter
@@ -23,15 +22,6 @@ def budget_server(ray_cluster):
 
 def limiter_on(handle) -> RateLimiter:
     return RateLimiter(RayBudget(handle), max_wait_s=0.0, venue="test")
-
-
-async def eventually(check, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout:.0f}s")
 
 
 async def test_two_callers_on_one_account_share_its_allowance(budget_server):
@@ -50,7 +40,7 @@ async def test_the_venues_count_is_posted_and_booked_before_long(budget_server):
     async def booked():
         return (await budget_server.counters.remote())["observe"] == 1
 
-    await eventually(booked, "the observation booked")
+    await wait_until(booked, "the observation booked", every=0.05)
     with pytest.raises(RateLimited):
         await limiter.acquire({"weight_1m": 1})
 
@@ -64,7 +54,7 @@ async def test_an_observation_that_fails_is_counted_and_logged_and_requests_go_o
         async def counted():
             return budget.observe_failures == 1
 
-        await eventually(counted, "the failure counted")
+        await wait_until(counted, "the failure counted", every=0.05)
     assert any("rate-limit counts were not booked" in r.getMessage() for r in caplog.records)
     await limiter.acquire({"weight_1m": 1})
     assert limiter.counters["acquired"] == 1

@@ -12,6 +12,7 @@ import pytest
 import zmq
 
 from tests import bus_peers
+from tradesys.aio import wait_until
 from tradesys.bus import BusClosed, NotConnected, OrderClient, OrderServer, RequestTimeout, Subscriber
 from tradesys.messages import NewOrder, OrderReply, OrderRequest, RejectReason
 
@@ -23,12 +24,12 @@ class Peer:
 
     def __init__(self, target, *args, **kwargs):
         self.endpoints = SPAWN.Queue()
-        self.ready, self.finished = SPAWN.Event(), SPAWN.Event()
+        self.ready, self.finished, self.drained = SPAWN.Event(), SPAWN.Event(), SPAWN.Event()
         self.process = SPAWN.Process(target=target, args=(self.endpoints, *self._events(target), *args),
                                      kwargs=kwargs, daemon=True)
 
     def _events(self, target):
-        return (self.ready, self.finished) if target is bus_peers.publisher else (self.finished,)
+        return (self.ready, self.finished, self.drained) if target is bus_peers.publisher else (self.finished,)
 
     def __enter__(self):
         self.process.start()
@@ -39,6 +40,7 @@ class Peer:
 
     def __exit__(self, *exc):
         self.finished.set()
+        self.drained.set()
         self.process.join(timeout=20)
         still_running = self.process.is_alive()
         if still_running:
@@ -48,12 +50,11 @@ class Peer:
 
 
 async def _warm(sub: Subscriber, peer: Peer) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if any(env.topic == bus_peers.WARMUP_TOPIC for env in await sub.recv_batch(timeout=0.1)):
-            peer.ready.set()
-            return
-    raise AssertionError("never heard the publisher")
+    async def heard() -> bool:
+        return any(env.topic == bus_peers.WARMUP_TOPIC for env in await sub.recv_batch(timeout=0.1))
+
+    await wait_until(heard, "the publisher's warm-up heard", timeout=20, every=0)
+    peer.ready.set()
 
 
 async def _drain(sub: Subscriber, peer: Peer, wanted: set[str], quiet: float = 1.0) -> list:
@@ -97,8 +98,7 @@ async def test_an_overrun_subscriber_counts_every_missing_message_as_a_gap():
             sub.connect(endpoint)
         await _warm(sub, peer)
         # Stay away while the publisher floods both small queues: ZeroMQ must drop.
-        while not peer.finished.wait(0):
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: peer.finished.wait(0), "the publisher's flood finished", timeout=120, every=0.05)
         got = await _drain(sub, peer, {topic})
         sub.close()
     stats = sub.topics[topic]
@@ -200,9 +200,7 @@ async def test_our_own_request_coming_back_is_named_as_a_self_connection():
     await client.start()
     pending = asyncio.create_task(client.request(OrderRequest(client_order_id="c1")))
     try:
-        deadline = time.monotonic() + 10
-        while not echo.poll(0) and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: echo.poll(0), "the request at the echo socket", timeout=10, every=0.01)
         echo.send_multipart(echo.recv_multipart())
         with pytest.raises(RequestTimeout):
             await pending
@@ -294,7 +292,7 @@ async def test_a_cancelled_request_leaves_nothing_waiting_and_later_replies_stil
     try:
         await client.request(OrderRequest(client_order_id="warm-up"))
         waiting = asyncio.create_task(client.request(OrderRequest(client_order_id="ignore")))
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: client.counters["sent"] == 2, "the second request sent")
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from tests.binance_sim import Recorder, until
+from tests.binance_sim import Recorder
 from tests.books import our_levels, rebuilt, sim_levels
 from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
 from tests.deribit_sim import CREDENTIALS, connector, simulator
+from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
@@ -24,12 +25,7 @@ E = OrderEventType
 BTC, ETH, USDC = "BTC-PERPETUAL", "ETH-PERPETUAL", "BTC_USDC-PERPETUAL"
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(seed=21, step_seconds=0.02, min_heartbeat_s=0.3)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("deribit", seed=21, step_seconds=0.02, min_heartbeat_s=0.3)
 
 
 @pytest.fixture
@@ -46,13 +42,14 @@ async def test_books_sync_by_change_id_and_the_published_stream_rebuilds_the_ven
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe([BTC, ETH, USDC], ALL_KINDS)
-    await until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in (BTC, ETH, USDC)), what="live")
-    await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 60, what="deltas")
-    await until(lambda: got.bbos and got.trades and got.marks, what="bbo, trades and marks")
+    await wait_until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in (BTC, ETH, USDC)), "live")
+    await wait_until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 60, "deltas")
+    await wait_until(lambda: got.bbos and got.trades and got.marks, "bbo, trades and marks")
     sim.pause_market()
-    await until(lambda: our_levels(subscriber.chains[BTC].book) == sim_levels(sim, BTC), 5, "same book")
+    await wait_until(lambda: our_levels(subscriber.chains[BTC].book) == sim_levels(sim, BTC), "same book", timeout=5)
     for symbol in (BTC, ETH, USDC):
-        await until(lambda s=symbol: rebuilt(got, s, subscriber.scales[s]) == sim_levels(sim, s), 5, f"{symbol}")
+        await wait_until(lambda s=symbol: rebuilt(got, s, subscriber.scales[s]) == sim_levels(sim, s),
+                         f"{symbol}", timeout=5)
     assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
     # Inverse amounts are USD (multiples of the 10 USD contract); the linear one's are BTC.
     bids, _ = our_levels(subscriber.chains[BTC].book)
@@ -65,14 +62,15 @@ async def test_a_broken_chain_resubscribes_and_nothing_is_published_until_the_ne
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe([BTC], [StreamKind.BOOK])
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE)
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, "the BTC book live")
     await sim.fault_control.apply({"skip_depth_updates": 1})
-    await until(lambda: subscriber.counters["gaps"] >= 1, what="break seen")
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, what="live again")
+    await wait_until(lambda: subscriber.counters["gaps"] >= 1, "break seen")
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, "live again")
     assert [s for _, s, _ in got.statuses][-2:] == [FeedStatus.RESYNCING, FeedStatus.LIVE]
     assert sum(isinstance(b, BookSnapshot) for b in got.books) == 2
     sim.pause_market()
-    await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
+    await wait_until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC),
+                     "rebuilt = venue", timeout=5)
 
 
 async def test_raw_books_send_every_change_on_a_signed_in_session(sim):
@@ -81,10 +79,11 @@ async def test_raw_books_send_every_change_on_a_signed_in_session(sim):
     try:
         await subscriber.start(got)
         await subscriber.subscribe([BTC], [StreamKind.BOOK])
-        await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, what="live")
-        await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 30, what="deltas")
+        await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, "live")
+        await wait_until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 30, "deltas")
         sim.pause_market()
-        await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
+        await wait_until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC),
+                         "rebuilt = venue", timeout=5)
         assert subscriber.book_interval == "raw" and subscriber.counters["subscribe_refused"] == 0
     finally:
         await subscriber.stop()
@@ -100,11 +99,12 @@ async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_sn
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe([BTC, ETH], [StreamKind.BOOK, StreamKind.BBO])
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE)
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
+                     "both books live")
     await sim.fault_control.apply({"drop_connections": True})
-    await until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], what="disconnect seen")
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
-                what="live again")
+    await wait_until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], "disconnect seen")
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
+                     "live again")
     assert subscriber.counters["reconnects"] >= 1
     assert sum(isinstance(b, BookSnapshot) and b.symbol == BTC for b in got.books) == 2
 
@@ -128,8 +128,8 @@ async def test_order_lifecycle_with_labels_inverse_amounts_and_rejections(sim, p
     assert get_decimal(placed.quantity) == 100 and get_decimal(placed.price) == price
     modified = await oms.modify(ModifySpec(BTC, "mm-b-1", Side.SIDE_BUY, price - Decimal("0.5"), Decimal("200")))
     assert get_decimal(modified.quantity) == 200 and get_decimal(modified.price) == price - Decimal("0.5")
-    await until(lambda: any(e.type == E.ORDER_EVENT_TYPE_MODIFIED and e.client_order_id == "mm-b-1"
-                            for e in events.order_events), what="MODIFIED on the stream")
+    await wait_until(lambda: any(e.type == E.ORDER_EVENT_TYPE_MODIFIED and e.client_order_id == "mm-b-1"
+                            for e in events.order_events), "MODIFIED on the stream")
     open_orders = await fetcher.open_orders(BTC)
     assert [(o.client_order_id, get_decimal(o.quantity)) for o in open_orders] == [("mm-b-1", Decimal(200))]
     cancelled = await oms.cancel(BTC, "mm-b-1")
@@ -147,13 +147,13 @@ async def test_order_lifecycle_with_labels_inverse_amounts_and_rejections(sim, p
     # A market order fills at once; its fills arrive once each, in USD, fees in BTC.
     filled = await oms.place(OrderSpec(BTC, "mm-t-1", Side.SIDE_BUY, Decimal("500"), type=OrderType.ORDER_TYPE_MARKET))
     assert filled.type == E.ORDER_EVENT_TYPE_FILLED
-    await until(lambda: sum(get_decimal(f.quantity) for f in events.fills if f.client_order_id == "mm-t-1") == 500,
-                what="fills")
+    await wait_until(lambda: sum(get_decimal(f.quantity) for f in events.fills if f.client_order_id == "mm-t-1") == 500,
+                     "fills")
     mine = [f for f in events.fills if f.client_order_id == "mm-t-1"]
     assert len({f.trade_id for f in mine}) == len(mine) and {f.fee_asset for f in mine} == {"BTC"}
-    await until(lambda: any(p.symbol == BTC and get_decimal(p.quantity) == 500 for p in events.positions),
-                what="position")
-    await until(lambda: any(b.asset == "BTC" for b in events.balances), what="BTC balance")
+    await wait_until(lambda: any(p.symbol == BTC and get_decimal(p.quantity) == 500 for p in events.positions),
+                     "position")
+    await wait_until(lambda: any(b.asset == "BTC" for b in events.balances), "BTC balance")
     positions = {p.symbol: get_decimal(p.quantity) for p in await fetcher.positions()}
     assert positions == {BTC: Decimal(500)}
     balances = {b.asset for b in await fetcher.balances()}
@@ -168,7 +168,7 @@ async def test_linear_usdc_orders_count_the_coin(sim, parts):
     filled = await oms.place(OrderSpec(USDC, "lin-1", Side.SIDE_SELL, Decimal("0.005"),
                                        type=OrderType.ORDER_TYPE_MARKET))
     assert filled.type == E.ORDER_EVENT_TYPE_FILLED and get_decimal(filled.filled_quantity) == Decimal("0.005")
-    await until(lambda: [f.fee_asset for f in events.fills if f.client_order_id == "lin-1"], what="fills")
+    await wait_until(lambda: [f.fee_asset for f in events.fills if f.client_order_id == "lin-1"], "fills")
     assert {f.fee_asset for f in events.fills if f.client_order_id == "lin-1"} == {"USDC"}
     instruments = {i.symbol: i for i in await fetcher.instruments()}
     assert instruments[BTC].inverse and not instruments[USDC].inverse
@@ -184,16 +184,16 @@ async def test_the_token_is_refreshed_before_it_expires_and_private_calls_keep_w
     try:
         await oms.start()
         await pms.start(events)
-        await asyncio.sleep(3.0)   # past the first token's lifetime
+        await asyncio.sleep(3.0)   # time itself: past the first token's lifetime
         assert oms.session.counters["token_refreshes"] >= 1 and pms.session.counters["token_refreshes"] >= 1
         filled = await oms.place(OrderSpec(ETH, "after-refresh", Side.SIDE_BUY, Decimal("10"),
                                            type=OrderType.ORDER_TYPE_MARKET))
         assert filled.type == E.ORDER_EVENT_TYPE_FILLED
-        await until(lambda: any(f.client_order_id == "after-refresh" for f in events.fills), what="fill streamed")
+        await wait_until(lambda: any(f.client_order_id == "after-refresh" for f in events.fills), "fill streamed")
         # Every token lapsing at once (as after a long pause): the next refresh signs in again.
         await sim.fault_control.apply({"expire_tokens": True})
-        await until(lambda: oms.session.counters["token_refreshes"] + oms.session.counters["reauths"] >= 2
-                    and oms.session.ready.is_set(), 10, "new token")
+        await wait_until(lambda: oms.session.counters["token_refreshes"] + oms.session.counters["reauths"] >= 2
+                    and oms.session.ready.is_set(), "new token", timeout=10)
     finally:
         for part in (oms, pms):
             await part.stop()
@@ -217,17 +217,18 @@ async def test_heartbeats_are_answered_and_a_missed_one_costs_only_a_reconnect(s
     try:
         await subscriber.start(got)
         await subscriber.subscribe([BTC], [StreamKind.BOOK])
-        await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE)
+        await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, "the BTC book live")
         session = subscriber._session
-        await until(lambda: session.counters["test_requests"] >= 3, 10, "test requests answered")
+        await wait_until(lambda: session.counters["test_requests"] >= 3, "test requests answered", timeout=10)
         assert session.reconnects == 0 and sim.counters["heartbeats_missed"] == 0
 
         async def silent():   # the client stops answering: the venue must hang up
             return None
         monkeypatch.setattr(session, "_answer_test", silent)
-        await until(lambda: sim.counters["heartbeats_missed"] >= 1, 10, "the venue hung up")
+        await wait_until(lambda: sim.counters["heartbeats_missed"] >= 1, "the venue hung up", timeout=10)
         monkeypatch.undo()
-        await until(lambda: session.reconnects >= 1 and subscriber.status(BTC) is FeedStatus.LIVE, 10, "back")
+        await wait_until(lambda: session.reconnects >= 1 and subscriber.status(BTC) is FeedStatus.LIVE,
+                         "back", timeout=10)
     finally:
         await subscriber.stop()
         await fetcher.close()
@@ -240,11 +241,11 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
     await pms.start(streamed)
     since = time.time_ns()
     await sim.fault_control.apply({"drop_connections": True})
-    await until(lambda: oms.session.reconnects >= 1 and oms.session.ready.is_set(), what="order session back")
+    await wait_until(lambda: oms.session.reconnects >= 1 and oms.session.ready.is_set(), "order session back")
     filled = await oms.place(OrderSpec(BTC, "during-drop", Side.SIDE_BUY, Decimal("300"),
                                        type=OrderType.ORDER_TYPE_MARKET))
     assert filled.type == E.ORDER_EVENT_TYPE_FILLED
-    await until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], what="stream back")
+    await wait_until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], "stream back")
     have = {f.trade_id for f in streamed.fills}
     recovered = [f for f in await fetcher.recent_fills(BTC, since) if f.trade_id not in have]
     mine = [f for f in streamed.fills + recovered if f.client_order_id == "during-drop"]
@@ -268,7 +269,7 @@ async def main(rest, client_id, secret, price):
     await parts.oms.start()
     await parts.oms.place(OrderSpec("BTC-PERPETUAL", "orphan-1", Side.SIDE_BUY, Decimal("10"), price=Decimal(price)))
     print("placed", flush=True)
-    await asyncio.sleep(3600)
+    await asyncio.sleep(3600)   # time itself: the child waits to be killed
 
 asyncio.run(main(*sys.argv[1:]))
 """

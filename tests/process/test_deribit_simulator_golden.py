@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.binance_sim import until
-from tests.deribit_sim import RpcClient, simulator
+from tests.deribit_sim import RpcClient
 from tests.json_shapes import json_type
+from tradesys.aio import wait_until
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deribit"
 EXAMPLES = {e["name"]: e["message"] for e in json.loads((FIXTURES / "notes_examples.json").read_text())["examples"]}
@@ -20,18 +20,13 @@ LIFECYCLE = [json.loads(line) for line in (FIXTURES / "eth_usdc_perp_order_lifec
 OPTION_ONLY = {"underlying_price", "underlying_index", "mark_iv", "bid_iv", "ask_iv", "greeks", "interest_rate"}
 
 
+pytestmark = pytest.mark.simulator("deribit", min_heartbeat_s=0.2)
+
+
 def differences(example: dict, ours: dict, ignore: set[str] = frozenset()) -> dict[str, tuple[str, str]]:
     """Fields of ``example`` that ``ours`` lacks or types otherwise: name -> (theirs, ours)."""
     return {k: (json_type(v), json_type(ours[k]) if k in ours else "missing") for k, v in example.items()
             if k not in ignore and (k not in ours or json_type(ours[k]) != json_type(v))}
-
-
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(min_heartbeat_s=0.2)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
 
 
 @pytest.fixture
@@ -55,7 +50,7 @@ async def test_envelope_auth_and_currency_have_the_examples_fields(sim, rpc):
 async def test_book_notifications_have_the_captured_shape(sim, rpc):
     await rpc.login(sim)
     await rpc.result("private/subscribe", {"channels": ["book.BTC-PERPETUAL.raw"]})
-    await until(lambda: len(rpc.on("book.BTC-PERPETUAL.raw")) >= 2, 10, "a snapshot and a change")
+    await wait_until(lambda: len(rpc.on("book.BTC-PERPETUAL.raw")) >= 2, "a snapshot and a change", timeout=10)
     snapshot, change = rpc.on("book.BTC-PERPETUAL.raw")[:2]
     example = EXAMPLES["book_snapshot"]["params"]["data"]
     assert differences(example, snapshot) == {} and "prev_change_id" not in snapshot
@@ -69,7 +64,7 @@ async def test_the_ticker_is_the_captured_ticker_for_a_perpetual(sim, rpc):
     await rpc.login(sim)
     await rpc.result("private/sell", {"instrument_name": "BTC-PERPETUAL", "amount": 10, "type": "market"})
     await rpc.result("public/subscribe", {"channels": ["ticker.BTC-PERPETUAL.100ms"]})
-    await until(lambda: rpc.on("ticker.BTC-PERPETUAL.100ms"), 10, "a ticker")
+    await wait_until(lambda: rpc.on("ticker.BTC-PERPETUAL.100ms"), "a ticker", timeout=10)
     ticker = rpc.on("ticker.BTC-PERPETUAL.100ms")[0]
     example = EXAMPLES["ticker_option"]
     assert differences(example, ticker, ignore=OPTION_ONLY | {"stats"}) == {}
@@ -109,7 +104,7 @@ async def test_positions_have_the_documented_fields(sim, rpc):
 
 async def test_heartbeats_are_the_documented_messages(sim, rpc):
     await rpc.result("public/set_heartbeat", {"interval": 0.25})
-    await until(lambda: len(rpc.heartbeats) >= 2, 10, "two heartbeats")
+    await wait_until(lambda: len(rpc.heartbeats) >= 2, "two heartbeats", timeout=10)
     beats = list(rpc.heartbeats)
     # Each interval asks for an answer (test_request), which the client gives; the link stays up.
     assert {json.dumps(h, sort_keys=True) for h in beats} == {json.dumps(EXAMPLES["test_request"]["params"])}

@@ -24,13 +24,7 @@ INSTRUMENT_FIELDS = {
     "block_trade_commission", "block_trade_min_trade_amount", "block_trade_tick_size", "rfq", "underlying_type"}
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(token_ttl_s=900)
-    await simulator_.start()
-    simulator_.pause_market()  # these tests want a book that moves only by their own orders
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("deribit", token_ttl_s=900, pause_market=True)
 
 
 @pytest.fixture
@@ -123,7 +117,7 @@ async def test_an_expired_token_is_refused_until_refreshed(http):
     try:
         token = await rpc.login(sim)
         assert "result" in await rpc.call("private/get_positions", {"currency": "BTC"})
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(1.2)   # time itself: the token's 1 s lifetime runs out
         expired = await rpc.call("private/get_positions", {"currency": "BTC"})
         assert expired["error"]["code"] == 13009 and expired["error"]["data"]["reason"] == "token has expired"
         await rpc.result("public/auth", {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]})

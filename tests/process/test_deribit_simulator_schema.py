@@ -10,17 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests import deribit_schema
-from tests.deribit_sim import RpcClient, simulator
+from tests.deribit_sim import RpcClient
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deribit"
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator()
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("deribit")
 
 
 async def _answers(sim, http) -> list[tuple[str, dict]]:
@@ -47,23 +42,7 @@ async def _answers(sim, http) -> list[tuple[str, dict]]:
                                ("private/get_cancel_on_disconnect", {})):
             await ask(method, params)
         for name in ("BTC-PERPETUAL", "BTC_USDC-PERPETUAL"):
-            book = await ask("public/get_order_book", {"instrument_name": name, "depth": 5})
-            amount = 10 if name == "BTC-PERPETUAL" else 0.001
-            # A fill first: the ticker's statistics, trades, positions and summaries then have content.
-            await ask("private/sell", {"instrument_name": name, "amount": amount, "type": "market", "label": "fill"})
-            await ask("public/ticker", {"instrument_name": name})
-            await ask("public/get_last_trades_by_instrument", {"instrument_name": name})
-            placed = await ask("private/buy", {"instrument_name": name, "amount": amount, "type": "limit",
-                                               "price": book["best_bid_price"] - 50, "label": "rest",
-                                               "post_only": True})
-            order_id = placed["order"]["order_id"]
-            await ask("private/edit", {"order_id": order_id, "amount": 2 * amount,
-                                       "price": book["best_bid_price"] - 60})
-            await ask("private/get_order_state", {"order_id": order_id})
-            await ask("private/get_open_orders_by_instrument", {"instrument_name": name})
-            await ask("private/cancel", {"order_id": order_id})
-            await ask("private/get_user_trades_by_instrument", {"instrument_name": name})
-            await ask("private/get_position", {"instrument_name": name})
+            await _order_lifecycle(ask, name)
         await ask("private/get_position", {"instrument_name": "ETH-PERPETUAL"})   # none: a flat position
         for method, params in (("private/get_open_orders_by_currency", {"currency": "BTC"}),
                                ("private/get_open_orders", {}),
@@ -84,6 +63,25 @@ async def _answers(sim, http) -> list[tuple[str, dict]]:
     finally:
         await rpc.close()
     return replies
+
+
+async def _order_lifecycle(ask, name: str) -> None:
+    """A fill, then an order rested, edited, read and cancelled on ``name``, each reply kept by ``ask``."""
+    book = await ask("public/get_order_book", {"instrument_name": name, "depth": 5})
+    amount = 10 if name == "BTC-PERPETUAL" else 0.001
+    # A fill first: the ticker's statistics, trades, positions and summaries then have content.
+    await ask("private/sell", {"instrument_name": name, "amount": amount, "type": "market", "label": "fill"})
+    await ask("public/ticker", {"instrument_name": name})
+    await ask("public/get_last_trades_by_instrument", {"instrument_name": name})
+    placed = await ask("private/buy", {"instrument_name": name, "amount": amount, "type": "limit",
+                                       "price": book["best_bid_price"] - 50, "label": "rest", "post_only": True})
+    order_id = placed["order"]["order_id"]
+    await ask("private/edit", {"order_id": order_id, "amount": 2 * amount, "price": book["best_bid_price"] - 60})
+    await ask("private/get_order_state", {"order_id": order_id})
+    await ask("private/get_open_orders_by_instrument", {"instrument_name": name})
+    await ask("private/cancel", {"order_id": order_id})
+    await ask("private/get_user_trades_by_instrument", {"instrument_name": name})
+    await ask("private/get_position", {"instrument_name": name})
 
 
 async def test_every_answer_follows_the_published_schema(sim, http):

@@ -9,14 +9,9 @@ import pytest
 
 from exchanges.deribit.simulator.limits import CreditLimits
 from tests.deribit_sim import RpcClient, apply_book, simulator
+from tradesys.aio import wait_until
 
-
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(step_seconds=0.05, min_heartbeat_s=0.3)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("deribit", step_seconds=0.05, min_heartbeat_s=0.3)
 
 
 @pytest.fixture
@@ -42,9 +37,14 @@ async def test_book_channels_chain_their_change_ids_and_rebuild_the_venues_book(
     channels = ["book.BTC-PERPETUAL.raw", "book.ETH-PERPETUAL.100ms"]
     assert await client.result("private/subscribe", {"channels": channels}) == channels
     for name in channels:
-        await client.wait_for(lambda n=name: len(client.on(n)) > 30, what=f"changes on {name}")
+        await wait_until(lambda n=name: len(client.on(n)) > 30, f"changes on {name}")
     sim.pause_market()
-    await asyncio.sleep(0.3)  # let the last 100 ms batch out
+    for name in channels:
+        async def caught_up(n=name):
+            venue = await client.result("public/get_order_book", {"instrument_name": n.split(".")[1], "depth": 1})
+            return bool(client.on(n)) and client.on(n)[-1]["change_id"] == venue["change_id"]
+
+        await wait_until(caught_up, f"{name}'s last change is the venue's book")   # the last 100 ms batch out
     for name in channels:
         notes = client.on(name)
         assert notes[0]["type"] == "snapshot" and all(n["type"] == "change" for n in notes[1:])
@@ -68,14 +68,14 @@ async def test_raw_books_need_auth_and_100ms_ones_do_not(sim, client):
 
 async def test_a_lost_change_notification_shows_as_a_broken_chain(sim, client):
     await client.result("public/subscribe", {"channels": ["book.BTC-PERPETUAL.100ms"]})
-    await client.wait_for(lambda: len(client.on("book.BTC-PERPETUAL.100ms")) > 3, what="first changes")
+    await wait_until(lambda: len(client.on("book.BTC-PERPETUAL.100ms")) > 3, "first changes")
     await sim.fault_control.apply({"skip_depth_updates": 1})
-    await client.wait_for(lambda: _chain_breaks(client.on("book.BTC-PERPETUAL.100ms")) == 1, what="a break")
+    await wait_until(lambda: _chain_breaks(client.on("book.BTC-PERPETUAL.100ms")) == 1, "a break")
     await client.result("public/unsubscribe", {"channels": ["book.BTC-PERPETUAL.100ms"]})
     # Resubscribing starts a fresh chain from a snapshot.
     count = len(client.on("book.BTC-PERPETUAL.100ms"))
     await client.result("public/subscribe", {"channels": ["book.BTC-PERPETUAL.100ms"]})
-    await client.wait_for(lambda: len(client.on("book.BTC-PERPETUAL.100ms")) > count + 3, what="new changes")
+    await wait_until(lambda: len(client.on("book.BTC-PERPETUAL.100ms")) > count + 3, "new changes")
     fresh = client.on("book.BTC-PERPETUAL.100ms")[count:]
     assert fresh[0]["type"] == "snapshot" and _chain_breaks(fresh) == 0
 
@@ -85,29 +85,29 @@ async def test_user_channels_report_orders_trades_positions_and_the_portfolio(si
     channels = ["user.orders.any.any.raw", "user.trades.BTC-PERPETUAL.raw", "user.changes.future.BTC.raw",
                 "user.portfolio.btc", "ticker.BTC-PERPETUAL.100ms", "trades.BTC-PERPETUAL.100ms"]
     assert await client.result("private/subscribe", {"channels": channels}) == channels
-    await client.wait_for(lambda: client.on("user.portfolio.btc"), what="the first portfolio")
+    await wait_until(lambda: client.on("user.portfolio.btc"), "the first portfolio")
     bought = await client.result("private/buy", {"instrument_name": "BTC-PERPETUAL", "amount": 200, "type": "market",
                                                  "label": "u-1"})
     order_id = bought["order"]["order_id"]
-    await client.wait_for(lambda: client.on("user.trades.BTC-PERPETUAL.raw"), what="user trades")
+    await wait_until(lambda: client.on("user.trades.BTC-PERPETUAL.raw"), "user trades")
     orders = [o for o in client.on("user.orders.any.any.raw") if o["order_id"] == order_id]
     assert orders[-1]["order_state"] == "filled" and orders[-1]["label"] == "u-1"
     trades = [t for batch in client.on("user.trades.BTC-PERPETUAL.raw") for t in batch]
     assert sum(t["amount"] for t in trades if t["order_id"] == order_id) == 200
     changes = [c for c in client.on("user.changes.future.BTC.raw") if c["trades"]]
     assert changes and changes[-1]["positions"][0]["size"] == 200
-    await client.wait_for(lambda: len(client.on("user.portfolio.btc")) > 1, what="a portfolio after the fill")
+    await wait_until(lambda: len(client.on("user.portfolio.btc")) > 1, "a portfolio after the fill")
     portfolio = client.on("user.portfolio.btc")[-1]
     assert portfolio["currency"] == "BTC" and portfolio["balance"] < client.on("user.portfolio.btc")[0]["balance"]
-    await client.wait_for(lambda: client.on("ticker.BTC-PERPETUAL.100ms"), what="a ticker")
+    await wait_until(lambda: client.on("ticker.BTC-PERPETUAL.100ms"), "a ticker")
     ticker = client.on("ticker.BTC-PERPETUAL.100ms")[-1]
     assert ticker["best_bid_price"] < ticker["best_ask_price"] and ticker["mark_price"] > 0
-    await client.wait_for(lambda: client.on("trades.BTC-PERPETUAL.100ms"), what="public trades")
+    await wait_until(lambda: client.on("trades.BTC-PERPETUAL.100ms"), "public trades")
 
 
 async def test_an_answered_heartbeat_keeps_the_connection_and_a_missed_one_closes_it(sim, client):
     assert await client.result("public/set_heartbeat", {"interval": 0.3}) == "ok"
-    await client.wait_for(lambda: len(client.heartbeats) >= 3, what="three test requests")
+    await wait_until(lambda: len(client.heartbeats) >= 3, "three test requests")
     assert not client.closed.is_set()
     client.answer_test_requests = False
     await asyncio.wait_for(client.closed.wait(), 5)
@@ -125,7 +125,7 @@ async def test_cancel_on_disconnect_cancels_the_connections_orders_and_only_when
         assert await client.result("private/get_cancel_on_disconnect", {}) == {"scope": "connection", "enabled": True}
         gone = await client.result("private/buy", {"instrument_name": "BTC-PERPETUAL", "amount": 10, "price": bid})
         await client.close()
-        await keeper.wait_for(lambda: sim.counters["cancelled_on_disconnect"] == 1, what="cancel on disconnect")
+        await wait_until(lambda: sim.counters["cancelled_on_disconnect"] == 1, "cancel on disconnect")
         state = await keeper.result("private/get_order_state", {"order_id": gone["order"]["order_id"]})
         assert state["order_state"] == "cancelled" and state["cancel_reason"] == "cancel_on_disconnect"
         still = await keeper.result("private/get_order_state", {"order_id": kept["order"]["order_id"]})
@@ -142,7 +142,7 @@ async def test_a_missed_heartbeat_with_cancel_on_disconnect_cancels_too(sim, cli
     client.answer_test_requests = False
     await client.result("public/set_heartbeat", {"interval": 0.3})
     await asyncio.wait_for(client.closed.wait(), 5)
-    await client.wait_for(lambda: sim.counters["cancelled_on_disconnect"] == 1, what="cancel on disconnect")
+    await wait_until(lambda: sim.counters["cancelled_on_disconnect"] == 1, "cancel on disconnect")
     assert sim.exchange.engines["ETH-PERPETUAL"].open_orders("main") == []
 
 

@@ -12,10 +12,11 @@ import pytest
 
 from exchanges.grvt.auth import ApiSession, Credentials
 from exchanges.grvt.constants import ACCOUNT_HEADER
-from tests.binance_sim import Recorder, until
+from tests.binance_sim import Recorder
 from tests.books import our_levels, rebuilt, sim_levels
 from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
+from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
@@ -34,12 +35,7 @@ BTC, ETH = "BTC_USDT_Perp", "ETH_USDT_Perp"
 POST_ONLY = TimeInForce.TIME_IN_FORCE_POST_ONLY
 
 
-@pytest.fixture
-async def sim():
-    simulator_ = simulator(seed=23, step_seconds=0.02)
-    await simulator_.start()
-    yield simulator_
-    await simulator_.stop()
+pytestmark = pytest.mark.simulator("grvt", seed=23, step_seconds=0.02)
 
 
 @pytest.fixture
@@ -62,7 +58,7 @@ async def trading(oms, pms) -> Recorder:
     events = Recorder()
     await oms.start()
     await pms.start(events)
-    await until(lambda: events.connection and events.connection[-1][0], what="private streams")
+    await wait_until(lambda: events.connection and events.connection[-1][0], "private streams")
     return events
 
 
@@ -73,13 +69,15 @@ async def test_books_sync_by_sequence_numbers_and_the_published_stream_rebuilds_
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe([BTC, ETH], ALL_KINDS)
-    await until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in (BTC, ETH)), what="live")
-    await until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 40, what="deltas")
-    await until(lambda: got.bbos and got.trades and got.marks, what="bbo, trades and marks")
+    await wait_until(lambda: all(subscriber.status(s) is FeedStatus.LIVE for s in (BTC, ETH)), "live")
+    await wait_until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 40, "deltas")
+    await wait_until(lambda: got.bbos and got.trades and got.marks, "bbo, trades and marks")
     sim.pause_market()
     for symbol in (BTC, ETH):
-        await until(lambda s=symbol: our_levels(subscriber.chains[s].book) == sim_levels(sim, s), 5, "same book")
-        await until(lambda s=symbol: rebuilt(got, s, subscriber.scales[s]) == sim_levels(sim, s), 5, "rebuilt")
+        await wait_until(lambda s=symbol: our_levels(subscriber.chains[s].book) == sim_levels(sim, s),
+                         "same book", timeout=5)
+        await wait_until(lambda s=symbol: rebuilt(got, s, subscriber.scales[s]) == sim_levels(sim, s),
+                         "rebuilt", timeout=5)
     assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
     assert subscriber.scales == {BTC: (1, 3), ETH: (2, 2)}
     assert get_decimal(got.marks[-1].mark_price) > 0 and got.trades[-1].trade_id.endswith("-1")
@@ -90,14 +88,15 @@ async def test_a_sequence_gap_resubscribes_and_nothing_is_published_until_the_ne
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe([BTC], [StreamKind.BOOK])
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE)
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, "the BTC book live")
     await sim.fault_control.apply({"skip_depth_updates": 1})
-    await until(lambda: subscriber.counters["gaps"] >= 1, what="gap seen")
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, what="live again")
+    await wait_until(lambda: subscriber.counters["gaps"] >= 1, "gap seen")
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE, "live again")
     assert [s for _, s, _ in got.statuses][-2:] == [FeedStatus.RESYNCING, FeedStatus.LIVE]
     assert sum(isinstance(b, BookSnapshot) for b in got.books) == 2 and subscriber.counters["resyncs"] == 1
     sim.pause_market()
-    await until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC), 5, "rebuilt = venue")
+    await wait_until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC),
+                     "rebuilt = venue", timeout=5)
 
 
 async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_snapshot(sim, parts):
@@ -105,11 +104,12 @@ async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_sn
     got = Recorder()
     await subscriber.start(got)
     await subscriber.subscribe([BTC, ETH], [StreamKind.BOOK, StreamKind.BBO])
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE)
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
+                     "both books live")
     await sim.fault_control.apply({"drop_connections": True})
-    await until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], what="disconnect seen")
-    await until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
-                what="live again")
+    await wait_until(lambda: FeedStatus.DISCONNECTED in [s for _, s, _ in got.statuses], "disconnect seen")
+    await wait_until(lambda: subscriber.status(BTC) is FeedStatus.LIVE and subscriber.status(ETH) is FeedStatus.LIVE,
+                     "live again")
     assert subscriber.counters["reconnects"] >= 1
     assert sum(isinstance(b, BookSnapshot) and b.symbol == BTC for b in got.books) == 2
 
@@ -138,14 +138,14 @@ async def test_signed_order_lifecycle_with_our_client_order_ids_and_rejections(s
     taker = draw.next()
     market = await oms.place(OrderSpec(BTC, taker, Side.SIDE_BUY, Decimal("0.005"), type=OrderType.ORDER_TYPE_MARKET))
     assert market.type == E.ORDER_EVENT_TYPE_FILLED and get_decimal(market.filled_quantity) == Decimal("0.005")
-    await until(lambda: sum(get_decimal(f.quantity) for f in events.fills if f.client_order_id == taker)
-                == Decimal("0.005"), what="fills streamed")
-    await until(lambda: [e.type for e in events.order_events if e.client_order_id == resting]
-                == [E.ORDER_EVENT_TYPE_ACCEPTED, E.ORDER_EVENT_TYPE_CANCELLED], what="events streamed")
-    await until(lambda: any(p.symbol == BTC for p in events.positions), what="position streamed")
+    await wait_until(lambda: sum(get_decimal(f.quantity) for f in events.fills if f.client_order_id == taker)
+                == Decimal("0.005"), "fills streamed")
+    await wait_until(lambda: [e.type for e in events.order_events if e.client_order_id == resting]
+                == [E.ORDER_EVENT_TYPE_ACCEPTED, E.ORDER_EVENT_TYPE_CANCELLED], "events streamed")
+    await wait_until(lambda: any(p.symbol == BTC for p in events.positions), "position streamed")
     assert {f.client_order_id for f in await fetcher.recent_fills(BTC)} == {taker}
     assert [p.symbol for p in await fetcher.positions()] == [BTC]
-    await until(lambda: events.balances, what="balances polled")
+    await wait_until(lambda: events.balances, "balances polled")
     assert {b.asset for b in events.balances} == {"USDT"}
     # Refused here, before anything is signed: off the grid; refused by the venue: a crossing post-only.
     with pytest.raises(InvalidQuantity):
@@ -188,7 +188,7 @@ async def test_the_session_is_refreshed_before_the_cookie_expires():
         await oms.start()
         first = oms.api.session.expires_at
         deadline = time.monotonic() + 6
-        while time.monotonic() < deadline:     # calls keep working across the cookie's three-second life
+        while time.monotonic() < deadline:     # time itself: calls keep working across the cookie's 3 s life
             assert await fetcher.positions() == [] and await oms.api.open_orders(oms.sub_account_id) == []
             await asyncio.sleep(0.2)
         session = oms.api.session
@@ -251,7 +251,7 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
     taker = ids().next()
     filled = await oms.place(OrderSpec(BTC, taker, Side.SIDE_SELL, Decimal("0.003"), type=OrderType.ORDER_TYPE_MARKET))
     assert filled.type == E.ORDER_EVENT_TYPE_FILLED
-    await until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], what="stream back")
+    await wait_until(lambda: len(streamed.connection) >= 3 and streamed.connection[-1][0], "stream back")
     have = {f.trade_id for f in streamed.fills}
     recovered = [f for f in await fetcher.recent_fills(BTC, since) if f.trade_id not in have]
     mine = [f for f in streamed.fills + recovered if f.client_order_id == taker]
@@ -267,11 +267,11 @@ from exchanges.grvt.auth import Credentials
 from exchanges.grvt.ids import ID_OPTIONS
 from tradesys.venue.ids import ClientOrderIds
 from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
-from tradesys.config.schema import VenueConfig
+from exchanges.grvt.config import GrvtConfig
 from tradesys.messages import Side
 
 async def main(edge, market, trade, ws_market, ws_trade, chain_id, key, secret, price):
-    venue = VenueConfig(venue="grvt", cancel_on_disconnect_ms=1000)
+    venue = GrvtConfig(cancel_on_disconnect_ms=1000)
     urls = {"edge": edge, "market data": market, "trade data": trade, "ws market data": ws_market,
             "ws trade data": ws_trade, "chain-id": chain_id}
     parts = connect(venue, Credentials(key, secret), RateLimiter(LocalBudget(Budget([]))),
@@ -280,7 +280,7 @@ async def main(edge, market, trade, ws_market, ws_trade, chain_id, key, secret, 
     cid = ClientOrderIds("orphan", **ID_OPTIONS).next()
     await parts.oms.place(OrderSpec("BTC_USDT_Perp", cid, Side.SIDE_BUY, Decimal("0.01"), price=Decimal(price)))
     print("placed", flush=True)
-    await asyncio.sleep(3600)
+    await asyncio.sleep(3600)   # time itself: the child waits to be killed
 
 asyncio.run(main(*sys.argv[1:]))
 """
@@ -313,7 +313,7 @@ async def test_a_cancel_that_finds_no_order_is_reported_on_the_private_stream(si
     await trading(oms, pms)
     with pytest.raises(UnknownOrder):
         await oms.cancel(BTC, ids().next())
-    await until(lambda: pms.counters["cancels_unmatched"] == 1, what="v1.cancel EXPIRED")
+    await wait_until(lambda: pms.counters["cancels_unmatched"] == 1, "v1.cancel EXPIRED")
 
 
 async def test_a_batch_goes_out_one_signed_order_at_a_time_with_one_result_each(sim, parts):

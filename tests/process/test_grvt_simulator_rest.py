@@ -12,17 +12,13 @@ import pytest
 
 from exchanges.grvt import signing
 from exchanges.grvt.simulator import Credentials, GrvtSimulator
+from tradesys.aio import wait_until
 
 KEY = "0x" + "11" * 32      # a throwaway key: the simulator's registered signer
 CREDS = Credentials("grvt-test-api-key", KEY)
 
 
-@pytest.fixture
-async def sim():
-    simulator = GrvtSimulator(credentials=CREDS, seed=5)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("grvt", credentials=CREDS, seed=5)
 
 
 async def post(http, url, body, headers=None):
@@ -166,9 +162,7 @@ async def test_the_cancel_on_disconnect_countdown_cancels_when_it_lapses(sim, ht
     status, body, _ = await post(http, trade + "/full/v1/cancel_on_disconnect",
                                  {"sub_account_id": sim.sub_account_id, "countdown_time": "1000"}, headers)
     assert status == 200 and body["result"] == {"ack": True}
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and sim.counters["cancelled_by_countdown"] == 0:
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: sim.counters["cancelled_by_countdown"], "the countdown lapsed", timeout=5)
     assert sim.counters["cancelled_by_countdown"] == 1
     _, body, _ = await post(http, trade + "/full/v1/open_orders", {"sub_account_id": sim.sub_account_id}, headers)
     assert body["result"] == []
@@ -186,7 +180,7 @@ async def test_past_the_tiers_calls_a_second_the_answer_is_1006():
                        for _ in range(7)]
             assert [status for status, _, _ in answers] == [200] * 5 + [429] * 2
             assert answers[-1][1]["code"] == 1006 and sim.counters["throttled"] == 2
-            await asyncio.sleep(1.05)
+            await asyncio.sleep(1.05)   # time itself: the rate limit's one-second window passes
             status, _, _ = await post(http, sim.urls["market data"] + "/full/v1/ticker",
                                       {"instrument": "BTC_USDT_Perp"})
             assert status == 200

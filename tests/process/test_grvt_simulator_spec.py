@@ -9,13 +9,12 @@ import re
 
 import pytest
 
-from exchanges.grvt.simulator import GrvtSimulator
 from exchanges.grvt.simulator.streams import MARKET_STREAMS, TRADE_STREAMS
 from tests import grvt_schema
-from tests.binance_sim import until
 from tests.json_shapes import missing
 from tests.process.test_grvt_simulator_rest import CREDS, builder_authorization, login, post, signed_order
 from tests.process.test_grvt_simulator_streams import collect
+from tradesys.aio import wait_until
 
 BUILDER = "0x" + "cd" * 20
 # Routes of the examples the simulator does not serve (docs/simulator.md, "Not simulated yet").
@@ -33,20 +32,15 @@ EXAMPLE_DIFFERS = {
 }
 
 
+pytestmark = pytest.mark.simulator("grvt", credentials=CREDS, seed=5, funding_interval_s=0.2)
+
+
 def unexplained(differences: list[str]) -> list[str]:
     """The differences from an example that ``EXAMPLE_DIFFERS`` does not account for."""
     def field(difference: str) -> str:
         path = re.sub(r"\[\d+\]", "", difference.split(":")[0])
         return path.split(".", 1)[1] if path.split(".")[0] in ("result", "feed") and "." in path else path
     return [d for d in differences if field(d) not in EXAMPLE_DIFFERS]
-
-
-@pytest.fixture
-async def sim():
-    simulator = GrvtSimulator(credentials=CREDS, seed=5, funding_interval_s=0.2)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
 
 
 def _request(sim, endpoint: str, example: dict, resting: dict) -> dict:
@@ -76,7 +70,8 @@ async def test_every_answer_has_the_specs_fields_types_enums_and_its_examples_sh
     _, placed, _ = await post(http, trade + "full/v1/create_order",
                               signed_order(sim, price="60000.0", post_only=True, client_order_id="89"), headers)
     resting = placed["result"]
-    await until(lambda: any(e.received for e in sim.account_api.fundings), 10, "a funding settlement with a position")
+    await wait_until(lambda: any(e.received for e in sim.account_api.fundings),
+                     "a funding settlement with a position", timeout=10)
     checked = []
     for endpoint, kinds in sorted(grvt_schema.examples().items()):
         if "response" not in kinds or endpoint in NOT_SERVED:

@@ -3,7 +3,7 @@ numbers, full, lite and legacy dialects, trades, private order and fill streams 
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import time
 from decimal import Decimal
@@ -11,16 +11,10 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from exchanges.grvt.simulator import GrvtSimulator
 from tests.process.test_grvt_simulator_rest import CREDS, login, post, signed_order
+from tradesys.aio import wait_until
 
-
-@pytest.fixture
-async def sim():
-    simulator = GrvtSimulator(credentials=CREDS, seed=9, step_seconds=0.05)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+pytestmark = pytest.mark.simulator("grvt", credentials=CREDS, seed=9, step_seconds=0.05)
 
 
 async def collect(ws, until, timeout=10.0):
@@ -62,21 +56,22 @@ async def test_book_deltas_chain_from_a_snapshot_and_rebuild_the_venues_book(sim
         first = int(reply["result"]["first_sequence_number"][0])
         assert int(reply["result"]["latest_sequence_number"][0]) == first - 1 and first > 1
         sim.pause_market()
-        await asyncio.sleep(0.4)
-        while True:
-            try:
-                msg = await ws.receive(timeout=0.3)
-            except TimeoutError:
-                break
-            frames.append(json.loads(msg.data))
+
+        async def caught_up():
+            """Read what has arrived; true once the rebuilt book is the venue's (the last batch is out)."""
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    frames.append(json.loads((await ws.receive(timeout=0.05)).data))
+            _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book",
+                                    {"instrument": "BTC_USDT_Perp", "depth": 500})
+            venue = body["result"]
+            return rebuild([m for m in frames if "feed" in m], first) == (
+                {Decimal(b["price"]): Decimal(b["size"]) for b in venue["bids"]},
+                {Decimal(a["price"]): Decimal(a["size"]) for a in venue["asks"]})
+
+        await wait_until(caught_up, "the book rebuilt from the stream equals the venue's")
     feeds = [m for m in frames if "feed" in m]
     assert feeds[0]["sequence_number"] == "0" and all(isinstance(m["sequence_number"], str) for m in feeds)
-    bids, asks = rebuild(feeds, first)
-    _, body, _ = await post(http, sim.urls["market data"] + "/full/v1/book", {"instrument": "BTC_USDT_Perp",
-                                                                               "depth": 500})
-    book = body["result"]
-    assert bids == {Decimal(b["price"]): Decimal(b["size"]) for b in book["bids"]}
-    assert asks == {Decimal(a["price"]): Decimal(a["size"]) for a in book["asks"]}
 
 
 async def test_lite_and_legacy_dialects_and_a_broken_sequence(sim, http):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
+from tradesys.aio import wait_until
 from tradesys.bus import Publisher, Subscriber
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Fill, RiskAction, RiskCommand, Side
@@ -19,14 +19,25 @@ def fill(trade_id: str, quantity: str, price: str) -> Fill:
     set_decimal(out.fee, "0")
     return out
 
+PROBE = "test-probe"
+
 
 async def risk_commands(subscriber: Subscriber, wait: float = 1.0) -> list[RiskCommand]:
     got = []
     for envelope in await subscriber.recv_batch(64, timeout=wait):
         message = envelope.message()
-        if isinstance(message, RiskCommand):
+        if isinstance(message, RiskCommand) and message.issued_by != PROBE:
             got.append(message)
     return got
+
+
+async def joined(publisher: Publisher, subscriber: Subscriber) -> None:
+    """Publish probes until the subscriber hears one: its subscription has reached the publisher."""
+    async def hears():
+        publisher.publish_message("risk.probe", RiskCommand(issued_by=PROBE))
+        return any(isinstance(e.message(), RiskCommand) for e in await subscriber.recv_batch(16, timeout=0.05))
+
+    await wait_until(hears, "the subscriber joined the publisher")
 
 
 async def test_an_exposure_breach_switches_the_venue_to_reduce_only_once():
@@ -37,7 +48,7 @@ async def test_an_exposure_breach_switches_the_venue_to_reduce_only_once():
     subscriber = Subscriber(["risk."], name="test")
     subscriber.connect(server.publisher.bind())
     try:
-        await asyncio.sleep(0.3)                       # a SUB misses what is published before it joins
+        await joined(server.publisher, subscriber)     # a SUB misses what is published before it joins
         server.marks["BTCUSDT"] = Decimal("50000")
         server.on_fill(fill("1", "0.017", "50000"), 0, 0)        # 850: above 80 %, an alert only
         assert server.count["exposure_alerts"] == 1 and server.count["exposure_breaches"] == 0

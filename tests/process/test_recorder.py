@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from tradesys.actors import ActorContext
 from tradesys.actors.recorder import Recorder, RecorderSettings
+from tradesys.aio import wait_until
 from tradesys.bus import Publisher
 from tradesys.messages import BookDelta, Heartbeat
 from tradesys.recording import messages, read_recording
 
 TOPICS = ["md.binance.BTCUSDT.book", "md.binance.ETHUSDT.book"]
-
-
-async def _poll(predicate, timeout=20.0, every=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(every)
-    raise AssertionError("condition not reached in time")
 
 
 async def test_everything_published_is_recorded_exactly_once_across_flushes_and_stop(ray_cluster, tmp_path):
@@ -35,18 +26,18 @@ async def test_everything_published_is_recorded_exactly_once_across_flushes_and_
         publisher.publish_message("hb.warmup", Heartbeat(actor="warmup"))
         return (await actor.status.remote())["counters"]["messages"] > 0
 
-    await _poll(hears_us)
+    await wait_until(hears_us, "the recorder hears the publisher", every=0.05)
     count = 1_050  # 10 full batches of 100 per topic, then a remainder only the stop writes
     for seq in range(1, count + 1):
         for topic in TOPICS:
             publisher.publish_message(topic, BookDelta(venue_seq=seq))
         if seq % 200 == 0:
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)   # time itself: the publisher's pace between bursts
 
     async def some_on_disk():
         return read_recording(tmp_path / "recordings", kind="book_delta").num_rows > 0
 
-    await _poll(some_on_disk)  # written while running, not only at stop
+    await wait_until(some_on_disk, "rows on disk while running", every=0.05)  # not only at stop
     summary = await actor.stop.remote()
     publisher.close()
 
@@ -71,9 +62,12 @@ async def test_a_recorder_publishes_heartbeats_with_its_counters(ray_cluster, tm
     subscriber = Subscriber(["hb.recorder-hb"])
     subscriber.connect(endpoints["pub"])
     beats = []
-    deadline = time.monotonic() + 20
-    while len(beats) < 3 and time.monotonic() < deadline:
-        beats += [Heartbeat.FromString(env.body) for env in await subscriber.recv_batch(timeout=0.5)]
+
+    async def three_beats() -> bool:
+        beats.extend(Heartbeat.FromString(env.body) for env in await subscriber.recv_batch(timeout=0.5))
+        return len(beats) >= 3
+
+    await wait_until(three_beats, "three heartbeats", every=0)
     await actor.stop.remote()
     subscriber.close()
     assert len(beats) >= 3

@@ -9,6 +9,7 @@ import time
 import pytest
 from aiohttp import web
 
+from tradesys.aio import wait_until
 from tradesys.venue.errors import ConnectivityError
 from tradesys.venue.ws import StreamWatchdog, WsSession, backoff_delays
 
@@ -41,7 +42,7 @@ class Server:
     async def _tick(self, ws):
         for n in itertools.count():
             await ws.send_str(f"tick {n}")
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)   # time itself: the server's tick rate
 
     async def drop_all(self):
         for ws in list(self.clients):
@@ -69,13 +70,6 @@ async def server():
     await s.stop()
 
 
-async def until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
-
-
 async def test_it_reconnects_and_runs_on_open_again_after_the_server_drops_it(server):
     frames, opens, closes = [], [], []
 
@@ -87,10 +81,13 @@ async def test_it_reconnects_and_runs_on_open_again_after_the_server_drops_it(se
                         on_close=closes.append, backoff=lambda: backoff_delays(0.05, 0.2))
     await session.start()
     try:
-        await until(lambda: any(t.startswith("tick") for t, _ in frames))
+        await wait_until(lambda: any(t.startswith("tick") for t, _ in frames),
+                         "a tick frame", timeout=10.0)
         await server.drop_all()
-        await until(lambda: len(opens) == 2 and session.connected)
-        await until(lambda: "echo subscribe 2" in [t for t, _ in frames])
+        await wait_until(lambda: len(opens) == 2 and session.connected,
+                         "connected again, on_open run twice", timeout=10.0)
+        await wait_until(lambda: "echo subscribe 2" in [t for t, _ in frames],
+                         "the second subscription echoed", timeout=10.0)
     finally:
         await session.stop()
     assert server.received == ["subscribe 1", "subscribe 2"]   # resubscribed on the new socket
@@ -109,11 +106,11 @@ async def test_a_silent_socket_is_replaced_and_a_handler_error_does_not_end_the_
     session = WsSession("test", server.url, on_message, silence_s=0.2, backoff=lambda: backoff_delays(0.05, 0.1))
     await session.start()
     try:
-        await until(lambda: len(seen) > 5)
+        await wait_until(lambda: len(seen) > 5, "more than five frames", timeout=10.0)
         assert session.counters["handler_errors"] == 1
         # The server keeps ticking, so silence never trips: ask for a reconnect as a watchdog would.
         await session.reconnect("stream stale")
-        await until(lambda: session.counters["connects"] == 2)
+        await wait_until(lambda: session.counters["connects"] == 2, "the second connect", timeout=10.0)
     finally:
         await session.stop()
 

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from tests.plugins import install
 from tradesys.config.errors import ConfigError
 from tradesys.config.load import load
 from tradesys.launcher.plan import build_plan
@@ -28,19 +29,13 @@ NOT_A_STRATEGY = dict
 @pytest.fixture
 def installed(tmp_path, monkeypatch):
     """A distribution 'idle-strategy' on sys.path, declaring entry points in group tradesys.strategies."""
-    (tmp_path / "idle_strategy_pkg").mkdir()
-    (tmp_path / "idle_strategy_pkg" / "__init__.py").write_text(PLUGIN)
-    info = tmp_path / "idle_strategy-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: idle-strategy\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(textwrap.dedent("""\
+    install(tmp_path, monkeypatch, "idle-strategy", textwrap.dedent("""\
         [tradesys.strategies]
         idle = idle_strategy_pkg:Idle
         wrongtype = idle_strategy_pkg:NOT_A_STRATEGY
         broken = idle_strategy_pkg_missing:Idle
         market_maker = idle_strategy_pkg:Idle
-        """))
-    monkeypatch.syspath_prepend(str(tmp_path))
+        """), "idle_strategy_pkg", PLUGIN)
 
 
 def test_the_bundled_kinds_are_found_by_name():

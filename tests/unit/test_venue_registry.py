@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from tests.plugins import install
 from tradesys.venue import base, registry
 
 PLUGIN = '''
@@ -33,19 +34,13 @@ WRONG = "not a spec"
 @pytest.fixture
 def installed(tmp_path, monkeypatch):
     """A distribution 'dummy-venue' on sys.path, declaring entry points in group tradesys.exchanges."""
-    (tmp_path / "dummy_venue_pkg").mkdir()
-    (tmp_path / "dummy_venue_pkg" / "__init__.py").write_text(PLUGIN)
-    info = tmp_path / "dummy_venue-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dummy-venue\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(textwrap.dedent("""\
+    install(tmp_path, monkeypatch, "dummy-venue", textwrap.dedent("""\
         [tradesys.exchanges]
         dummyvenue = dummy_venue_pkg:VENUE
         wrongtype = dummy_venue_pkg:WRONG
         broken = dummy_venue_pkg_missing:VENUE
         binance = dummy_venue_pkg:VENUE
-        """))
-    monkeypatch.syspath_prepend(str(tmp_path))
+        """), "dummy_venue_pkg", PLUGIN)
 
 
 def test_a_plugin_venue_is_found_through_its_entry_point(installed):

@@ -30,11 +30,6 @@ class Endpoint(Enum):
     live = "live"        # production: real money; needs confirm_live
 
 
-class OrderTransport(Enum):
-    rest = "rest"        # REST order entry (every venue that has it)
-    ws_api = "ws_api"    # the venue's WebSocket request/response API (Binance ws-fapi; Deribit's only way)
-
-
 class Display(Enum):
     auto = "auto"    # a live table on a terminal, plain lines otherwise
     table = "table"
@@ -51,7 +46,9 @@ class LogLevel(Enum):
 
 @dataclass
 class VenueConfig:
-    """One venue connection (group ``exchange``; each file under ``exchange.<name>``)."""
+    """One venue connection (group ``exchange``; each file under ``exchange.<name>``): the keys every venue
+    takes. A venue with keys of its own declares a subclass (``VenueSpec.config``, e.g. ``BinanceConfig``);
+    ``validate`` types each entry as its venue's class, so a key of another venue is an unknown key."""
 
     venue: str = "binance"
     endpoint: Endpoint = Endpoint.sim
@@ -62,31 +59,24 @@ class VenueConfig:
     # Credentials: only from the environment, e.g. ${oc.env:BINANCE_API_KEY,null}; never printed.
     api_key: Optional[str] = field(default=None, repr=False)
     api_secret: Optional[str] = field(default=None, repr=False)
-    private_key: Optional[str] = field(default=None, repr=False)
     # endpoint: sim only: the seed of the simulator's synthetic market, and how often it steps (seconds).
     sim_seed: int = 7
     sim_step_seconds: float = bounded(0.1, ge=0.001, le=10)
     # Funding every this many seconds instead of the venue's 8 hours (null: the venue's), to watch it happen.
     sim_funding_interval_seconds: Optional[float] = bounded(None, gt=0)
-    # The diff-depth stream's update interval in ms (Binance: 100, 250 or 500; its simulator also 0: every change).
+    # The book stream's update interval in ms (each venue takes its own set; its simulator also 0: every change).
     depth_update_ms: int = bounded(100, ge=0, le=1000)
-    # How orders go out; market data and the private stream are unaffected.
-    order_transport: OrderTransport = OrderTransport.rest
     # The venue cancels our orders if we go silent (Binance countdownCancelAll, Deribit's
-    # cancel-on-disconnect); off only if something else guards the orders.
+    # cancel-on-disconnect, GRVT's cancel_on_disconnect); off only if something else guards the orders.
     cancel_on_disconnect: bool = True
-    # Milliseconds of silence after which the venue cancels (Binance's countdown).
+    # Milliseconds of silence after which the venue cancels (Binance's and GRVT's countdown).
     cancel_on_disconnect_ms: int = bounded(10_000, ge=1_000, le=600_000)
     # A book with no update for this long is reported stale (strategies stop quoting on it).
     stale_book_seconds: float = bounded(10.0, gt=0, le=3600)
-    # GRVT: the sub-account (trading account) to trade; null: the only one the API key sees.
-    sub_account_id: Optional[str] = None
-    # GRVT, endpoint: sim only: the chain the simulator checks order and login signatures on (325: GRVT's
-    # production, as a client configured for production signs; 326: testnet). The connector takes it from the
-    # simulator, as it takes the URLs.
-    sim_chain_id: int = bounded(325, ge=1)
-    # GRVT: how long an order's signature stays valid (the venue takes at most 30 days).
-    signature_expiry_seconds: float = bounded(86_400.0, ge=60, le=30 * 86_400 - 60)
+
+    def secret(self) -> str | None:
+        """The secret half of the credentials: the API secret (GRVT: the key that signs orders)."""
+        return self.api_secret
 
 
 @dataclass
@@ -173,7 +163,8 @@ class StatusConfig:
 class AppConfig:
     """The root of the configuration (conf/config.yaml)."""
 
-    exchange: Dict[str, VenueConfig] = field(default_factory=dict)
+    # Each entry is typed as its venue's config class by ``validate`` (the classes differ per venue).
+    exchange: Dict[str, Any] = field(default_factory=dict)
     strategy: Dict[str, StrategyConfig] = field(default_factory=dict)
     risk: RiskConfig = field(default_factory=RiskConfig)
     recording: RecordingConfig = field(default_factory=RecordingConfig)
@@ -185,5 +176,11 @@ class AppConfig:
 
 
 def register() -> None:
-    """Register the schema as ``tradesys_schema`` (conf/config.yaml lists it first)."""
-    ConfigStore.instance().store(name="tradesys_schema", node=AppConfig)
+    """Register the schema as ``tradesys_schema`` (conf/config.yaml lists it first), and each venue's config
+    class as ``venue_schema/<venue>`` (each conf/exchange file lists its venue's first, so Hydra types it)."""
+    from tradesys.venue.registry import venue_config, venue_names  # the registry imports this module
+
+    store = ConfigStore.instance()
+    store.store(name="tradesys_schema", node=AppConfig)
+    for name in venue_names():
+        store.store(group="venue_schema", name=name, node=venue_config(name))

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from tradesys.config.errors import ConfigError, flatten
 from tradesys.config.schema import SECRET_FIELDS, AppConfig, Endpoint
@@ -35,6 +35,7 @@ def validate(cfg: DictConfig) -> AppConfig:
 
     Raises ConfigError for the first problem found.
     """
+    _type_exchanges(cfg)
     _check_keys(cfg, "")
     _check_secret_sources(OmegaConf.to_container(cfg, resolve=False), "")
     try:
@@ -47,6 +48,26 @@ def validate(cfg: DictConfig) -> AppConfig:
     if app.duration is not None:
         parse_duration(app.duration)
     return app
+
+
+def _type_exchanges(cfg: DictConfig) -> None:
+    """Each ``exchange.<name>`` as its venue's config class (``VenueSpec.config``): a key of another venue,
+    or a value of the wrong type, is an error naming the key."""
+    from tradesys.venue.registry import venue_config  # the registry imports this package's schema
+
+    for name, node in list(cfg.exchange.items_ex(resolve=False)):
+        if not isinstance(node, DictConfig):
+            raise ConfigError(f"exchange.{name}", "a venue config is a mapping of keys")
+        schema = venue_config(str(node.get("venue", "binance")))
+        try:
+            cfg.exchange[name] = OmegaConf.merge(OmegaConf.structured(schema), node)
+        except ConfigKeyError as exc:
+            takes = ", ".join(sorted(f.name for f in dataclasses.fields(schema)))
+            raise ConfigError(f"exchange.{name}.{exc.full_key}", f"unknown key; {schema.__name__} takes {takes}") \
+                from None
+        except OmegaConfBaseException as exc:
+            raise ConfigError(f"exchange.{name}.{exc.full_key}", flatten(getattr(exc, "msg", None) or str(exc))) \
+                from None
 
 
 def _check_keys(node: DictConfig, path: str) -> None:

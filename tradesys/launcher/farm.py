@@ -4,7 +4,6 @@ supervised the way run.py does it, and taken down again."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import ray
@@ -70,14 +69,3 @@ class Farm:
         await self.launcher.stop_actors()
         await self.launcher.close_control()
         self.stopped = True
-
-    async def until(self, what: str, check, timeout: float = 60.0, every: float = 0.5):
-        """Poll the async ``check()`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            last = await check()
-            if last:
-                return last
-            await asyncio.sleep(every)
-        raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")

@@ -53,7 +53,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
     strategies = strategy_instances(app)
     for name, venue in app.exchange.items():
         # The secret half: an API secret, or the key that signs orders (GRVT).
-        key, secret = venue.api_key or "", venue.api_secret or venue.private_key or ""
+        key, secret = venue.api_key or "", venue.secret() or ""
         if venue.endpoint is Endpoint.sim and _has_simulator(venue.venue):
             sim = _simulator_settings(name, venue)
             key, secret = sim.api_key, sim.api_secret
@@ -159,7 +159,7 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     # The venue's own keys when the environment gives them (so its services sign as they would live),
     # else fresh ones for this run.
     key = venue.api_key or secrets.token_hex(32)
-    secret = venue.api_secret or venue.private_key or secrets.token_hex(32)   # 32 random bytes: also an Ethereum key
+    secret = venue.secret() or secrets.token_hex(32)   # 32 random bytes: also an Ethereum key
     # A simulator may take options of its own from the venue's config (GRVT: sim_chain_id -> chain_id).
     options = tuple((kwarg, getattr(venue, key)) for key, kwarg in simulator.options.items())
     return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint
 
+from tradesys.config.schema import VenueConfig
 from tradesys.plugins import Registry, load_target
 
 ENTRY_POINT_GROUP = "tradesys.exchanges"
@@ -65,6 +66,8 @@ class VenueSpec:
     client_order_ids: Mapping[str, int] = field(default_factory=dict)
     # False: the venue cannot amend an order; strategies cancel and place anew instead of modifying.
     amends: bool = True
+    # The schema of its ``exchange.<name>`` config: VenueConfig, or a subclass with the venue's own keys.
+    config: type = VenueConfig
 
 
     def endpoints_for(self, config, published: Mapping[str, str] | None = None) -> object:
@@ -127,6 +130,17 @@ def get_venue(name: str) -> VenueSpec:
 def venues() -> dict[str, VenueSpec]:
     """Every venue that loads, by name; one that does not is logged and left out."""
     return REGISTRY.loaded()
+
+
+def venue_config(name: str) -> type:
+    """The config schema of venue ``name``; VenueConfig for a name that no venue answers to (the launcher
+    then says what is missing) or whose package does not load (the error comes when it is asked for)."""
+    if name not in venue_names():
+        return VenueConfig
+    try:
+        return get_venue(name).config
+    except VenueRegistryError:
+        return VenueConfig
 
 
 def get_simulator(name: str) -> SimulatorSpec:

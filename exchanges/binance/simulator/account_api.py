@@ -6,16 +6,16 @@ import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator import errors
 from exchanges.binance.simulator.params import Call, instrument_of, instruments_of, int_param
 from exchanges.binance.simulator.render import balance_item, money, position_v2, position_v3
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 
 class AccountApi:
-    def __init__(self, sim: BinanceSimulator):
+    def __init__(self, sim: BinanceVenue):
         self.sim = sim
 
     def _marks(self) -> dict[str, Decimal]:
@@ -107,7 +107,7 @@ class AccountApi:
         i = instrument_of(self.sim, call.params)
         leverage = int_param(call.params, "leverage")
         if not 1 <= leverage <= 125:
-            raise rejects.invalid("leverage")
+            raise errors.invalid("leverage")
         self.sim.exchange.accounts[call.account].leverage[i.symbol] = leverage
         return {"leverage": leverage, "maxNotionalValue": "50000", "symbol": i.symbol}
 
@@ -124,7 +124,7 @@ class AccountApi:
         now = self.sim.now_ms()
         live = [k for k, expiry in self.sim.listen_keys.items() if expiry > now]
         if not live:
-            raise rejects.LISTEN_KEY
+            raise errors.LISTEN_KEY
         self.sim.listen_keys[live[0]] = now + 3_600_000
         return {"listenKey": live[0]}
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from exchanges.binance.simulator.rejects import ApiError
+from exchanges.binance.simulator.errors import ApiError
 from tradesys.sim.faults import FaultControl, Faults
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 HTTP_ERRORS = {
     429: ApiError(429, -1003, "Too many requests; current limit is 2400 requests per minute. Please use the "
@@ -25,7 +25,7 @@ HTTP_ERRORS = {
 }
 
 
-def fault_control(sim: BinanceSimulator) -> FaultControl:
+def fault_control(sim: BinanceVenue) -> FaultControl:
     async def expire_listen_keys() -> None:
         now = sim.now_ms()
         for key in sim.listen_keys:

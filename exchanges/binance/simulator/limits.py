@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from exchanges.binance.simulator.rejects import ApiError
+from exchanges.binance.simulator.errors import ApiError
 
 
 @dataclass

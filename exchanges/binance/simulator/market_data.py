@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator import errors
 from exchanges.binance.simulator.catalog import exchange_info_symbol
 from exchanges.binance.simulator.params import DEPTH_LIMITS, Call, fail, instrument_of, instruments_of, int_param
 from exchanges.binance.simulator.render import kline_row, money
@@ -12,11 +12,11 @@ from tradesys.sim.candles import INTERVAL_MS, fold
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 
 class MarketData:
-    def __init__(self, sim: BinanceSimulator):
+    def __init__(self, sim: BinanceVenue):
         self.sim = sim
 
     def exchange_info(self, call: Call) -> dict:
@@ -37,7 +37,7 @@ class MarketData:
         raw = call.params.get("limit", "500")
         limit = int(raw) if raw.isdigit() else -1
         if limit not in DEPTH_LIMITS:
-            raise rejects.depth_limit(raw)
+            raise errors.depth_limit(raw)
         engine = self.sim.exchange.engines[instrument.symbol]
         now = self.sim.now_ms()
         side = lambda s: [[instrument.price_text(p), instrument.qty_text(q)]  # noqa: E731
@@ -89,8 +89,8 @@ class MarketData:
     def klines(self, call: Call) -> list:
         """Candles built from the trades the simulator remembers (the last 10,000 per symbol)."""
         instrument = instrument_of(self.sim, call.params)
-        interval = call.params.get("interval") or fail(rejects.mandatory("interval"))
-        width = INTERVAL_MS.get(interval) or fail(rejects.invalid("interval"))
+        interval = call.params.get("interval") or fail(errors.mandatory("interval"))
+        width = INTERVAL_MS.get(interval) or fail(errors.invalid("interval"))
         limit = min(int_param(call.params, "limit") if "limit" in call.params else 500, 1500)
         start = int_param(call.params, "startTime") if "startTime" in call.params else 0
         end = int_param(call.params, "endTime") if "endTime" in call.params else self.sim.now_ms()

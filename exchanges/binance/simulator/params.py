@@ -8,15 +8,15 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from exchanges.binance.simulator import rejects
-from exchanges.binance.simulator.rejects import ApiError
+from exchanges.binance.simulator import errors
+from exchanges.binance.simulator.errors import ApiError
 from tradesys.numeric import PrecisionError
 from tradesys.sim.errors import RejectCode
 from tradesys.sim.instruments import SimInstrument
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 CLIENT_ORDER_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 DEPTH_LIMITS = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
@@ -31,17 +31,17 @@ class Call:
     api_key: str
 
 
-def instrument_of(sim: BinanceSimulator, params: dict[str, str]) -> SimInstrument:
+def instrument_of(sim: BinanceVenue, params: dict[str, str]) -> SimInstrument:
     """The instrument the ``symbol`` parameter names; the venue's error when missing or unknown."""
     symbol = params.get("symbol")
     if not symbol:
-        raise rejects.mandatory("symbol")
+        raise errors.mandatory("symbol")
     if symbol not in sim.catalog:
-        raise rejects.from_reject(RejectCode.UNKNOWN_SYMBOL)
+        raise errors.from_reject(RejectCode.UNKNOWN_SYMBOL)
     return sim.exchange.instrument(symbol)
 
 
-def instruments_of(sim: BinanceSimulator, params: dict[str, str]) -> tuple[list[SimInstrument], bool]:
+def instruments_of(sim: BinanceVenue, params: dict[str, str]) -> tuple[list[SimInstrument], bool]:
     """The instrument named by ``symbol``, or all of them (and True) when none is named."""
     if "symbol" in params:
         return [instrument_of(sim, params)], False
@@ -67,39 +67,39 @@ def int_param(params: dict[str, str], name: str) -> int:
     try:
         return int(params[name])
     except (KeyError, ValueError):
-        raise rejects.mandatory(name) from None
+        raise errors.mandatory(name) from None
 
 
 def bool_param(params: dict[str, str], name: str) -> bool:
     value = params.get(name, "false").lower()
     if value not in ("true", "false"):
-        raise rejects.invalid(name)
+        raise errors.invalid(name)
     return value == "true"
 
 
 def side_param(params: dict[str, str]) -> Side:
     value = params.get("side")
     if not value:
-        raise rejects.mandatory("side")
+        raise errors.mandatory("side")
     if value not in ("BUY", "SELL"):
-        raise rejects.INVALID_SIDE
+        raise errors.INVALID_SIDE
     return Side(value)
 
 
 def decimal_param(params: dict[str, str], name: str, convert) -> int:
     text = params.get(name)
     if not text:
-        raise rejects.mandatory(name)
+        raise errors.mandatory(name)
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise rejects.mandatory(name) from None
+        raise errors.mandatory(name) from None
     if not value.is_finite():
-        raise rejects.mandatory(name)
+        raise errors.mandatory(name)
     try:
         return convert(value)
     except PrecisionError:
-        raise rejects.BAD_PRECISION from None
+        raise errors.BAD_PRECISION from None
 
 
 def order_ref_param(params: dict[str, str]) -> tuple[int | None, str | None]:
@@ -107,17 +107,17 @@ def order_ref_param(params: dict[str, str]) -> tuple[int | None, str | None]:
         return int_param(params, "orderId"), None
     client_id = params.get("origClientOrderId")
     if not client_id:
-        raise rejects.mandatory("orderId")
+        raise errors.mandatory("orderId")
     return None, client_id
 
 
 def check_timestamp(params: dict[str, str], now_ms: int) -> None:
     """Refuse a signed request whose ``timestamp`` is missing, 1 s or more ahead, or older than ``recvWindow``."""
     if "timestamp" not in params:
-        raise rejects.mandatory("timestamp")
+        raise errors.mandatory("timestamp")
     timestamp = int_param(params, "timestamp")
     window = int_param(params, "recvWindow") if "recvWindow" in params else 5000
     if timestamp >= now_ms + 1000:
-        raise rejects.too_early(timestamp - now_ms)
+        raise errors.too_early(timestamp - now_ms)
     if now_ms - timestamp > window:
-        raise rejects.OUTSIDE_WINDOW
+        raise errors.OUTSIDE_WINDOW

@@ -2,7 +2,7 @@
 
 Every request goes through one pipeline: rate limits, API key, signature on
 the raw bytes received, timestamp window, then the handler. Every refusal is
-the venue's JSON error with its HTTP status (``rejects.py``); nothing here
+the venue's JSON error with its HTTP status (``errors.py``); nothing here
 raises into aiohttp.
 """
 
@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from exchanges.binance import auth
-from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator import errors
 from exchanges.binance.simulator.account_api import AccountApi
+from exchanges.binance.simulator.errors import ApiError
 from exchanges.binance.simulator.market_data import MarketData
 from exchanges.binance.simulator.params import Call, check_timestamp, depth_weight, fail, parse_form
-from exchanges.binance.simulator.rejects import ApiError
 from exchanges.binance.simulator.trading import Trading
 from exchanges.binance.simulator.wallet import Wallet
 from tradesys.sim.errors import RejectCode, SimReject
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Route:
 
 
 class RestApi:
-    def __init__(self, sim: BinanceSimulator):
+    def __init__(self, sim: BinanceVenue):
         self.sim = sim
         market, trading, account, wallet = MarketData(sim), Trading(sim), AccountApi(sim), Wallet(sim)
         s = Security
@@ -90,11 +90,11 @@ class RestApi:
             Route("GET", "/fapi/v1/positionSide/dual", s.SIGNED, 30, 0, lambda call: {"dualSidePosition": False}),
             Route("GET", "/fapi/v1/multiAssetsMargin", s.SIGNED, 30, 0, lambda call: {"multiAssetsMargin": False}),
             # The Algo service is not simulated: no algo order can exist, so queries find none.
-            Route("POST", "/fapi/v1/algoOrder", s.SIGNED, 0, 1, lambda call: fail(rejects.ALGO_NOT_SIMULATED)),
+            Route("POST", "/fapi/v1/algoOrder", s.SIGNED, 0, 1, lambda call: fail(errors.ALGO_NOT_SIMULATED)),
             Route("DELETE", "/fapi/v1/algoOrder", s.SIGNED, 1, 0,
-                  lambda call: fail(rejects.from_reject(RejectCode.UNKNOWN_ORDER, unknown_order=-2011))),
+                  lambda call: fail(errors.from_reject(RejectCode.UNKNOWN_ORDER, unknown_order=-2011))),
             Route("GET", "/fapi/v1/algoOrder", s.SIGNED, 1, 0,
-                  lambda call: fail(rejects.from_reject(RejectCode.UNKNOWN_ORDER))),
+                  lambda call: fail(errors.from_reject(RejectCode.UNKNOWN_ORDER))),
             Route("GET", "/fapi/v1/openAlgoOrders", s.SIGNED, 1, 0, lambda call: []),
             Route("GET", "/fapi/v1/allAlgoOrders", s.SIGNED, 5, 0, lambda call: []),
             Route("POST", "/fapi/v1/listenKey", s.USER_STREAM, 1, 0, account.new_listen_key),
@@ -126,7 +126,7 @@ class RestApi:
             except ApiError as error:
                 return self._error(error, headers)
             except SimReject as reject:
-                return self._error(rejects.from_reject(reject.code, detail=reject.detail), headers)
+                return self._error(errors.from_reject(reject.code, detail=reject.detail), headers)
             except web.HTTPException:
                 raise  # aiohttp's own answers (413 body too large...), as the venue's front proxy gives them
             except Exception:  # a simulator bug must not take the server down: the venue's unknown error
@@ -154,15 +154,15 @@ class RestApi:
         account = None
         if route.security is not Security.NONE:
             if not api_key:
-                raise rejects.BAD_API_KEY_FORMAT
+                raise errors.BAD_API_KEY_FORMAT
             account = sim.account_of(api_key)
             if account is None:
-                raise rejects.BAD_API_KEY
+                raise errors.BAD_API_KEY
         if route.security is Security.SIGNED:
             if "timestamp" not in params:
-                raise rejects.mandatory("timestamp")
+                raise errors.mandatory("timestamp")
             if not auth.verify(sim.credentials.api_secret, raw_query, raw_body):
-                raise rejects.BAD_SIGNATURE
+                raise errors.BAD_SIGNATURE
             check_timestamp(params, now)
         if route.orders and account is not None:
             sim.limits.count_orders(account, route.orders, now)
@@ -176,4 +176,4 @@ class RestApi:
 
     async def _unknown(self, request: web.Request) -> web.Response:
         # The venue's front end answers a path it does not route with its HTML error page, not JSON.
-        return web.Response(status=404, text=rejects.NOT_FOUND_PAGE, content_type="text/html")
+        return web.Response(status=404, text=errors.NOT_FOUND_PAGE, content_type="text/html")

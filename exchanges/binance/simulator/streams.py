@@ -38,7 +38,7 @@ from tradesys.sim.exchange import ExchangeEvent
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
@@ -191,7 +191,7 @@ class _KlineState:
 
 
 class StreamHub:
-    def __init__(self, sim: BinanceSimulator, *, queue_size: int = 10_000, ping_seconds: float = 180.0,
+    def __init__(self, sim: BinanceVenue, *, queue_size: int = 10_000, ping_seconds: float = 180.0,
                  max_connection_seconds: float = 24 * 3600.0):
         self.sim = sim
         self.queue_size = queue_size

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator import errors
+from exchanges.binance.simulator.errors import ApiError
 from exchanges.binance.simulator.params import (
     CLIENT_ORDER_ID,
     Call,
@@ -18,52 +19,51 @@ from exchanges.binance.simulator.params import (
     order_ref_param,
     side_param,
 )
-from exchanges.binance.simulator.rejects import ApiError
 from exchanges.binance.simulator.render import money, order_object
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.orders import OrderType, Side, StpMode, TimeInForce
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 _CONDITIONAL = {"STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"}
 _TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK, "GTX": TimeInForce.GTX}
 
 
 class Trading:
-    def __init__(self, sim: BinanceSimulator):
+    def __init__(self, sim: BinanceVenue):
         self.sim = sim
 
     def new_order(self, call: Call) -> dict:
         p = call.params
         instrument = instrument_of(self.sim, p)
         side = side_param(p)
-        kind = p.get("type") or fail(rejects.mandatory("type"))
+        kind = p.get("type") or fail(errors.mandatory("type"))
         if kind in _CONDITIONAL:
-            raise rejects.ALGO_ONLY
+            raise errors.ALGO_ONLY
         if kind not in ("LIMIT", "MARKET"):
-            raise rejects.INVALID_ORDER_TYPE
+            raise errors.INVALID_ORDER_TYPE
         order_type = OrderType(kind)
         if p.get("positionSide", "BOTH") != "BOTH":
-            raise rejects.POSITION_SIDE
+            raise errors.POSITION_SIDE
         quantity = decimal_param(p, "quantity", instrument.qty_of)
         price = 0
         tif = TimeInForce.GTC
         if order_type is OrderType.LIMIT:
             price = decimal_param(p, "price", instrument.price_of)
-            tif_text = p.get("timeInForce") or fail(rejects.mandatory("timeInForce"))
-            tif = _TIF.get(tif_text) or fail(rejects.invalid("timeInForce"))
+            tif_text = p.get("timeInForce") or fail(errors.mandatory("timeInForce"))
+            tif = _TIF.get(tif_text) or fail(errors.invalid("timeInForce"))
         client_id = p.get("newClientOrderId") or None
         if client_id is not None and not CLIENT_ORDER_ID.match(client_id):
-            raise rejects.BAD_CLIENT_ORDER_ID
+            raise errors.BAD_CLIENT_ORDER_ID
         stp_text = p.get("selfTradePreventionMode")
         try:
             stp = StpMode(stp_text) if stp_text else None
         except ValueError:
-            raise rejects.BAD_STP from None
+            raise errors.BAD_STP from None
         respond = p.get("newOrderRespType", "ACK")
         if respond not in ("ACK", "RESULT"):
-            raise rejects.invalid("newOrderRespType")
+            raise errors.invalid("newOrderRespType")
         order = self.sim.exchange.place(call.account, instrument.symbol, side, order_type, quantity, price=price,
                                         time_in_force=tif, client_order_id=client_id,
                                         reduce_only=bool_param(p, "reduceOnly"), stp_mode=stp)
@@ -93,7 +93,7 @@ class Trading:
             order = self.sim.exchange.cancel(call.account, instrument.symbol, order_id=order_id,
                                              client_order_id=client_id)
         except SimReject as reject:
-            raise rejects.from_reject(reject.code, unknown_order=-2011) from None
+            raise errors.from_reject(reject.code, unknown_order=-2011) from None
         return order_object(order, instrument)
 
     def query_order(self, call: Call) -> dict:
@@ -105,7 +105,7 @@ class Trading:
     def open_order(self, call: Call) -> dict:
         body = self.query_order(call)
         if body["status"] not in ("NEW", "PARTIALLY_FILLED"):
-            raise rejects.from_reject(RejectCode.UNKNOWN_ORDER)
+            raise errors.from_reject(RejectCode.UNKNOWN_ORDER)
         return body
 
     def open_orders(self, call: Call) -> list:
@@ -143,7 +143,7 @@ class Trading:
             refs = [{"origClientOrderId": str(c)} for c in
                     _json_list(lowered["origclientorderidlist"], "origClientOrderIdList", 10)]
         else:
-            raise rejects.mandatory("orderIdList")
+            raise errors.mandatory("orderIdList")
         return [self._item(self.cancel_order, call, {"symbol": instrument.symbol, **ref}) for ref in refs]
 
     def _item(self, handler, call: Call, item: dict[str, str]):
@@ -152,7 +152,7 @@ class Trading:
         except ApiError as error:
             return error.body()
         except SimReject as reject:
-            return rejects.from_reject(reject.code, detail=reject.detail).body()
+            return errors.from_reject(reject.code, detail=reject.detail).body()
 
     # -- cancel-on-disconnect and fills -------------------------------------------------------
 
@@ -161,7 +161,7 @@ class Trading:
         instrument = instrument_of(self.sim, call.params)
         countdown = int_param(call.params, "countdownTime")
         if countdown < 0:
-            raise rejects.invalid("countdownTime")
+            raise errors.invalid("countdownTime")
         key = (call.account, instrument.symbol)
         if countdown == 0:
             self.sim.countdowns.pop(key, None)
@@ -195,19 +195,19 @@ def _json_list(text: str, name: str, most: int) -> list:
     try:
         values = json.loads(text)
     except ValueError:
-        raise rejects.mandatory(name) from None
+        raise errors.mandatory(name) from None
     if not isinstance(values, list) or not values:
-        raise rejects.mandatory(name)
+        raise errors.mandatory(name)
     if len(values) > most:
-        raise rejects.ApiError(400, -4082 if name == "batchOrders" else -1130,
+        raise errors.ApiError(400, -4082 if name == "batchOrders" else -1130,
                                "Invalid number of batch place orders." if name == "batchOrders"
                                else f"Data sent for parameter '{name}' is not valid.")
     return values
 
 
 def _batch(params: dict[str, str], name: str, most: int) -> list[dict[str, str]]:
-    items = _json_list(params.get(name) or fail(rejects.mandatory(name)), name, most)
+    items = _json_list(params.get(name) or fail(errors.mandatory(name)), name, most)
     if not all(isinstance(i, dict) for i in items):
-        raise rejects.mandatory(name)
+        raise errors.mandatory(name)
     # Items carry strings, but some clients send JSON numbers and booleans: read them as the venue does.
     return [{k: ("true" if v is True else "false" if v is False else str(v)) for k, v in i.items()} for i in items]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import msgspec
 from aiohttp import web
 
-from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator import errors
 from exchanges.binance.simulator.render import money
 from exchanges.binance.simulator.streams import Connection, run_connection, valid_request_id
 from tradesys.aio import cancel_and_wait
@@ -31,7 +31,7 @@ from tradesys.sim.exchange import ExchangeEvent, FundingEvent
 from tradesys.sim.orders import ExecType, OrderStatus, OrderType, OrderUpdate, Side, TimeInForce
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 _encode = msgspec.json.Encoder().encode
 
@@ -44,7 +44,7 @@ class UserConnection(Connection):
 
 
 class UserStreams:
-    def __init__(self, sim: BinanceSimulator, *, queue_size: int = 10_000, max_connection_seconds: float = 86_400):
+    def __init__(self, sim: BinanceVenue, *, queue_size: int = 10_000, max_connection_seconds: float = 86_400):
         self.sim = sim
         self.queue_size = queue_size
         self.max_connection_seconds = max_connection_seconds
@@ -81,7 +81,7 @@ class UserStreams:
     async def _serve(self, request: web.Request, combined: bool, wanted: dict[str, set[str] | None]):
         now = self.sim.now_ms()
         if any(self.sim.listen_keys.get(k, 0) <= now for k in wanted):
-            error = rejects.LISTEN_KEY
+            error = errors.LISTEN_KEY
             return web.json_response(error.body(), status=error.status)
         ws = web.WebSocketResponse(heartbeat=180.0, max_msg_size=1 << 16)
         await ws.prepare(request)

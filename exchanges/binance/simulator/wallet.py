@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from exchanges.binance.simulator.params import Call
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 # coin -> (name, network, network name, withdraw fee, withdraw min, confirmations, address pattern)
 _COINS = {
@@ -29,7 +29,7 @@ _OTHER = ("{coin}", "BSC", "BNB Smart Chain (BEP20)", "1", "2", 15, "^(0x)[0-9A-
 
 
 class Wallet:
-    def __init__(self, sim: BinanceSimulator):
+    def __init__(self, sim: BinanceVenue):
         self.sim = sim
 
     def coins(self) -> list[str]:

@@ -16,7 +16,7 @@ from exchanges.deribit.simulator.rpc import RpcError
 from tradesys.sim.faults import FaultControl, Faults
 
 if TYPE_CHECKING:
-    from exchanges.deribit.simulator.server import DeribitSimulator
+    from exchanges.deribit.simulator.venue import DeribitVenue
 
 HTTP_ERRORS = {
     429: RpcError(10028, "too_many_requests", http_status=429),
@@ -25,7 +25,7 @@ HTTP_ERRORS = {
 }
 
 
-def fault_control(sim: DeribitSimulator) -> FaultControl:
+def fault_control(sim: DeribitVenue) -> FaultControl:
     async def expire_tokens() -> None:
         sim.sessions.expire_all(sim.now_ms())
 

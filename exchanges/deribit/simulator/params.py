@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from exchanges.deribit.simulator.rejects import invalid_arguments
+from exchanges.deribit.simulator.errors import invalid_arguments
 from exchanges.deribit.simulator.rpc import invalid_params
 
 

@@ -14,7 +14,7 @@ from tradesys.sim.instruments import value_of
 from tradesys.sim.orders import Fill, OrderStatus, OrderType, Side, SimOrder, TimeInForce
 
 if TYPE_CHECKING:
-    from exchanges.deribit.simulator.server import DeribitSimulator
+    from exchanges.deribit.simulator.venue import DeribitVenue
 
 ZERO = Decimal(0)
 _TIF = {TimeInForce.GTC: "good_til_cancelled", TimeInForce.GTX: "good_til_cancelled",
@@ -96,7 +96,7 @@ def public_trade_object(entry: CatalogEntry, trade, mark: Decimal) -> dict:
             "mark_price": number(mark), "instrument_name": i.symbol}
 
 
-def position_object(sim: DeribitSimulator, account: Account, entry: CatalogEntry) -> dict:
+def position_object(sim: DeribitVenue, account: Account, entry: CatalogEntry) -> dict:
     i = entry.instrument
     position = account.positions.get(i.symbol)
     size = position.quantity if position else ZERO
@@ -123,7 +123,7 @@ def position_object(sim: DeribitSimulator, account: Account, entry: CatalogEntry
     }
 
 
-def account_summary(sim: DeribitSimulator, account: Account, currency: str) -> dict:
+def account_summary(sim: DeribitVenue, account: Account, currency: str) -> dict:
     marks = sim.marks_of(account)
     upl = account.unrealized_pnl(marks, currency)
     rpl = sum((p.realized_pnl for p in account.positions.values() if p.settle == currency), ZERO)
@@ -151,7 +151,7 @@ def account_summary(sim: DeribitSimulator, account: Account, currency: str) -> d
     }
 
 
-def account_fields(sim: DeribitSimulator, account: Account) -> dict:
+def account_fields(sim: DeribitVenue, account: Account) -> dict:
     """The account's own fields, which the venue adds to summaries when asked with ``extended: true``."""
     return {"id": sim.user_id, "email": "sim@localhost", "system_name": "sim", "username": "sim", "type": "main",
             "security_keys_enabled": False, "mmp_enabled": False, "interuser_transfers_enabled": False,
@@ -163,7 +163,7 @@ def book_levels(entry: CatalogEntry, levels: list[tuple[int, int]]) -> list[list
     return [[number(i.price(p)), number(i.qty(q))] for p, q in levels]
 
 
-def ticker_object(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
+def ticker_object(sim: DeribitVenue, entry: CatalogEntry, now_ms: int) -> dict:
     i = entry.instrument
     book = sim.exchange.engines[i.symbol].book
     bid, ask = book.best(Side.BUY), book.best(Side.SELL)
@@ -191,7 +191,7 @@ class DayStats:
     def __init__(self):
         self._cache: dict[str, tuple[int, dict]] = {}    # symbol -> (second folded, stats)
 
-    def of(self, sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
+    def of(self, sim: DeribitVenue, entry: CatalogEntry, now_ms: int) -> dict:
         """Volume in the base coin and in USD, low, high, price change in percent (0.0 before the first trade)."""
         second = now_ms // 1000
         cached = self._cache.get(entry.instrument.symbol)
@@ -200,7 +200,7 @@ class DayStats:
         return cached[1]
 
 
-def _fold_day(sim: DeribitSimulator, entry: CatalogEntry, now_ms: int) -> dict:
+def _fold_day(sim: DeribitVenue, entry: CatalogEntry, now_ms: int) -> dict:
     i = entry.instrument
     since_ns = (now_ms - 86_400_000) * 1_000_000
     trades = [t for t in sim.exchange.public_trades[i.symbol] if t.time_ns >= since_ns]

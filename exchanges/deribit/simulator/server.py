@@ -15,7 +15,6 @@ import binascii
 import contextlib
 import itertools
 import logging
-import socket
 import time
 from decimal import Decimal
 
@@ -25,17 +24,19 @@ from exchanges.deribit import auth as deribit_auth
 from exchanges.deribit.auth import Credentials
 from exchanges.deribit.simulator import rpc
 from exchanges.deribit.simulator.catalog import CATALOG, CURRENCIES, DEFAULT_SYMBOLS
-from exchanges.deribit.simulator.channels import BookState, Channel, ChannelHub
-from exchanges.deribit.simulator.faults import Faults, fault_control
+from exchanges.deribit.simulator.connection import Connection
+from exchanges.deribit.simulator.errors import TOO_MANY_REQUESTS
+from exchanges.deribit.simulator.faults import fault_control
 from exchanges.deribit.simulator.limits import CreditLimits
-from exchanges.deribit.simulator.methods import PUBLIC, Call
-from exchanges.deribit.simulator.rejects import TOO_MANY_REQUESTS
+from exchanges.deribit.simulator.market_data import PUBLIC, Call
 from exchanges.deribit.simulator.render import DayStats, OrderMeta
 from exchanges.deribit.simulator.sessions import Sessions
+from exchanges.deribit.simulator.streams import ChannelHub
 from exchanges.deribit.simulator.trading import PRIVATE
 from tradesys.aio import cancel_and_wait
 from tradesys.sim.accounts import Account
 from tradesys.sim.exchange import ExchangeEvent, SimExchange
+from tradesys.sim.host import SimHost
 from tradesys.sim.market import SyntheticMarket, select_entries
 from tradesys.sim.orders import Side
 
@@ -44,113 +45,21 @@ ACCOUNT = "main"
 METHODS = {**PUBLIC, **PRIVATE}
 WS_PATH = "/ws/api/v2"
 MAX_FRAME = 1 << 20
-QUEUE_SIZE = 20_000
 
 
-class Connection:
-    """One client WebSocket: its send queue, subscriptions, token, heartbeat and cancel-on-disconnect."""
+class DeribitSimulator(SimHost):
+    venue = "deribit"
+    tick_seconds = 0.05      # the channels' 100 ms batches and the tickers' folds
 
-    def __init__(self, sim: DeribitSimulator, conn_id: int, ws: web.WebSocketResponse):
-        self.sim = sim
-        self.id = conn_id
-        self.ws = ws
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=QUEUE_SIZE)
-        self.channels: dict[str, Channel] = {}
-        self.books: dict[str, BookState] = {}
-        self.last_sent: dict[str, int] = {}
-        self.token: str | None = None
-        self.cancel_on_disconnect = False
-        self.heartbeat_s: float | None = None
-        self.awaiting_test = False
-        self.overflowed = False
-        self.close_reason: str | None = None
-        self._heartbeat_task: asyncio.Task | None = None
-
-    @property
-    def account(self) -> str | None:
-        """The account the connection's token stands for while it is valid."""
-        if self.token is None:
-            return None
-        try:
-            return self.sim.sessions.account_of(self.token, self.sim.now_ms(), self.id)
-        except rpc.RpcError:
-            return None
-
-    def send(self, frame: bytes) -> None:
-        if self.overflowed:
-            return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.overflowed = True
-            self.close_soon("slow consumer")
-
-    def send_notification(self, channel: str, data) -> None:
-        self.send(rpc.notification(channel, data))
-
-    def close_soon(self, reason: str) -> None:
-        self.close_reason = reason
-        self.send_sentinel()
-
-    def send_sentinel(self) -> None:
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(b"")  # the writer closes on an empty frame
-
-    def set_heartbeat(self, interval: float | None) -> None:
-        self.heartbeat_s = interval
-        self.awaiting_test = False
-        if self._heartbeat_task is not None:
-            self._heartbeat_task.cancel()
-            self._heartbeat_task = None
-        if interval is not None:
-            self._heartbeat_task = asyncio.get_running_loop().create_task(self._heartbeats(interval),
-                                                                          name=f"deribit-sim-heartbeat-{self.id}")
-
-    def answered_test_request(self) -> None:
-        self.awaiting_test = False
-
-    async def _heartbeats(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            if self.awaiting_test:  # no public/test since the last test_request: the venue hangs up
-                self.sim.counters["heartbeats_missed"] += 1
-                self.close_soon("heartbeat missed")
-                return
-            self.awaiting_test = True
-            self.send(rpc.heartbeat("test_request"))
-
-    async def writer(self) -> None:
-        while True:
-            frame = await self.queue.get()
-            if not frame:
-                await self.ws.close(code=1000, message=(self.close_reason or "closed").encode())
-                return
-            delay = self.sim.faults.delay_ms
-            if delay:
-                await asyncio.sleep(delay / 1000)
-            try:
-                await self.ws.send_str(frame.decode())
-            except (ConnectionError, RuntimeError):
-                return
-
-    async def stop(self) -> None:
-        await cancel_and_wait(self._heartbeat_task)
-        self._heartbeat_task = None
-
-
-class DeribitSimulator:
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
                  faults: dict | None = None, funding_interval_s: float | None = None, token_ttl_s: int = 900,
                  min_heartbeat_s: float = 10.0, limits: CreditLimits | None = None, testnet: bool = True):
+        super().__init__(step_seconds=step_seconds, faults=faults)
         self.symbols = tuple(symbols)
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.credentials = credentials or Credentials.generate()
-        self.clock_skew_ms = 0
-        self.faults = Faults()
         self.fault_control = fault_control(self)
-        self._initial_faults = dict(faults or {})
-        self.step_seconds = step_seconds
         self.testnet = testnet
         self.min_heartbeat_s = min_heartbeat_s
         self.exchange = SimExchange([e.instrument for e in self.catalog.values()], seed=seed, clock=self.now_ns,
@@ -171,12 +80,7 @@ class DeribitSimulator:
         self.exchange.listeners.append(self._capture_event)
         self.channels = ChannelHub(self)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._market_task: asyncio.Task | None = None
-        self._tick_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
-        self.urls: dict[str, str] = {}
-        self.client_settings: dict[str, str] = {}   # nothing a client needs beyond URLs and keys
         self.day_stats = DayStats()                  # the tickers' 24-hour statistics, folded once a second
 
     def _balances(self, usd: Decimal) -> dict[str, Decimal]:
@@ -185,13 +89,7 @@ class DeribitSimulator:
         return {c: (usd if c == "USDC" else (usd / starts.get(c, Decimal(1))).quantize(Decimal("1e-8")))
                 for c in CURRENCIES}
 
-    # -- clock, bookkeeping --------------------------------------------------------------
-
-    def now_ns(self) -> int:
-        return time.time_ns() + self.clock_skew_ms * 1_000_000
-
-    def now_ms(self) -> int:
-        return self.now_ns() // 1_000_000
+    # -- bookkeeping -----------------------------------------------------------------------
 
     def meta(self, symbol: str, order_id: int) -> OrderMeta:
         return self._meta.get((symbol, order_id)) or OrderMeta()
@@ -249,25 +147,16 @@ class DeribitSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
         """Serve on host:port and run the market; return the URLs by role."""
-        self.market.start(self.now_ns())
+        await self.open()
         app = web.Application(client_max_size=MAX_FRAME)
-        await self.fault_control.apply(self._initial_faults)
         app.add_routes(self.fault_control.routes())
         app.add_routes([web.get(WS_PATH, self._serve_ws),
                         web.get("/api/v2/{method:.+}", self._serve_http),
                         web.post("/api/v2/{method:.+}", self._serve_http)])
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        await web.SockSite(self._runner, sock).start()
-        address = f"{host}:{sock.getsockname()[1]}"
+        address = await self.serve(app, host, port)
         self.urls = {"rest": f"http://{address}/api/v2", "ws": f"ws://{address}{WS_PATH}",
                      "control": f"http://{address}/_sim/faults"}
-        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns),
-                                                name="deribit-sim-market")
-        self._tick_task = asyncio.create_task(self._run_ticks(), name="deribit-sim-channels")
+        self.run()
         return self.urls
 
     async def stop(self) -> None:
@@ -275,26 +164,10 @@ class DeribitSimulator:
             await conn.ws.close()
         for task in list(self._tasks):
             await cancel_and_wait(task)
-        await cancel_and_wait(self._tick_task)
-        await cancel_and_wait(self._market_task)
-        self._tick_task = self._market_task = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self.close()
 
-    def pause_market(self) -> None:
-        """Stop the synthetic flow (the book then changes only by clients' orders)."""
-        if self._market_task is not None:
-            self._market_task.cancel()
-            self._market_task = None
-
-    async def _run_ticks(self) -> None:
-        while True:
-            await asyncio.sleep(0.05)
-            try:
-                self.channels.tick()
-            except Exception:
-                log.exception("channel tick failed")
+    def tick(self) -> None:
+        self.channels.tick()
 
     # -- dispatch --------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from exchanges.deribit import auth
-from exchanges.deribit.simulator.rejects import INVALID_CREDENTIALS, UNAUTHORIZED, invalid_arguments
+from exchanges.deribit.simulator.errors import INVALID_CREDENTIALS, UNAUTHORIZED, invalid_arguments
 from exchanges.deribit.simulator.rpc import RpcError
 
 DEFAULT_SCOPE = "account:read_write trade:read_write wallet:read_write block_trade:read_write"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from exchanges.deribit.simulator import params as p
 from exchanges.deribit.simulator import render
 from exchanges.deribit.simulator.catalog import CURRENCIES
-from exchanges.deribit.simulator.methods import Call, currency_of, entry_of
-from exchanges.deribit.simulator.rejects import NOT_OPEN_ORDER, ORDER_NOT_FOUND, from_reject, invalid_arguments
+from exchanges.deribit.simulator.errors import NOT_OPEN_ORDER, ORDER_NOT_FOUND, from_reject, invalid_arguments
+from exchanges.deribit.simulator.market_data import Call, currency_of, entry_of
 from exchanges.deribit.simulator.render import OrderMeta
 from exchanges.deribit.simulator.rpc import RpcError
 from tradesys.sim.errors import RejectCode, SimReject

@@ -15,7 +15,7 @@ from exchanges.grvt.simulator.render import Whole, spot_balance, text
 from tradesys.sim.exchange import FundingEvent
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 FUNDING_KEPT = 10_000
 MIN_LEVERAGE, MAX_LEVERAGE = 1, 50
@@ -26,7 +26,7 @@ INVALID_LEVERAGE = e.ApiError(400, 2100, "Invalid initial leverage")
 
 
 class AccountApi:
-    def __init__(self, sim: GrvtSimulator):
+    def __init__(self, sim: GrvtVenue):
         self.sim = sim
         self.fundings: deque[FundingEvent] = deque(maxlen=FUNDING_KEPT)
         sim.exchange.funding_listeners.append(self.fundings.append)

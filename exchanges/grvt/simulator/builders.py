@@ -14,7 +14,7 @@ from exchanges.grvt import signing
 from exchanges.grvt.simulator import errors as e
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 FEE_TOO_HIGH = e.ApiError(400, 7500, "Builder Fee exceeds the allowed program limit.")
 NEGATIVE_FEE = e.ApiError(400, 7501, "Builder Fee can't be negative.")
@@ -23,7 +23,7 @@ MAX_RATE = Decimal("0.1")      # the simulator's program limit on a builder's ra
 
 
 class Builders:
-    def __init__(self, sim: GrvtSimulator):
+    def __init__(self, sim: GrvtVenue):
         self.sim = sim
         self.authorized: dict[str, tuple[Decimal, Decimal]] = {}   # builder (lower case) -> (futures, spot) rate
 

@@ -13,12 +13,12 @@ from exchanges.grvt.simulator import errors as e
 from tradesys.sim.faults import FaultControl, Faults
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 HTTP_ERRORS = {429: e.RATE_LIMITED, 500: e.INTERNAL, 503: e.UNAVAILABLE}
 
 
-def fault_control(sim: GrvtSimulator) -> FaultControl:
+def fault_control(sim: GrvtVenue) -> FaultControl:
     async def expire_sessions() -> None:
         sim.sessions.expire_all(sim.now_ms())
 

@@ -13,11 +13,11 @@ from tradesys.sim.candles import fold
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 
 class MarketData:
-    def __init__(self, sim: GrvtSimulator):
+    def __init__(self, sim: GrvtVenue):
         self.sim = sim
 
     def _entry(self, body: dict):
@@ -134,7 +134,7 @@ class MarketData:
                 for n, c in enumerate(("USDT", "BTC", "ETH"), start=1)]
 
 
-def trade_object(sim: GrvtSimulator, entry, trade) -> dict:
+def trade_object(sim: GrvtVenue, entry, trade) -> dict:
     i = entry.instrument
     mark = sim.exchange.mark_price(entry.name)
     return {"event_time": str(trade.time_ns), "instrument": entry.name, "is_taker_buyer": trade.taker_side is Side.BUY,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from tradesys.sim.orders import OrderStatus, SimOrder
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 ZERO = Decimal(0)
 _STATUS = {OrderStatus.NEW: "OPEN", OrderStatus.PARTIALLY_FILLED: "OPEN", OrderStatus.FILLED: "FILLED",
@@ -23,7 +23,7 @@ class Whole(dict):
     """A handler's answer that is the whole body (``result`` with its ``next`` cursor), not only its result."""
 
 
-def trade_id(sim: GrvtSimulator, symbol: str, engine_trade_id: int) -> str:
+def trade_id(sim: GrvtVenue, symbol: str, engine_trade_id: int) -> str:
     """A trade id as the venue's: globally unique and increasing (spec ``Fill.trade_id``), the same in
     market data and fills. The engine counts per instrument, so the instrument's place in the catalog
     is folded into the first component."""
@@ -34,7 +34,7 @@ def text(value: Decimal) -> str:
     return f"{value.normalize():f}" if value else "0"
 
 
-def order_object(sim: GrvtSimulator, record, order: SimOrder | None) -> dict:
+def order_object(sim: GrvtVenue, record, order: SimOrder | None) -> dict:
     """The order as the venue returns it: the request's fields, ``order_id`` and ``state``."""
     request = record.request
     entry = sim.catalog[record.symbol]
@@ -63,7 +63,7 @@ def order_object(sim: GrvtSimulator, record, order: SimOrder | None) -> dict:
                       "avg_fill_price": [text(avg.quantize(Decimal(1).scaleb(-9)) if avg else ZERO)]}}
 
 
-def fill_object(sim: GrvtSimulator, entry, fill, record) -> dict:
+def fill_object(sim: GrvtVenue, entry, fill, record) -> dict:
     i = entry.instrument
     mark = sim.exchange.mark_price(entry.name)
     price, size = i.price(fill.price), i.qty(fill.quantity)
@@ -90,7 +90,7 @@ def _builder_fee(record, notional: Decimal) -> dict:
     return {"builder": request["builder"], "builder_fee_rate": float(rate), "builder_fee": text(notional * rate)}
 
 
-def position_object(sim: GrvtSimulator, account, entry) -> dict:
+def position_object(sim: GrvtVenue, account, entry) -> dict:
     i = entry.instrument
     position = account.positions[i.symbol]
     mark = sim.exchange.mark_price(i.symbol, position.entry_price)
@@ -107,7 +107,7 @@ def position_object(sim: GrvtSimulator, account, entry) -> dict:
             "margin_type": "CROSS", "isolated_balance": "0", "isolated_im": "0", "isolated_mm": "0"}
 
 
-def summary_object(sim: GrvtSimulator, account) -> dict:
+def summary_object(sim: GrvtVenue, account) -> dict:
     marks = sim.marks_of(account)
     upl = account.unrealized_pnl(marks)
     balance = account.wallet.get("USDT", ZERO)

@@ -13,11 +13,9 @@ Past ``rate_limits`` calls a second (orders, others) the answer is 429 / 1006.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
-import socket
 import time
 from decimal import Decimal
 
@@ -30,7 +28,7 @@ from exchanges.grvt.simulator import errors as e
 from exchanges.grvt.simulator.account_api import ROUTES as ACCOUNT_ROUTES
 from exchanges.grvt.simulator.account_api import AccountApi
 from exchanges.grvt.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
-from exchanges.grvt.simulator.faults import Faults, fault_control
+from exchanges.grvt.simulator.faults import fault_control
 from exchanges.grvt.simulator.limits import RATE_LIMITS, Throttle, kind_of
 from exchanges.grvt.simulator.market_data import ROUTES as MARKET_ROUTES
 from exchanges.grvt.simulator.market_data import MarketData
@@ -39,8 +37,8 @@ from exchanges.grvt.simulator.sessions import ACCOUNT_HEADER, COOKIE, Sessions
 from exchanges.grvt.simulator.streams import Streams
 from exchanges.grvt.simulator.trading import ROUTES as TRADING_ROUTES
 from exchanges.grvt.simulator.trading import Trading
-from tradesys.aio import cancel_and_wait
 from tradesys.sim.exchange import SimExchange
+from tradesys.sim.host import SimHost
 from tradesys.sim.market import SyntheticMarket, select_entries
 
 log = logging.getLogger(__name__)
@@ -49,28 +47,27 @@ TRADE_ROUTES = {**TRADING_ROUTES, **ACCOUNT_ROUTES}
 RECORDS_KEPT = 100_000
 
 
-class GrvtSimulator:
+class GrvtSimulator(SimHost):
+    venue = "grvt"
+    tick_seconds = 0.05      # the cancel-on-disconnect countdown, and cancels waiting for their orders
+
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
                  faults: dict | None = None, funding_interval_s: float | None = None,
                  chain_id: int = PRODUCTION_CHAIN_ID,
                  session_ttl_s: int = 3600, rate_limits: dict[str, int] | None = None):
+        super().__init__(step_seconds=step_seconds, faults=faults)
         self.symbols = tuple(symbols)
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
         self.instrument_index = {name: index for index, name in enumerate(CATALOG)}   # < 16: see render.trade_id
         self.credentials = credentials or Credentials.generate()
         self.signer = signing.address_of(self.credentials.private_key)   # checked by Credentials
         self.chain_id = chain_id
-        self.clock_skew_ms = 0
-        self.faults = Faults()
         self.fault_control = fault_control(self)
-        self._initial_faults = dict(faults or {})
-        self.step_seconds = step_seconds
         self.account = ACCOUNT
         rng = secrets.SystemRandom()
         self.account_id = "0x" + secrets.token_hex(20)
         self.sub_account_id = str(2_000_000_000_000_000 + rng.randrange(10**15))
-        # What a client needs besides the URLs and the keys: printed by the CLI, published to the connectors.
         self.client_settings = {"chain-id": str(chain_id), "sub-account": self.sub_account_id}
         self.exchange = SimExchange([x.instrument for x in self.catalog.values()], seed=seed, clock=self.now_ns)
         self.market = SyntheticMarket(self.exchange, {s: x.market for s, x in self.catalog.items()}, seed=seed)
@@ -83,16 +80,6 @@ class GrvtSimulator:
         self.throttle = Throttle(RATE_LIMITS if rate_limits is None else rate_limits)
         self.counters = {"requests": 0, "errors": 0, "orders": 0, "cancelled_by_countdown": 0, "throttled": 0}
         self.streams = Streams(self)
-        self._runners: list[web.AppRunner] = []
-        self._market_task: asyncio.Task | None = None
-        self._countdown_task: asyncio.Task | None = None
-        self.urls: dict[str, str] = {}
-
-    def now_ns(self) -> int:
-        return time.time_ns() + self.clock_skew_ms * 1_000_000
-
-    def now_ms(self) -> int:
-        return self.now_ns() // 1_000_000
 
     def marks_of(self, account) -> dict[str, Decimal]:
         return {s: self.exchange.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
@@ -121,8 +108,7 @@ class GrvtSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
         """Serve the three hosts (the edge on ``port``, the others on free ports); return the URLs by role."""
-        self.market.start(self.now_ns())
-        await self.fault_control.apply(self._initial_faults)
+        await self.open()
         edge = web.Application()
         edge.add_routes([web.post("/auth/api_key/login", self._login),
                          web.post("/auth/wallet/login", self._wallet_login), *self.fault_control.routes()])
@@ -134,49 +120,28 @@ class GrvtSimulator:
                           *self.streams.routes("trade")])
         for app in (edge, market, trade):    # last: any other path (v2/bulk_orders...) is the venue's 1004
             app.add_routes([web.route("*", "/{tail:.*}", self._unknown)])
-        bound = []
-        for index, app in enumerate((edge, market, trade)):
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port if index == 0 else 0))
-            await web.SockSite(runner, sock).start()
-            self._runners.append(runner)
-            bound.append(f"http://{host}:{sock.getsockname()[1]}")
+        bound = [f"http://{await self.serve(app, host, port if index == 0 else 0)}"
+                 for index, app in enumerate((edge, market, trade))]
         ws = [u.replace("http://", "ws://", 1) for u in bound]
         self.urls = {"edge": bound[0], "market data": bound[1], "trade data": bound[2],
                      "ws market data": f"{ws[1]}/ws/full", "ws trade data": f"{ws[2]}/ws/full",
                      "control": f"{bound[0]}/_sim/faults"}
         await self.streams.start()
-        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns), name="grvt-sim-market")
-        self._countdown_task = asyncio.create_task(self._watch_countdown(), name="grvt-sim-countdown")
+        self.run()
         return self.urls
 
     async def stop(self) -> None:
         await self.streams.stop()
-        await cancel_and_wait(self._countdown_task)
-        await cancel_and_wait(self._market_task)
-        self._countdown_task = self._market_task = None
-        for runner in self._runners:
-            await runner.cleanup()
-        self._runners.clear()
+        await self.close()
 
-    def pause_market(self) -> None:
-        if self._market_task is not None:
-            self._market_task.cancel()
-            self._market_task = None
-
-    async def _watch_countdown(self) -> None:
-        while True:
-            await asyncio.sleep(0.05)
-            if self.trading.pending_cancels:
-                self.trading.expire_cancels(self.now_ms())
-            if self.countdown_ms is not None and self.countdown_ms <= self.now_ms():
-                self.countdown_ms = None
-                count = self.trading.cancel_everything(ACCOUNT, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
-                self.counters["cancelled_by_countdown"] += count
-                log.info("cancel-on-disconnect countdown lapsed", extra={"fields": {"cancelled": count}})
+    def tick(self) -> None:
+        if self.trading.pending_cancels:
+            self.trading.expire_cancels(self.now_ms())
+        if self.countdown_ms is not None and self.countdown_ms <= self.now_ms():
+            self.countdown_ms = None
+            count = self.trading.cancel_everything(ACCOUNT, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
+            self.counters["cancelled_by_countdown"] += count
+            log.info("cancel-on-disconnect countdown lapsed", extra={"fields": {"cancelled": count}})
 
     # -- handlers ----------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ from tradesys.sim.exchange import ExchangeEvent, FillRecord
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 MARKET_STREAMS = {"v1.book.d": "WSOrderbookLevelsFeedDataV1", "v1.book.s": "WSOrderbookLevelsFeedDataV1",
                   "v1.trade": "WSTradeFeedDataV1", "v1.mini.s": "WSMiniTickerFeedDataV1",
@@ -77,7 +77,7 @@ class Connection:
 
 
 class Streams:
-    def __init__(self, sim: GrvtSimulator):
+    def __init__(self, sim: GrvtVenue):
         self.sim = sim
         self.connections: set[Connection] = set()
         sim.exchange.listeners.append(self._on_event)

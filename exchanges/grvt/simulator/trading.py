@@ -25,7 +25,7 @@ from tradesys.sim.instruments import PrecisionError
 from tradesys.sim.orders import OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
-    from exchanges.grvt.simulator.server import GrvtSimulator
+    from exchanges.grvt.simulator.venue import GrvtVenue
 
 _TIF = {"GOOD_TILL_TIME": TimeInForce.GTC, "IMMEDIATE_OR_CANCEL": TimeInForce.IOC, "FILL_OR_KILL": TimeInForce.FOK}
 NONCES_KEPT = 100_000
@@ -53,7 +53,7 @@ class PendingCancel:
 
 
 class Trading:
-    def __init__(self, sim: GrvtSimulator):
+    def __init__(self, sim: GrvtVenue):
         self.sim = sim
         self.records: dict[str, OrderRecord] = {}                  # order id -> record
         self.by_engine: dict[tuple[str, int], OrderRecord] = {}
@@ -65,6 +65,20 @@ class Trading:
     # -- create ------------------------------------------------------------------------
 
     def create_order(self, account: str, body: dict) -> dict:
+        order, entry, client_order_id = self._checked_order(account, body)
+        waiting = self.pending_cancels.pop(client_order_id, None)
+        if waiting is not None and waiting.deadline_ms > self.sim.now_ms():
+            # Its cancel came first (time of flight): the order is cancelled on arrival, never matched.
+            record = OrderRecord("0x" + secrets.token_hex(16), entry.name, None, order)
+            record.cancelled_on_arrival = True
+            self.records[record.order_id] = record
+            self.sim.streams.on_record(record)
+            return order_object(self.sim, record, None)
+        return self._place(account, order, entry, client_order_id)
+
+    def _checked_order(self, account: str, body: dict) -> tuple[dict, object, str]:
+        """The order of a create_order body, its catalog entry and client order id; the venue's error for
+        the first thing wrong with it, in the venue's order of checks."""
         order = body.get("order")
         if not isinstance(order, dict):
             raise e.MALFORMED
@@ -84,8 +98,7 @@ class Trading:
             raise e.NO_LEG
         if len(legs) != 1:
             raise e.ONE_LEG
-        leg = legs[0]
-        entry = sim.catalog.get(leg.get("instrument"))
+        entry = sim.catalog.get(legs[0].get("instrument"))
         if entry is None:
             raise e.UNSUPPORTED_INSTRUMENT
         tif_name = order.get("time_in_force")
@@ -94,7 +107,7 @@ class Trading:
         post_only, reduce_only, is_market = (bool(order.get(k)) for k in ("post_only", "reduce_only", "is_market"))
         if post_only and tif_name != "GOOD_TILL_TIME":
             raise e.POST_ONLY_TIF
-        price_text = leg.get("limit_price")
+        price_text = legs[0].get("limit_price")
         if is_market and price_text not in (None, "", "0"):
             raise e.MARKET_WITH_PRICE
         if not is_market and price_text in (None, "", "0"):
@@ -105,29 +118,26 @@ class Trading:
         if any(o.client_order_id == client_order_id for engine in sim.exchange.engines.values()
                for o in engine.open_orders(account)):
             raise e.CLIENT_ORDER_ID_OVERLAP
-        instrument = entry.instrument
-        waiting = self.pending_cancels.pop(client_order_id, None)
-        if waiting is not None and waiting.deadline_ms > sim.now_ms():
-            # Its cancel came first (time of flight): the order is cancelled on arrival, never matched.
-            record = OrderRecord("0x" + secrets.token_hex(16), entry.name, None, order)
-            record.cancelled_on_arrival = True
-            self.records[record.order_id] = record
-            sim.streams.on_record(record)
-            return order_object(sim, record, None)
+        return order, entry, client_order_id
+
+    def _place(self, account: str, order: dict, entry, client_order_id: str) -> dict:
+        """A checked order onto the matching engine; its order object as the venue answers."""
+        sim, leg, is_market = self.sim, order["legs"][0], bool(order.get("is_market"))
         try:
-            size, limit = Decimal(str(leg.get("size"))), None if is_market else Decimal(str(price_text))
+            size = Decimal(str(leg.get("size")))
+            limit = None if is_market else Decimal(str(leg.get("limit_price")))
         except (InvalidOperation, ValueError):
             raise e.MALFORMED from None
         try:
-            quantity = instrument.qty_of(size)
+            quantity = entry.instrument.qty_of(size)
         except PrecisionError:
             raise e.from_reject(RejectCode.QUANTITY_NOT_ON_STEP) from None
         try:
-            price = 0 if limit is None else instrument.price_of(limit)
+            price = 0 if limit is None else entry.instrument.price_of(limit)
         except PrecisionError:
             raise e.from_reject(RejectCode.PRICE_NOT_ON_TICK) from None
         side = Side.BUY if leg.get("is_buying_asset") else Side.SELL
-        tif = TimeInForce.GTX if post_only else _TIF[tif_name]
+        tif = TimeInForce.GTX if order.get("post_only") else _TIF[order["time_in_force"]]
         order_id = "0x" + secrets.token_hex(16)
         # Known before matching: the stream events the order causes already name it.
         engine_id = sim.exchange.next_order_id(entry.name)
@@ -137,7 +147,7 @@ class Trading:
         try:
             placed = sim.exchange.place(account, entry.name, side, OrderType.MARKET if is_market else OrderType.LIMIT,
                                         quantity, price=price, time_in_force=tif, client_order_id=client_order_id,
-                                        reduce_only=reduce_only)
+                                        reduce_only=bool(order.get("reduce_only")))
         except SimReject as exc:
             del self.by_engine[(entry.name, engine_id)]
             record.engine_id = None

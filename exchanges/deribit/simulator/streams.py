@@ -24,7 +24,8 @@ from tradesys.sim.exchange import ExchangeEvent
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.deribit.simulator.server import Connection, DeribitSimulator
+    from exchanges.deribit.simulator.connection import Connection
+    from exchanges.deribit.simulator.venue import DeribitVenue
 
 _INTERVALS = {"raw": 0, "100ms": 100, "agg2": 100}
 _KINDS = {"future", "any"}
@@ -88,7 +89,7 @@ class BookState:
 
 
 class ChannelHub:
-    def __init__(self, sim: DeribitSimulator):
+    def __init__(self, sim: DeribitVenue):
         self.sim = sim
         self.instruments = {name: e.currency for name, e in sim.catalog.items()}
         sim.exchange.listeners.append(self._on_event)

@@ -1,4 +1,4 @@
-"""Public and session methods: time, test, instruments, books, tickers, trades, auth, heartbeats,
+"""Market data and session methods: time, test, instruments, books, tickers, trades, auth, heartbeats,
 subscriptions, cancel-on-disconnect. Each handler takes the call and its params and returns the
 ``result`` or raises RpcError; private order and account methods are in ``trading.py``."""
 
@@ -10,18 +10,19 @@ from typing import TYPE_CHECKING
 from exchanges.deribit.simulator import params as p
 from exchanges.deribit.simulator import render
 from exchanges.deribit.simulator.catalog import CURRENCIES, currency_object, instrument_object
-from exchanges.deribit.simulator.rejects import MUST_BE_WEBSOCKET, UNAUTHORIZED, invalid_arguments, unknown_instrument
+from exchanges.deribit.simulator.errors import MUST_BE_WEBSOCKET, UNAUTHORIZED, invalid_arguments, unknown_instrument
 from tradesys.sim.orders import Side
 
 if TYPE_CHECKING:
-    from exchanges.deribit.simulator.server import Connection, DeribitSimulator
+    from exchanges.deribit.simulator.connection import Connection
+    from exchanges.deribit.simulator.venue import DeribitVenue
 
 VERSION = "1.2.26"
 
 
 @dataclass
 class Call:
-    sim: DeribitSimulator
+    sim: DeribitVenue
     method: str
     conn: Connection | None          # None over HTTP
     http_account: str | None = None  # HTTP: the account its Authorization header proved
@@ -46,7 +47,7 @@ class Call:
         return self.conn
 
 
-def entry_of(sim: DeribitSimulator, params: dict, name: str = "instrument_name"):
+def entry_of(sim: DeribitVenue, params: dict, name: str = "instrument_name"):
     instrument = p.text(params, name, required=True)
     entry = sim.catalog.get(instrument)
     if entry is None:

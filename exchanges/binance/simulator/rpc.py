@@ -27,17 +27,17 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from exchanges.binance import auth
-from exchanges.binance.simulator import rejects
+from exchanges.binance.simulator import errors
 from exchanges.binance.simulator.account_api import AccountApi
+from exchanges.binance.simulator.errors import ApiError
 from exchanges.binance.simulator.market_data import MarketData
 from exchanges.binance.simulator.params import Call, check_timestamp
-from exchanges.binance.simulator.rejects import ApiError
 from exchanges.binance.simulator.streams import Connection, run_connection
 from exchanges.binance.simulator.trading import Trading
 from tradesys.sim.errors import SimReject
 
 if TYPE_CHECKING:
-    from exchanges.binance.simulator.server import BinanceSimulator
+    from exchanges.binance.simulator.venue import BinanceVenue
 
 log = logging.getLogger(__name__)
 PATH = "/ws-fapi/v1"
@@ -62,7 +62,7 @@ class Session:
 
 
 class WsApi:
-    def __init__(self, sim: BinanceSimulator):
+    def __init__(self, sim: BinanceVenue):
         self.sim = sim
         market, trading, account = MarketData(sim), Trading(sim), AccountApi(sim)
         # method -> (handler, signed, IP weight, order count)
@@ -116,7 +116,7 @@ class WsApi:
         except ApiError as error:
             body = {"id": request_id, "status": error.status, "error": error.body()}
         except SimReject as reject:
-            error = rejects.from_reject(reject.code, detail=reject.detail)
+            error = errors.from_reject(reject.code, detail=reject.detail)
             body = {"id": request_id, "status": error.status, "error": error.body()}
         except Exception:  # a simulator bug answers like the venue's unknown error, and is logged
             log.exception("simulator WS API request failed")
@@ -129,7 +129,7 @@ class WsApi:
         method = request.get("method")
         params = request.get("params", {})
         if not isinstance(params, dict):
-            raise rejects.mandatory("params")
+            raise errors.mandatory("params")
         sim = self.sim
         now = sim.now_ms()
         if isinstance(method, str) and method.startswith("session."):
@@ -145,13 +145,13 @@ class WsApi:
         account = None
         if signed or method.startswith("userDataStream."):  # market-data methods need no key
             if not api_key:
-                raise rejects.BAD_API_KEY_FORMAT
+                raise errors.BAD_API_KEY_FORMAT
             account = sim.account_of(api_key)
             if account is None:
-                raise rejects.BAD_API_KEY
+                raise errors.BAD_API_KEY
         if signed:
             if not by_session and not self._signature_valid(params):
-                raise rejects.BAD_SIGNATURE
+                raise errors.BAD_SIGNATURE
             check_timestamp(strings, now)
         if orders:
             sim.limits.count_orders(account, orders, now)
@@ -169,15 +169,15 @@ class WsApi:
         public_key = self.sim.credentials.ed25519_public_key
         api_key = str(params.get("apiKey", ""))
         if not api_key:
-            raise rejects.BAD_API_KEY_FORMAT
+            raise errors.BAD_API_KEY_FORMAT
         account = self.sim.account_of(api_key)
         if account is None:
-            raise rejects.BAD_API_KEY
+            raise errors.BAD_API_KEY
         if public_key is None:
             raise LOGON_REFUSED
         signature = str(params.get("signature", ""))
         if _HEX_SIGNATURE.match(signature) or not auth.verify_ed25519(public_key, auth.ws_payload(params), signature):
-            raise rejects.BAD_SIGNATURE
+            raise errors.BAD_SIGNATURE
         strings = {k: str(v) for k, v in params.items()}
         check_timestamp(strings, now)
         session.api_key, session.account, session.authorized_since = api_key, account, now

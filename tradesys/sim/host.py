@@ -1,0 +1,103 @@
+"""What every venue simulator is built on: the clock with its fault skew, the fault switches, the web
+servers it binds, the synthetic market's task and the venue's periodic duties.
+
+A venue's simulator (``exchanges/<venue>/simulator/server.py``) subclasses
+``SimHost``: in ``__init__`` it sets ``exchange``, ``market`` and
+``fault_control``; ``start`` calls ``open()``, binds its applications with
+``serve()`` and calls ``run()``; ``stop`` closes its own sockets and then
+``close()``. ``tick()`` runs every ``tick_seconds`` for what the venue does
+on a timer (countdown cancels, channel batches); a tick that fails is logged
+and the next one runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+from aiohttp import web
+
+from tradesys.aio import cancel_and_wait
+from tradesys.sim.exchange import SimExchange
+from tradesys.sim.faults import FaultControl, Faults
+from tradesys.sim.market import SyntheticMarket
+
+log = logging.getLogger(__name__)
+
+
+class SimHost:
+    venue = "sim"
+    tick_seconds = 0.05
+
+    exchange: SimExchange
+    market: SyntheticMarket
+    fault_control: FaultControl
+
+    def __init__(self, *, step_seconds: float, faults: dict | None):
+        self.step_seconds = step_seconds
+        self.clock_skew_ms = 0
+        self.faults = Faults()
+        self._initial_faults = dict(faults or {})
+        self.urls: dict[str, str] = {}
+        # What a client needs besides the URLs and the keys: printed by the CLI, published to the connectors.
+        self.client_settings: dict[str, str] = {}
+        self._runners: list[web.AppRunner] = []
+        self._market_task: asyncio.Task | None = None
+        self._tick_task: asyncio.Task | None = None
+
+    def now_ns(self) -> int:
+        return time.time_ns() + self.clock_skew_ms * 1_000_000
+
+    def now_ms(self) -> int:
+        return self.now_ns() // 1_000_000
+
+    async def open(self) -> None:
+        """Before serving: the market takes its first prices, the faults given at start are set (a bad
+        switch fails the start, clearly)."""
+        self.market.start(self.now_ns())
+        await self.fault_control.apply(self._initial_faults)
+
+    async def serve(self, app: web.Application, host: str, port: int) -> str:
+        """Serve ``app`` on host:port (0: an OS-chosen port); return ``host:port`` as bound."""
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._runners.append(runner)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        await web.SockSite(runner, sock).start()
+        return f"{host}:{sock.getsockname()[1]}"
+
+    def run(self) -> None:
+        """Start the synthetic flow and the venue's periodic duties."""
+        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns),
+                                                name=f"{self.venue}-sim-market")
+        self._tick_task = asyncio.create_task(self._ticks(), name=f"{self.venue}-sim-ticks")
+
+    def pause_market(self) -> None:
+        """Stop the synthetic flow (the book then changes only by clients' orders)."""
+        if self._market_task is not None:
+            self._market_task.cancel()
+            self._market_task = None
+
+    def tick(self) -> None:
+        """The venue's duties every ``tick_seconds``."""
+
+    async def _ticks(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            try:
+                self.tick()
+            except Exception:   # a simulator bug: logged, and the venue keeps its timers
+                log.exception("simulator tick failed", extra={"fields": {"venue": self.venue}})
+
+    async def close(self) -> None:
+        """Stop the tasks and the servers (the venue has closed its own sockets)."""
+        await cancel_and_wait(self._tick_task)
+        await cancel_and_wait(self._market_task)
+        self._tick_task = self._market_task = None
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
