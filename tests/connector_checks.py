@@ -43,3 +43,31 @@ async def a_429_blocks_the_budget_then_the_call_goes_through(sim, limiter, call,
     assert throttled.value.code == code and limiter.counters["throttled"] == 1
     assert await call() == []
     assert limiter.counters["waited"] >= 1 and limiter.counters["refused"] == 0
+
+
+async def history_pages_lose_nothing(sim, oms, fetcher, symbol: str, quantity, client_order_ids: list[str],
+                                     page: int = 3) -> list:
+    """Trade ``client_order_ids`` as market orders (more fills than ``page``), then read the fills since
+    just before them with the fetcher asking ``page`` rows a query: every fill the venue booked comes back
+    once, oldest first, each with its client order id. Returns the fills read."""
+    from tradesys.messages import OrderType, Side
+    from tradesys.numeric import get_decimal
+    from tradesys.venue.base import OrderSpec
+
+    await oms.start()
+    since = sim.now_ns() - 1_000_000
+    for n, cid in enumerate(client_order_ids):
+        side = Side.SIDE_BUY if n % 2 == 0 else Side.SIDE_SELL
+        await oms.place(OrderSpec(symbol, cid, side, quantity, type=OrderType.ORDER_TYPE_MARKET))
+    booked = [f for f in sim.exchange.fills(sim.account, symbol) if f.time_ns >= since]
+    assert len(booked) > 2 * page          # the reads below need at least three pages
+    fetcher.history_page = page
+    fills = await fetcher.recent_fills(symbol, since)
+    assert len(fills) == len(booked) and len({f.trade_id for f in fills}) == len(fills)
+    # Oldest first: the orders were placed one after another, so their fills come in that order.
+    placed = [client_order_ids.index(f.client_order_id) for f in fills]
+    assert placed == sorted(placed)
+    for cid in client_order_ids:
+        mine = [get_decimal(f.quantity) for f in fills if f.client_order_id == cid]
+        assert mine and sum(mine) == quantity, (cid, mine)
+    return fills

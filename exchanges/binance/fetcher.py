@@ -8,15 +8,18 @@ from exchanges.binance.http import BinanceHttp
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import IExchangeDataFetcher
-from tradesys.venue.errors import UnknownSymbol
+from tradesys.venue.errors import ProtocolError, UnknownSymbol
+
+HISTORY_PAGE = 1000
 
 
 class BinanceFetcher(IExchangeDataFetcher):
     venue = VENUE
 
-    def __init__(self, http: BinanceHttp, account: str = "main"):
+    def __init__(self, http: BinanceHttp, account: str = "main", *, history_page: int = HISTORY_PAGE):
         self.http = http
         self.account = account
+        self.history_page = history_page      # rows a history query asks for (the venue's most: 1000)
         self._scales: dict[str, tuple[int, int]] = {}
 
     async def server_time_ns(self) -> int:
@@ -45,13 +48,24 @@ class BinanceFetcher(IExchangeDataFetcher):
         return [parse.balance(item, self.account) for item in await self.http.balances()]
 
     async def recent_fills(self, symbol: str, since_ns: int = 0) -> list[Fill]:
-        """Fills since ``since_ns`` (one query window: the venue's last 7 days), each with its client order
-        id: ``userTrades`` rows carry only the venue's order id, so the account's orders supply the map."""
+        """Every fill since ``since_ns`` (within the venue's 7-day window), oldest first, each with its client
+        order id. ``userTrades`` pages by trade id (the first page from the time, then ``fromId`` = the last
+        id + 1) until a page comes back short; its rows carry only the venue's order id, so the account's
+        orders, paged the same way by order id, supply the map."""
         start_ms = since_ns // parse.MS if since_ns else None
-        rows = await self.http.user_trades(symbol, start_ms)
+        first_id = None if start_ms else 0           # no time: from the oldest the venue keeps
+
+        def page(after):
+            return self.http.user_trades(symbol, start_ms, self.history_page,
+                                         from_id=first_id if after is None else after.id + 1)
+
+        rows = await self._pages(page, lambda row: row.id)
         if not rows:
             return []
-        orders = await self.http.all_orders(symbol, min(row.time for row in rows))
+        first = min(row.orderId for row in rows)
+        orders = await self._pages(lambda after: self.http.all_orders(
+            symbol, None, self.history_page, from_order_id=first if after is None else after.orderId + 1),
+            lambda order: order.orderId)
         client_ids = {order.orderId: order.clientOrderId for order in orders}
         fills = []
         for row in rows:
@@ -59,6 +73,19 @@ class BinanceFetcher(IExchangeDataFetcher):
             fill.client_order_id = client_ids.get(row.orderId, "")
             fills.append(fill)
         return fills
+
+    async def _pages(self, fetch, key) -> list:
+        """``fetch(last row or None)`` page after page, until one comes back short; a page that does not move
+        past the one before (``key``: a row's id) is the venue's error, not a reason to loop."""
+        rows, last = [], None
+        while True:
+            page = await fetch(last)
+            if page and last is not None and key(page[-1]) <= key(last):
+                raise ProtocolError(f"history paging did not advance past {key(last)}", request="history")
+            rows.extend(page)
+            if len(page) < self.history_page:
+                return rows
+            last = page[-1]
 
     async def close(self) -> None:
         await self.http.close()

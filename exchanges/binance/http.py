@@ -175,8 +175,12 @@ class BinanceHttp(HttpSession):
         return await self.request("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_order_id},
                                   signed=True, shape=m.Order)
 
-    async def all_orders(self, symbol: str, start_ms: int | None = None, limit: int = 1000) -> list[m.Order]:
-        params = {"symbol": symbol, "limit": str(limit), "startTime": str(start_ms) if start_ms else None}
+    async def all_orders(self, symbol: str, start_ms: int | None = None, limit: int = 1000, *,
+                         from_order_id: int | None = None) -> list[m.Order]:
+        """Oldest first from ``from_order_id`` or ``start_ms`` (the venue takes one or the other)."""
+        params = {"symbol": symbol, "limit": str(limit),
+                  "orderId": str(from_order_id) if from_order_id is not None else None,
+                  "startTime": str(start_ms) if start_ms and from_order_id is None else None}
         return await self.request("GET", "/fapi/v1/allOrders", params, signed=True, weight=5, shape=list[m.Order])
 
     async def position_risk(self) -> list[m.PositionRisk]:
@@ -185,8 +189,11 @@ class BinanceHttp(HttpSession):
     async def balances(self) -> list[m.BalanceItem]:
         return await self.request("GET", "/fapi/v3/balance", signed=True, weight=5, shape=list[m.BalanceItem])
 
-    async def user_trades(self, symbol: str, start_ms: int | None = None, limit: int = 1000) -> list[m.UserTrade]:
-        params = {"symbol": symbol, "limit": str(limit), "startTime": str(start_ms) if start_ms else None}
+    async def user_trades(self, symbol: str, start_ms: int | None = None, limit: int = 1000, *,
+                          from_id: int | None = None) -> list[m.UserTrade]:
+        """Oldest first from ``from_id`` or ``start_ms``; ``fromId`` cannot go with a time (protocol notes 3.11)."""
+        params = {"symbol": symbol, "limit": str(limit), "fromId": str(from_id) if from_id is not None else None,
+                  "startTime": str(start_ms) if start_ms and from_id is None else None}
         return await self.request("GET", "/fapi/v1/userTrades", params, signed=True, weight=5,
                                   shape=list[m.UserTrade])
 

@@ -9,15 +9,18 @@ from exchanges.deribit.http import DeribitApi
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import IExchangeDataFetcher
-from tradesys.venue.errors import UnknownSymbol
+from tradesys.venue.errors import ProtocolError, UnknownSymbol
+
+HISTORY_PAGE = 1000
 
 
 class DeribitFetcher(IExchangeDataFetcher):
     venue = VENUE
 
-    def __init__(self, api: DeribitApi, account: str = "main"):
+    def __init__(self, api: DeribitApi, account: str = "main", *, history_page: int = HISTORY_PAGE):
         self.api = api
         self.account = account
+        self.history_page = history_page      # trades a history query asks for (the venue's most: 1000)
         self._instruments: dict[str, Instrument] = {}
 
     async def _known(self) -> dict[str, Instrument]:
@@ -63,9 +66,20 @@ class DeribitFetcher(IExchangeDataFetcher):
         return [parse.balance(await self.api.account_summary(c), self.account) for c in await self._currencies()]
 
     async def recent_fills(self, symbol: str, since_ns: int = 0) -> list[Fill]:
-        """Fills since ``since_ns`` (the venue's last 1,000 on the instrument); each carries its label."""
-        trades = (await self.api.user_trades_by_instrument(symbol)).trades
-        return [parse.fill(t) for t in trades if t.timestamp * parse.MS >= since_ns]
+        """Every fill since ``since_ns``, oldest first, each with its label: pages from the time, then from
+        the instrument's trade sequence after the last one, while the venue says it ``has_more``."""
+        start_ms = since_ns // parse.MS if since_ns else None
+        fills, start_seq = [], None
+        while True:
+            page = await self.api.user_trades_by_instrument(symbol, self.history_page, start_ms=start_ms,
+                                                            start_seq=start_seq)
+            fills.extend(parse.fill(t) for t in page.trades if t.timestamp * parse.MS >= since_ns)
+            if not page.has_more or not page.trades:
+                return fills
+            after = page.trades[-1].trade_seq + 1
+            if start_seq is not None and after <= start_seq:
+                raise ProtocolError(f"history paging did not advance past trade_seq {start_seq}", request="history")
+            start_seq = after
 
     async def close(self) -> None:
         close = getattr(self.api.transport, "close", None)

@@ -76,7 +76,8 @@ class DeribitApi:
         self.transport = transport
 
     async def _call(self, method: str, params: dict | None = None, shape=None, *, may_execute: bool = False):
-        raw = await self.transport.call(method, params or {}, may_execute=may_execute)
+        params = {k: v for k, v in (params or {}).items() if v is not None}   # an unset option is not sent
+        raw = await self.transport.call(method, params, may_execute=may_execute)
         if shape is None:
             return json.loads(bytes(raw))
         try:
@@ -133,9 +134,12 @@ class DeribitApi:
     async def order_state(self, order_id: str) -> m.Order:
         return await self._call("private/get_order_state", {"order_id": order_id}, m.Order)
 
-    async def user_trades_by_instrument(self, instrument: str, count: int = 1000) -> m.UserTrades:
+    async def user_trades_by_instrument(self, instrument: str, count: int = 1000, *, start_ms: int | None = None,
+                                        start_seq: int | None = None) -> m.UserTrades:
+        """Oldest first, from ``start_seq`` (the instrument's trade sequence) and ``start_ms``."""
         return await self._call("private/get_user_trades_by_instrument",
-                                {"instrument_name": instrument, "count": count, "sorting": "asc"}, m.UserTrades)
+                                {"instrument_name": instrument, "count": count, "sorting": "asc",
+                                 "start_timestamp": start_ms, "start_seq": start_seq}, m.UserTrades)
 
     # -- account -----------------------------------------------------------------------
 

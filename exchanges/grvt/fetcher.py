@@ -13,19 +13,23 @@ from exchanges.grvt.ids import ClientIdCodec
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import IExchangeDataFetcher
-from tradesys.venue.errors import UnknownSymbol
+from tradesys.venue.errors import ProtocolError, UnknownSymbol
 
 BOOK_DEPTHS = (10, 50, 100, 500)
+
+
+HISTORY_PAGE = 1000
 
 
 class GrvtFetcher(IExchangeDataFetcher):
     venue = VENUE
 
     def __init__(self, api: GrvtApi, codec: ClientIdCodec, *, sub_account: SubAccount | None = None,
-                 account: str = "main"):
+                 account: str = "main", history_page: int = HISTORY_PAGE):
         self.api = api
         self.codec = codec
         self.account = account
+        self.history_page = history_page      # fills a history query asks for (the venue's most: 1000)
         self._sub_account = sub_account or SubAccount()
         self._instruments: dict[str, Instrument] = {}
 
@@ -80,9 +84,18 @@ class GrvtFetcher(IExchangeDataFetcher):
         return parse.balances(await self.api.account_summary(await self.sub_account()), self.account)
 
     async def recent_fills(self, symbol: str, since_ns: int = 0) -> list[Fill]:
-        """Fills since ``since_ns`` (the venue's last 1,000 of the sub-account), each with our client order id."""
-        items = await self.api.fill_history(await self.sub_account(), start_ns=since_ns)
-        return [parse.fill(f, self.codec) for f in items
+        """Every fill of ``symbol`` since ``since_ns``, oldest first, each with our client order id: the
+        sub-account's ``fill_history`` (newest first) followed by its cursor until the venue gives none."""
+        sub_account, items, cursor, seen = await self.sub_account(), [], "", set()
+        while True:
+            page, cursor = await self.api.fill_history(sub_account, since_ns, self.history_page, cursor)
+            items.extend(page)
+            if not cursor or not page:
+                break
+            if cursor in seen:
+                raise ProtocolError(f"fill_history gave cursor {cursor!r} twice", request="fill_history")
+            seen.add(cursor)
+        return [parse.fill(f, self.codec) for f in reversed(items)
                 if f.instrument == symbol and parse.fill_time_ns(f) >= since_ns]
 
     async def close(self) -> None:

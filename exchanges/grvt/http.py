@@ -44,6 +44,14 @@ class GrvtApi(HttpSession):
                    wrapped: bool = True) -> msgspec.Raw:
         """The ``result`` of one route (raw, for the caller's decoder); the whole answer for the few routes
         whose answer is not wrapped in ``result`` (``wrapped=False``: get_sub_accounts)."""
+        return (await self._reply(route, body, private=private, may_execute=may_execute, wrapped=wrapped))[0]
+
+    async def call_page(self, route: str, body: dict, *, private: bool) -> tuple[msgspec.Raw, str]:
+        """One page of a paged list: its ``result`` (raw) and the cursor of the page after ("" at the end)."""
+        return await self._reply(route, body, private=private, may_execute=False, wrapped=True)
+
+    async def _reply(self, route: str, body: dict, *, private: bool, may_execute: bool,
+                     wrapped: bool) -> tuple[msgspec.Raw, str]:
         if route not in UNMETERED_ROUTES:
             await self.charge({ORDERS_1S if route in ORDER_ROUTES else REQUESTS_1S: 1}, route)
         host = self.hosts.trade_data if private else self.hosts.market_data
@@ -66,7 +74,7 @@ class GrvtApi(HttpSession):
             await self.throttled(error, f"{route}: {error.venue_message}")
             raise error
         if not wrapped:
-            return msgspec.Raw(answer)
+            return msgspec.Raw(answer), ""
         try:
             reply = m.result_decoder.decode(answer)
         except (msgspec.ValidationError, msgspec.DecodeError):
@@ -74,7 +82,7 @@ class GrvtApi(HttpSession):
         if not reply.result:
             raise error_of(400, answer, route) if reply.code is not None else ProtocolError(
                 f"grvt {route}: answer without a result", request=route)
-        return reply.result
+        return reply.result, reply.next
 
     # -- market data -------------------------------------------------------------------
 
@@ -123,11 +131,16 @@ class GrvtApi(HttpSession):
         raw = await self.call("open_orders", {"sub_account_id": sub_account_id}, private=True)
         return _decode(m.orders_decoder, raw, "open_orders")
 
-    async def fill_history(self, sub_account_id: str, start_ns: int = 0, limit: int = 1000) -> list[m.Fill]:
+    async def fill_history(self, sub_account_id: str, start_ns: int = 0, limit: int = 1000,
+                           cursor: str = "") -> tuple[list[m.Fill], str]:
+        """One page of the sub-account's fills, newest first, and the cursor of the next ("" at the end)."""
         body = {"sub_account_id": sub_account_id, "limit": limit}
         if start_ns:
             body["start_time"] = str(start_ns)
-        return _decode(m.fills_decoder, await self.call("fill_history", body, private=True), "fill_history")
+        if cursor:
+            body["cursor"] = cursor
+        raw, after = await self.call_page("fill_history", body, private=True)
+        return _decode(m.fills_decoder, raw, "fill_history"), after
 
     async def positions(self, sub_account_id: str) -> list[m.Position]:
         raw = await self.call("positions", {"sub_account_id": sub_account_id}, private=True)

@@ -29,6 +29,7 @@ class Result(Struct):
     result: Raw = ABSENT
     code: int | None = None
     message: str = ""
+    next: str = ""          # a paged list's cursor of the page after ("" when there is none)
 
 
 # -- market data -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from exchanges.binance.auth import Credentials
 from tests.binance_sim import Recorder, connector
 from tests.books import our_levels, sim_levels
+from tests.connector_checks import history_pages_lose_nothing
 from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
@@ -347,3 +348,9 @@ async def test_a_timestamp_refusal_resyncs_the_clock_so_the_next_order_goes_thro
     assert refused.value.code == -1021 and -3200 < oms.http.clock_offset_ms < -2800
     placed = await oms.place(order)
     assert placed.type == E.ORDER_EVENT_TYPE_ACCEPTED
+
+
+async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
+    _, oms, _, fetcher = parts
+    cids = [f"paged-{n}" for n in range(8)]
+    await history_pages_lose_nothing(sim, oms, fetcher, "BTCUSDT", Decimal("0.010"), cids)

@@ -237,3 +237,37 @@ async def test_user_trades_public_trades_and_klines(sim, http):
     status, error, _ = await api.call("GET", "/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "7m"},
                                          signed=False)
     assert (status, error["code"]) == (400, -1130)
+
+
+async def test_history_queries_page_by_id_or_time_as_the_venue_does(sim, http):
+    api = client(sim, http)
+    for n in range(4):
+        await api.call("POST", "/fapi/v1/order", {"symbol": "BTCUSDT", "side": "BUY" if n % 2 == 0 else "SELL",
+                                                   "type": "MARKET", "quantity": "0.010",
+                                                   "newClientOrderId": f"hist-{n}"})
+    _, everything, _ = await api.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT", "fromId": "0"})
+    ids = [t["id"] for t in everything]
+    assert len(ids) >= 4 and ids == sorted(ids)
+    # Two at a time from the oldest, then from the last id + 1: every trade once.
+    start = everything[0]["time"]
+    _, page, _ = await api.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT", "startTime": str(start),
+                                                                 "limit": "2"})
+    paged = [t["id"] for t in page]
+    while len(page) == 2:
+        _, page, _ = await api.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT", "limit": "2",
+                                                                     "fromId": str(paged[-1] + 1)})
+        paged += [t["id"] for t in page]
+    assert paged == ids
+    # Without a start: the newest ones.
+    _, newest, _ = await api.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT", "limit": "2"})
+    assert [t["id"] for t in newest] == ids[-2:]
+    # allOrders from an order id up.
+    _, orders, _ = await api.call("GET", "/fapi/v1/allOrders", {"symbol": "BTCUSDT", "orderId": "0", "limit": "3"})
+    assert [o["clientOrderId"] for o in orders] == ["hist-0", "hist-1", "hist-2"]
+    # fromId cannot go with a time; a window is at most 7 days.
+    status, body, _ = await api.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT", "fromId": "1",
+                                                                      "startTime": str(start)})
+    assert (status, body["code"]) == (400, -1128)
+    status, body, _ = await api.call("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT", "startTime": "0",
+                                                                      "endTime": str(8 * 86_400_000)})
+    assert (status, body["code"]) == (400, -1127)

@@ -12,7 +12,11 @@ import pytest
 
 from tests.binance_sim import Recorder
 from tests.books import our_levels, rebuilt, sim_levels
-from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
+from tests.connector_checks import (
+    a_429_blocks_the_budget_then_the_call_goes_through,
+    history_pages_lose_nothing,
+    orphan_is_cancelled_by_the_venue,
+)
 from tests.deribit_sim import CREDENTIALS, connector, simulator
 from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
@@ -294,3 +298,9 @@ async def test_too_many_requests_blocks_the_account_budget_then_the_call_goes_th
                                                                  10028)
     finally:
         await fetcher.close()
+
+
+async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
+    _, oms, _, fetcher = parts
+    cids = [f"paged-{n}" for n in range(8)]
+    await history_pages_lose_nothing(sim, oms, fetcher, BTC, Decimal("20"), cids)

@@ -14,7 +14,11 @@ from exchanges.grvt.auth import ApiSession, Credentials
 from exchanges.grvt.constants import ACCOUNT_HEADER
 from tests.binance_sim import Recorder
 from tests.books import our_levels, rebuilt, sim_levels
-from tests.connector_checks import a_429_blocks_the_budget_then_the_call_goes_through, orphan_is_cancelled_by_the_venue
+from tests.connector_checks import (
+    a_429_blocks_the_budget_then_the_call_goes_through,
+    history_pages_lose_nothing,
+    orphan_is_cancelled_by_the_venue,
+)
 from tests.grvt_sim import API_KEY, PRIVATE_KEY, connector, ids, simulator
 from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
@@ -351,3 +355,10 @@ async def test_the_connector_signs_on_the_chain_the_simulator_publishes(chain_id
         await oms.stop()
         await fetcher.close()
         await sim.stop()
+
+
+async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
+    _, oms, _, fetcher = parts
+    draw = ids("mm")
+    cids = [draw.next() for _ in range(8)]
+    await history_pages_lose_nothing(sim, oms, fetcher, BTC, Decimal("0.01"), cids)

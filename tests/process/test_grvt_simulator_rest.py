@@ -12,6 +12,7 @@ import pytest
 
 from exchanges.grvt import signing
 from exchanges.grvt.simulator import Credentials, GrvtSimulator
+from exchanges.grvt.simulator.errors import MALFORMED
 from tradesys.aio import wait_until
 
 KEY = "0x" + "11" * 32      # a throwaway key: the simulator's registered signer
@@ -263,3 +264,28 @@ async def test_a_path_the_simulator_does_not_serve_is_the_venues_not_found(sim, 
     status, body, response = await post(http, sim.urls[host] + path, {})
     assert (status, body) == (404, {"request_id": 1, "code": 1004, "message": "Data Not Found", "status": 404})
     assert response.content_type == "application/json"
+
+
+async def test_fill_history_pages_by_cursor_newest_first(sim, http):
+    headers, _ = await login(http, sim)
+    trade = sim.urls["trade data"]
+    for n in range(4):
+        status, body, _ = await post(http, trade + "/full/v1/create_order",
+                                     signed_order(sim, is_market=True, buy=n % 2 == 0, client_order_id=str(700 + n)),
+                                     headers)
+        assert status == 200, body
+    query = {"sub_account_id": sim.sub_account_id, "limit": 2}
+    _, whole, _ = await post(http, trade + "/full/v1/fill_history", {**query, "limit": 100}, headers)
+    assert len(whole["result"]) >= 4 and whole["next"] == ""
+    paged, cursor = [], ""
+    while True:
+        _, body, _ = await post(http, trade + "/full/v1/fill_history", {**query, "cursor": cursor}, headers)
+        paged += body["result"]
+        cursor = body["next"]
+        if not cursor:
+            break
+    assert [f["trade_id"] for f in paged] == [f["trade_id"] for f in whole["result"]]
+    times = [int(f["event_time"]) for f in paged]
+    assert times == sorted(times, reverse=True)
+    status, body, _ = await post(http, trade + "/full/v1/fill_history", {**query, "cursor": "not-ours"}, headers)
+    assert status == MALFORMED.status and body["code"] == MALFORMED.code

@@ -47,6 +47,7 @@ from tradesys.services.engine.stream import AccountStream
 from tradesys.venue.registry import get_venue
 
 log = logging.getLogger(__name__)
+READY_TIMEOUT = 10.0     # how long an order query waits for a (re)starting engine to reconcile
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,21 @@ class TradingEngine(ActorBase):
             return False
         return True
 
-    def open_orders(self, strategy_id: str) -> list[bytes]:
+    async def _reconciled(self) -> None:
+        """A restarted engine answers for orders only once it has read the venue's: before that, "never saw
+        it" would be a lie that makes a strategy drop an order that rests at the venue."""
+        if not await self.ready(READY_TIMEOUT):
+            raise RuntimeError(f"{self.name} has not reconciled with the venue yet")
+
+    async def open_orders(self, strategy_id: str) -> list[bytes]:
         """The live orders of one strategy, as serialised OrderEvents (a restarted Mini OMS adopts them)."""
+        await self._reconciled()
         return [o.last.SerializeToString() for _, o in self.account.orders.live()
                 if o.strategy_id == strategy_id and o.last is not None]
 
-    def order_states(self, strategy_id: str, client_order_ids: list[str]) -> dict[str, bytes | None]:
+    async def order_states(self, strategy_id: str, client_order_ids: list[str]) -> dict[str, bytes | None]:
         """The last event of each named order of the strategy; None for an order this engine never saw."""
+        await self._reconciled()
         out = {}
         for cid in client_order_ids:
             order = self.account.orders.get(cid)

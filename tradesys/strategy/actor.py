@@ -109,6 +109,7 @@ class StrategyActor(ActorBase):
         if engine_name not in directory or "orders" not in directory[engine_name]:
             raise RuntimeError(f"strategy {self.strategy_id}: no trading engine {engine_name} is running")
         self._engine = self.reconciler.engine = ray.get_actor(engine_name)
+        self.reconciler.engine_name = engine_name
         if not await self._engine.ready.remote():
             raise RuntimeError(f"strategy {self.strategy_id}: {engine_name} did not become ready")
         instruments = {i.symbol: i for i in map(Instrument.FromString, await self._engine.instrument_list.remote())}

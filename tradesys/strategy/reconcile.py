@@ -4,6 +4,8 @@ lost, is settled here)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -15,6 +17,7 @@ from tradesys.strategy.oms import MiniOMS, Order, State
 
 log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 5.0
+ANSWER_SECONDS = 15.0     # longer than the engine waits to reconcile after a restart
 
 
 class Reconciler:
@@ -26,8 +29,9 @@ class Reconciler:
         self.oms = oms
         self.settled = settled
         self.engine = None              # the engine's Ray handle, once wired
+        self.engine_name = ""
         self.next_check = now + RECONCILE_SECONDS
-        self.count = {"reconciled": 0}
+        self.count = {"reconciled": 0, "reconcile_unanswered": 0}
 
     def due(self, now: float) -> list[str]:
         overdue = self.oms.overdue(now)
@@ -40,9 +44,17 @@ class Reconciler:
 
     async def run(self, client_order_ids: list[str]) -> None:
         try:
-            states = await self.engine.order_states.remote(self.strategy_id, client_order_ids)
-        except ray.exceptions.RayActorError as exc:      # the engine is restarting: try again next time
-            log.warning("reconcile: engine unavailable", extra={"fields": {"error": str(exc)[:200]}})
+            states = await asyncio.wait_for(self.engine.order_states.remote(self.strategy_id, client_order_ids),
+                                            ANSWER_SECONDS)
+        except (ray.exceptions.RayError, TimeoutError) as exc:   # restarting, not reconciled yet: next time
+            self.count["reconcile_unanswered"] += 1
+            if isinstance(exc, TimeoutError) and self.engine_name:
+                # A call caught in the engine's restart may never be answered, and the handle's later calls
+                # queue behind it: the next attempt goes through a fresh handle.
+                with contextlib.suppress(ValueError):
+                    self.engine = ray.get_actor(self.engine_name)
+            log.warning("reconcile: engine unavailable", extra={"fields": {
+                "error": f"{type(exc).__name__}: {str(exc)[:200]}"}})
             for cid in client_order_ids:
                 self.oms.unanswered(cid)
             return

@@ -273,7 +273,8 @@ class IExchangeDataFetcher(ABC):
 
     @abstractmethod
     async def recent_fills(self, symbol: str, since_ns: int = 0) -> list[Fill]:
-        """The account's fills on ``symbol`` since ``since_ns`` (as far back as the venue keeps them)."""
+        """Every fill of the account on ``symbol`` since ``since_ns`` (as far back as the venue keeps them),
+        oldest first, each with its client order id: history is read page after page, never one page."""
 
     async def close(self) -> None:
         """Release connections (a fetcher may hold an HTTP session)."""

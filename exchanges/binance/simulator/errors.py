@@ -24,6 +24,9 @@ def invalid(name: str) -> ApiError:
     return ApiError(400, -1130, f"Data sent for parameter '{name}' is not valid.")
 
 
+# The venue's general codes for history queries (fromId with a time; a window over 7 days).
+BAD_COMBINATION = ApiError(400, -1128, "Combination of optional parameters invalid.")
+INTERVAL_TOO_BIG = ApiError(400, -1127, "Lookup interval is too big.")
 BAD_PRECISION = ApiError(400, -1111, "Precision is over the maximum defined for this asset.")
 BAD_SIGNATURE = ApiError(400, -1022, "Signature for this request is not valid.")
 BAD_API_KEY = ApiError(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: 127.0.0.1")

@@ -114,10 +114,14 @@ class Trading:
                 for o in self.sim.exchange.engines[i.symbol].open_orders(call.account)]
 
     def all_orders(self, call: Call) -> list:
+        """Oldest first: from ``orderId`` up, or from ``startTime``; without either, the newest ``limit``."""
         instrument = instrument_of(self.sim, call.params)
-        limit = min(int_param(call.params, "limit") if "limit" in call.params else 500, 1000)
-        orders = self.sim.exchange.orders(call.account, instrument.symbol)[-limit:]
-        return [order_object(o, instrument, with_time=True) for o in orders]
+        window = history_window(call.params, self.sim.now_ms())
+        start_id = int_param(call.params, "orderId") if "orderId" in call.params else None
+        orders = [o for o in self.sim.exchange.orders(call.account, instrument.symbol)
+                  if window.holds(o.created_ns // 1_000_000) and (start_id is None or o.order_id >= start_id)]
+        orders.sort(key=lambda o: o.order_id)
+        return [order_object(o, instrument, with_time=True) for o in window.page(orders, start_id is not None)]
 
     def cancel_all(self, call: Call) -> dict:
         instrument = instrument_of(self.sim, call.params)
@@ -170,15 +174,22 @@ class Trading:
         return {"symbol": instrument.symbol, "countdownTime": str(countdown)}
 
     def user_trades(self, call: Call) -> list:
+        """Oldest first: from ``fromId`` up, or from ``startTime``; without either, the newest ``limit`` (of the
+        last 7 days). ``fromId`` cannot go with a time (protocol notes 3.11)."""
         instrument = instrument_of(self.sim, call.params)
-        limit = min(int_param(call.params, "limit") if "limit" in call.params else 500, 1000)
+        window = history_window(call.params, self.sim.now_ms())
         order_id = int_param(call.params, "orderId") if "orderId" in call.params else None
         from_id = int_param(call.params, "fromId") if "fromId" in call.params else None
+        if from_id is not None and window.timed:
+            raise errors.BAD_COMBINATION
         out = []
-        for fill in self.sim.exchange.fills(call.account, instrument.symbol):
+        fills = sorted(self.sim.exchange.fills(call.account, instrument.symbol), key=lambda f: f.trade_id)
+        for fill in fills:
             if order_id is not None and fill.order_id != order_id:
                 continue
             if from_id is not None and fill.trade_id < from_id:
+                continue
+            if not window.holds(fill.time_ns // 1_000_000):
                 continue
             out.append({
                 "buyer": fill.side is Side.BUY, "commission": money(fill.fee), "commissionAsset": fill.fee_asset,
@@ -188,7 +199,40 @@ class Trading:
                 "realizedPnl": money(fill.realized_pnl),
                 "side": fill.side.value, "positionSide": "BOTH", "symbol": instrument.symbol,
                 "time": fill.time_ns // 1_000_000})
-        return out[-limit:] if from_id is None else out[:limit]
+        return window.page(out, from_id is not None)
+
+
+WEEK_MS = 7 * 86_400_000
+
+
+class HistoryWindow:
+    """The time filter and page of a history query: ``startTime``/``endTime`` (at most 7 days apart; without
+    either, the last 7 days) and ``limit`` (default 500, at most 1000)."""
+
+    def __init__(self, start_ms: int | None, end_ms: int | None, limit: int, now_ms: int):
+        self.timed = start_ms is not None or end_ms is not None
+        self.from_start = start_ms is not None
+        if start_ms is None and end_ms is None:
+            start_ms = now_ms - WEEK_MS
+        self.start_ms = start_ms if start_ms is not None else end_ms - WEEK_MS
+        self.end_ms = end_ms if end_ms is not None else self.start_ms + WEEK_MS
+        self.limit = limit
+
+    def holds(self, time_ms: int) -> bool:
+        return self.start_ms <= time_ms <= self.end_ms
+
+    def page(self, items: list, from_id: bool) -> list:
+        """Oldest-first ``items``: the first ``limit`` when the query names where to start, else the newest."""
+        return items[:self.limit] if from_id or self.from_start else items[-self.limit:]
+
+
+def history_window(params: dict[str, str], now_ms: int) -> HistoryWindow:
+    start = int_param(params, "startTime") if "startTime" in params else None
+    end = int_param(params, "endTime") if "endTime" in params else None
+    if start is not None and end is not None and (end < start or end - start > WEEK_MS):
+        raise errors.INTERVAL_TOO_BIG
+    limit = min(int_param(params, "limit") if "limit" in params else 500, 1000)
+    return HistoryWindow(start, end, max(1, limit), now_ms)
 
 
 def _json_list(text: str, name: str, most: int) -> list:

@@ -245,13 +245,16 @@ def _user_trades(call: Call, account: str, entries, params: dict) -> dict:
     sim = call.sim
     count = p.integer(params, "count", 10, low=1, high=1000)
     start_seq = p.integer(params, "start_seq", 0, low=0, high=2**62)
+    end_seq = p.integer(params, "end_seq", 2**62, low=0, high=2**62)
+    start_ms = p.integer(params, "start_timestamp", 0, low=0, high=2**62)
+    end_ms = p.integer(params, "end_timestamp", 2**62, low=0, high=2**62)
     out = []
     for entry in entries:
         i = entry.instrument
         mark = sim.exchange.mark_price(entry.name)
         orders = {o.order_id: o for o in sim.exchange.orders(account, entry.name)}   # one pass, not one per fill
         for fill in sim.exchange.fills(account, entry.name):
-            if fill.trade_id < start_seq:
+            if not (start_seq <= fill.trade_id <= end_seq and start_ms <= fill.time_ns // 1_000_000 <= end_ms):
                 continue
             order = orders.get(fill.order_id) or sim.exchange.order(account, entry.name, order_id=fill.order_id)
             meta = sim.meta(entry.name, fill.order_id)

@@ -11,6 +11,8 @@ exchange's own checks (size on the grid, tick, margin, reduce-only).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections import deque
 from decimal import Decimal, InvalidOperation
@@ -329,20 +331,29 @@ class Trading:
                      next="")
 
     def fill_history(self, account: str, body: dict) -> Whole:
+        """Newest first, ``limit`` (at most 1000) a page; ``next`` is the cursor of the page after (empty when
+        there is none), a key of the last fill given, so fills that arrive meanwhile do not shift the pages."""
         self._sub_account(body)
         try:
             limit = min(int(body.get("limit") or 500), 1000)
             start = int(body.get("start_time") or 0)
-        except (TypeError, ValueError):
+            end = int(body.get("end_time") or 2**63)
+            after = _cursor_key(str(body.get("cursor") or ""))
+        except (TypeError, ValueError, binascii.Error):
             raise e.MALFORMED from None
         out = []
         for symbol, entry in self.sim.catalog.items():
             for fill in self.sim.exchange.fills(account, symbol):
-                if fill.time_ns < start:
-                    continue
-                out.append(fill_object(self.sim, entry, fill, self.by_engine.get((symbol, fill.order_id))))
-        out.sort(key=lambda f: int(f["event_time"]), reverse=True)
-        return Whole(result=out[:limit], next="")
+                if start <= fill.time_ns <= end:
+                    out.append((fill.time_ns, symbol, fill.trade_id, entry, fill))
+        out.sort(key=lambda row: row[:3], reverse=True)
+        if after is not None:
+            out = [row for row in out if row[:3] < after]
+        page = out[:limit]
+        more = len(out) > limit
+        cursor = _cursor_of(page[-1][:3]) if more else ""
+        return Whole(result=[fill_object(self.sim, entry, fill, self.by_engine.get((symbol, fill.order_id)))
+                             for _, symbol, _, entry, fill in page], next=cursor)
 
     def positions(self, account: str, body: dict) -> list[dict]:
         self._sub_account(body)
@@ -385,6 +396,18 @@ class Trading:
 
     def authorize_builder(self, account: str, body: dict) -> dict:
         return self.builders.authorize(body)
+
+
+def _cursor_of(key: tuple[int, str, int]) -> str:
+    return base64.urlsafe_b64encode(":".join(map(str, key)).encode()).decode()
+
+
+def _cursor_key(cursor: str) -> tuple[int, str, int] | None:
+    """The (time, instrument, trade) key a cursor stands for; ValueError for one this venue did not give."""
+    if not cursor:
+        return None
+    time_ns, symbol, trade = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+    return int(time_ns), symbol, int(trade)
 
 
 def _is_uint64(text: str) -> bool:
