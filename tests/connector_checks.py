@@ -10,23 +10,30 @@ from pathlib import Path
 import pytest
 
 from tradesys.aio import wait_until
+from tradesys.messages import OrderType, Side
+from tradesys.numeric import get_decimal
+from tradesys.venue.base import OrderSpec
 from tradesys.venue.errors import RateLimited
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def orphan_is_cancelled_by_the_venue(script: str, args: list[str], fetcher, symbol: str) -> list:
-    """Run ``script`` (it places orders and prints "placed"), SIGKILL it, and wait up to 10 s for the
-    venue to have nothing open on ``symbol``. Returns the open orders seen before the kill."""
+async def orphan_is_cancelled_by_the_venue(script: str, args: list[str], fetcher, symbol: str,
+                                           alive_for: float = 0.0) -> list:
+    """Run ``script`` (it places orders and prints "placed"), let it live ``alive_for`` seconds, SIGKILL it,
+    and wait up to 10 s for the venue to have nothing open on ``symbol``. Returns the open orders seen
+    just before the kill."""
     child = await asyncio.create_subprocess_exec(sys.executable, "-c", script, *args, stdout=asyncio.subprocess.PIPE,
                                                  stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
     try:
         line = await asyncio.wait_for(child.stdout.readline(), 60)
         assert line == b"placed\n", (line, await child.stderr.read())
+        await asyncio.sleep(alive_for)   # time itself: a living connector keeps its orders this long
         resting = await fetcher.open_orders(symbol)
     finally:
         child.kill()   # SIGKILL: no stop(), no cancel, no goodbye
         await child.wait()
+
     async def nothing_open() -> bool:
         return await fetcher.open_orders(symbol) == []
 
@@ -50,10 +57,6 @@ async def history_pages_lose_nothing(sim, oms, fetcher, symbol: str, quantity, c
     """Trade ``client_order_ids`` as market orders (more fills than ``page``), then read the fills since
     just before them with the fetcher asking ``page`` rows a query: every fill the venue booked comes back
     once, oldest first, each with its client order id. Returns the fills read."""
-    from tradesys.messages import OrderType, Side
-    from tradesys.numeric import get_decimal
-    from tradesys.venue.base import OrderSpec
-
     await oms.start()
     since = sim.now_ns() - 1_000_000
     for n, cid in enumerate(client_order_ids):

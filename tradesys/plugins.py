@@ -34,6 +34,19 @@ def load_target(target: str) -> object:
     return getattr(importlib.import_module(module), attribute)
 
 
+def load_checked(target: str, where: str, check: Callable[[object], str | None], error: type[Exception]):
+    """``load_target``, with a failed import or an object ``check`` refuses (its reason) raised as ``error``
+    naming ``where`` the target came from."""
+    try:
+        obj = load_target(target)
+    except Exception as exc:  # a plugin's import error must name the plugin, not surface as itself
+        raise error(f"{where}: cannot load {target}: {type(exc).__name__}: {exc}") from exc
+    why = check(obj)
+    if why is not None:
+        raise error(f"{where}: {target} {why}")
+    return obj
+
+
 class Registry(Generic[T]):
     """One kind of part (``what``: "venue", "strategy"), by name.
 
@@ -50,14 +63,7 @@ class Registry(Generic[T]):
         self.error = error
 
     def _load(self, name: str, target: str, where: str) -> T:
-        try:
-            obj = load_target(target)
-        except Exception as exc:  # a plugin's import error must name the plugin, not surface as itself
-            raise self.error(f"{self.what} {where}: cannot load {target}: {type(exc).__name__}: {exc}") from exc
-        why = self.check(name, obj)
-        if why is not None:
-            raise self.error(f"{self.what} {where}: {target} {why}")
-        return obj
+        return load_checked(target, f"{self.what} {where}", lambda obj: self.check(name, obj), self.error)
 
     def plugins(self) -> dict[str, EntryPoint]:
         """The entry points of the group, by name, without those that claim a built-in name."""

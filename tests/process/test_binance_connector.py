@@ -3,8 +3,6 @@ reconnects, order lifecycle on both transports, rate-limit backoff, listen-key r
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 from exchanges.binance.auth import Credentials
 from tests.binance_sim import Recorder, connector
 from tests.books import our_levels, sim_levels
-from tests.connector_checks import history_pages_lose_nothing
+from tests.connector_checks import history_pages_lose_nothing, orphan_is_cancelled_by_the_venue
 from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
@@ -319,22 +317,10 @@ asyncio.run(main(*sys.argv[1:]))
 async def test_cancel_on_disconnect_cancels_the_orders_of_a_connector_that_dies(sim, parts):
     *_, fetcher = parts
     bid, _ = await best(fetcher, "BTCUSDT")
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, sim.urls["rest"], CREDS.api_key, CREDS.api_secret, f"{bid - 200:f}",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
-    try:
-        line = await asyncio.wait_for(child.stdout.readline(), 60)
-        assert line == b"placed\n", (line, await child.stderr.read())
-        await asyncio.sleep(2.5)   # time itself, past the 1 s countdown: the live connector's keeper holds the order
-        assert [o.client_order_id for o in await fetcher.open_orders("BTCUSDT")] == ["orphan-1"]
-    finally:
-        child.kill()   # SIGKILL: no stop(), no cancel, no goodbye
-        await child.wait()
-    async def nothing_open() -> bool:
-        return await fetcher.open_orders("BTCUSDT") == []
-
-    # The venue cancels it when the countdown lapses.
-    await wait_until(nothing_open, "the venue cancelled the dead process's order", timeout=10, every=0.1)
+    # Alive past its 1 s countdown, the connector's keeper holds the order; killed, the countdown lapses.
+    resting = await orphan_is_cancelled_by_the_venue(CHILD, [sim.urls["rest"], CREDS.api_key, CREDS.api_secret,
+                                                             f"{bid - 200:f}"], fetcher, "BTCUSDT", alive_for=2.5)
+    assert [o.client_order_id for o in resting] == ["orphan-1"]
 
 
 async def test_a_timestamp_refusal_resyncs_the_clock_so_the_next_order_goes_through(sim, parts):

@@ -61,7 +61,7 @@ def test_broken_plugins_are_named_in_a_clear_error_and_left_out_of_the_listing(i
 
 
 def test_a_plugin_cannot_take_a_built_in_name(installed, caplog):
-    assert registry._plugins().get("binance") is None
+    assert registry.REGISTRY.plugins().get("binance") is None
     assert any("ignored: the name is a built-in venue" in r.getMessage() for r in caplog.records)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException, MissingConfigException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from tradesys.config.errors import ConfigError, flatten
@@ -30,7 +30,7 @@ def compose_config(overrides: list[str], conf_dir: Path = CONF_DIR) -> DictConfi
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3", job_name="tradesys"):
             return compose(config_name=CONFIG_NAME, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise one_line(exc, conf_dir) from None
+        raise one_line(exc) from None
 
 
 def load(overrides: list[str], conf_dir: Path = CONF_DIR) -> tuple[DictConfig, AppConfig]:
@@ -39,7 +39,7 @@ def load(overrides: list[str], conf_dir: Path = CONF_DIR) -> tuple[DictConfig, A
     return cfg, validate(cfg)
 
 
-def one_line(exc: BaseException, conf_dir: Path = CONF_DIR) -> ConfigError:
+def one_line(exc: BaseException) -> ConfigError:
     """Turn a Hydra/OmegaConf error into a ConfigError whose message is one line."""
     cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else exc
     if isinstance(exc, MissingConfigException) or "Could not find" in str(exc):
@@ -47,30 +47,12 @@ def one_line(exc: BaseException, conf_dir: Path = CONF_DIR) -> ConfigError:
     key = getattr(cause, "full_key", None)
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and key:
         schema = getattr(cause, "object_type", None)
-        if not hasattr(schema, "__dataclass_fields__"):
-            schema = _venue_schema(key, conf_dir)
         allowed = getattr(schema, "__dataclass_fields__", None)
         takes = f"; {schema.__name__} takes {', '.join(sorted(allowed))}" if allowed else ""
         return ConfigError(key, f"unknown key{takes}")
     if key:
         return ConfigError(key, flatten(getattr(cause, "msg", None) or str(cause)))
     return ConfigError("", flatten(str(exc)))
-
-
-def _venue_schema(key: str, conf_dir: Path) -> type | None:
-    """The schema of the venue config ``key`` is in (``exchange.<name>.<key>``): the venue its file names.
-    Hydra has not typed it yet when an override fails (``validate`` does, by venue)."""
-    parts = key.split(".")
-    if len(parts) < 3 or parts[0] != "exchange":
-        return None
-    from tradesys.venue.registry import venue_config  # the registry imports this package's schema
-
-    path = conf_dir / "exchange" / f"{parts[1]}.yaml"
-    try:
-        venue = OmegaConf.load(path).get("venue", parts[1]) if path.exists() else parts[1]
-    except OmegaConfBaseException:
-        venue = parts[1]
-    return venue_config(str(venue))
 
 
 def _missing_option(text: str) -> ConfigError:

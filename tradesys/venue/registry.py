@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint
 
 from tradesys.config.schema import VenueConfig
-from tradesys.plugins import Registry, load_target
+from tradesys.plugins import Registry, load_checked
 
 ENTRY_POINT_GROUP = "tradesys.exchanges"
 # name -> "module:attribute" of its VenueSpec; imported on first use.
@@ -113,10 +112,6 @@ def _check_venue(name: str, spec: object) -> str | None:
 REGISTRY: Registry[VenueSpec] = Registry("venue", ENTRY_POINT_GROUP, BUILTIN, _check_venue, VenueRegistryError)
 
 
-def _plugins() -> dict[str, EntryPoint]:
-    return REGISTRY.plugins()
-
-
 def venue_names() -> list[str]:
     """Every venue name that can be asked for: built-in first, then plugins, each sorted. Imports nothing."""
     return REGISTRY.names()
@@ -149,12 +144,7 @@ def get_simulator(name: str) -> SimulatorSpec:
     venue = get_venue(name)
     if venue.simulator is None:
         raise VenueRegistryError(f"there is no {name} simulator")
-    try:
-        spec = load_target(venue.simulator)
-    except Exception as exc:
-        raise VenueRegistryError(f"the {name} simulator: cannot load {venue.simulator}: "
-                                 f"{type(exc).__name__}: {exc}") from exc
-    if not isinstance(spec, SimulatorSpec):
-        raise VenueRegistryError(f"the {name} simulator: {venue.simulator} is a {type(spec).__name__}, "
-                                 f"not a SimulatorSpec")
+    spec = load_checked(venue.simulator, f"the {name} simulator",
+                        lambda obj: None if isinstance(obj, SimulatorSpec) else
+                        f"is a {type(obj).__name__}, not a SimulatorSpec", VenueRegistryError)
     return spec
