@@ -77,9 +77,12 @@ class RayBudget:
     def _observed(self, done: Future) -> None:
         error = None if done.cancelled() else done.exception()
         if error is not None:
-            self.observe_failures += 1
+            # Logged, then counted: this runs on Ray's callback thread, and whoever reads the count may look
+            # for the log line at once.
+            failures = self.observe_failures + 1
             log.warning("the venue's rate-limit counts were not booked", extra={"fields": {
-                "error": f"{type(error).__name__}: {error}", "failures": self.observe_failures}})
+                "error": f"{type(error).__name__}: {error}", "failures": failures}})
+            self.observe_failures = failures
 
     async def block(self, seconds: float, reason: str, banned: bool) -> None:
         await self.handle.block.remote(seconds, reason, banned)

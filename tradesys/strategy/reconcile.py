@@ -40,7 +40,9 @@ class Reconciler:
         if now < self.next_check:
             return []
         self.next_check = now + RECONCILE_SECONDS
-        return [o.client_order_id for o in self.oms.live_orders() if not o.state.pending]
+        # Every live order with no request in flight: a resting one, and one whose cancel or modify the
+        # engine acknowledged but whose event has not come (it may have been lost while the engine restarted).
+        return [o.client_order_id for o in self.oms.live_orders() if o.sent_at is None]
 
     async def run(self, client_order_ids: list[str]) -> None:
         try:
@@ -72,8 +74,8 @@ class Reconciler:
             self.oms.lost(cid, "the engine does not know the order (never received, or gone while it was down)")
             return
         order, _ = self.oms.on_event(event)
-        if order is None or not order.state.pending:
-            return
+        if order is None or not order.state.pending or order.sent_at is None:
+            return      # settled, or an acknowledged request whose event will settle it
         # The engine has the order and its state did not settle the request: the request itself was lost
         # (the engine died with it, or its reply did). A new order is there; a cancel or modify never
         # happened, so the order is back as it was and the strategy may ask again.
