@@ -1,19 +1,22 @@
 """Checks every venue's connector passes the same way: an orphan's orders cancelled by the venue once
-its process is SIGKILLed, and a 429 that blocks the account's budget and then lets the call through."""
+its process is SIGKILLed, a 429 that blocks the account's budget and then lets the call through, history
+that pages without loss, an order whose answer was lost found again by its client order id, and a circuit
+breaker that opens on a failing venue and closes after a probe."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tradesys.aio import wait_until
-from tradesys.messages import OrderType, Side
+from tradesys.messages import OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import OrderSpec
-from tradesys.venue.errors import RateLimited
+from tradesys.venue.errors import CircuitOpen, ExecutionUnknown, RateLimited, VenueUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,3 +77,61 @@ async def history_pages_lose_nothing(sim, oms, fetcher, symbol: str, quantity, c
         mine = [get_decimal(f.quantity) for f in fills if f.client_order_id == cid]
         assert mine and sum(mine) == quantity, (cid, mine)
     return fills
+
+
+async def best(fetcher, symbol: str) -> tuple[Decimal, Decimal]:
+    """The venue's best bid and ask now."""
+    book = await fetcher.book_snapshot(symbol, 5)
+    return (Decimal(book.bid_prices[0]).scaleb(-book.price_scale),
+            Decimal(book.ask_prices[0]).scaleb(-book.price_scale))
+
+
+async def a_lost_answer_is_found_by_client_order_id(sim, oms, fetcher, symbol: str, quantity: Decimal,
+                                                    cid: str, never_sent: str) -> None:
+    """With the simulator's switch on, a resting order is executed and its answer never comes: the place
+    call says the outcome is unknown (not refused), the fetcher finds the order by client order id, once,
+    open; an id never sent is unknown to the venue; cancelled, the order is still found, final."""
+    await oms.start()
+    bid, _ = await best(fetcher, symbol)
+    price, quantity = oms.round_to_filters(symbol, Side.SIDE_BUY, bid * Decimal("0.97"), quantity)
+    await sim.fault_control.apply({"lose_order_answers": 1})
+    with pytest.raises(ExecutionUnknown):
+        await oms.place(OrderSpec(symbol, cid, Side.SIDE_BUY, quantity, price=price,
+                                  time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY))
+    assert sim.faults.lost_answers == 1 and sim.faults.lose_order_answers == 0
+    found = await fetcher.order_status(symbol, cid)
+    assert found is not None and found.client_order_id == cid and found.symbol == symbol
+    assert found.type == OrderEventType.ORDER_EVENT_TYPE_ACCEPTED
+    assert get_decimal(found.price) == price and get_decimal(found.quantity) == quantity
+    assert [o.client_order_id for o in await fetcher.open_orders(symbol)] == [cid]     # placed once
+    assert await fetcher.order_status(symbol, never_sent) is None
+    await oms.cancel(symbol, cid)
+    final = await fetcher.order_status(symbol, cid)
+    assert final is not None and final.type == OrderEventType.ORDER_EVENT_TYPE_CANCELLED
+
+
+async def a_failing_venue_opens_the_breaker_and_a_probe_closes_it(sim, breakers, call) -> None:
+    """``call()`` is an account query. Three 503s in a row open the account breaker (made to open at three,
+    with a short cool-down); the next call is refused here: the 503 queued for it is still queued, so
+    nothing reached the venue. After the cool-down one probe goes: it meets that 503, and the breaker opens
+    again; after another cool-down the probe is answered and the breaker closes."""
+    breaker = breakers.by_family["account"]
+    breaker.failures, breaker.cool_down_s = 3, 0.3
+    await call()                # what the call looks up once (instruments, the sub-account) is looked up
+    await sim.fault_control.apply({"http_errors": [503, 503, 503, 503]})
+    for _ in range(3):
+        with pytest.raises(VenueUnavailable):
+            await call()
+    with pytest.raises(CircuitOpen):
+        await call()
+    assert sim.faults.http_errors == [503]                 # refused here: the venue saw nothing
+    await asyncio.sleep(0.35)
+    with pytest.raises(VenueUnavailable):                  # the probe meets the last 503
+        await call()
+    assert breakers.open_families() == ["account"] and sim.faults.http_errors == []
+    await asyncio.sleep(0.35)
+    await call()                                           # answered: closed
+    assert breakers.open_families() == []
+    counters = breakers.counters()
+    assert (counters["breaker_account_trips"], counters["breaker_account_probes"],
+            counters["breaker_account_refused"]) == (1, 2, 1)

@@ -12,6 +12,7 @@ from exchanges.binance.pms import BinancePMS
 from exchanges.binance.rpc import BinanceWsApi
 from exchanges.binance.subscriber import BinanceSubscriber
 from tradesys.config.schema import Endpoint
+from tradesys.venue.breaker import Breakers
 from tradesys.venue.ratelimit import RateLimiter
 from tradesys.venue.registry import VenueParts, VenueSpec
 
@@ -23,7 +24,8 @@ def connect(config: BinanceConfig, credentials: Credentials | None, limiter: Rat
     """The interface objects for one account (those in ``roles``; the others None), sharing ``limiter``
     (the account's one budget); each has its own HTTP session so that each can be stopped on its own.
     No I/O until their ``start``. ``owners`` is not needed: the venue keeps our client order ids as they are."""
-    http = lambda: BinanceHttp(endpoints.rest, credentials, limiter)  # noqa: E731
+    breakers = Breakers("binance", failures=config.breaker_failures, cool_down_s=config.breaker_cool_down_seconds)
+    http = lambda: BinanceHttp(endpoints.rest, credentials, limiter, breakers=breakers)  # noqa: E731
     parts = dict.fromkeys(ROLES)
     if "subscriber" in roles:
         if config.depth_update_ms not in DEPTH_SPEEDS_MS and not (config.endpoint is Endpoint.sim
@@ -46,7 +48,7 @@ def connect(config: BinanceConfig, credentials: Credentials | None, limiter: Rat
         parts["pms"] = BinancePMS(http(), endpoints.ws_private, account=config.account)
     if "fetcher" in roles:
         parts["fetcher"] = BinanceFetcher(http(), account=config.account)
-    return VenueParts(**parts)
+    return VenueParts(**parts, breakers=breakers)
 
 
 VENUE = VenueSpec("binance", BinanceSubscriber, BinanceOMS, BinancePMS, BinanceFetcher, connect=connect,

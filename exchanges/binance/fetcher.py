@@ -8,7 +8,7 @@ from exchanges.binance.http import BinanceHttp
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import IExchangeDataFetcher
-from tradesys.venue.errors import ProtocolError, UnknownSymbol
+from tradesys.venue.errors import ProtocolError, UnknownOrder, UnknownSymbol
 
 HISTORY_PAGE = 1000
 
@@ -39,6 +39,13 @@ class BinanceFetcher(IExchangeDataFetcher):
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderEvent]:
         return [parse.order_event(order) for order in await self.http.open_orders(symbol)]
+
+    async def order_status(self, symbol: str, client_order_id: str) -> OrderEvent | None:
+        """``GET /fapi/v1/order`` by ``origClientOrderId`` (open, or final within the venue's query window)."""
+        try:
+            return parse.order_event(await self.http.query_order(symbol, client_order_id))
+        except UnknownOrder:
+            return None
 
     async def positions(self) -> list[Position]:
         positions = (parse.position(item, self.account) for item in await self.http.position_risk())

@@ -26,6 +26,7 @@ from exchanges.binance import messages as m
 from exchanges.binance.auth import Credentials
 from exchanges.binance.constants import LIMIT_HEADERS, ORDERS_1M, ORDERS_10S, RECV_WINDOW_MS, WEIGHT_1M
 from exchanges.binance.errors import classify
+from tradesys.venue.breaker import Breakers
 from tradesys.venue.errors import (
     AuthError,
     ExchangeError,
@@ -47,8 +48,8 @@ class BinanceHttp(HttpSession):
     venue = "binance"
 
     def __init__(self, base_url: str, credentials: Credentials | None, limiter: RateLimiter, *,
-                 recv_window_ms: int = RECV_WINDOW_MS, timeout_s: float = 10.0):
-        super().__init__(limiter, timeout_s)
+                 recv_window_ms: int = RECV_WINDOW_MS, timeout_s: float = 10.0, breakers: Breakers | None = None):
+        super().__init__(limiter, timeout_s, breakers)
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.recv_window_ms = recv_window_ms
@@ -65,6 +66,12 @@ class BinanceHttp(HttpSession):
                       may_execute: bool = False, shape: type[T] = object) -> T:
         """Send one request and decode its answer as ``shape``. Raises the shared error tree."""
         name = f"{method} {path}"
+        return await self.guarded(name, lambda: self._request(method, path, params, name, signed, key_only, weight,
+                                                              orders, may_execute, shape),
+                                  may_execute=may_execute, private=signed or key_only)
+
+    async def _request(self, method: str, path: str, params: dict[str, str] | None, name: str, signed: bool,
+                       key_only: bool, weight: int, orders: int, may_execute: bool, shape: type[T]) -> T:
         await self.charge({WEIGHT_1M: weight, ORDERS_10S: orders, ORDERS_1M: orders}, name)
         items = [(k, v) for k, v in (params or {}).items() if v is not None]
         headers = {}

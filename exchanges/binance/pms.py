@@ -75,7 +75,7 @@ class BinancePMS(IExchangePMS):
         self.listen_key = await self.http.new_listen_key()
         self._session = WsSession("binance-private", lambda: f"{self.ws_private}/ws?listenKey={self.listen_key}",
                                   self._on_message, on_open=self._on_open, on_close=self._on_close,
-                                  heartbeat_s=self.heartbeat_s)
+                                  heartbeat_s=self.heartbeat_s, after_failed_connect=self._fresh_key)
         await self._session.start()
         self._keepalive = asyncio.create_task(self._keep_alive(), name="binance-listen-key")
 
@@ -109,6 +109,19 @@ class BinancePMS(IExchangePMS):
             except ExchangeError as exc:
                 self._counters["keepalive_errors"] += 1
                 log.warning("binance: listen key keep-alive failed: %s", exc)
+
+    async def _fresh_key(self, reason: str) -> None:
+        """The stream could not connect: its key may be gone (expired while we were away, or a venue that
+        came back without it). Asking for a key returns the same one while it lives, so this is cheap."""
+        try:
+            key = await self.http.new_listen_key()
+        except ExchangeError as exc:
+            log.warning("binance: creating a listen key failed after a failed connect: %s", exc)
+            return
+        if key != self.listen_key:
+            self._counters["key_renewals"] += 1
+            log.info("binance: new listen key after a failed connect (%s)", reason)
+            self.listen_key = key
 
     async def _renew(self, why: str) -> None:
         """A new listen key and a new connection on it."""

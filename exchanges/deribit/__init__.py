@@ -17,6 +17,7 @@ from exchanges.deribit.pms import DeribitPMS
 from exchanges.deribit.rpc import RpcSession
 from exchanges.deribit.subscriber import DeribitSubscriber
 from tradesys.config.schema import VenueConfig
+from tradesys.venue.breaker import Breakers
 from tradesys.venue.ratelimit import RateLimiter
 from tradesys.venue.registry import VenueParts, VenueSpec
 
@@ -29,6 +30,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
     """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``.
     ``owners`` is not needed: labels carry our client order ids as they are."""
     parts = dict.fromkeys(ROLES)
+    breakers = Breakers("deribit", failures=config.breaker_failures, cool_down_s=config.breaker_cool_down_seconds)
     if "subscriber" in roles:
         if config.depth_update_ms not in BOOK_INTERVALS:
             raise ValueError(f"depth_update_ms {config.depth_update_ms}: Deribit sends books every 100 ms, or every "
@@ -39,7 +41,8 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
         # Public data is limited per IP, not from the account's credits; raw books need a signed-in session.
         session = RpcSession("deribit-public", endpoints.ws, credentials=credentials if interval == "raw" else None,
                              heartbeat_s=heartbeat_s)
-        parts["subscriber"] = DeribitSubscriber(DeribitApi(HttpTransport(endpoints.rest, None, None)), endpoints.ws,
+        public = DeribitApi(HttpTransport(endpoints.rest, None, None, breakers=breakers))
+        parts["subscriber"] = DeribitSubscriber(public, endpoints.ws,
                                                 stale_after_s=config.stale_book_seconds, heartbeat_s=heartbeat_s,
                                                 session=session, book_interval=interval)
     if "oms" in roles:
@@ -55,9 +58,10 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
                              heartbeat_s=heartbeat_s)
         parts["pms"] = DeribitPMS(DeribitApi(session), session, account=config.account)
     if "fetcher" in roles:
-        parts["fetcher"] = DeribitFetcher(DeribitApi(HttpTransport(endpoints.rest, credentials, limiter)),
+        parts["fetcher"] = DeribitFetcher(DeribitApi(HttpTransport(endpoints.rest, credentials, limiter,
+                                                                   breakers=breakers)),
                                           account=config.account)
-    return VenueParts(**parts)
+    return VenueParts(**parts, breakers=breakers)
 
 
 VENUE = VenueSpec("deribit", DeribitSubscriber, DeribitOMS, DeribitPMS, DeribitFetcher, connect=connect,

@@ -53,6 +53,18 @@ class DeribitFetcher(IExchangeDataFetcher):
             orders = [o for c in await self._currencies() for o in await self.api.open_orders_by_currency(c)]
         return [parse.order_event(o) for o in orders]
 
+    async def order_status(self, symbol: str, client_order_id: str) -> OrderEvent | None:
+        """``private/get_order_state_by_label`` (our client order id is the order's label) in the instrument's
+        currency; labels are not unique at the venue, so the newest order of the label on ``symbol``."""
+        instrument = (await self._known()).get(symbol)
+        if instrument is None:
+            raise UnknownSymbol(f"{symbol} is not listed", request="private/get_order_state_by_label")
+        orders = [o for o in await self.api.order_state_by_label(instrument.settle, client_order_id)
+                  if o.instrument_name == symbol]
+        if not orders:
+            return None
+        return parse.order_event(max(orders, key=lambda o: o.creation_timestamp))
+
     async def positions(self) -> list[Position]:
         out = []
         for currency in await self._currencies():

@@ -19,6 +19,7 @@ from exchanges.deribit import auth
 from exchanges.deribit import messages as m
 from exchanges.deribit.constants import MATCHING_1S, MATCHING_METHODS, REQUESTS_1S, UNMETERED_METHODS
 from exchanges.deribit.errors import classify
+from tradesys.venue.breaker import Breakers
 from tradesys.venue.errors import ProtocolError, VenueUnavailable
 from tradesys.venue.http import HttpSession
 from tradesys.venue.ratelimit import RateLimiter
@@ -36,12 +37,16 @@ class HttpTransport(HttpSession):
     venue = "deribit http"
 
     def __init__(self, rest_url: str, credentials: auth.Credentials | None, limiter: RateLimiter | None, *,
-                 timeout_s: float = 10.0):
-        super().__init__(limiter, timeout_s)
+                 timeout_s: float = 10.0, breakers: Breakers | None = None):
+        super().__init__(limiter, timeout_s, breakers)
         self.rest_url = rest_url.rstrip("/")
         self.credentials = credentials
 
     async def call(self, method: str, params: dict | None = None, *, may_execute: bool = False) -> msgspec.Raw:
+        return await self.guarded(method, lambda: self._call(method, params, may_execute), may_execute=may_execute,
+                                  private=method.startswith("private/"))
+
+    async def _call(self, method: str, params: dict | None, may_execute: bool) -> msgspec.Raw:
         if method not in UNMETERED_METHODS:
             await self.charge({MATCHING_1S if method in MATCHING_METHODS else REQUESTS_1S: 1}, method)
         query = urlencode([(k, _query_value(v)) for k, v in (params or {}).items() if v is not None])
@@ -133,6 +138,10 @@ class DeribitApi:
 
     async def order_state(self, order_id: str) -> m.Order:
         return await self._call("private/get_order_state", {"order_id": order_id}, m.Order)
+
+    async def order_state_by_label(self, currency: str, label: str) -> list[m.Order]:
+        return await self._call("private/get_order_state_by_label", {"currency": currency, "label": label},
+                                list[m.Order])
 
     async def user_trades_by_instrument(self, instrument: str, count: int = 1000, *, start_ms: int | None = None,
                                         start_seq: int | None = None) -> m.UserTrades:

@@ -22,6 +22,7 @@ from exchanges.grvt.pms import GrvtPMS
 from exchanges.grvt.rpc import StreamSession
 from exchanges.grvt.signing import Signer
 from exchanges.grvt.subscriber import GrvtSubscriber
+from tradesys.venue.breaker import Breakers
 from tradesys.venue.ratelimit import RateLimiter
 from tradesys.venue.registry import VenueParts, VenueSpec
 
@@ -36,6 +37,7 @@ def connect(config: GrvtConfig, credentials: Credentials | None, limiter: RateLi
     hosts = Hosts(endpoints.market_data, endpoints.trade_data)
     codec = ClientIdCodec(owners)
     parts = dict.fromkeys(ROLES)
+    breakers = Breakers("grvt", failures=config.breaker_failures, cool_down_s=config.breaker_cool_down_seconds)
 
     # The account's one login for every role built here: one cookie per process, not one per role.
     login = ApiSession(endpoints.edge, credentials) if credentials is not None else None
@@ -46,18 +48,21 @@ def connect(config: GrvtConfig, credentials: Credentials | None, limiter: RateLi
             raise ValueError("GRVT trading needs the API key and the private key (GRVT_API_KEY, GRVT_PRIVATE_KEY)")
         return login
 
+    def api() -> GrvtApi:
+        return GrvtApi(hosts, session(), limiter, breakers=breakers)
+
     def fetcher() -> GrvtFetcher:
-        return GrvtFetcher(GrvtApi(hosts, session(), limiter), codec, sub_account=sub_account, account=config.account)
+        return GrvtFetcher(api(), codec, sub_account=sub_account, account=config.account)
 
     if "subscriber" in roles:
         if config.depth_update_ms not in BOOK_RATES_MS:
             raise ValueError(f"depth_update_ms {config.depth_update_ms}: GRVT streams book deltas every "
                              f"{', '.join(map(str, BOOK_RATES_MS))} ms")
-        parts["subscriber"] = GrvtSubscriber(GrvtApi(hosts, None, None), StreamSession("grvt-market",
+        parts["subscriber"] = GrvtSubscriber(GrvtApi(hosts, None, None, breakers=breakers), StreamSession("grvt-market",
                                              endpoints.ws_market_data), stale_after_s=config.stale_book_seconds,
                                              book_rate_ms=config.depth_update_ms)
     if "oms" in roles:
-        parts["oms"] = GrvtOMS(GrvtApi(hosts, session(), limiter), Signer(credentials.private_key), codec,
+        parts["oms"] = GrvtOMS(api(), Signer(credentials.private_key), codec,
                                chain_id=endpoints.chain_id, sub_account=sub_account,
                                cancel_on_disconnect=config.cancel_on_disconnect,
                                countdown_ms=config.cancel_on_disconnect_ms,
@@ -67,7 +72,7 @@ def connect(config: GrvtConfig, credentials: Credentials | None, limiter: RateLi
                                                         headers=session().headers), codec, account=config.account)
     if "fetcher" in roles:
         parts["fetcher"] = fetcher()
-    return VenueParts(**parts)
+    return VenueParts(**parts, breakers=breakers)
 
 
 VENUE = VenueSpec("grvt", GrvtSubscriber, GrvtOMS, GrvtPMS, GrvtFetcher, connect=connect,

@@ -13,7 +13,7 @@ from exchanges.grvt.ids import ClientIdCodec
 from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEvent, Position
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import IExchangeDataFetcher
-from tradesys.venue.errors import ProtocolError, UnknownSymbol
+from tradesys.venue.errors import ProtocolError, UnknownOrder, UnknownSymbol
 
 BOOK_DEPTHS = (10, 50, 100, 500)
 
@@ -71,6 +71,15 @@ class GrvtFetcher(IExchangeDataFetcher):
     async def open_orders(self, symbol: str | None = None) -> list[OrderEvent]:
         events = [parse.order_event(o, self.codec) for o in await self.api.open_orders(await self.sub_account())]
         return [e for e in events if symbol is None or e.symbol == symbol]
+
+    async def order_status(self, symbol: str, client_order_id: str) -> OrderEvent | None:
+        """``full/v1/order`` by the venue's form of our client order id; 1004 (no such order): None."""
+        try:
+            order = await self.api.order(await self.sub_account(), self.codec.encode(client_order_id))
+        except UnknownOrder:
+            return None
+        event = parse.order_event(order, self.codec)
+        return event if event.symbol == symbol else None
 
     async def positions(self) -> list[Position]:
         out = []

@@ -20,6 +20,7 @@ from exchanges.grvt import messages as m
 from exchanges.grvt.auth import ApiSession
 from exchanges.grvt.constants import ORDER_ROUTES, ORDERS_1S, REQUESTS_1S, UNMETERED_ROUTES
 from exchanges.grvt.errors import error_of
+from tradesys.venue.breaker import Breakers
 from tradesys.venue.errors import ProtocolError
 from tradesys.venue.http import HttpSession
 from tradesys.venue.ratelimit import RateLimiter
@@ -35,8 +36,8 @@ class GrvtApi(HttpSession):
     venue = "grvt"
 
     def __init__(self, hosts: Hosts, session: ApiSession | None, limiter: RateLimiter | None, *,
-                 timeout_s: float = 10.0):
-        super().__init__(limiter, timeout_s)
+                 timeout_s: float = 10.0, breakers: Breakers | None = None):
+        super().__init__(limiter, timeout_s, breakers)
         self.hosts = hosts
         self.session = session
 
@@ -52,6 +53,11 @@ class GrvtApi(HttpSession):
 
     async def _reply(self, route: str, body: dict, *, private: bool, may_execute: bool,
                      wrapped: bool) -> tuple[msgspec.Raw, str]:
+        return await self.guarded(route, lambda: self._exchange(route, body, private, may_execute, wrapped),
+                                  may_execute=may_execute, private=private)
+
+    async def _exchange(self, route: str, body: dict, private: bool, may_execute: bool,
+                        wrapped: bool) -> tuple[msgspec.Raw, str]:
         if route not in UNMETERED_ROUTES:
             await self.charge({ORDERS_1S if route in ORDER_ROUTES else REQUESTS_1S: 1}, route)
         host = self.hosts.trade_data if private else self.hosts.market_data

@@ -67,13 +67,21 @@ def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str
         assert summaries[owner]["state"] == "stopped" and summaries[owner]["strategy"]["open_orders"] == 0
 
 
+async def restarted(farm, name: str, old_pid: int) -> bool:
+    """A new process of ``name``, started and wired again by the launcher, running."""
+    try:
+        status = await asyncio.wait_for(farm.call(name, "status"), 5)
+    except (ray.exceptions.RayActorError, TimeoutError):
+        return False
+    return status["pid"] != old_pid and status["started"] and status["state"] == "running"
+
+
 async def engine_restarted(farm, name: str, old_pid: int) -> bool:
     """A new engine process that has reconciled: it reports "running" before its wiring, and it reconciles
     in the wiring before it accepts requests, so "accepting" is the sign the reconciliation is done."""
+    if not await restarted(farm, name, old_pid):
+        return False
     try:
-        status = await asyncio.wait_for(farm.call(name, "status"), 5)
-        if status["pid"] == old_pid or not status["started"] or status["state"] != "running":
-            return False
         return bool((await asyncio.wait_for(farm.call(name, "snapshot"), 5))["accepting"])
     except (ray.exceptions.RayActorError, TimeoutError):
         return False

@@ -54,17 +54,35 @@ async def test_a_signal_stops_cleanly_and_everything_received_is_on_disk(tmp_pat
     assert read_recording(run_dir / "recordings").num_rows == counters["rows_written"] == counters["messages"] > 0
 
 
-async def test_a_killed_actor_is_named_and_the_run_exits_non_zero(tmp_path):
+async def test_a_recorder_killed_past_its_budget_is_lost_the_run_goes_on_and_exits_3(tmp_path):
     run_dir = tmp_path / "run"
-    proc = launch.start(run_dir, "status.refresh_seconds=0.5")
+    proc = launch.start(run_dir, "status.refresh_seconds=0.5", "duration=12s", "supervision.max_restarts.recorder=0")
     actors = await launch.wait_for_file(run_dir / "actors.json", proc)
     os.kill(actors["recorder"]["pid"], signal.SIGKILL)
-    code, out, err = launch.finish(proc, timeout=60)
-    assert code == 1
-    assert "actor recorder died" in out
+    code, out, err = launch.finish(proc, timeout=90)
+    assert code == 3, err
+    assert "actor recorder lost: died with no restart budget (0)" in out
+    assert "the recording ends here; trading goes on" in out
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["exit_code"] == 1 and summary["exit_reason"].startswith("actor recorder died")
+    assert summary["exit_code"] == 3 and summary["exit_reason"] == "duration 12s reached"
     assert summary["actors"]["recorder"]["state"] == "dead"
+    assert summary["lost"]["recorder"].startswith("died with no restart budget (0)")
+    # The venue was never down: the market server ran to the end.
+    assert summary["venues"] == {"binance": {"state": "up"}}
+    assert summary["actors"]["market-binance"]["state"] == "stopped"
+
+
+async def test_losing_the_only_venue_stops_the_run_with_exit_1_naming_the_actor(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "status.refresh_seconds=0.5", "supervision.max_restarts.simulator=0")
+    actors = await launch.wait_for_file(run_dir / "actors.json", proc)
+    os.kill(actors["sim-binance"]["pid"], signal.SIGKILL)
+    code, out, err = launch.finish(proc, timeout=90)
+    assert code == 1, err
+    assert "venue binance is down: sim-binance lost" in out
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_code"] == 1 and summary["exit_reason"].startswith("every venue is lost: binance: sim-binance")
+    assert summary["venues"]["binance"]["state"] == "down"
 
 
 def test_a_bad_config_value_stops_the_start_with_one_line_and_no_run_dir(tmp_path):
@@ -156,6 +174,41 @@ def test_three_venues_run_at_once_with_strategies_on_each(tmp_path):
     assert summary["strategies"]["mm_btc_grvt"]["fills"] > 0, summary["strategies"]["mm_btc_grvt"]
     assert "mm_btc_perp BTC-PERPETUAL: book" in out and " BTC kill_switch=" in out   # coin PnL, named
     assert "mm_eth_grvt ETH_USDT_Perp: book" in out
+
+
+async def test_losing_one_venue_for_good_leaves_the_other_two_trading_and_exits_3(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = launch.start(run_dir, "exchange=[binance,deribit,grvt]", "duration=50s", "status.heartbeat_seconds=0.5",
+                        "status.refresh_seconds=0.5", "supervision.max_restarts.simulator=0",
+                        *(f"strategy.{s}.params.half_spread_bps=0.5" for s in ("mm_btc", "mm_eth", "mm_btc_grvt",
+                                                                                "mm_eth_grvt")))
+    actors = await launch.wait_for_file(run_dir / "actors.json", proc, timeout=120)
+    await asyncio.sleep(15)      # time itself: every venue trades for a while
+    os.kill(actors["sim-deribit"]["pid"], signal.SIGKILL)
+    code, out, err = launch.finish(proc, timeout=180)
+    assert code == 3, err
+    before, _, after = out.partition("venue deribit is down: sim-deribit lost: died with no restart budget (0)")
+    assert after, out[-3000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_code"] == 3 and summary["exit_reason"] == "duration 50s reached"
+    assert summary["venues"]["binance"] == summary["venues"]["grvt"] == {"state": "up"}
+    assert summary["venues"]["deribit"]["state"] == "down"
+    assert summary["venues"]["deribit"]["reason"].startswith("sim-deribit lost: died with no restart budget (0)")
+    assert "venues: binance up, deribit DOWN (sim-deribit lost" in after
+    # Deribit's services and strategies were stopped when it went down; the others ran to the end.
+    for name in ("market-deribit", "engine-deribit", "positions-deribit", "mm_btc_perp", "mm_eth_perp"):
+        assert summary["actors"][name]["state"] == "stopped", name
+    assert summary["actors"]["sim-deribit"]["state"] == "dead"
+    # The other two venues went on trading after the loss.
+    for strategy in ("mm_btc", "mm_btc_grvt"):
+        assert _last_fills(after, strategy) > _last_fills(before, strategy), strategy
+        assert summary["strategies"][strategy]["open_orders"] == 0
+
+
+def _last_fills(out: str, strategy: str) -> int:
+    """The fills of ``strategy`` in the last status line that shows it."""
+    lines = [line for line in out.splitlines() if f" {strategy} " in line and " fills=" in line]
+    return int(lines[-1].split(" fills=", 1)[1].split()[0]) if lines else 0
 
 
 def test_a_run_on_one_venue_leaves_the_other_venues_strategies_idle_and_says_so(tmp_path):

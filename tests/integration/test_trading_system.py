@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 import ray
 
-from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted
+from tests.integration.reconcile import assert_every_fill_reconciles, engine_restarted, restarted
 from tradesys.aio import wait_until
 from tradesys.launcher.control import send
 from tradesys.launcher.farm import Farm
@@ -256,7 +256,7 @@ async def test_a_killed_strategy_is_restarted_and_recovers_its_orders_without_du
         resting = set((await engine_state(farm))["open"])
         before = await farm.call("mm_btc", "pid")
         os.kill(before, signal.SIGKILL)
-        await wait_until(lambda: _restarted(farm, "mm_btc", before), "restarted", timeout=60, every=0.5)
+        await wait_until(lambda: restarted(farm, "mm_btc", before), "restarted", timeout=60, every=0.5)
         status = await farm.call("mm_btc", "status")
         assert status["counters"]["recovered_orders"] == 2 and not farm.launcher.failures
         # The recovered quotes are its bid and ask again: no new order beside them, none doubled.
@@ -305,14 +305,6 @@ async def _quotes(farm: Farm, strategy: str, n: int) -> bool:
         return (await open_by_strategy(farm))[strategy] >= n
     except ray.exceptions.RayActorError:
         return False
-
-
-async def _restarted(farm: Farm, name: str, old_pid: int) -> bool:
-    try:
-        status = await asyncio.wait_for(farm.call(name, "status"), 5)
-    except (ray.exceptions.RayActorError, TimeoutError):
-        return False
-    return status["pid"] != old_pid and status["started"] and status["state"] == "running"
 
 
 async def _oms_matches_engine(farm: Farm) -> bool:
@@ -410,7 +402,9 @@ async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_th
         assert counters["execution_unknown"] == 1, detail
         venue = await farm.call("sim-binance", "account_state")
     assert venue["BTCUSDT"]["open"] == [] and detail["state"] == "rejected"
-    assert "no verdict from the venue" in detail["detail"] and "not resting at the venue" in detail["detail"]
+    assert "no verdict from the venue" in detail["detail"]
+    assert "the venue does not know the order: not placed" in detail["detail"]
+    assert counters["settled_not_placed"] == 1 and counters["settled_placed"] == 0
 
 
 async def test_an_acknowledged_order_is_heard_once_though_reply_and_event_both_report_it(ray_cluster, tmp_path):

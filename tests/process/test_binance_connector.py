@@ -12,7 +12,13 @@ import pytest
 from exchanges.binance.auth import Credentials
 from tests.binance_sim import Recorder, connector
 from tests.books import our_levels, sim_levels
-from tests.connector_checks import history_pages_lose_nothing, orphan_is_cancelled_by_the_venue
+from tests.connector_checks import (
+    a_failing_venue_opens_the_breaker_and_a_probe_closes_it,
+    a_lost_answer_is_found_by_client_order_id,
+    best,
+    history_pages_lose_nothing,
+    orphan_is_cancelled_by_the_venue,
+)
 from tradesys.aio import wait_until
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
@@ -133,12 +139,6 @@ async def wait_for_event(recorder, client_order_id, kind, timeout=20.0):
     await wait_until(lambda: any(e.client_order_id == client_order_id and e.type == kind
                                  for e in recorder.order_events),
                      f"{client_order_id} {OrderEventType.Name(kind)}", timeout=timeout)
-
-
-async def best(fetcher, symbol):
-    book = await fetcher.book_snapshot(symbol, 5)
-    scale = book.price_scale
-    return Decimal(book.bid_prices[0]).scaleb(-scale), Decimal(book.ask_prices[0]).scaleb(-scale)
 
 
 @pytest.mark.parametrize("transport", ["rest", "ws_api"])
@@ -340,3 +340,20 @@ async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
     _, oms, _, fetcher = parts
     cids = [f"paged-{n}" for n in range(8)]
     await history_pages_lose_nothing(sim, oms, fetcher, "BTCUSDT", Decimal("0.010"), cids)
+
+
+@pytest.mark.parametrize("transport", ["rest", "ws_api"])
+async def test_an_order_whose_answer_was_lost_is_found_by_its_client_order_id(sim, transport):
+    subscriber, oms, pms, fetcher = connector(sim, CREDS, transport=transport)
+    try:
+        await a_lost_answer_is_found_by_client_order_id(sim, oms, fetcher, "BTCUSDT", Decimal("0.010"),
+                                                        f"lost-{transport}", "never-sent")
+    finally:
+        for part in (oms, pms, subscriber):
+            await part.stop()
+        await fetcher.close()
+
+
+async def test_a_failing_venue_opens_the_circuit_breaker_and_a_probe_closes_it(sim, parts):
+    _, _, _, fetcher = parts
+    await a_failing_venue_opens_the_breaker_and_a_probe_closes_it(sim, fetcher.http.breakers, fetcher.positions)

@@ -14,6 +14,9 @@ from tests.binance_sim import Recorder
 from tests.books import our_levels, rebuilt, sim_levels
 from tests.connector_checks import (
     a_429_blocks_the_budget_then_the_call_goes_through,
+    a_failing_venue_opens_the_breaker_and_a_probe_closes_it,
+    a_lost_answer_is_found_by_client_order_id,
+    best,
     history_pages_lose_nothing,
     orphan_is_cancelled_by_the_venue,
 )
@@ -111,12 +114,6 @@ async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_sn
                      "live again")
     assert subscriber.counters["reconnects"] >= 1
     assert sum(isinstance(b, BookSnapshot) and b.symbol == BTC for b in got.books) == 2
-
-
-async def best(fetcher, symbol):
-    book = await fetcher.book_snapshot(symbol, 5)
-    return (Decimal(book.bid_prices[0]).scaleb(-book.price_scale),
-            Decimal(book.ask_prices[0]).scaleb(-book.price_scale))
 
 
 async def test_order_lifecycle_with_labels_inverse_amounts_and_rejections(sim, parts):
@@ -304,3 +301,14 @@ async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
     _, oms, _, fetcher = parts
     cids = [f"paged-{n}" for n in range(8)]
     await history_pages_lose_nothing(sim, oms, fetcher, BTC, Decimal("20"), cids)
+
+
+async def test_an_order_whose_answer_was_lost_is_found_by_its_client_order_id(sim, parts):
+    _, oms, _, fetcher = parts
+    await a_lost_answer_is_found_by_client_order_id(sim, oms, fetcher, BTC, Decimal("20"), "lost-1", "never-sent")
+
+
+async def test_a_failing_venue_opens_the_circuit_breaker_and_a_probe_closes_it(sim, parts):
+    _, _, _, fetcher = parts
+    await a_failing_venue_opens_the_breaker_and_a_probe_closes_it(sim, fetcher.api.transport.breakers,
+                                                                  fetcher.balances)

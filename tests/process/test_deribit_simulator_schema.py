@@ -78,6 +78,7 @@ async def _order_lifecycle(ask, name: str) -> None:
     order_id = placed["order"]["order_id"]
     await ask("private/edit", {"order_id": order_id, "amount": 2 * amount, "price": book["best_bid_price"] - 60})
     await ask("private/get_order_state", {"order_id": order_id})
+    await ask("private/get_order_state_by_label", {"currency": name.split("-")[0].split("_")[-1], "label": "rest"})
     await ask("private/get_open_orders_by_instrument", {"instrument_name": name})
     await ask("private/cancel", {"order_id": order_id})
     await ask("private/get_user_trades_by_instrument", {"instrument_name": name})

@@ -16,6 +16,9 @@ from tests.binance_sim import Recorder
 from tests.books import our_levels, rebuilt, sim_levels
 from tests.connector_checks import (
     a_429_blocks_the_budget_then_the_call_goes_through,
+    a_failing_venue_opens_the_breaker_and_a_probe_closes_it,
+    a_lost_answer_is_found_by_client_order_id,
+    best,
     history_pages_lose_nothing,
     orphan_is_cancelled_by_the_venue,
 )
@@ -49,12 +52,6 @@ async def parts(sim):
     for part in (subscriber, oms, pms):
         await part.stop()
     await fetcher.close()
-
-
-async def best(fetcher, symbol):
-    book = await fetcher.book_snapshot(symbol, 5)
-    return (Decimal(book.bid_prices[0]).scaleb(-book.price_scale),
-            Decimal(book.ask_prices[0]).scaleb(-book.price_scale))
 
 
 async def trading(oms, pms) -> Recorder:
@@ -362,3 +359,14 @@ async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
     draw = ids("mm")
     cids = [draw.next() for _ in range(8)]
     await history_pages_lose_nothing(sim, oms, fetcher, BTC, Decimal("0.01"), cids)
+
+
+async def test_an_order_whose_answer_was_lost_is_found_by_its_client_order_id(sim, parts):
+    _, oms, _, fetcher = parts
+    draw = ids("mm")
+    await a_lost_answer_is_found_by_client_order_id(sim, oms, fetcher, BTC, Decimal("0.01"), draw.next(), draw.next())
+
+
+async def test_a_failing_venue_opens_the_circuit_breaker_and_a_probe_closes_it(sim, parts):
+    _, _, _, fetcher = parts
+    await a_failing_venue_opens_the_breaker_and_a_probe_closes_it(sim, fetcher.api.breakers, fetcher.positions)

@@ -95,3 +95,32 @@ def test_a_market_server_budgets_by_its_own_venue_s_declared_limits():
         limits = market_data_limiter(venue).budget.budget.limits
         assert {n: (limit.capacity, limit.window_s) for n, limit in limits.items()} == dict(venue.rate_limits)
     assert "weight_1m" not in market_data_limiter(get_venue("deribit")).budget.budget.limits
+
+
+def test_a_budget_that_forgot_its_counts_spends_nothing_but_probes_until_the_venue_counts_again():
+    clock = Clock(120.5)
+    budget = Budget([Limit("weight_1m", 100, 60.0), Limit("orders_10s", 5, 10.0)], clock=clock)
+    budget.assume_full()
+    assert budget.assumed == {"weight_1m", "orders_10s"}
+    # One probe goes (its reply brings the venue's counts); the next waits, whatever its cost.
+    assert budget.reserve({"weight_1m": 1}) == 0.0 and budget.probes == 1
+    assert budget.reserve({"weight_1m": 1}) == pytest.approx(59.5)
+    clock.now += 1.0
+    assert budget.reserve({"weight_1m": 1}) == 0.0 and budget.probes == 2     # a probe a second
+    # The venue says 30 of 100 are used: that replaces the assumption for that limit only.
+    budget.observe("weight_1m", 30)
+    assert budget.assumed == {"orders_10s"} and budget.used("weight_1m") == 30
+    assert budget.reserve({"weight_1m": 10}) == 0.0 and budget.used("weight_1m") == 40
+    # An order still meets the assumed orders window; a new window is counted from zero again.
+    assert budget.reserve({"orders_10s": 1}) > 0
+    clock.now = 130.0
+    assert budget.reserve({"orders_10s": 1}) == 0.0 and budget.assumed == frozenset()
+
+
+def test_a_probe_never_goes_past_a_limit_the_venue_counted_full():
+    clock = Clock(0.0)
+    budget = Budget([Limit("weight_1m", 10, 60.0), Limit("orders_10s", 5, 10.0)], clock=clock)
+    budget.assume_full()
+    budget.observe("weight_1m", 10)           # really full
+    assert budget.reserve({"weight_1m": 1, "orders_10s": 1}) == pytest.approx(60.0)
+    assert budget.probes == 0

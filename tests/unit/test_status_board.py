@@ -1,5 +1,7 @@
 import time
 
+from rich.console import Console
+
 from tradesys.bus.pubsub import Envelope
 from tradesys.launcher.status import StatusBoard
 from tradesys.messages import ActorState, Header, Heartbeat, MessageKind
@@ -53,3 +55,24 @@ def test_latency_histogram_buckets_are_cumulative_and_exact_within_a_bucket():
     assert [n for _, n in data["buckets"]] == sorted(n for _, n in data["buckets"])
     assert abs(data["sum_s"] - 3.000845) < 1e-9
     assert 18_000 <= histogram.quantile(0.5) <= 21_000 and histogram.quantile(1.0) == 3_000_000_000
+
+
+def test_a_venue_that_is_down_shows_with_its_reason_on_screen_and_in_lines():
+    board = StatusBoard(["market-binance", "market-deribit"], heartbeat_seconds=1.0, missing_after=3.0,
+                        venues=["binance", "deribit"])
+    assert board.venue_line() == "binance up, deribit up"
+    board.venue_down("deribit", "sim-deribit lost: died with its restart budget of 3 spent")
+    assert board.lines()[0] == ("venues: binance up, deribit DOWN (sim-deribit lost: died with its restart "
+                                "budget of 3 spent)")
+    console = Console(record=True, width=200)
+    console.print(board.render("t"))
+    assert "deribit DOWN (sim-deribit lost" in console.export_text()
+
+
+def test_an_open_circuit_breaker_leads_the_actors_detail():
+    board = StatusBoard(["engine-grvt"], heartbeat_seconds=1.0, missing_after=3.0)
+    beat = Heartbeat(actor="engine-grvt", state=ActorState.ACTOR_STATE_RUNNING, detail="kill switch halt: why")
+    beat.counters.update({"breaker_orders_open": 1, "breaker_account_open": 0, "breaker_orders_trips": 1})
+    header = Header(topic="hb.engine-grvt", kind=MessageKind.MESSAGE_KIND_HEARTBEAT, seq=1)
+    board.on_envelope(Envelope("hb.engine-grvt", header, beat.SerializeToString(), 0))
+    assert board.lines()[0].endswith("detail=circuit open: orders; kill switch halt: why")

@@ -39,6 +39,10 @@ class ActorContext:
     bus_host: str = "127.0.0.1"
     heartbeat_seconds: float = 1.0
     log_level: str = "INFO"
+    # When the run started (ns since the epoch): a restarted actor recovers what happened since then.
+    run_started_ns: int = 0
+    # Heartbeats an actor may miss before its peers treat it as gone (status.heartbeat_missing_after).
+    heartbeat_missing_after: float = 3.0
 
 
 class ActorBase:
@@ -55,6 +59,7 @@ class ActorBase:
         self.restarted = False
         self.publisher: Publisher | None = None
         self._subscribers: list = []          # what this actor reads off the bus (``subscribed``)
+        self._breakers: list = []             # its venue connections' circuit breakers (``breakers_of``)
         self._tasks: set[asyncio.Task] = set()
 
     # -- lifecycle (called by the launcher through Ray) ---------------------------------
@@ -146,6 +151,11 @@ class ActorBase:
         self._subscribers.append(subscriber)
         return subscriber
 
+    def breakers_of(self, parts) -> None:
+        """Count the circuit breakers of a venue connection (``VenueParts``) in this actor's heartbeat."""
+        if getattr(parts, "breakers", None) is not None:
+            self._breakers.append(parts.breakers)
+
     def all_counters(self) -> dict[str, int]:
         counters = {"errors": self.errors}
         if self.publisher is not None:
@@ -155,6 +165,8 @@ class ActorBase:
                             gaps=sum(s.gaps for s in self._subscribers),
                             missed=sum(s.missed for s in self._subscribers),
                             malformed=sum(s.malformed for s in self._subscribers))
+        for breakers in self._breakers:
+            counters.update(breakers.counters())
         counters.update(self.counters())
         return counters
 

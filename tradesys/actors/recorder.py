@@ -1,4 +1,8 @@
-"""The Recorder actor: subscribes to configured topic prefixes on every publisher and records them."""
+"""The Recorder actor: subscribes to configured topic prefixes on every publisher and records them.
+
+A restarted recorder writes new files (its prefix has the new start time)
+and counts what it missed, per topic, from the mark its last life left
+(``tradesys.recording.gaps``)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from tradesys.actors.base import ActorBase, Directory
 from tradesys.aio import cancel_and_wait
 from tradesys.bus import Subscriber
 from tradesys.recording import RecordingWriter
+from tradesys.recording.gaps import RecordingGaps
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,8 @@ class Recorder(ActorBase):
         self.settings = settings
         self.subscriber: Subscriber | None = None
         self.writer: RecordingWriter | None = None
+        self.gaps: RecordingGaps | None = None
+        self._marked = 0              # batches written when the mark was last saved
         self._loop_task = None
 
     async def on_start(self) -> dict[str, str]:
@@ -43,6 +50,9 @@ class Recorder(ActorBase):
         prefix = f"{self.name}-{time.strftime('%Y%m%dT%H%M%S')}-{self.started_ts % 10**9:09d}"
         self.writer = RecordingWriter(root, prefix, max_batch_rows=self.settings.max_batch_rows,
                                       max_batch_seconds=self.settings.max_batch_seconds)
+        self.gaps = RecordingGaps(root / "_marks" / f"{self.name}.json")
+        if self.restarted:
+            self.gaps.resume()
         self.subscriber = self.subscribed(Subscriber(self.settings.topics, name=self.name))
         return {}
 
@@ -58,8 +68,21 @@ class Recorder(ActorBase):
         while True:
             batch = await self.subscriber.recv_batch(4096, timeout=wait)
             if batch:
-                self.writer.add(batch)
+                self._take(batch)
             self.writer.flush_due()
+            self._mark()
+
+    def _take(self, batch: list) -> None:
+        for envelope in batch if self.gaps.pending else ():
+            self.gaps.first_seen(envelope.topic, envelope.header.session, envelope.header.seq)
+        self.writer.add(batch)
+        self._mark()
+
+    def _mark(self) -> None:
+        """After every batch written (by size in ``add``, by age in ``flush_due``): the mark moves with it."""
+        if self.writer.batches_written != self._marked:
+            self._marked = self.writer.batches_written
+            self.gaps.save(self.writer.written)
 
     async def on_stop(self) -> None:
         await cancel_and_wait(self._loop_task)
@@ -71,8 +94,9 @@ class Recorder(ActorBase):
             batch = await self.subscriber.recv_batch(4096, timeout=self.settings.drain_quiet_seconds)
             if not batch:
                 break
-            self.writer.add(batch)
+            self._take(batch)
         self.writer.close()
+        self._mark()
         self.subscriber.close()
         log.info("recording closed", extra={"fields": self.counters()})
 
@@ -80,4 +104,11 @@ class Recorder(ActorBase):
         counters = {}
         if self.writer is not None:
             counters.update(self.writer.counters())
+        if self.gaps is not None:
+            counters.update(self.gaps.counters())
         return counters
+
+    def summary(self) -> dict:
+        out = self.status()
+        out["gaps"] = self.gaps.summary() if self.gaps is not None else {}
+        return out

@@ -10,7 +10,9 @@ never part of the endpoints, which the launcher writes to actors.json.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from tradesys import logs
 from tradesys.actors.base import ActorBase
@@ -44,8 +46,23 @@ class SimulatorActor(ActorBase):
             funding_interval_s=self.settings.funding_interval_s,
             credentials=spec.credentials(self.settings.api_key, self.settings.api_secret),
             **dict(self.settings.options))
+        if self.restarted:
+            # The venue came back after an outage, with a fresh account: on the addresses its clients already
+            # have, and with ids they never saw (a venue does not reuse an order or trade id).
+            self.simulator.serve_again_on(self._previous_ports())
+            self.simulator.exchange.skip_ids(time.time_ns() // 1_000_000)
         urls = await self.simulator.start(self.context.bus_host, 0)
         return {f"sim {role}": value for role, value in {**urls, **self.simulator.client_settings}.items()}
+
+    def _previous_ports(self) -> list[int]:
+        """The ports of the last life's servers, each once, in the order they were bound."""
+        ports = []
+        for role, value in self.previous.items():
+            if role.startswith("sim ") and "://" in value:
+                port = urlsplit(value).port
+                if port and port not in ports:
+                    ports.append(port)
+        return ports
 
     async def on_stop(self) -> None:
         if self.simulator is not None:
@@ -54,7 +71,7 @@ class SimulatorActor(ActorBase):
     def counters(self) -> dict[str, int]:
         if self.simulator is None:
             return {}
-        return {**self.simulator.stats(),
+        return {**self.simulator.stats(), "lost_answers": self.simulator.faults.lost_answers,
                 "open_orders": sum(len(e.resting) for e in self.simulator.exchange.engines.values())}
 
     def account_state(self, account_id: str = "main") -> dict:

@@ -73,6 +73,10 @@ class VenueConfig:
     cancel_on_disconnect_ms: int = bounded(10_000, ge=1_000, le=600_000)
     # A book with no update for this long is reported stale (strategies stop quoting on it).
     stale_book_seconds: float = bounded(10.0, gt=0, le=3600)
+    # Circuit breakers per REST family (orders, account, market): open after this many consecutive
+    # transient failures (5xx, timeouts, connection errors); one probe after the cool-down decides.
+    breaker_failures: int = bounded(5, ge=1, le=1000)
+    breaker_cool_down_seconds: float = bounded(10.0, gt=0, le=3600)
 
     def secret(self) -> str | None:
         """The secret half of the credentials: the API secret (GRVT: the key that signs orders)."""
@@ -160,6 +164,30 @@ class StatusConfig:
 
 
 @dataclass
+class RestartBudget:
+    """How many times each kind of actor may be restarted over a run. Past it, the actor is lost: its venue
+    is halted (a strategy: that strategy alone is retired) and the run goes on with the rest."""
+
+    simulator: int = bounded(3, ge=0, le=1000)
+    market: int = bounded(5, ge=0, le=1000)
+    engine: int = bounded(3, ge=0, le=1000)
+    positions: int = bounded(3, ge=0, le=1000)
+    budget: int = bounded(3, ge=0, le=1000)
+    recorder: int = bounded(3, ge=0, le=1000)
+    strategy: int = bounded(3, ge=0, le=1000)
+
+
+@dataclass
+class SupervisionConfig:
+    """The launcher's restarts of dead actors."""
+
+    max_restarts: RestartBudget = field(default_factory=RestartBudget)
+    # The first restart waits this long after the death is seen; each further one twice as long as the last.
+    backoff_seconds: float = bounded(0.5, ge=0, le=60)
+    backoff_max_seconds: float = bounded(15.0, ge=0, le=600)
+
+
+@dataclass
 class AppConfig:
     """The root of the configuration (conf/config.yaml)."""
 
@@ -170,6 +198,7 @@ class AppConfig:
     recording: RecordingConfig = field(default_factory=RecordingConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     status: StatusConfig = field(default_factory=StatusConfig)
+    supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
     # How long to run: e.g. 30s, 5m, 1h; null runs until Ctrl-C or SIGTERM.
     duration: Optional[str] = None
     log_level: LogLevel = LogLevel.INFO

@@ -56,6 +56,7 @@ class Farm:
             self._supervisor.cancel()
             await asyncio.gather(self._supervisor, return_exceptions=True)
             self._supervisor = None
+        await self.launcher.settle_losses()
 
     async def stop_trading(self) -> dict:
         """Stop everything but the simulator (so the test can still ask the venue); return the summaries."""

@@ -1,8 +1,11 @@
 """Runs one deployment: starts Ray, creates and wires the actors, shows status, stops cleanly.
 
-Exit codes: 0 after a clean stop (duration reached, Ctrl-C, SIGTERM);
-1 when an actor died, failed or stopped answering (the reason is printed and
-written to summary.json); 2 for configuration errors (raised before here).
+Exit codes (docs/reliability.md): 0 after a clean stop (duration reached,
+Ctrl-C, SIGTERM) with every venue up; 1 when the run itself failed (an actor
+could not start, the launcher broke, every venue was lost); 2 for
+configuration errors (raised before here); 3 after a stop when the run went
+on without something it lost on the way (a venue, a strategy, the recorder).
+The reasons are printed and written to summary.json.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from tradesys.launcher.keys import KeyReader
 from tradesys.launcher.operator import OperatorDesk
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.status import StatusBoard
+from tradesys.launcher.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ STATUS_TIMEOUT = 5.0
 # Consecutive unanswered status calls before an actor counts as hung.
 UNRESPONSIVE_AFTER = 3
 LINES_EVERY = 5.0
+EXIT_CLEAN, EXIT_FAILED, EXIT_CONFIG, EXIT_PART_LOST = 0, 1, 2, 3
 
 
 class Launcher:
@@ -48,7 +53,8 @@ class Launcher:
         self.handles: dict[str, ray.actor.ActorHandle] = {}
         self.directory: dict[str, dict[str, str]] = {}
         self.board = StatusBoard([s.name for s in plan], app.status.heartbeat_seconds,
-                                 app.status.heartbeat_missing_after)
+                                 app.status.heartbeat_missing_after,
+                                 venues=list(dict.fromkeys(s.venue for s in plan if s.venue)))
         self.exit_reason = ""
         self.exit_code = 0
         self.failures: list[str] = []
@@ -57,9 +63,15 @@ class Launcher:
         self._stop = asyncio.Event()
         self._unanswered: dict[str, int] = {}
         self.context: ActorContext | None = None
-        self.restarts: dict[str, int] = {}
-        self._restartable = {spec.name for spec in plan if spec.max_restarts > 0}
+        self.specs = {spec.name: spec for spec in plan}
+        self.supervisor = Supervisor(plan, app.supervision, self.handles, self._revive, self._on_lost, self._say)
+        self.venues_down: dict[str, str] = {}      # venue key -> why it was halted
+        self._losses: set[asyncio.Task] = set()     # venues being halted, strategies being retired
         self._started_wall = time.time()
+
+    @property
+    def restarts(self) -> dict[str, int]:
+        return self.supervisor.restarts
 
     # -- entry -------------------------------------------------------------------------
 
@@ -78,8 +90,11 @@ class Launcher:
             log.exception("launcher failed")
             self._fail(f"launcher error: {type(exc).__name__}: {exc}")
         finally:
+            await self.settle_losses()
             await self.stop_actors()
             await self.close_control()
+            if self.exit_code == EXIT_CLEAN and self.supervisor.lost:
+                self.exit_code = EXIT_PART_LOST
             self._write_summary()
             if ray.is_initialized():
                 ray.shutdown()
@@ -100,7 +115,7 @@ class Launcher:
 
     def _fail(self, reason: str) -> None:
         self.failures.append(reason)
-        self.exit_code = 1
+        self.exit_code = EXIT_FAILED
         if not self.exit_reason:
             self.exit_reason = reason
         self.console.print(f"[bold red]{reason}[/]", soft_wrap=True)
@@ -123,7 +138,8 @@ class Launcher:
         """Create, start and wire the plan's actors in the running Ray (tests call this inside their own)."""
         self.context = context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
                                heartbeat_seconds=self.app.status.heartbeat_seconds,
-                               log_level=self.app.log_level.value)
+                               log_level=self.app.log_level.value, run_started_ns=int(self._started_wall * 1e9),
+                               heartbeat_missing_after=self.app.status.heartbeat_missing_after)
         for spec in self.plan:
             # num_cpus=0: actors are I/O-bound; the CPUs are shared, not reserved.
             remote = ray.remote(spec.cls).options(name=spec.name, num_cpus=0, max_restarts=spec.max_restarts,
@@ -145,16 +161,25 @@ class Launcher:
     async def close_control(self) -> None:
         await self.operator.close()
 
-    async def _call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None) -> dict:
+    async def _call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None,
+                        fail: bool = True) -> dict:
+        """Call ``method`` on the actors (``only`` some) together; a failure fails the run, or with ``fail``
+        false is logged (stopping the actors of a venue that is down already)."""
+        def failed(reason: str) -> None:
+            if fail:
+                self._fail(reason)
+            else:
+                log.warning("actor call failed", extra={"fields": {"reason": reason}})
+
         async def one(name, handle):
             try:
                 return name, await asyncio.wait_for(getattr(handle, method).remote(*args), timeout)
             except TimeoutError:
-                self._fail(f"actor {name} did not {what} within {timeout:.0f}s")
+                failed(f"actor {name} did not {what} within {timeout:.0f}s")
             except ray.exceptions.RayActorError as exc:
-                self._fail(f"actor {name} died during {what}: {_first_line(exc)}")
+                failed(f"actor {name} died during {what}: {_first_line(exc)}")
             except ray.exceptions.RayTaskError as exc:
-                self._fail(f"actor {name} failed to {what}: {_first_line(exc.cause if exc.cause else exc)}")
+                failed(f"actor {name} failed to {what}: {_first_line(exc.cause if exc.cause else exc)}")
             return name, None
 
         results = await asyncio.gather(*(one(n, h) for n, h in self.handles.items() if only is None or n in only))
@@ -195,52 +220,104 @@ class Launcher:
             await asyncio.sleep(self.app.status.refresh_seconds)
 
     async def check_once(self) -> None:
-        """One round of control-plane checks: views for the screen, restarted actors brought back, failures."""
+        """One round of control-plane checks: views for the screen; dead, failed or hung actors to the
+        supervisor (restarted, or lost)."""
+        asked_at = time.monotonic()
         statuses = await self._call_status()
         for name, status in statuses.items():
             self.board.set_view(name, status.get("view"), status.get("latency"))
-            if not status.get("started", True) and not self._stop.is_set():
-                await self.restart(name)
+            if self._stop.is_set() or not self.supervisor.watched(name):
                 continue
-            if status["state"] == "failed":
+            started = status.get("started", True)
+            self.supervisor.answered(name, started, asked_at)
+            if started and status["state"] == "failed":
                 self.board.mark_dead(name, status["detail"])
-                self._fail(f"actor {name} failed: {status['detail'] or 'no detail'}")
+                await self.supervisor.broken(name, f"failed: {status['detail'] or 'no detail'}")
 
     async def _call_status(self) -> dict[str, dict]:
         statuses = {}
-        for name, handle in self.handles.items():
+        for name, handle in list(self.handles.items()):
+            if not self.supervisor.watched(name):
+                continue
             try:
                 statuses[name] = await asyncio.wait_for(handle.status.remote(), STATUS_TIMEOUT)
                 self._unanswered[name] = 0
             except TimeoutError:
                 self._unanswered[name] = self._unanswered.get(name, 0) + 1
-                if self._unanswered[name] >= UNRESPONSIVE_AFTER:
+                if self._unanswered[name] >= UNRESPONSIVE_AFTER and not self._stop.is_set():
+                    self._unanswered[name] = 0
                     self.board.mark_dead(name, "not responding")
-                    self._fail(f"actor {name} is not responding ({UNRESPONSIVE_AFTER} status calls timed out)")
+                    await self.supervisor.broken(name, f"not responding ({UNRESPONSIVE_AFTER} status calls "
+                                                       f"timed out)")
             except ray.exceptions.RayActorError as exc:
-                if name in self._restartable:
-                    # Ray is restarting it (or gave up: then it keeps failing and counts as dead).
-                    self._unanswered[name] = self._unanswered.get(name, 0) + 1
-                    if self._unanswered[name] < UNRESPONSIVE_AFTER:
-                        continue
-                self.board.mark_dead(name, _first_line(exc))
-                self._fail(f"actor {name} died: {_first_line(exc)}")
+                if not self._stop.is_set():
+                    self.board.mark_dead(name, _first_line(exc))
+                    await self.supervisor.died(name, _first_line(exc))
         return statuses
 
-    async def restart(self, name: str) -> None:
-        """Ray restarted ``name``'s process: start it on its old endpoints and wire it again."""
-        self.restarts[name] = self.restarts.get(name, 0) + 1
+    async def _revive(self, name: str) -> None:
+        """A fresh process of ``name`` (Ray restarted it): start it on its old endpoints and wire it again."""
         handle = self.handles[name]
-        self.console.print(f"[yellow]actor {name} was restarted by Ray ({self.restarts[name]}); "
-                           f"starting and wiring it again[/]", soft_wrap=True)
-        log.warning("actor restarted", extra={"fields": {"actor": name, "restarts": self.restarts[name]}})
+        endpoints = await asyncio.wait_for(handle.start.remote(self.context, self.directory.get(name)), START_TIMEOUT)
+        self.directory[name] = endpoints
+        await asyncio.wait_for(handle.wire.remote(self.directory), START_TIMEOUT)
+
+    def _say(self, text: str) -> None:
+        self.console.print(text, soft_wrap=True)
+
+    async def _on_lost(self, name: str, reason: str) -> None:
+        """``name`` is gone for good: a strategy is retired (the engine cancels its orders); the recorder's
+        loss ends the recording; any other actor's halts its venue. The rest of the farm goes on."""
+        spec = self.specs[name]
+        self.board.mark_dead(name, f"lost: {reason}")
+        self.console.print(f"[bold red]actor {name} lost: {reason}[/]", soft_wrap=True)
+        if spec.kind == "strategy":
+            work = self._retire_strategy(name, spec.venue)
+        elif spec.venue is None:
+            self.console.print("[bold red]the recording ends here; trading goes on[/]", soft_wrap=True)
+            return
+        else:
+            work = self.halt_venue(spec.venue, f"{name} lost: {reason}")
+        # In the background: stopping a venue's actors can take a while, and the other venues' actors are
+        # still checked meanwhile.
+        task = asyncio.create_task(work, name=f"lost:{name}")
+        self._losses.add(task)
+        task.add_done_callback(self._losses.discard)
+
+    async def settle_losses(self) -> None:
+        """Before the stop: no restart under way, every halt of a lost venue finished."""
+        await self.supervisor.close()
+        await asyncio.gather(*self._losses, return_exceptions=True)
+
+    async def _retire_strategy(self, name: str, venue: str) -> None:
+        engine = self.handles.get(f"engine-{venue}")
+        if engine is None or not self.supervisor.watched(f"engine-{venue}"):
+            return
         try:
-            endpoints = await asyncio.wait_for(handle.start.remote(self.context, self.directory.get(name)),
-                                               START_TIMEOUT)
-            self.directory[name] = endpoints
-            await asyncio.wait_for(handle.wire.remote(self.directory), START_TIMEOUT)
+            cancelled = await asyncio.wait_for(engine.cancel_strategy.remote(name), STOP_TIMEOUT)
+            self.console.print(f"[yellow]engine-{venue} cancelled the {cancelled} open order(s) of {name}[/]",
+                               soft_wrap=True)
         except (TimeoutError, ray.exceptions.RayError) as exc:
-            self._fail(f"actor {name} could not be started again after a restart: {_first_line(exc)}")
+            log.error("could not cancel a lost strategy's orders", extra={"fields": {
+                "strategy": name, "error": _first_line(exc)}})
+            self.console.print(f"[bold red]could not cancel {name}'s orders: {_first_line(exc)}; the venue's "
+                               f"cancel-on-disconnect is what is left[/]", soft_wrap=True)
+
+    async def halt_venue(self, venue: str, reason: str) -> None:
+        """Stop every actor of ``venue`` (strategies first, so they cancel through their engine); the others
+        trade on. When no venue is left, the run stops."""
+        if venue in self.venues_down:
+            return
+        self.venues_down[venue] = reason
+        self.board.venue_down(venue, reason)
+        self.console.print(f"[bold red]venue {venue} is down: {reason}; the other venues go on[/]", soft_wrap=True)
+        log.error("venue halted", extra={"fields": {"venue": venue, "reason": reason}})
+        names = [s.name for s in self.plan if s.venue == venue and self.supervisor.watched(s.name)]
+        self.supervisor.retired.update(names)
+        await self._stop_in_stages(set(names), fail=False)
+        venues = {s.venue for s in self.plan if s.venue}
+        if venues and venues <= set(self.venues_down):
+            self._fail("every venue is lost: " + "; ".join(f"{v}: {r}" for v, r in self.venues_down.items()))
 
     async def _display(self) -> None:
         mode = self.app.status.display
@@ -279,18 +356,22 @@ class Launcher:
 
     async def stop_actors(self, stages: set[int] | None = None) -> None:
         """Stop in stages (``ActorSpec.stop_stage``, highest first), each stage's actors together;
-        ``stages`` limits it to some (a test reads the simulator before its stage stops)."""
-        if not self.handles:
-            return
+        ``stages`` limits it to some (a test reads the simulator before its stage stops). Lost and retired
+        actors are left out."""
+        names = {spec.name for spec in self.plan if spec.name in self.handles and self.supervisor.watched(spec.name)
+                 and (stages is None or spec.stop_stage in stages)}
+        await self._stop_in_stages(names, fail=True)
+
+    async def _stop_in_stages(self, names: set[str], *, fail: bool) -> None:
         results = {}
         for stage in sorted({spec.stop_stage for spec in self.plan}, reverse=True):
-            if stages is not None and stage not in stages:
-                continue
-            names = {spec.name for spec in self.plan if spec.stop_stage == stage and spec.name in self.handles}
-            results.update(await self._call_all("stop", timeout=STOP_TIMEOUT, what="stop", only=names))
+            now = {spec.name for spec in self.plan if spec.stop_stage == stage and spec.name in names}
+            if now:
+                results.update(await self._call_all("stop", timeout=STOP_TIMEOUT, what="stop", only=now,
+                                                    fail=fail))
         self.stop_summaries.update(results)
         for name, summary in results.items():
-            if summary.get("state") == "failed" and not any(name in f for f in self.failures):
+            if fail and summary.get("state") == "failed" and not any(name in f for f in self.failures):
                 self._fail(f"actor {name} failed while stopping: {summary.get('detail') or 'see its log'}")
 
     def _write_summary(self) -> None:
@@ -307,7 +388,11 @@ class Launcher:
                    "strategies": {n: s["strategy"] for n, s in self.stop_summaries.items() if "strategy" in s},
                    "positions": {n: s["ledgers"] for n, s in self.stop_summaries.items() if "ledgers" in s},
                    "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s},
-                   "operator_requests": self.operator.requests, "restarts": self.restarts}
+                   "operator_requests": self.operator.requests, "restarts": self.restarts,
+                   "lost": self.supervisor.lost,
+                   "recording_gaps": {n: s["gaps"] for n, s in self.stop_summaries.items() if "gaps" in s},
+                   "venues": {v: {"state": "down", "reason": self.venues_down[v]} if v in self.venues_down
+                              else {"state": "up"} for v in dict.fromkeys(s.venue for s in self.plan if s.venue)}}
         (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
 
     def _say_goodbye(self) -> None:

@@ -30,9 +30,6 @@ from tradesys.venue.registry import VenueRegistryError, get_simulator, get_venue
 # while the venue and the budget still answer, the data services stop, the recorder flushes what they
 # published, and the simulator goes last.
 STOP_STRATEGY, STOP_ENGINE, STOP_SERVICE, STOP_RECORDER, STOP_VENUE = 4, 3, 2, 1, 0
-# Engines and strategies recover from the venue (open orders, positions) and the position server, so
-# Ray may restart them; the other actors' deaths end the run.
-RESTARTS = 3
 
 
 @dataclass(frozen=True)
@@ -41,14 +38,21 @@ class ActorSpec:
     cls: type
     args: tuple = ()
     stop_stage: int = STOP_SERVICE
-    # How often Ray may restart the actor's process after it dies; the launcher then starts and wires
-    # the new process again (same endpoints). 0: a death ends the run (exit 1).
+    # How often Ray may restart the actor's process after it dies (``supervision.max_restarts.<kind>``); the
+    # launcher then starts and wires the new process again, on the same endpoints. Past it, the actor is lost.
     max_restarts: int = 0
+    kind: str = ""                  # simulator, market, engine, positions, budget, recorder, strategy
+    venue: str | None = None        # the venue key it serves (None: the recorder)
 
 
 def build_plan(app: AppConfig) -> list[ActorSpec]:
     """Return the actors to create, in start order; ConfigError if the config names something unknown."""
     specs: list[ActorSpec] = []
+    budget = app.supervision.max_restarts
+
+    def spec(name: str, cls: type, args: tuple, stage: int, kind: str, venue: str | None) -> ActorSpec:
+        return ActorSpec(name, cls, args, stage, getattr(budget, kind), kind, venue)
+
     connectors = set(venue_names())
     strategies = strategy_instances(app)
     for name, venue in app.exchange.items():
@@ -57,26 +61,26 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
         if venue.endpoint is Endpoint.sim and _has_simulator(venue.venue):
             sim = _simulator_settings(name, venue)
             key, secret = sim.api_key, sim.api_secret
-            specs.append(ActorSpec(f"sim-{name}", SimulatorActor, (sim,), STOP_VENUE))
+            specs.append(spec(f"sim-{name}", SimulatorActor, (sim,), STOP_VENUE, "simulator", name))
         if venue.venue in connectors and _served(venue):
             traders = tuple(sid for sid, (_, cfg) in strategies.items() if cfg.venue == name)
-            specs.append(ActorSpec(budget_actor_name(name), BudgetServer, (dict(get_venue(venue.venue).rate_limits),),
-                                   STOP_RECORDER))
-            specs.append(ActorSpec(f"market-{name}", MarketServer, (MarketServerSettings(
-                name, venue, api_key=key or None, api_secret=secret or None),)))
+            specs.append(spec(budget_actor_name(name), BudgetServer, (dict(get_venue(venue.venue).rate_limits),),
+                              STOP_RECORDER, "budget", name))
+            specs.append(spec(f"market-{name}", MarketServer, (MarketServerSettings(
+                name, venue, api_key=key or None, api_secret=secret or None),), STOP_SERVICE, "market", name))
             if key and secret:
-                specs.append(ActorSpec(engine_actor_name(name), TradingEngine, (EngineSettings(
-                    name, venue, app.risk, traders, key, secret),), STOP_ENGINE, RESTARTS))
-                specs.append(ActorSpec(f"positions-{name}", PositionServer, (PositionSettings(
-                    name, venue, app.risk, traders, key, secret),)))
+                specs.append(spec(engine_actor_name(name), TradingEngine, (EngineSettings(
+                    name, venue, app.risk, traders, key, secret),), STOP_ENGINE, "engine", name))
+                specs.append(spec(f"positions-{name}", PositionServer, (PositionSettings(
+                    name, venue, app.risk, traders, key, secret),), STOP_SERVICE, "positions", name))
             elif traders:
                 raise ConfigError(f"exchange.{name}.api_key", f"strategies trade on {name} but it has no API "
                                                               f"credentials: set its key variables in the environment")
     if app.recording.enabled:
         rec = app.recording
-        specs.append(ActorSpec("recorder", Recorder, (RecorderSettings(
+        specs.append(spec("recorder", Recorder, (RecorderSettings(
             topics=tuple(rec.topics), directory=rec.directory, max_batch_rows=rec.max_batch_rows,
-            max_batch_seconds=rec.max_batch_seconds),), STOP_RECORDER))
+            max_batch_seconds=rec.max_batch_seconds),), STOP_RECORDER, "recorder", None))
     for strategy_id, (config_id, strategy) in strategies.items():
         cls = get_strategy(strategy.kind)
         try:
@@ -90,8 +94,9 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
                 raise ConfigError(f"strategy.{config_id}.symbols.{index}",
                                   f"{symbol} is not among exchange.{strategy.venue}.symbols "
                                   f"({', '.join(venue.symbols)})")
-        specs.append(ActorSpec(strategy_id, StrategyActor, (StrategySettings(
-            strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY, RESTARTS))
+        specs.append(spec(strategy_id, StrategyActor, (StrategySettings(
+            strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY, "strategy",
+            strategy.venue))
     if not specs:
         raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
     return specs

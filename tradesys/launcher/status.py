@@ -32,8 +32,10 @@ class ActorRow:
 class StatusBoard:
     """Keeps one row per actor; an actor with no heartbeat for ``missing_after`` intervals is 'missing'."""
 
-    def __init__(self, names: list[str], heartbeat_seconds: float, missing_after: float):
+    def __init__(self, names: list[str], heartbeat_seconds: float, missing_after: float,
+                 venues: list[str] | None = None):
         self.rows = {name: ActorRow(name) for name in names}
+        self.venues: dict[str, str] = dict.fromkeys(venues or (), "")   # venue key -> why it is down ("" up)
         self.heartbeat_seconds = heartbeat_seconds
         self.missing_after = missing_after
         self.started = time.monotonic()
@@ -64,6 +66,13 @@ class StatusBoard:
         self.rows[name].state = "dead"
         self.rows[name].detail = why
 
+    def venue_down(self, venue: str, reason: str) -> None:
+        self.venues[venue] = reason
+
+    def venue_line(self) -> str:
+        """Every venue's state in one line ("binance up, deribit DOWN (why)")."""
+        return ", ".join(f"{v} DOWN ({why})" if why else f"{v} up" for v, why in self.venues.items())
+
     def effective_state(self, row: ActorRow, now: float | None = None) -> str:
         now = time.monotonic() if now is None else now
         if row.state in ("dead", "failed", "stopped"):
@@ -80,10 +89,12 @@ class StatusBoard:
             self.latency[name] = latency
 
     def render(self, title: str):
-        actors = self.render_actors(title)
-        if not self.views:
-            return actors
-        return Group(actors, self.render_strategies())
+        parts = [self.render_actors(title)]
+        if any(self.venues.values()):
+            parts.insert(0, Text(f"venues: {self.venue_line()}", style="bold red"))
+        if self.views:
+            parts.append(self.render_strategies())
+        return parts[0] if len(parts) == 1 else Group(*parts)
 
     def render_strategies(self) -> Table:
         table = Table(title="strategies", title_justify="left", expand=False)
@@ -120,7 +131,7 @@ class StatusBoard:
             c = row.counters
             table.add_row(row.name, Text(state, style=_STYLE.get(state, "")), f"{row.rate:,.0f}",
                           f"{c.get('messages', 0):,}", str(c.get("gaps", 0)), str(c.get("malformed", 0)),
-                          str(c.get("errors", 0)), age, row.detail[:60])
+                          str(c.get("errors", 0)), age, _detail(row)[:80])
         return table
 
     def lines(self) -> list[str]:
@@ -129,10 +140,20 @@ class StatusBoard:
         for row in self.rows.values():
             c = row.counters
             age = f"{now - row.last_heartbeat:.1f}s" if row.last_heartbeat else "never"
+            detail = _detail(row)
             out.append(f"{row.name}: {self.effective_state(row, now)} msgs/s={row.rate:.0f} "
                        f"messages={c.get('messages', 0)} gaps={c.get('gaps', 0)} malformed={c.get('malformed', 0)} "
-                       f"errors={c.get('errors', 0)} last_hb={age}" + (f" detail={row.detail}" if row.detail else ""))
-        return out + self.strategy_lines()
+                       f"errors={c.get('errors', 0)} last_hb={age}" + (f" detail={detail}" if detail else ""))
+        venues = [f"venues: {self.venue_line()}"] if self.venues else []
+        return venues + out + self.strategy_lines()
+
+
+def _detail(row: ActorRow) -> str:
+    """The row's detail, led by the circuit breakers that are open (``breaker_<family>_open`` counters)."""
+    open_ = [name[len("breaker_"):-len("_open")] for name, value in row.counters.items()
+             if value and name.startswith("breaker_") and name.endswith("_open")]
+    breakers = f"circuit open: {', '.join(open_)}" if open_ else ""
+    return "; ".join(part for part in (breakers, row.detail) if part)
 
 
 def _money(view: dict, key: str) -> str:

@@ -53,6 +53,8 @@ class RecordingWriter:
         self.batches_written = 0
         self.unpartitioned = 0   # topics of no known family: kept, under venue/symbol "_other"
         self.closed = False
+        # topic -> (publisher session, seq) of the last row on disk: where a recorder that dies resumes from.
+        self.written: dict[str, tuple[int, int]] = {}
 
     def add(self, envelopes: list[Envelope]) -> None:
         """Buffer envelopes; write every partition that reaches max_batch_rows."""
@@ -130,6 +132,12 @@ class RecordingWriter:
             partition.writer = pa.ipc.new_stream(partition.sink, RECORD_SCHEMA)
         partition.writer.write_batch(batch)
         partition.sink.flush()
+        cols = partition.columns
+        for topic, mark in dict(zip(cols[0], zip(cols[2], cols[1]))).items():   # each topic's last row
+            before = self.written.get(topic)
+            # Never backwards: a topic's rows of the day before can be written after those of the new day.
+            if before is None or before[0] != mark[0] or mark[1] > before[1]:
+                self.written[topic] = mark
         rows = batch.num_rows
         self.rows_written += rows
         self.rows_buffered -= rows

@@ -13,16 +13,20 @@ are measured in docs/performance.md (``bench/budget.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 
 import ray
 
 from tradesys.actors.base import ActorBase
+from tradesys.venue.errors import RateLimited
 from tradesys.venue.ratelimit import Budget, RateLimiter
 
 log = logging.getLogger(__name__)
+RETRY_SECONDS = 0.1
 
 
 def budget_actor_name(venue_key: str) -> str:
@@ -34,6 +38,11 @@ class BudgetServer(ActorBase):
         super().__init__(name)
         self.budget = Budget.of(limits)
         self.calls = {"reserve": 0, "waits": 0, "observe": 0, "blocks": 0}
+        self.reborn = ray.get_runtime_context().was_current_actor_reconstructed
+        if self.reborn:
+            # The counts of the account's windows died with the last process: take them as spent until the
+            # venue's own counts come back, rather than over-spend what was already used.
+            self.budget.assume_full()
 
     async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
         self.calls["reserve"] += 1
@@ -55,18 +64,37 @@ class BudgetServer(ActorBase):
         self.budget.configure(capacities)
 
     def counters(self) -> dict[str, int]:
-        return dict(self.calls)
+        return {**self.calls, "probes": self.budget.probes, "assumed_full": len(self.budget.assumed)}
+
+    async def on_start(self) -> dict[str, str]:
+        if self.reborn:
+            log.warning("restarted: every rate-limit window taken as spent until the venue's counts say otherwise",
+                        extra={"fields": {"limits": sorted(self.budget.limits)}})
+        return {}
 
 
 class RayBudget:
-    """The client side of a BudgetServer (``tradesys.venue.ratelimit.SharedBudget``)."""
+    """The client side of a BudgetServer (``tradesys.venue.ratelimit.SharedBudget``). While the server is
+    dead or restarting, a reservation waits up to ``restart_wait_s`` for it and is then refused
+    (``RateLimited``: nothing was sent); nothing goes out unbudgeted."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, *, restart_wait_s: float = 2.0):
         self.handle = handle
+        self.restart_wait_s = restart_wait_s
         self.observe_failures = 0
+        self.unavailable = 0
 
     async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
-        return tuple(await self.handle.reserve.remote(dict(costs)))
+        deadline = time.monotonic() + self.restart_wait_s
+        while True:
+            try:
+                return tuple(await self.handle.reserve.remote(dict(costs)))
+            except ray.exceptions.RayActorError as exc:
+                self.unavailable += 1
+                if time.monotonic() >= deadline:
+                    raise RateLimited(f"the account's rate-limit budget is not answering ({type(exc).__name__}): "
+                                      f"nothing sent", retry_after_s=self.restart_wait_s) from None
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def observe(self, counts: Mapping[str, int]) -> None:
         # Posted, not awaited: the count only corrects the budget for later reservations (it is folded in as
@@ -85,7 +113,12 @@ class RayBudget:
             self.observe_failures = failures
 
     async def block(self, seconds: float, reason: str, banned: bool) -> None:
-        await self.handle.block.remote(seconds, reason, banned)
+        try:
+            await self.handle.block.remote(seconds, reason, banned)
+        except ray.exceptions.RayActorError as exc:
+            # A restarted budget takes every window as spent, which covers a block it never heard of.
+            log.warning("the block was not booked: the budget is restarting", extra={"fields": {
+                "seconds": seconds, "reason": reason, "error": type(exc).__name__}})
 
     async def configure(self, capacities: Mapping[str, int]) -> None:
         await self.handle.configure.remote(dict(capacities))

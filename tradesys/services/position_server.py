@@ -34,7 +34,7 @@ from decimal import Decimal
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
-from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction
+from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction, Side
 from tradesys.numeric import get_decimal, set_decimal
 from tradesys.positions import FillKeys
 from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, notional
@@ -49,6 +49,7 @@ KEEP_FILLS = 100_000
 RECENT_PER_OWNER = 5_000
 EXPOSURE_ALERT = Decimal("0.8")   # of max_position_notional
 DRIFT_CHECKS = 3                  # consecutive reconciliations showing the same drift before the alarm
+REBUILD_ATTEMPTS = 5              # reads of the history until the positions hold still around one
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class PositionServer(ActorBase):
         self.count = {"fills": 0, "duplicate_fills": 0, "unattributed_fills": 0, "positions_published": 0,
                       "balances": 0, "reconciles": 0, "reconcile_errors": 0, "drift_alarms": 0,
                       "exposure_alerts": 0, "exposure_breaches": 0,
-                      "funding_events": 0, "funding_unbooked": 0, "stream_drops": 0, "recovered_fills": 0}
+                      "funding_events": 0, "funding_unbooked": 0, "stream_drops": 0, "recovered_fills": 0,
+                      "rebuilt_fills": 0}
         self._started_ns = 0
         self._recovering: asyncio.Task | None = None
 
@@ -91,17 +93,22 @@ class PositionServer(ActorBase):
     async def on_wire(self, directory: Directory) -> None:
         config = self.settings.config
         parts = connect_account(self.settings, directory, roles=("pms", "fetcher"))
+        self.breakers_of(parts)
         self.pms, self.fetcher = parts.pms, parts.fetcher
         # Inverse contracts (quantities in USD, PnL in the coin) keep their ledgers by the inverse rule.
         self.book.inverse = {i.symbol for i in await self.fetcher.instruments() if i.inverse}
-        for position in await self.fetcher.positions():
-            quantity = get_decimal(position.quantity)
-            self.book.opening[position.symbol] = quantity
-            self.book.venue[position.symbol] = quantity
         for balance in await self.fetcher.balances():
             self.balances[balance.asset] = balance
-        self._started_ns = time.time_ns()
-        await self.pms.start(self)
+        if self.restarted and self.context.run_started_ns:
+            # A new life: the stream first (what fills from now on is heard), then the run so far.
+            self._started_ns = self.context.run_started_ns
+            await self.pms.start(self)
+            await self._rebuild()
+        else:
+            for symbol, quantity in (await self._venue_positions()).items():
+                self.book.opening[symbol] = self.book.venue[symbol] = quantity
+            self._started_ns = time.time_ns()
+            await self.pms.start(self)
         self._market = self.subscribed(Subscriber([f"md.{self.venue}.{s}.bbo" for s in config.symbols],
                                                   name=f"{self.name}-marks"))
         for name, endpoints in directory.items():
@@ -147,7 +154,7 @@ class PositionServer(ActorBase):
         for ledger in self.book:
             strategies.setdefault(ledger.strategy_id, {})[ledger.symbol] = ledger.as_dict(self.marks.get(ledger.symbol))
         account = {}
-        for symbol in sorted(self.book.symbols() | set(self.account)):
+        for symbol in sorted(self.book.symbols() | set(self.account) | set(self.settings.config.symbols)):
             ledger = self.account.get(symbol) or self.book.new(ACCOUNT, symbol)
             row = ledger.as_dict(self.marks.get(symbol))
             row.update(venue_position=str(self.book.venue.get(symbol, Decimal(0))),
@@ -247,6 +254,40 @@ class PositionServer(ActorBase):
                     log.info("fill recovered from the venue", extra={"fields": {
                         "why": why, "symbol": symbol, "trade_id": fill.trade_id}})
                     self.on_fill(fill, 0, time.time_ns())
+
+    async def _venue_positions(self) -> dict[str, Decimal]:
+        return {p.symbol: get_decimal(p.quantity) for p in await self.fetcher.positions()}
+
+    async def _rebuild(self) -> None:
+        """After a restart: every ledger again from the venue's fills since the run started (attributed by
+        client order id, each once), and the opening positions as what the venue holds less those fills. The
+        history is read between two reads of the positions that must agree (no fill in between), so that
+        the two describe the same moment."""
+        for attempt in range(1, REBUILD_ATTEMPTS + 1):
+            before = await self._venue_positions()
+            history = [fill for symbol in self.settings.config.symbols
+                       for fill in await self.fetcher.recent_fills(symbol, self._started_ns)]
+            venue = await self._venue_positions()
+            if venue == before:
+                break
+            log.info("positions moved while the history was read: reading again", extra={"fields": {
+                "attempt": attempt}})
+        else:
+            log.warning("positions kept moving while the history was read: the drift check will tell",
+                        extra={"fields": {"attempts": REBUILD_ATTEMPTS}})
+        traded: dict[str, Decimal] = {}
+        for fill in history:
+            quantity = get_decimal(fill.quantity)
+            traded[fill.symbol] = traded.get(fill.symbol, Decimal(0)) + (
+                quantity if fill.side == Side.SIDE_BUY else -quantity)
+            if not self._fills.seen(fill):
+                self.count["rebuilt_fills"] += 1
+                self.on_fill(fill, 0, time.time_ns())
+        for symbol in set(venue) | set(traded):
+            self.book.venue[symbol] = venue.get(symbol, Decimal(0))
+            self.book.opening[symbol] = venue.get(symbol, Decimal(0)) - traded.get(symbol, Decimal(0))
+        log.info("ledgers rebuilt from the venue", extra={"fields": {
+            "fills": len(history), "opening": {s: str(q) for s, q in self.book.opening.items()}}})
 
     # -- publishing --------------------------------------------------------------------
 

@@ -83,7 +83,8 @@ class TradingEngine(ActorBase):
         self.kill = KillDesk(self.kill_switch, self.account, dict(get_venue(self.venue).client_order_ids),
                              self.spawn, self._fault, self._say)
         self.market = MarketWatch(self.venue, tuple(settings.config.symbols), self.kill_switch,
-                                  settings.risk.halt_on_stale_book_seconds, self.kill.on_risk, self._issue)
+                                  settings.risk.halt_on_stale_book_seconds, self.kill.on_risk, self._issue,
+                                  self.account.down_for)
         self.requests: RequestDesk | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -98,6 +99,7 @@ class TradingEngine(ActorBase):
     async def on_wire(self, directory: Directory) -> None:
         config = self.settings.config
         parts = connect_account(self.settings, directory, roles=("oms", "pms", "fetcher"))
+        self.breakers_of(parts)
         self.oms, self.pms, self.fetcher = parts.oms, parts.pms, parts.fetcher
         self.account.fetcher = self.requests.fetcher = self.fetcher
         self.kill.oms = self.requests.oms = self.oms
@@ -197,6 +199,16 @@ class TradingEngine(ActorBase):
             ok = order is not None and order.strategy_id == strategy_id and order.last is not None
             out[cid] = order.last.SerializeToString() if ok else None
         return out
+
+    async def cancel_strategy(self, strategy_id: str) -> int:
+        """Cancel every live order of ``strategy_id`` (the launcher lost that strategy for good); return how
+        many it had."""
+        await self._reconciled()
+        live = sum(1 for _, o in self.account.orders.live() if o.strategy_id == strategy_id)
+        failed = await self.kill.cancel_where(lambda order: order.strategy_id == strategy_id)
+        log.warning("cancelled a lost strategy's orders", extra={"fields": {
+            "strategy": strategy_id, "orders": live, "failed": failed}})
+        return live
 
     def instrument_list(self) -> list[bytes]:
         return [i.SerializeToString() for i in self.account.instruments.values()]

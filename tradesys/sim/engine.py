@@ -63,6 +63,10 @@ class MatchingEngine:
 
     # -- queries -----------------------------------------------------------------------
 
+    def skip_trade_ids(self, base: int) -> None:
+        """Number new trades from ``base`` up (never below the next one)."""
+        self._next_trade_id = max(self._next_trade_id, base)
+
     def would_cross(self, side: Side, price: int) -> bool:
         best = self.book.best_price(side.opposite)
         return best is not None and _crosses(side, price, best)

@@ -101,6 +101,14 @@ class SimExchange:
 
     # -- setup -------------------------------------------------------------------------
 
+    def skip_ids(self, base: int) -> None:
+        """Number new orders and trades from ``base`` up: a venue that comes back never reuses an id its
+        clients may still hold (a restarted simulator calls this with its start time)."""
+        for symbol in self._next_order_id:
+            self._next_order_id[symbol] = max(self._next_order_id[symbol], base)
+        for engine in self.engines.values():
+            engine.skip_trade_ids(base)
+
     def add_account(self, account_id: str, balances: dict[str, Decimal | str], leverage: int = 20,
                     house: bool = False) -> Account:
         """Open an account; ``house`` accounts (the synthetic market's) are not margin-checked."""

@@ -8,7 +8,9 @@ Common switches: ``reject_next_orders`` (int: that many new orders refused),
 answers to them, in order), ``clock_skew_ms`` (int: the server's clock runs
 ahead (+) or behind (-)), ``delay_ms`` (int: every WebSocket frame waits this
 long), ``skip_depth_updates`` (int: that many book updates are lost, so the
-venue's sequence shows a gap), and the action ``drop_connections`` (true:
+venue's sequence shows a gap), ``lose_order_answers`` (int: the next that
+many new orders are executed, and then their answer is never sent: the HTTP
+connection is cut, or the WebSocket reply left out), and the action ``drop_connections`` (true:
 close every WebSocket now). A venue adds its own actions (``expire_listen_keys``,
 ``expire_tokens``) and its answers to each status. A switch that is unknown
 or of the wrong type is refused whole, naming it. No authentication: the
@@ -22,9 +24,11 @@ from dataclasses import asdict, dataclass, field
 
 from aiohttp import web
 
+LOST_ANSWER = "the answer to an executed order left out by fault injection"
+
 COMMON_SWITCHES = frozenset({"reject_next_orders", "http_errors", "clock_skew_ms", "delay_ms", "skip_depth_updates",
-                             "drop_connections"})
-_INTEGERS = ("reject_next_orders", "clock_skew_ms", "delay_ms", "skip_depth_updates")
+                             "lose_order_answers", "drop_connections"})
+_INTEGERS = ("reject_next_orders", "clock_skew_ms", "delay_ms", "skip_depth_updates", "lose_order_answers")
 
 
 @dataclass
@@ -32,9 +36,19 @@ class Faults:
     http_errors: list[int] = field(default_factory=list)
     delay_ms: int = 0
     skip_depth_updates: int = 0
+    lose_order_answers: int = 0
+    lost_answers: int = 0          # answers left out so far (the simulator's counter)
 
     def next_http_status(self) -> int | None:
         return self.http_errors.pop(0) if self.http_errors else None
+
+    def lose_answer(self) -> bool:
+        """Whether the answer to the new order just executed is to be left out (one of the switch's N)."""
+        if self.lose_order_answers <= 0:
+            return False
+        self.lose_order_answers -= 1
+        self.lost_answers += 1
+        return True
 
 
 class FaultControl:
@@ -81,6 +95,8 @@ class FaultControl:
             sim.faults.delay_ms = max(0, switches["delay_ms"])
         if "skip_depth_updates" in switches:
             sim.faults.skip_depth_updates = max(0, switches["skip_depth_updates"])
+        if "lose_order_answers" in switches:
+            sim.faults.lose_order_answers = max(0, switches["lose_order_answers"])
         sim.faults.http_errors.extend(errors)
         for name, action in self.actions.items():
             if switches.get(name):

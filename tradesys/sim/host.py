@@ -44,6 +44,7 @@ class SimHost:
         # What a client needs besides the URLs and the keys: printed by the CLI, published to the connectors.
         self.client_settings: dict[str, str] = {}
         self._runners: list[web.AppRunner] = []
+        self._ports_again: list[int] = []
         self._market_task: asyncio.Task | None = None
         self._tick_task: asyncio.Task | None = None
 
@@ -59,8 +60,16 @@ class SimHost:
         self.market.start(self.now_ns())
         await self.fault_control.apply(self._initial_faults)
 
+    def serve_again_on(self, ports: list[int]) -> None:
+        """Bind the servers on these ports, in the order ``serve`` binds them, where it would take any free
+        port: a restarted simulator is reached at the addresses its clients already have."""
+        self._ports_again = list(ports)
+
     async def serve(self, app: web.Application, host: str, port: int) -> str:
-        """Serve ``app`` on host:port (0: an OS-chosen port); return ``host:port`` as bound."""
+        """Serve ``app`` on host:port (0: an OS-chosen port, or the next of ``serve_again_on``); return
+        ``host:port`` as bound."""
+        if not port and self._ports_again:
+            port = self._ports_again.pop(0)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._runners.append(runner)

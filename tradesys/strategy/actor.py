@@ -35,11 +35,13 @@ from tradesys.bus.errors import BusError
 from tradesys.bus.orders import OrderClient
 from tradesys.config.schema import StrategyConfig
 from tradesys.messages import (
+    ActorState,
     BookDelta,
     BookSnapshot,
     BookStatus,
     CancelAll,
     Fill,
+    Heartbeat,
     Instrument,
     InventoryDelta,
     OrderEvent,
@@ -95,6 +97,8 @@ class StrategyActor(ActorBase):
         self._client: OrderClient | None = None
         self._sub: Subscriber | None = None
         self._engine = None
+        self._market_server = f"market-{settings.venue_key}"
+        self._market_beat = 0.0
         self.count = {"trades": 0, "order_events": 0, "order_callbacks": 0, "inventory": 0, "callback_errors": 0,
                       "recovered_orders": 0}
 
@@ -126,7 +130,8 @@ class StrategyActor(ActorBase):
         # The kinds a strategy is called back for; BBO and marks are not (the book has the touch), and at
         # hundreds a second they would cost every strategy process a decode each.
         prefixes = [topics.md(self.venue, s, kind) for s in self.symbols for kind in MARKET_KINDS]
-        prefixes += [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.", "risk."]
+        prefixes += [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.", "risk.",
+                     topics.hb(self._market_server)]
         self._sub = self.subscribed(Subscriber(prefixes, name=f"{self.name}-sub"))
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
@@ -134,8 +139,10 @@ class StrategyActor(ActorBase):
         self.strategy = self.settings.strategy_class(self.ctx, self.settings.params)
         await self._recover(directory)
         self._call("on_start")
+        self._market_beat = time.monotonic()
         self.spawn(self._read(), "bus")
         self.spawn(self._timer(), "timer")
+        self.spawn(self._watch_market(), "market-watch")
 
     async def on_stop(self) -> None:
         if self.strategy is not None:
@@ -267,8 +274,12 @@ class StrategyActor(ActorBase):
                 for cid, o in self.oms.orders.items()}
 
     def place(self, symbol: str, side: int, price: Decimal | None, quantity: Decimal, *, intent: str,
-              post_only: bool = False, ioc: bool = False, reduce_only: bool = False) -> Order:
-        """The strategy's ``ctx.place``, for operators and tests."""
+              post_only: bool = False, ioc: bool = False, reduce_only: bool = False,
+              round_price: bool = False) -> Order:
+        """The strategy's ``ctx.place``, for operators and tests (``round_price``: onto the tick first, toward
+        the passive side)."""
+        if round_price and price is not None:
+            price = self.ctx.round_price(symbol, side, price)
         return self.ctx.place(symbol, side, price, quantity, intent=intent, post_only=post_only, ioc=ioc,
                               reduce_only=reduce_only)
 
@@ -285,6 +296,7 @@ class StrategyActor(ActorBase):
 
     def _dispatch(self, envelope, message) -> None:
         if isinstance(message, (BookSnapshot, BookDelta)):
+            self.books.on_session(envelope.header.session)
             self.books.on_message(message, envelope.header.recv_ts)
         elif isinstance(message, OrderEvent):
             self.count["order_events"] += 1
@@ -298,7 +310,12 @@ class StrategyActor(ActorBase):
             if self.holdings.on_fill(message, order):
                 self._call("on_fill", message, order)
         elif isinstance(message, BookStatus):
+            self.books.on_session(envelope.header.session)
             self.books.on_status(message)
+        elif isinstance(message, Heartbeat) and message.actor == self._market_server:
+            self._market_beat = time.monotonic()
+            if message.state != ActorState.ACTOR_STATE_RUNNING:
+                self.books.drop_all(f"the market server is {ActorState.Name(message.state).lower()}")
         elif isinstance(message, Trade):
             self.count["trades"] += 1
             self._call("on_trade", message)
@@ -345,6 +362,17 @@ class StrategyActor(ActorBase):
                     self.ctx.place(symbol, side, None, quantity, intent="flatten", reduce_only=True)
                 except (PreTradeRejected, IntentBusy) as exc:
                     log.warning("flatten order not sent", extra={"fields": {"symbol": symbol, "error": str(exc)}})
+
+    async def _watch_market(self) -> None:
+        """Books are only as live as their market server: one that stops beating (dead, hung, cut off) takes
+        them all down, so the strategy never quotes on a book frozen at the moment it died."""
+        every = self.context.heartbeat_seconds
+        silent_after = every * self.context.heartbeat_missing_after
+        while True:
+            await asyncio.sleep(every)
+            silent = time.monotonic() - self._market_beat
+            if silent > silent_after:
+                self.books.drop_all(f"the market server has been silent for {silent:.1f}s")
 
     async def _timer(self) -> None:
         interval = self.settings.strategy_class.timer_seconds

@@ -23,7 +23,8 @@ class MarketBooks:
         self.books: dict[str, L2Book] = {}
         self.live: dict[str, bool] = dict.fromkeys(symbols, False)
         self.wire_to_strategy = Histogram()
-        self.count = {"book_updates": 0, "book_drops": 0}
+        self.count = {"book_updates": 0, "book_drops": 0, "market_server_losses": 0}
+        self._session: int | None = None      # the market server's publisher session
 
     def book(self, symbol: str) -> L2Book | None:
         """The book of ``symbol`` while it is live, else None."""
@@ -70,6 +71,22 @@ class MarketBooks:
         if recv_ts:
             self.wire_to_strategy.add(time.time_ns() - recv_ts)
         self.notify("on_book", symbol, book)
+
+    def on_session(self, session: int) -> None:
+        """The market server's publisher session of the next message: a new one is a restarted market server,
+        whose books start afresh (not from where the old ones were)."""
+        if self._session is not None and session != self._session:
+            self.drop_all("the market server restarted: waiting for its snapshot")
+        self._session = session
+
+    def drop_all(self, reason: str) -> None:
+        """No book is live any more (its market server went silent or restarted) until its next snapshot."""
+        dropped = [symbol for symbol, live in self.live.items() if live]
+        if dropped:
+            self.count["market_server_losses"] += 1
+        for symbol in dropped:
+            self.live[symbol] = False
+            self.notify("on_book_status", symbol, False, reason)
 
     def on_status(self, message: BookStatus) -> None:
         """The market server's word on a feed: a book it no longer vouches for stops being live here."""

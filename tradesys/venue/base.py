@@ -265,6 +265,12 @@ class IExchangeDataFetcher(ABC):
         """The account's open orders (all symbols when ``symbol`` is None), as order events."""
 
     @abstractmethod
+    async def order_status(self, symbol: str, client_order_id: str) -> OrderEvent | None:
+        """The venue's word on one order of ours, found by its client order id, open or final: an event of its
+        state now (filled quantity included). None when the venue does not know it (never placed, or gone from
+        what it keeps). How an engine settles a request whose answer was lost."""
+
+    @abstractmethod
     async def positions(self) -> list[Position]:
         """The account's non-zero positions."""
 

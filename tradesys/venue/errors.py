@@ -6,7 +6,8 @@
     │   ├── VenueUnavailable        the venue answered 5xx, "overloaded", maintenance
     │   ├── RateLimited             429 / venue throttle: wait ``retry_after_s``
     │   │   └── Banned              418 / IP ban: wait until ``retry_after_s``, send nothing
-    │   └── ExecutionUnknown        sent, but no verdict (timeout, 5xx after send): reconcile before resending
+    │   ├── ExecutionUnknown        sent, but no verdict (timeout, 5xx after send): reconcile before resending
+    │   └── CircuitOpen             refused here, nothing sent: the venue kept failing (``breaker.py``)
     ├── SequenceGap                 a stream lost messages: resync from a fresh snapshot
     ├── AuthError                   bad key, signature, expired session or listen key the venue refuses
     ├── ProtocolError               the venue sent something we cannot read (logged and counted, never a crash)
@@ -70,6 +71,10 @@ class Banned(RateLimited):
 class ExecutionUnknown(TransientError):
     """The request was sent but no verdict came back: it may or may not have been executed.
     Reconcile by client order id before sending it again."""
+
+
+class CircuitOpen(TransientError):
+    """Refused before sending: the venue's breaker for this family of requests is open (it kept failing)."""
 
 
 class SequenceGap(ExchangeError):
@@ -145,8 +150,8 @@ def reject_reason(error: BaseException) -> int:
 
 
 __all__ = [
-    "AuthError", "Banned", "ConnectivityError", "DuplicateClientOrderId", "ExchangeError", "ExecutionUnknown",
-    "InsufficientMargin", "InvalidOrder", "InvalidPrice", "InvalidQuantity", "PostOnlyWouldCross",
+    "AuthError", "Banned", "CircuitOpen", "ConnectivityError", "DuplicateClientOrderId", "ExchangeError",
+    "ExecutionUnknown", "InsufficientMargin", "InvalidOrder", "InvalidPrice", "InvalidQuantity", "PostOnlyWouldCross",
     "ProtocolError", "RateLimited", "ReduceOnlyRejected", "SequenceGap", "TransientError", "UnknownOrder",
     "UnknownSymbol", "VenueRejected", "VenueUnavailable", "is_transient", "reject_reason",
 ]

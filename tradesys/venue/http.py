@@ -9,28 +9,35 @@ so; and one rule for what a failed exchange means, whatever the venue:
   else ``ConnectivityError``.
 
 The venue's answer (status and body) is the subclass's to read: each venue turns its own error bodies into
-the shared tree (``errors.py`` of its package).
+the shared tree (``errors.py`` of its package). A subclass sends each request through ``guarded``, so the
+venue's circuit breakers (``breaker.py``) see every outcome and refuse requests while one is open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
+from tradesys.venue.breaker import Breakers, family_of
 from tradesys.venue.errors import ConnectivityError, ExecutionUnknown, RateLimited, VenueUnavailable
 from tradesys.venue.ratelimit import RateLimiter
 
+T = TypeVar("T")
+
 
 class HttpSession:
-    """``venue`` names the connector in messages; ``limiter`` is the account's budget (None: not metered)."""
+    """``venue`` names the connector in messages; ``limiter`` is the account's budget (None: not metered);
+    ``breakers`` the venue connection's circuit breakers (None: none)."""
 
     venue = "venue"
 
-    def __init__(self, limiter: RateLimiter | None, timeout_s: float = 10.0):
+    def __init__(self, limiter: RateLimiter | None, timeout_s: float = 10.0, breakers: Breakers | None = None):
         self.limiter = limiter
         self.timeout_s = timeout_s
+        self.breakers = breakers
         self._http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -41,6 +48,14 @@ class HttpSession:
         if self._http is not None:
             await self._http.close()
             self._http = None
+
+    async def guarded(self, name: str, send: Callable[[], Awaitable[T]], *, may_execute: bool,
+                      private: bool) -> T:
+        """``send()`` (the whole request: budget, exchange, reading the answer) through the breaker of its
+        family; CircuitOpen, nothing sent, while that breaker is open."""
+        if self.breakers is None:
+            return await send()
+        return await self.breakers.call(family_of(may_execute=may_execute, private=private), name, send)
 
     async def charge(self, costs: Mapping[str, int], name: str) -> None:
         """Wait until the budget has room for ``costs`` (limit name -> units) and take them."""

@@ -26,6 +26,10 @@ from typing import Protocol
 
 from tradesys.venue.errors import Banned, RateLimited
 
+# While counts are assumed (``Budget.assume_full``), one request may go this often: its reply brings the
+# venue's counts.
+PROBE_SECONDS = 1.0
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -48,7 +52,9 @@ class Budget:
         self.blocked_until = 0.0
         self.block_reason = ""
         self.banned = False
-
+        self._assumed: set[str] = set()      # limits whose current window is taken as full, not counted
+        self._probed = -math.inf
+        self.probes = 0
 
     @classmethod
     def of(cls, limits: Mapping[str, tuple[int, float]]) -> Budget:
@@ -60,7 +66,24 @@ class Budget:
         index = math.floor(now / limit.window_s)
         if self._window.get(name) != index:
             self._window[name], self._used[name] = index, 0
+            self._assumed.discard(name)
         return self._used[name]
+
+    @property
+    def assumed(self) -> frozenset[str]:
+        """The limits whose window is taken as full, not yet counted by the venue."""
+        return frozenset(self._assumed)
+
+    def assume_full(self, now: float | None = None) -> None:
+        """Forget nothing by assuming the worst: this budget lost its counts (its process restarted), so every
+        window is taken as spent until the venue's counts say otherwise (``observe``) or the window ends.
+        Meanwhile one request may go every PROBE_SECONDS, so that a reply brings those counts; a probe into a
+        window that really is full is refused by the venue (a 429 then blocks the budget)."""
+        now = self.clock() if now is None else now
+        for name, limit in self.limits.items():
+            self._current(name, now)
+            self._used[name] = limit.capacity
+            self._assumed.add(name)
 
     def reserve(self, costs: Mapping[str, int], now: float | None = None) -> float:
         """Book ``costs`` if every limit has room and return 0.0; else book nothing and return the seconds
@@ -69,14 +92,18 @@ class Budget:
         if now < self.blocked_until:
             return self.blocked_until - now
         wait = 0.0
+        probing = True          # every limit in the way is only assumed full
         for name, cost in costs.items():
             limit = self.limits.get(name)
             if limit is None or cost <= 0:
                 continue
             if self._current(name, now) + cost > limit.capacity * self.headroom:
                 wait = max(wait, (math.floor(now / limit.window_s) + 1) * limit.window_s - now)
-        if wait:
+                probing = probing and name in self._assumed
+        if wait and not (probing and now - self._probed >= PROBE_SECONDS):
             return wait
+        if wait:
+            self._probed, self.probes = now, self.probes + 1
         for name, cost in costs.items():
             if name in self.limits and cost > 0:
                 self._used[name] += cost
@@ -94,7 +121,12 @@ class Budget:
         if name not in self.limits:
             return
         now = self.clock() if now is None else now
-        self._used[name] = max(self._current(name, now), used)
+        current = self._current(name, now)
+        if name in self._assumed:        # the venue's word replaces the assumption
+            self._assumed.discard(name)
+            self._used[name] = used
+        else:
+            self._used[name] = max(current, used)
 
     def block(self, seconds: float, reason: str, *, banned: bool = False, now: float | None = None) -> None:
         """Send nothing for ``seconds`` (after a 429 or 418)."""

@@ -36,6 +36,8 @@ class VenueParts:
     oms: object = None
     pms: object = None
     fetcher: object = None
+    # The circuit breakers every REST session of these parts shares (None: the venue has none).
+    breakers: object = None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ class WsSession:
                  on_close: Callable[[str], None] | None = None, heartbeat_s: float = 30.0,
                  silence_s: float | None = None, max_message_bytes: int = 4 << 20,
                  backoff: Callable[[], Iterator[float]] = backoff_delays, healthy_after_s: float = 5.0,
-                 headers: Callable[[], Awaitable[dict[str, str]]] | None = None):
+                 headers: Callable[[], Awaitable[dict[str, str]]] | None = None,
+                 after_failed_connect: Callable[[str], Awaitable[None]] | None = None):
         self.name = name
         self._url = url
         self.on_message, self.on_open, self.on_close = on_message, on_open, on_close
@@ -54,6 +55,9 @@ class WsSession:
         self._backoff = backoff
         self.healthy_after_s = healthy_after_s
         self.headers = headers                # the handshake's headers, asked for before every connect
+        # Called with the reason after a connect that failed, before the next try: what the URL carries may
+        # have gone stale (a listen key the venue no longer knows).
+        self.after_failed_connect = after_failed_connect
         self.counters = {"connects": 0, "disconnects": 0, "messages": 0, "handler_errors": 0, "connect_errors": 0}
         self.last_error = ""
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -160,6 +164,11 @@ class WsSession:
             if opened_at is not None and time.monotonic() - opened_at >= self.healthy_after_s:
                 delays = self._backoff()  # it lived: start the backoff afresh
             await asyncio.sleep(next(delays))
+            if opened_at is None and self.after_failed_connect is not None and not self._stopping:
+                try:
+                    await self.after_failed_connect(reason)
+                except Exception:     # the next connect tries as it is
+                    log.exception("%s: after a failed connect", self.name)
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> str:
         on_message, counters = self.on_message, self.counters

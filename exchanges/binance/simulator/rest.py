@@ -25,6 +25,7 @@ from exchanges.binance.simulator.params import Call, check_timestamp, depth_weig
 from exchanges.binance.simulator.trading import Trading
 from exchanges.binance.simulator.wallet import Wallet
 from tradesys.sim.errors import RejectCode, SimReject
+from tradesys.sim.faults import LOST_ANSWER
 
 if TYPE_CHECKING:
     from exchanges.binance.simulator.venue import BinanceVenue
@@ -118,6 +119,10 @@ class RestApi:
             try:
                 call = await self._admit(request, route, headers)
                 body = route.handler(call)
+                if (route.method, route.path) == ("POST", "/fapi/v1/order") and self.sim.faults.lose_answer():
+                    log.warning(LOST_ANSWER, extra={"fields": {"path": route.path}})
+                    request.transport.close()      # executed; the client sees the connection cut
+                    return web.Response(status=500)
                 if route.orders and call.account is not None:
                     used_10s, used_1m = self.sim.limits.count_orders(call.account, 0, self.sim.now_ms())
                     headers["X-MBX-ORDER-COUNT-10S"] = str(used_10s)

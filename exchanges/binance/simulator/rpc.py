@@ -35,6 +35,7 @@ from exchanges.binance.simulator.params import Call, check_timestamp
 from exchanges.binance.simulator.streams import Connection, run_connection
 from exchanges.binance.simulator.trading import Trading
 from tradesys.sim.errors import SimReject
+from tradesys.sim.faults import LOST_ANSWER
 
 if TYPE_CHECKING:
     from exchanges.binance.simulator.venue import BinanceVenue
@@ -100,8 +101,8 @@ class WsApi:
             self.connections.discard(conn)
         return ws
 
-    def answer(self, text: str, ip: str = "127.0.0.1", session: Session | None = None) -> str:
-        """The reply frame to one request frame (never raises)."""
+    def answer(self, text: str, ip: str = "127.0.0.1", session: Session | None = None) -> str | None:
+        """The reply frame to one request frame (never raises); None: no reply (a lost answer)."""
         try:
             request = json.loads(text)
         except ValueError:
@@ -112,6 +113,9 @@ class WsApi:
         request_id = request.get("id")
         try:
             result = self._call(request, ip, session or Session(self.sim.now_ms()))
+            if request.get("method") == "order.place" and self.sim.faults.lose_answer():
+                log.warning(LOST_ANSWER, extra={"fields": {"id": request_id}})
+                return None
             body = {"id": request_id, "status": 200, "result": result}
         except ApiError as error:
             body = {"id": request_id, "status": error.status, "error": error.body()}

@@ -36,6 +36,7 @@ from exchanges.deribit.simulator.trading import PRIVATE
 from tradesys.aio import cancel_and_wait
 from tradesys.sim.accounts import Account
 from tradesys.sim.exchange import ExchangeEvent, SimExchange
+from tradesys.sim.faults import LOST_ANSWER
 from tradesys.sim.host import SimHost
 from tradesys.sim.market import SyntheticMarket, select_entries
 from tradesys.sim.orders import Side
@@ -45,6 +46,7 @@ ACCOUNT = "main"
 METHODS = {**PUBLIC, **PRIVATE}
 WS_PATH = "/ws/api/v2"
 MAX_FRAME = 1 << 20
+ORDER_METHODS = frozenset({"private/buy", "private/sell"})   # new orders: what lose_order_answers acts on
 
 
 class DeribitSimulator(SimHost):
@@ -172,7 +174,8 @@ class DeribitSimulator(SimHost):
     # -- dispatch --------------------------------------------------------------------------
 
     async def handle(self, text: str | bytes, call: Call) -> tuple[bytes | None, rpc.RpcError | None]:
-        """Answer one request; return the reply frame (None for a notification-less id) and the error."""
+        """Answer one request; return the reply frame (None: no answer, the fault switch lost it) and the
+        error."""
         us_in = self.now_ns() // 1000
         self.counters["requests"] += 1
         try:
@@ -198,6 +201,9 @@ class DeribitSimulator(SimHost):
             error = rpc.RpcError(11094, "internal_server_error")
         if error is not None:
             self.counters["errors"] += 1
+        elif request.method in ORDER_METHODS and self.faults.lose_answer():
+            log.warning(LOST_ANSWER, extra={"fields": {"method": request.method, "id": request.id}})
+            return None, None
         return self._reply(request.id, us_in, result=result, error=error), error
 
     def _limit_key(self, call: Call, params: dict) -> str:
@@ -281,6 +287,9 @@ class DeribitSimulator(SimHost):
             frame = self._reply(None, self.now_ns() // 1000, error=exc)
             return web.Response(body=frame, status=exc.http_status, content_type="application/json")
         reply, error = await self.handle(frame_text, call)
+        if reply is None:
+            request.transport.close()      # executed; the client sees the connection cut
+            return web.Response(status=500)
         status = 200 if error is None else error.http_status
         return web.Response(body=reply, status=status, content_type="application/json")
 

@@ -241,6 +241,17 @@ async def get_order_state(call: Call, params: dict):
     return render.order_object(entry, _known(sim, account, entry, order_id), sim.meta(entry.name, order_id))
 
 
+async def get_order_state_by_label(call: Call, params: dict):
+    """Every order of the account with the label in the currency, open or recently closed, oldest first."""
+    sim = call.sim
+    account = call.account(params)
+    currency = currency_of(params)
+    label = p.text(params, "label", required=True)
+    return [render.order_object(entry, o, sim.meta(entry.name, o.order_id))
+            for entry in sim.catalog.values() if entry.currency == currency
+            for o in sim.exchange.orders(account, entry.name) if sim.meta(entry.name, o.order_id).label == label]
+
+
 def _user_trades(call: Call, account: str, entries, params: dict) -> dict:
     sim = call.sim
     count = p.integer(params, "count", 10, low=1, high=1000)
@@ -325,6 +336,7 @@ PRIVATE = {
     "private/get_open_orders_by_currency": get_open_orders_by_currency,
     "private/get_open_orders_by_instrument": get_open_orders_by_instrument,
     "private/get_order_state": get_order_state,
+    "private/get_order_state_by_label": get_order_state_by_label,
     "private/get_user_trades_by_instrument": get_user_trades_by_instrument,
     "private/get_user_trades_by_currency": get_user_trades_by_currency,
     "private/get_positions": get_positions, "private/get_position": get_position,

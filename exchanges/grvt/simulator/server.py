@@ -38,6 +38,7 @@ from exchanges.grvt.simulator.streams import Streams
 from exchanges.grvt.simulator.trading import ROUTES as TRADING_ROUTES
 from exchanges.grvt.simulator.trading import Trading
 from tradesys.sim.exchange import SimExchange
+from tradesys.sim.faults import LOST_ANSWER
 from tradesys.sim.host import SimHost
 from tradesys.sim.market import SyntheticMarket, select_entries
 
@@ -243,7 +244,12 @@ class GrvtSimulator(SimHost):
             body, lite, spec = await self._body(request, gateway, route)
             if route == "/create_order":
                 self.counters["orders"] += 1
-            return self._reply(call(handler, body), lite, spec)
+            result = call(handler, body)
+            if route == "/create_order" and self.faults.lose_answer():
+                log.warning(LOST_ANSWER, extra={"fields": {"route": route}})
+                request.transport.close()      # executed; the client sees the connection cut
+                return web.Response(status=500)
+            return self._reply(result, lite, spec)
         except e.ApiError as error:
             return self._error(error, lite=lite)
         except Exception:   # a simulator bug: the venue's internal error, and the server keeps serving

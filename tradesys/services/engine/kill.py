@@ -16,6 +16,8 @@ from tradesys.venue.ids import ClientOrderIds
 
 log = logging.getLogger(__name__)
 
+CANCEL_AT_ONCE = 10        # cancels in flight together when the engine cancels many orders
+
 
 class KillDesk:
     """``oms`` is set once the venue is connected; ``spawn(coro, name)`` runs an owned task; ``fault()``
@@ -45,33 +47,41 @@ class KillDesk:
             self.flattening = self.spawn(self._flatten(command.reason), "flatten")
 
     async def cancel_where(self, predicate) -> int:
-        """Cancel every live order matching ``predicate``; return how many cancels failed (other than gone)."""
-        failed = 0
-        for cid, order in self.account.orders.live():
-            if order.final or not predicate(order):
-                continue
-            try:
-                event = await self.oms.cancel(order.symbol, cid)
-                self.account.apply(event, source="ack")
-            except UnknownOrder:
-                pass            # already final at the venue; its events say how
-            except ExchangeError as exc:
-                failed += 1
-                log.warning("cancel failed", extra={"fields": {"client_order_id": cid, "error": str(exc)}})
-        return failed
+        """Cancel every live order matching ``predicate``, up to CANCEL_AT_ONCE at a time (a venue that does not
+        answer costs one wait, not one per order); return how many cancels failed (other than gone)."""
+        gate = asyncio.Semaphore(CANCEL_AT_ONCE)
+
+        async def cancel(cid: str, order) -> bool:
+            async with gate:
+                try:
+                    event = await self.oms.cancel(order.symbol, cid)
+                    self.account.apply(event, source="ack")
+                except UnknownOrder:
+                    pass            # already final at the venue; its events say how
+                except ExchangeError as exc:
+                    log.warning("cancel failed", extra={"fields": {"client_order_id": cid, "error": str(exc)}})
+                    return False
+                return True
+
+        wanted = [(cid, order) for cid, order in self.account.orders.live() if not order.final and predicate(order)]
+        done = await asyncio.gather(*(cancel(cid, order) for cid, order in wanted))
+        return done.count(False)
 
     async def cancel_owned(self, why: str) -> None:
         before = self.account.orders.live_count()
         failed = await self.cancel_where(lambda o: True)
         if failed:
-            # A last resort on the symbols where a cancel failed: the venue's cancel-all on the account.
-            for symbol in {o.symbol for _, o in self.account.orders.live()}:
-                try:
-                    await self.oms.cancel_all(symbol)
-                except ExchangeError as exc:
+            # A last resort on the symbols where a cancel failed: the venue's cancel-all on the account, every
+            # symbol at once (a venue that does not answer costs one wait).
+            symbols = sorted({o.symbol for _, o in self.account.orders.live()})
+            results = await asyncio.gather(*(self.oms.cancel_all(s) for s in symbols), return_exceptions=True)
+            for symbol, result in zip(symbols, results):
+                if isinstance(result, ExchangeError):
                     self.fault()
                     log.error("cancel-all failed: orders may remain", extra={"fields": {"symbol": symbol,
-                                                                                         "error": str(exc)}})
+                                                                                         "error": str(result)}})
+                elif isinstance(result, BaseException):
+                    raise result
         self.count["cancelled_on_stop"] += before
         log.info("cancelled owned orders", extra={"fields": {"why": why, "orders": before, "failed": failed}})
 

@@ -1,5 +1,6 @@
 """The market as an engine's risk gate sees it: each symbol's mid (from the BBO) and how long its book has
-not been live, read off the bus, with the kill switch's stale-book trigger and the ``risk.`` commands."""
+not been live, read off the bus, with the kill switch's venue-down trigger (stale books, or the account's
+private stream down) and the ``risk.`` commands."""
 
 from __future__ import annotations
 
@@ -15,16 +16,19 @@ from tradesys.risk import KillSwitch, Mode
 
 
 class MarketWatch:
-    """``on_risk(command)`` applies a kill-switch command; ``issue(action, reason)`` is the engine's own."""
+    """``on_risk(command)`` applies a kill-switch command; ``issue(action, reason)`` is the engine's own;
+    ``account_down()`` is how long the account's private stream has been down or its orders unread (0: up)."""
 
     def __init__(self, venue: str, symbols: tuple[str, ...], kill_switch: KillSwitch, halt_after_s: float,
-                 on_risk: Callable[[RiskCommand], None], issue: Callable[[int, str], None]):
+                 on_risk: Callable[[RiskCommand], None], issue: Callable[[int, str], None],
+                 account_down: Callable[[], float] = lambda: 0.0):
         self.venue = venue
         self.symbols = symbols
         self.kill_switch = kill_switch
         self.halt_after_s = halt_after_s
         self.on_risk = on_risk
         self.issue = issue
+        self.account_down = account_down
         self.mids: dict[str, Decimal] = {}
         self.book_down_since: dict[str, float] = {}      # symbol -> monotonic time its book stopped being live
         self._seen_live: set[str] = set()                # books that have been live at least once
@@ -70,9 +74,10 @@ class MarketWatch:
             self.on_risk(message)
 
     async def watch_books(self) -> None:
-        """The kill switch's stale-book trigger: a book that was live and has not been for longer than
-        ``halt_after_s`` halts the venue; when every book is live again, the halt this trigger issued (and
-        only that one) is lifted."""
+        """The kill switch's venue-down trigger: a book that was live and has not been for longer than
+        ``halt_after_s``, or the account's private stream down (or its orders not yet read again) that long,
+        halts the venue; when every book is live and the account settled again, the halt this trigger issued
+        (and only that one) is lifted."""
         while True:
             await asyncio.sleep(min(0.5, self.halt_after_s / 2))
             self.check_stale(time.monotonic())
@@ -80,10 +85,14 @@ class MarketWatch:
     def check_stale(self, now: float) -> None:
         limit = self.halt_after_s
         stale = sorted(s for s, since in self.book_down_since.items() if s in self._seen_live and now - since > limit)
-        if stale and self.kill_switch.mode is Mode.NORMAL:
-            self._stale_halt = f"the {', '.join(stale)} book has not been live for more than {limit:g}s"
+        reasons = [f"the {', '.join(stale)} book has not been live for more than {limit:g}s"] if stale else []
+        if self.account_down() > limit:
+            reasons.append(f"the account's private stream has been down, or its orders unread, for more than "
+                           f"{limit:g}s")
+        if reasons and self.kill_switch.mode is Mode.NORMAL:
+            self._stale_halt = "; ".join(reasons)
             self.issue(RiskAction.RISK_ACTION_HALT, self._stale_halt)
-        elif not stale and self._stale_halt:
+        elif not reasons and self._stale_halt:
             if self.kill_switch.mode is Mode.HALT and self.kill_switch.reason == self._stale_halt:
-                self.issue(RiskAction.RISK_ACTION_RESUME, "every book is live again")
+                self.issue(RiskAction.RISK_ACTION_RESUME, "every book is live and the account settled again")
             self._stale_halt = ""

@@ -4,6 +4,7 @@ task that replies when the venue has answered."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from tradesys.venue.ids import ClientOrderIds
 log = logging.getLogger(__name__)
 ET = OrderEventType
 R = RejectReason
+# Seconds before each look at the venue for an order whose answer was lost (a request can land late).
+SETTLE_LOOKS = (0.0, 0.5, 1.0)
 
 
 class Refused(Exception):
@@ -54,7 +57,8 @@ class RequestDesk:
         self.was_ready = was_ready
         self.oms = self.fetcher = None
         self.count = {"requests": 0, "placed": 0, "cancels": 0, "modifies": 0, "rejected_gate": 0,
-                      "rejected_venue": 0, "execution_unknown": 0}
+                      "rejected_venue": 0, "execution_unknown": 0, "settled_placed": 0, "settled_not_placed": 0,
+                      "settle_failed": 0}
 
     def on_request(self, received: ReceivedRequest) -> OrderReply | None:
         """The ROUTER's handler: a refusal now, or None when a task will reply."""
@@ -173,21 +177,40 @@ class RequestDesk:
         self._reply(received, True, venue_order_id=event.venue_order_id)
 
     async def _settle_unknown(self, received: ReceivedRequest, order: EngineOrder, exc: ExchangeError) -> None:
-        """The venue gave no verdict: ask it whether the order rests before answering the strategy."""
+        """The venue gave no verdict (the answer was lost): ask it for the order by client order id before
+        answering the strategy. Found, open or final, it was placed: its state is published and the request
+        accepted. Not known after a few looks (a request can land late), it was not placed. Never sent again."""
         cid = received.request.client_order_id
-        try:
-            found = [e for e in await self.fetcher.open_orders(order.symbol) if e.client_order_id == cid]
-        except ExchangeError as again:
-            log.warning("cannot settle an unknown order",
-                        extra={"fields": {"client_order_id": cid, "error": str(again)}})
-            found = []
-        if found:
-            self.account.apply(found[0], source="reconcile")
-            self._reply(received, True, venue_order_id=found[0].venue_order_id)
+        found, failures = None, []
+        for delay in SETTLE_LOOKS:
+            await asyncio.sleep(delay)
+            try:
+                found = await self.fetcher.order_status(order.symbol, cid)
+            except ExchangeError as again:
+                failures.append(f"{type(again).__name__}: {again}")
+                continue
+            if found is not None:
+                break
+        if found is not None:
+            self.count["settled_placed"] += 1
+            log.info("an order whose answer was lost is at the venue", extra={"fields": {
+                "client_order_id": cid, "state": OrderEventType.Name(found.type)}})
+            self.account.apply(found, source="reconcile")
+            self._reply(received, True, venue_order_id=found.venue_order_id)
             return
-        # Not resting: never placed, or already final (its stream events then still arrive and are published).
+        if len(failures) == len(SETTLE_LOOKS):
+            # The venue could not be asked: the order stays live in the table, so the stream, a reconciliation or
+            # the cancel at stop settles it; the strategy hears that it cannot count on it.
+            self.count["settle_failed"] += 1
+            log.warning("cannot settle an order whose answer was lost", extra={"fields": {
+                "client_order_id": cid, "error": failures[-1]}})
+            self._reply(received, False, R.REJECT_REASON_VENUE_UNAVAILABLE,
+                        f"no verdict from the venue ({exc}), and asking it failed: {failures[-1]}")
+            return
+        order.final = True
+        self.count["settled_not_placed"] += 1
         self._reply(received, False, R.REJECT_REASON_VENUE_UNAVAILABLE,
-                    f"no verdict from the venue ({exc}); not resting at the venue")
+                    f"no verdict from the venue ({exc}); the venue does not know the order: not placed")
 
     async def _cancel(self, received: ReceivedRequest, order: EngineOrder) -> None:
         try:

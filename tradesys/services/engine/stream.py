@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from decimal import Decimal
 
 from tradesys.bus import topics
 from tradesys.messages import Fill, OrderEvent, OrderEventType, Side
-from tradesys.numeric import get_decimal
+from tradesys.numeric import get_decimal, set_decimal
 from tradesys.positions import FillKeys
 from tradesys.services.engine.orders import EngineOrder, OrderTable
 from tradesys.venue.errors import ExchangeError
@@ -48,8 +49,11 @@ class AccountStream:
         self.positions: dict[str, Decimal] = {}          # symbol -> account position (from fills)
         self._fills_seen = FillKeys(KEEP_FILLS)
         self._refreshing: asyncio.Task | None = None     # the open-orders refresh after a stream drop
+        # Monotonic time the private stream dropped, until it is back and the orders are read again: the
+        # engine knows nothing certain of its orders meanwhile (the kill switch's venue-down trigger).
+        self.down_since: float | None = None
         self.count = {"events": 0, "fills": 0, "duplicate_fills": 0, "foreign_events": 0, "adopted": 0,
-                      "stream_drops": 0, "reconciles": 0}
+                      "stream_drops": 0, "reconciles": 0, "settled_gone": 0}
 
     async def reconcile(self) -> None:
         """At start: adopt the venue's open orders that belong to our strategies; take the account's positions."""
@@ -148,6 +152,8 @@ class AccountStream:
     def on_status(self, connected: bool, reason: str) -> None:
         if not connected:
             self.count["stream_drops"] += 1
+            if self.down_since is None:
+                self.down_since = time.monotonic()
             log.warning("private stream down: open orders are read again when it is back",
                         extra={"fields": {"reason": reason}})
         elif self.count["stream_drops"] and (self._refreshing is None or self._refreshing.done()):
@@ -155,13 +161,37 @@ class AccountStream:
             # did not bring it). Read at the drop instead, the outage itself would go unseen.
             self._refreshing = self.spawn(self._refresh_open_orders(), "refresh-open-orders")
 
+    def down_for(self) -> float:
+        """Seconds the private stream has been down or its orders not read again since (0 when settled)."""
+        return 0.0 if self.down_since is None else time.monotonic() - self.down_since
+
     async def _refresh_open_orders(self) -> None:
-        """After a private-stream drop, once it is back: read the venue's open orders, publish what changed."""
+        """After a private-stream drop, once it is back: read the venue's open orders, publish what changed,
+        and ask the venue for each order we hold live that it no longer lists (filled or cancelled meanwhile,
+        or gone with a venue that lost its memory)."""
         try:
             resting = {e.client_order_id: e for e in await self.fetcher.open_orders(None)}
+            for event in resting.values():
+                self.apply(event, source="reconcile")
+            for cid, order in self.orders.live():
+                if cid not in resting:
+                    await self._settle_missing(cid, order)
         except ExchangeError as exc:
-            log.warning("open orders refresh failed", extra={"fields": {"error": str(exc)}})
+            log.warning("open orders refresh failed: tried again at the next reconnect", extra={"fields": {
+                "error": str(exc)}})
             return
         self.count["reconciles"] += 1
-        for event in resting.values():
-            self.apply(event, source="reconcile")
+        self.down_since = None
+
+    async def _settle_missing(self, cid: str, order: EngineOrder) -> None:
+        found = await self.fetcher.order_status(order.symbol, cid)
+        if found is None:
+            # The venue does not know it any more: it rests nowhere. Settled as cancelled, saying why.
+            found = OrderEvent(client_order_id=cid, symbol=order.symbol, side=order.side,
+                               type=ET.ORDER_EVENT_TYPE_CANCELLED, venue_order_id=order.venue_order_id,
+                               detail="the venue no longer knows the order (it came back without it)")
+            set_decimal(found.filled_quantity, order.filled)
+            self.count["settled_gone"] += 1
+            log.warning("an order the venue no longer knows: settled as cancelled", extra={"fields": {
+                "client_order_id": cid, "symbol": order.symbol}})
+        self.apply(found, source="reconcile")
