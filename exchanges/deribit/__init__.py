@@ -9,7 +9,7 @@ request. See exchanges/deribit/README.md for the venue's quirks.
 from __future__ import annotations
 
 from exchanges.deribit.auth import Credentials
-from exchanges.deribit.constants import BOOK_INTERVALS, ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, Endpoints
+from exchanges.deribit.constants import BOOK_INTERVALS, ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, TOKEN_CHECK_S, Endpoints
 from exchanges.deribit.fetcher import DeribitFetcher
 from exchanges.deribit.http import DeribitApi, HttpTransport
 from exchanges.deribit.oms import DeribitOMS
@@ -55,7 +55,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
         if credentials is None:
             raise ValueError("the private stream needs the client id and client secret")
         session = RpcSession("deribit-private", endpoints.ws, credentials=credentials, limiter=limiter,
-                             heartbeat_s=heartbeat_s)
+                             heartbeat_s=heartbeat_s, verify_token_s=TOKEN_CHECK_S)
         parts["pms"] = DeribitPMS(DeribitApi(session), session, account=config.account)
     if "fetcher" in roles:
         parts["fetcher"] = DeribitFetcher(DeribitApi(HttpTransport(endpoints.rest, credentials, limiter,

@@ -52,3 +52,7 @@ MATCHING_METHODS = frozenset({"private/buy", "private/sell", "private/edit", "pr
                               "private/cancel_all_by_currency", "private/cancel_by_label"})
 UNMETERED_METHODS = frozenset({"public/test", "public/auth", "public/get_time", "public/hello",
                                "public/set_heartbeat"})
+
+# How often the private stream checks its token with a private request (a listening session hears nothing of a
+# token that lapsed; the venue then stops its private notifications).
+TOKEN_CHECK_S = 5.0

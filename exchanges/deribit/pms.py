@@ -52,6 +52,7 @@ class DeribitPMS(IExchangePMS):
         session.on_notification = self._on_notification
         session.on_ready = self._on_ready
         session.on_lost = self._on_lost
+        session.on_signed_in_again = self._signed_in_again
 
     @property
     def counters(self) -> dict[str, int]:
@@ -78,6 +79,13 @@ class DeribitPMS(IExchangePMS):
     def _on_lost(self, reason: str) -> None:
         if self.handler is not None:
             self.handler.on_status(False, f"private stream lost: {reason}")
+
+    def _signed_in_again(self, why: str) -> None:
+        """The token had lapsed: the venue sent no notifications meanwhile, as after a drop; the owner reads
+        again what it may have missed."""
+        if self.handler is not None:
+            self.handler.on_status(False, f"private stream token lapsed: {why}")
+            self.handler.on_status(True, "private stream signed in again")
 
     # -- notifications -----------------------------------------------------------------
 

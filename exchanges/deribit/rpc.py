@@ -57,6 +57,7 @@ from tradesys.venue.ws import WsSession
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
+SIGN_IN_AGAIN_AFTER_MS = 1_000   # a refused token signs in again at most this often (the rest reuse it)
 # True inside a session's setup task: its calls (and the owner's on_ready's) go out before ``ready``.
 _in_setup: contextvars.ContextVar[bool] = contextvars.ContextVar("deribit_rpc_in_setup", default=False)
 
@@ -72,7 +73,8 @@ class RpcSession:
                  on_ready: Callable[[RpcSession], Awaitable[None]] | None = None,
                  on_lost: Callable[[str], None] | None = None, heartbeat_s: float = HEARTBEAT_S,
                  request_timeout_s: float = REQUEST_TIMEOUT_S, cancel_on_disconnect: bool = False,
-                 clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000):
+                 clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+                 verify_token_s: float | None = None):
         self.name = name
         self.credentials = credentials
         self.limiter = limiter
@@ -83,6 +85,11 @@ class RpcSession:
         self.request_timeout_s = request_timeout_s
         self.cancel_on_disconnect = cancel_on_disconnect
         self.clock_ms = clock_ms
+        # A session that only listens (the private stream) never hears that its token lapsed: it asks a cheap
+        # private question this often, so a refusal signs it in again (and ``on_signed_in_again`` is told).
+        self.verify_token_s = verify_token_s
+        self.on_signed_in_again: Callable[[str], None] | None = None
+        self._verify_task: asyncio.Task | None = None
         self.ws = WsSession(name, url, self._on_message, on_open=self._on_open, on_close=self._on_close,
                             heartbeat_s=max(heartbeat_s, 10.0))
         self.ready = asyncio.Event()
@@ -93,6 +100,8 @@ class RpcSession:
         self._pending: dict[int, asyncio.Future] = {}
         self._setup_task: asyncio.Task | None = None
         self._refresh_task: asyncio.Task | None = None
+        self._signing_in = asyncio.Lock()
+        self._signed_in_ms = 0
         self._tasks: set[asyncio.Task] = set()
         self.counters = {"requests": 0, "errors": 0, "no_verdict": 0, "test_requests": 0, "token_refreshes": 0,
                          "reauths": 0, "setup_failures": 0, "malformed": 0, "notifications": 0}
@@ -115,6 +124,7 @@ class RpcSession:
     async def stop(self) -> None:
         await cancel_and_wait(self._setup_task)
         await cancel_and_wait(self._refresh_task)
+        await cancel_and_wait(self._verify_task)
         for task in list(self._tasks):
             await cancel_and_wait(task)
         await self.ws.stop()
@@ -135,7 +145,35 @@ class RpcSession:
             except TimeoutError:
                 raise ConnectivityError(f"{self.name}: not connected", request=method,
                                         venue_message=self.ws.last_error) from None
-        return await self._call(method, params or {}, may_execute=may_execute, timeout_s=timeout_s)
+        try:
+            return await self._call(method, params or {}, may_execute=may_execute, timeout_s=timeout_s)
+        except AuthError as exc:
+            if self.credentials is None or not method.startswith("private/") or _in_setup.get():
+                raise
+            # The token lapsed before its refresh came (the venue expired it early): sign in again now and send
+            # the request once more; an auth refusal means it was not executed.
+            await self._sign_in_again(f"{method} refused: {exc}")
+            return await self._call(method, params or {}, may_execute=may_execute, timeout_s=timeout_s)
+
+    async def _sign_in_again(self, why: str) -> None:
+        """One fresh sign-in for every request that found the token refused at about the same time."""
+        async with self._signing_in:
+            if self.clock_ms() - self._signed_in_ms < SIGN_IN_AGAIN_AFTER_MS:
+                return            # another request just did it
+            log.warning("%s: %s: signing in again", self.name, why)
+            await self._authenticate()
+            self.counters["reauths"] += 1
+        if self.on_signed_in_again is not None:
+            self.on_signed_in_again(why)
+
+    async def _verify_token(self) -> None:
+        _in_setup.set(False)    # started from the setup task: its copy of the context says "in setup"
+        while True:
+            await asyncio.sleep(self.verify_token_s)
+            try:
+                await self.call("private/get_open_orders", {})
+            except ExchangeError as exc:       # a lapsed token is signed in again inside ``call``
+                log.warning("%s: token check failed: %s", self.name, exc)
 
     async def _call(self, method: str, params: dict, *, may_execute: bool, timeout_s: float | None) -> msgspec.Raw:
         if self.limiter is not None and method not in UNMETERED_METHODS:
@@ -212,11 +250,14 @@ class RpcSession:
             await self.ws.reconnect(f"setup failed: {type(exc).__name__}")
             return
         self.ready.set()
+        if self.verify_token_s and self.credentials is not None and self._verify_task is None:
+            self._verify_task = asyncio.create_task(self._verify_token(), name=f"{self.name}-token-check")
 
     async def _authenticate(self) -> None:
         params = auth.client_signature_params(self.credentials, self.clock_ms())
         result = m.decode(await self._call("public/auth", params, may_execute=False, timeout_s=None), m.AuthResult)
         self._token(result)
+        self._signed_in_ms = self.clock_ms()
 
     def _token(self, result: m.AuthResult) -> None:
         self._refresh_token = result.refresh_token
@@ -255,6 +296,9 @@ class RpcSession:
         if self._refresh_task is not None:
             self._refresh_task.cancel()
             self._refresh_task = None
+        if self._verify_task is not None:
+            self._verify_task.cancel()
+            self._verify_task = None
         self._fail_pending(reason)
         if self.on_lost is not None:
             self.on_lost(reason)

@@ -68,8 +68,16 @@ def connect(config: GrvtConfig, credentials: Credentials | None, limiter: RateLi
                                countdown_ms=config.cancel_on_disconnect_ms,
                                signature_expiry_s=config.signature_expiry_seconds)
     if "pms" in roles:
+        account_login = session()
+
+        async def refused_login(reason: str) -> None:
+            if "401" in reason:      # the venue no longer knows the session (it came back without it): log in again
+                account_login.refused()
+
         parts["pms"] = GrvtPMS(fetcher(), StreamSession("grvt-private", endpoints.ws_trade_data,
-                                                        headers=session().headers), codec, account=config.account)
+                                                        headers=account_login.headers,
+                                                        after_failed_connect=refused_login), codec,
+                               account=config.account)
     if "fetcher" in roles:
         parts["fetcher"] = fetcher()
     return VenueParts(**parts, breakers=breakers)

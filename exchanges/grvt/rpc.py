@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 class StreamSession:
     def __init__(self, name: str, url: str, *, headers: Callable[[], Awaitable[dict[str, str]]] | None = None,
-                 heartbeat_s: float = 30.0):
+                 heartbeat_s: float = 30.0, after_failed_connect: Callable[[str], Awaitable[None]] | None = None):
         self.name = name
         self.on_feed: Callable[[m.Frame, int], None] = lambda frame, recv_ns: None
         self.on_subscribed: Callable[[str, dict[str, tuple[int, int]]], None] = lambda stream, starts: None
@@ -38,7 +38,7 @@ class StreamSession:
         self._ids = itertools.count(1)
         self.counters = {"frames": 0, "malformed": 0, "refused": 0, "errors": 0}
         self.ws = WsSession(name, url, self._on_message, on_open=self._opened, on_close=self._closed,
-                            heartbeat_s=heartbeat_s, headers=headers)
+                            heartbeat_s=heartbeat_s, headers=headers, after_failed_connect=after_failed_connect)
 
     @property
     def connected(self) -> bool:

@@ -49,8 +49,10 @@ def assert_every_fill_reconciles(summaries: dict, venue: dict, *, venue_key: str
     for owner in owners:
         own = summaries[owner]["strategy"]["symbols"]
         for symbol, row in ledgers["strategies"][owner].items():
-            assert (own[symbol]["fills"], own[symbol]["position"], own[symbol]["realized_pnl"], own[symbol]["fees"]) \
-                == (row["fills"], row["position"], row["realized_pnl"], row["fees"])
+            mine = (own[symbol]["fills"], own[symbol]["position"], own[symbol]["realized_pnl"], own[symbol]["fees"])
+            theirs = (row["fills"], row["position"], row["realized_pnl"], row["fees"])
+            assert mine == theirs, (owner, symbol, "strategy", mine, "position server", theirs,
+                                    summaries[owner]["counters"])
     # The sum of the strategies is the account, as the venue holds it; realised PnL and fees reconcile.
     for symbol, state in venue.items():
         strategies = [rows[symbol] for rows in ledgers["strategies"].values() if symbol in rows]

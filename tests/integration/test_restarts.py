@@ -1,7 +1,8 @@
-"""Every kind of actor killed with SIGKILL comes back: the launcher restarts it within its budget, and it
-recovers what it owns (books, ledgers, rate-limit counts, the recording) from the venue and the bus.
+"""Every kind of actor killed with SIGKILL comes back, on all three venues: the launcher restarts it within its
+budget, and it recovers what it owns (books, ledgers, rate-limit counts, the recording) from the venue and the
+bus; a simulator that comes back is a venue with a fresh account.
 
-Real Ray actors, real ZeroMQ, the real simulator on loopback; each process is killed as an operator's
+Real Ray actors, real ZeroMQ, each venue's real simulator on loopback; each process is killed as an operator's
 ``kill -9`` would."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 import ray
 
 from tests.integration.reconcile import assert_every_fill_reconciles, restarted
+from tests.integration.venues import VENUES
 from tradesys.aio import wait_until
 from tradesys.launcher.farm import Farm
 from tradesys.messages import Side
@@ -22,8 +24,10 @@ from tradesys.recording.reader import read_recording
 
 pytestmark = pytest.mark.integration
 D = Decimal
-PRINTED = D("1e-8")
-TIGHT_BTC = ("strategy.mm_btc.params.half_spread_bps=0.05", "strategy.mm_btc.params.requote_bps=0.05")
+
+
+def tight(strategy: str) -> tuple[str, ...]:
+    return (f"strategy.{strategy}.params.half_spread_bps=0.05", f"strategy.{strategy}.params.requote_bps=0.05")
 
 
 async def kill(farm: Farm, name: str) -> int:
@@ -37,146 +41,207 @@ async def counters(farm: Farm, name: str) -> dict:
     return (await farm.call(name, "status"))["counters"]
 
 
-async def quoting(farm: Farm, strategy: str) -> bool:
+async def quoting(farm: Farm, venue: str, strategy: str) -> bool:
     try:
-        return sum(1 for owner in (await farm.call("engine-binance", "snapshot"))["open"].values()
-                   if owner == strategy) >= 1
+        return any(owner == strategy for owner in (await engine_snapshot(farm, venue))["open"].values())
     except ray.exceptions.RayActorError:
         return False
+
+
+async def engine_snapshot(farm: Farm, venue: str) -> dict:
+    return await farm.call(f"engine-{venue}", "snapshot")
 
 
 async def fills_grow(farm: Farm, strategy: str, past: int) -> bool:
     return (await counters(farm, strategy))["fills"] > past
 
 
-async def rebuilt(farm: Farm, strategy: str) -> bool:
-    """The position server's ledger of ``strategy`` holds every fill the strategy's own ledger holds."""
+async def rebuilt(farm: Farm, venue: str) -> bool:
+    """The position server's ledger of the venue's strategy holds every fill the strategy's own ledger holds."""
+    spec = VENUES[venue]
     try:
-        ledger = (await farm.call("positions-binance", "strategy_ledger", strategy))["ledgers"].get("BTCUSDT", {})
-        own = (await farm.call(strategy, "ledger_state"))["BTCUSDT"]
+        ledger = (await farm.call(f"positions-{venue}", "strategy_ledger", spec.strategy))["ledgers"].get(
+            spec.symbol, {})
+        own = (await farm.call(spec.strategy, "ledger_state"))[spec.symbol]
     except ray.exceptions.RayActorError:
         return False
     return ledger.get("fills") == own["fills"] and ledger.get("quantity") == D(own["position"])
 
 
-async def test_every_service_killed_in_turn_comes_back_and_no_fill_is_lost(ray_cluster, tmp_path):
-    async with Farm(tmp_path / "run", "strategy=[mm_btc]", *TIGHT_BTC, "recording.enabled=true",
+async def all_(check, *args) -> bool:
+    """``check(farm, venue, ...)`` holds on every venue."""
+    return all([await check(*args[:1], venue, *args[1:]) for venue in VENUES])
+
+
+async def _quoting(farm: Farm, venue: str) -> bool:
+    return await quoting(farm, venue, VENUES[venue].strategy)
+
+
+async def _fills(farm: Farm) -> dict[str, int]:
+    return {venue: (await counters(farm, spec.strategy))["fills"] for venue, spec in VENUES.items()}
+
+
+async def _fills_grow(farm: Farm, venue: str, past: dict[str, int]) -> bool:
+    return await fills_grow(farm, VENUES[venue].strategy, past[venue])
+
+
+async def _kill_all(farm: Farm, role: str) -> dict[str, int]:
+    """SIGKILL the ``role`` actor of every venue at once; wait until each is back; return the old pids."""
+    pids = {venue: await kill(farm, f"{role}-{venue}") for venue in VENUES}
+
+    async def back(farm_: Farm, venue: str) -> bool:
+        return await restarted(farm_, f"{role}-{venue}", pids[venue])
+
+    await wait_until(lambda: all_(back, farm), f"every {role} back", timeout=90, every=0.5)
+    return pids
+
+
+async def test_every_kind_of_actor_killed_comes_back_on_every_venue_and_no_fill_is_lost(ray_cluster, tmp_path):
+    strategies = [spec.strategy for spec in VENUES.values()]
+    async with Farm(tmp_path / "run", f"exchange=[{','.join(VENUES)}]", f"strategy=[{','.join(strategies)}]",
+                    *(o for s in strategies for o in tight(s)), "recording.enabled=true",
                     "recording.max_batch_seconds=0.5") as farm:
-        await wait_until(lambda: fills_grow(farm, "mm_btc", 1), "two fills", timeout=90, every=0.5)
+        await wait_until(lambda: all_(_fills_grow, farm, dict.fromkeys(VENUES, 1)), "two fills on every venue",
+                         timeout=120, every=0.5)
 
-        # The market server: the strategy's books go down at once (a new publisher session, or silence), and
-        # live again from the new process's snapshots; it quotes again.
-        pid = await kill(farm, "market-binance")
-        await wait_until(lambda: restarted(farm, "market-binance", pid), "market server back", timeout=60, every=0.5)
-        await wait_until(lambda: quoting(farm, "mm_btc"), "quoting on the new books", timeout=40, every=0.5)
-        strategy = await counters(farm, "mm_btc")
-        assert strategy["market_server_losses"] >= 1
-        assert (await counters(farm, "market-binance"))["live_books"] == len(farm.app.exchange["binance"].symbols)
+        # Market servers: the strategies' books go down at once (a new publisher session, or silence), and live
+        # again from the new processes' snapshots; they quote again.
+        await _kill_all(farm, "market")
+        await wait_until(lambda: all_(_quoting, farm), "quoting on the new books", timeout=60, every=0.5)
+        for venue, spec in VENUES.items():
+            assert (await counters(farm, spec.strategy))["market_server_losses"] >= 1, venue
+            live = (await counters(farm, f"market-{venue}"))["live_books"]
+            assert live == len(farm.app.exchange[venue].symbols), venue
 
-        # The position server: it rebuilds every ledger from the venue's fills since the run started.
-        fills = (await counters(farm, "mm_btc"))["fills"]
-        pid = await kill(farm, "positions-binance")
-        await wait_until(lambda: restarted(farm, "positions-binance", pid), "position server back", timeout=60,
+        # Position servers: each rebuilds its ledgers from the venue's fills since the run started.
+        fills = await _fills(farm)
+        await _kill_all(farm, "positions")
+
+        async def rebuilt_all(farm_: Farm, venue: str) -> bool:
+            # Running is not yet wired: the rebuild happens in the wiring, after the new process reports.
+            return (await counters(farm_, f"positions-{venue}"))["rebuilt_fills"] >= fills[venue]
+
+        await wait_until(lambda: all_(rebuilt_all, farm), "every fill rebuilt", timeout=60, every=0.5)
+        await wait_until(lambda: all_(rebuilt, farm), "ledgers rebuilt", timeout=30, every=0.5)
+
+        # Budgets: each comes back taking every window as spent, probes, and trading goes on.
+        await _kill_all(farm, "budget")
+        fills = await _fills(farm)
+        await wait_until(lambda: all_(_fills_grow, farm, fills), "fills after the budgets' restart", timeout=90,
                          every=0.5)
-        assert (await counters(farm, "positions-binance"))["rebuilt_fills"] >= fills
-        await wait_until(lambda: rebuilt(farm, "mm_btc"), "ledgers rebuilt", timeout=30, every=0.5)
+        for venue in VENUES:
+            # It began assuming every window spent (unit-tested in test_rate_limit.py), and is serving again.
+            budget = await counters(farm, f"budget-{venue}")
+            assert budget["reborn"] == 1 and budget["reserve"] >= 1, (venue, budget)
 
-        # The budget: it comes back taking every window as spent, probes, and trading goes on.
-        pid = await kill(farm, "budget-binance")
-        await wait_until(lambda: restarted(farm, "budget-binance", pid), "budget back", timeout=60, every=0.5)
-        fills = (await counters(farm, "mm_btc"))["fills"]
-        await wait_until(lambda: fills_grow(farm, "mm_btc", fills), "fills after the budget's restart",
+        # Engines and strategies: they reconcile with the venue and adopt their orders (one at a time).
+        await _kill_all(farm, "engine")
+        for strategy in strategies:
+            pid = await kill(farm, strategy)
+            await wait_until(lambda s=strategy, old=pid: restarted(farm, s, old), f"{strategy} back", timeout=60,
+                             every=0.5)
+        fills = await _fills(farm)
+        await wait_until(lambda: all_(_fills_grow, farm, fills), "fills after the engines' and strategies' restart",
                          timeout=90, every=0.5)
-        budget = await counters(farm, "budget-binance")
-        assert budget["probes"] >= 1, budget
 
         # The recorder: a new file, and the messages it missed counted per topic.
-        await asyncio.sleep(1.5)      # time itself: the first life writes some batches
         pid = await kill(farm, "recorder")
         await wait_until(lambda: restarted(farm, "recorder", pid), "recorder back", timeout=60, every=0.5)
-        fills = (await counters(farm, "mm_btc"))["fills"]
-        await wait_until(lambda: fills_grow(farm, "mm_btc", fills), "a fill after the recorder's restart",
-                         timeout=90, every=0.5)
+        fills = await _fills(farm)
+        await wait_until(lambda: all_(_fills_grow, farm, fills), "fills after the recorder's restart", timeout=90,
+                         every=0.5)
         summaries = await farm.stop_trading()
-        venue = await farm.call("sim-binance", "account_state")
+        accounts = {venue: await farm.call(f"sim-{venue}", "account_state") for venue in VENUES}
 
-    assert farm.launcher.restarts == {"market-binance": 1, "positions-binance": 1, "budget-binance": 1,
-                                      "recorder": 1}
+    assert farm.launcher.restarts == {
+        **{f"{role}-{venue}": 1 for role in ("market", "positions", "budget", "engine") for venue in VENUES},
+        **dict.fromkeys(strategies, 1), "recorder": 1}
     assert not farm.launcher.failures and not farm.launcher.supervisor.lost
-    assert_every_fill_reconciles(summaries, venue, venue_key="binance", owners=("mm_btc",),
-                                 printed=lambda d: d.quantize(PRINTED), tolerance=PRINTED)
-    _assert_recording_covers_the_engine_heartbeats(farm, summaries["recorder"])
+    for venue, spec in VENUES.items():
+        assert_every_fill_reconciles(summaries, accounts[venue], venue_key=venue, owners=(spec.strategy,),
+                                     printed=spec.printed, tolerance=spec.tolerance, ours=spec.ours)
+        # The simulators are the publishers this test never restarts: one session each, so one count.
+        _assert_recording_covers_the_heartbeats(farm, summaries["recorder"], f"hb.sim-{venue}")
 
 
-def _assert_recording_covers_the_engine_heartbeats(farm: Farm, recorder: dict) -> None:
-    """What the two recorder lives wrote, and the gap the second counted, are the engine's heartbeats from
+def _assert_recording_covers_the_heartbeats(farm: Farm, recorder: dict, topic: str) -> None:
+    """What the two recorder lives wrote, and the gap the second counted, are the heartbeats on ``topic`` from
     the first recorded one to the last, each exactly once."""
-    topic = "hb.engine-binance"
     gaps = recorder["gaps"]
     assert topic in gaps and recorder["counters"]["gap_messages"] > 0, recorder
     table = read_recording(farm.launcher.run_dir / "recordings")
     seqs = [seq for t, seq in zip(table.column("topic").to_pylist(), table.column("seq").to_pylist()) if t == topic]
-    files = {str(path) for path in (farm.launcher.run_dir / "recordings").rglob("*.arrows")}
-    assert len({path.rsplit("/", 1)[1] for path in files}) >= 2        # the second life wrote new files
+    files = {path.name for path in (farm.launcher.run_dir / "recordings").rglob("*.arrows")}
+    assert len(files) >= 2      # a file is named for its recorder's life: the second wrote files of its own
     missed = [seq for first, last in gaps[topic] for seq in range(first, last + 1)]
     together = sorted(seqs + missed)
     assert together == list(range(together[0], together[-1] + 1)), "a heartbeat neither recorded nor counted"
 
 
-async def engine_snapshot(farm: Farm) -> dict:
-    return await farm.call("engine-binance", "snapshot")
-
-
-async def test_a_venue_that_comes_back_with_a_fresh_account_is_reconciled_and_kept_halted(ray_cluster, tmp_path):
+@pytest.mark.parametrize("venue", VENUES)
+async def test_a_venue_that_comes_back_with_a_fresh_account_is_reconciled_and_kept_halted(ray_cluster, tmp_path,
+                                                                                         venue):
     """The simulator killed: while it is away the engine halts the venue; Ray restarts it with a fresh
     account on the same addresses; the connectors reconnect, the engine settles the orders the venue no longer
     knows, and the position server finds the venue's positions gone: a drift, so the venue stays halted for
     an operator (docs/reliability.md)."""
-    async with Farm(tmp_path / "run", "strategy=[mm_btc]", "strategy.mm_btc.params.half_spread_bps=20",
-                    "risk.halt_on_stale_book_seconds=1") as farm:
-        await wait_until(lambda: quoting(farm, "mm_btc"), "quoting", timeout=60, every=0.5)
-        probe = await farm.call("mm_btc", "place", "BTCUSDT", Side.SIDE_BUY, None, D("0.002"), intent="probe")
-        await wait_until(lambda: rebuilt(farm, "mm_btc"), "the probe's fill booked", timeout=30, every=0.5)
-        assert (await farm.call("mm_btc", "orders_state"))[probe.client_order_id]["state"] == "filled"
-        quotes = set((await engine_snapshot(farm))["open"])
+    spec = VENUES[venue]
+    strategy = spec.strategy
+    async with Farm(tmp_path / "run", f"exchange={venue}", f"strategy=[{strategy}]",
+                    f"strategy.{strategy}.params.half_spread_bps=20", "risk.halt_on_stale_book_seconds=1") as farm:
+        await wait_until(lambda: quoting(farm, venue, strategy), "quoting", timeout=60, every=0.5)
+        probe = await farm.call(strategy, "place", spec.symbol, Side.SIDE_BUY, None, spec.size, intent="probe")
+        await wait_until(lambda: rebuilt(farm, venue), "the probe's fill booked", timeout=30, every=0.5)
+        assert (await farm.call(strategy, "orders_state"))[probe.client_order_id]["state"] == "filled"
+        quotes = set((await engine_snapshot(farm, venue))["open"])
         assert quotes
 
-        pid = await kill(farm, "sim-binance")
-        await wait_until(lambda: _mode_is(farm, "halt"), "the engine halted the venue", timeout=30, every=0.25)
-        await wait_until(lambda: restarted(farm, "sim-binance", pid), "the venue back", timeout=60, every=0.5)
+        pid = await kill(farm, f"sim-{venue}")
+        await wait_until(lambda: _mode_is(farm, venue, "halt"), "the engine halted the venue", timeout=30,
+                         every=0.25)
+        await wait_until(lambda: restarted(farm, f"sim-{venue}", pid), "the venue back", timeout=60, every=0.5)
         # The quotes went with the old account: settled as cancelled, in the engine and the strategy.
-        await wait_until(lambda: _settled_gone(farm, quotes), "the lost quotes settled", timeout=60, every=0.5)
-        # The venue now holds no position where the ledgers hold 0.002: the drift alarm keeps it halted.
-        await wait_until(lambda: _drift_halted(farm), "the drift halt", timeout=60, every=0.5)
-        engine = (await farm.call("engine-binance", "status"))["counters"]
+        try:
+            await wait_until(lambda: _settled_gone(farm, venue, quotes), "the lost quotes settled", timeout=60,
+                             every=0.5)
+        except AssertionError:     # say where each quote stands
+            orders = await farm.call(strategy, "orders_state")
+            raise AssertionError(f"the lost quotes not settled: in the strategy {[orders.get(c) for c in quotes]}, "
+                                 f"live in the engine {(await engine_snapshot(farm, venue))['open']}") from None
+        # The venue now holds no position where the ledgers hold the probe's: the drift alarm keeps it halted.
+        await wait_until(lambda: _drift_halted(farm, venue), "the drift halt", timeout=60, every=0.5)
+        engine = await counters(farm, f"engine-{venue}")
         assert engine["settled_gone"] >= len(quotes) and engine["stream_drops"] >= 1
-        market = await counters(farm, "market-binance")
-        assert market["live_books"] == len(farm.app.exchange["binance"].symbols)
+        await wait_until(lambda: _all_books_live(farm, venue), "every book live again", timeout=60, every=0.5)
         await asyncio.sleep(2)     # time itself: halted, the strategy places nothing
-        assert (await engine_snapshot(farm))["open"] == {}
+        assert (await engine_snapshot(farm, venue))["open"] == {}
         summaries = await farm.stop_trading()
-        venue = await farm.call("sim-binance", "account_state")
-    assert farm.launcher.restarts == {"sim-binance": 1} and not farm.launcher.failures
-    assert all(not state["open"] and not state["fills"] for state in venue.values())   # the fresh account
-    ledger = summaries["positions-binance"]["ledgers"]["account"]["BTCUSDT"]
-    assert D(ledger["venue_position"]) == 0 and D(ledger["drift"]) == D("-0.002")
-    assert summaries["mm_btc"]["strategy"]["open_orders"] == 0
+        account = await farm.call(f"sim-{venue}", "account_state")
+    assert farm.launcher.restarts == {f"sim-{venue}": 1} and not farm.launcher.failures
+    assert all(not state["open"] and not state["fills"] for state in account.values())   # the fresh account
+    ledger = summaries[f"positions-{venue}"]["ledgers"]["account"][spec.symbol]
+    assert D(ledger["venue_position"]) == 0 and D(ledger["drift"]) == -spec.size
+    assert summaries[strategy]["strategy"]["open_orders"] == 0
 
 
-async def _mode_is(farm: Farm, mode: str) -> bool:
+async def _all_books_live(farm: Farm, venue: str) -> bool:
+    return (await counters(farm, f"market-{venue}"))["live_books"] == len(farm.app.exchange[venue].symbols)
+
+
+async def _mode_is(farm: Farm, venue: str, mode: str) -> bool:
     try:
-        return (await asyncio.wait_for(engine_snapshot(farm), 5))["mode"] == mode
+        return (await asyncio.wait_for(engine_snapshot(farm, venue), 5))["mode"] == mode
     except (ray.exceptions.RayActorError, TimeoutError):
         return False
 
 
-async def _settled_gone(farm: Farm, quotes: set[str]) -> bool:
-    orders = await farm.call("mm_btc", "orders_state")
-    live = set((await engine_snapshot(farm))["open"])
+async def _settled_gone(farm: Farm, venue: str, quotes: set[str]) -> bool:
+    orders = await farm.call(VENUES[venue].strategy, "orders_state")
+    live = set((await engine_snapshot(farm, venue))["open"])
     return not (quotes & live) and all(orders[cid]["state"] == "cancelled" for cid in quotes)
 
 
-async def _drift_halted(farm: Farm) -> bool:
-    summary = await farm.call("engine-binance", "summary")
+async def _drift_halted(farm: Farm, venue: str) -> bool:
+    summary = await farm.call(f"engine-{venue}", "summary")
     return summary["kill_switch"]["mode"] == "halt" and "position drift" in (
         summary["kill_switch"]["history"][-1]["reason"])

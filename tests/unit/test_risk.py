@@ -1,14 +1,16 @@
 """The engine's risk gate, the kill switch's tiers, and a strategy's pre-trade limits: each limit refuses with its
 reason."""
 
+import time
 from decimal import Decimal
 
 import pytest
 
 from tradesys.config.schema import RiskConfig
-from tradesys.messages import RejectReason, RiskAction, Side
+from tradesys.messages import BookState, BookStatus, RejectReason, RiskAction, Side
 from tradesys.risk import GateLimits, KillSwitch, Mode, OrderCheck, RiskGate
 from tradesys.risk.killswitch import command
+from tradesys.services.engine.market import MarketWatch
 from tradesys.strategy.risk import PreTradeRejected, StrategyLimits, check_new
 
 pytestmark = pytest.mark.unit
@@ -88,7 +90,26 @@ def test_kill_switch_addressing():
     assert engine.apply(just_mm2) is None          # one strategy's command does not stop the engine for all
     assert strategy.apply(command(RiskAction.RISK_ACTION_FLATTEN, "x", strategy_id="mm1")) is Mode.FLATTEN
     assert engine.apply(command(RiskAction.RISK_ACTION_HALT, "x", venue="all")) is Mode.HALT
-    assert engine.apply(command(RiskAction.RISK_ACTION_HALT, "again")) is None   # no change
+    assert engine.apply(command(RiskAction.RISK_ACTION_HALT, "x")) is None       # no change
+    assert engine.apply(command(RiskAction.RISK_ACTION_RESUME, "y", venue="deribit")) is None
+
+
+def test_a_second_halt_for_another_reason_is_kept_and_the_first_triggers_resume_does_not_lift_it():
+    halts: list = []
+    switch = KillSwitch("binance")
+    watch = MarketWatch("binance", ("BTCUSDT",), switch, 1.0, switch.apply,
+                        lambda action, reason: halts.append((action, reason)) or switch.apply(
+                            command(action, reason, venue="binance", issued_by="engine")))
+    watch.on_message(BookStatus(venue="binance", symbol="BTCUSDT", state=BookState.BOOK_STATE_LIVE))
+    watch.on_message(BookStatus(venue="binance", symbol="BTCUSDT", state=BookState.BOOK_STATE_DISCONNECTED))
+    watch.check_stale(time.monotonic() + 2)                      # the stale-book trigger halts
+    assert switch.mode is Mode.HALT and "book has not been live" in switch.reason
+    drift = command(RiskAction.RISK_ACTION_HALT, "position drift on BTCUSDT", venue="binance")
+    assert switch.apply(drift) is Mode.HALT and switch.reason == "position drift on BTCUSDT"
+    watch.on_message(BookStatus(venue="binance", symbol="BTCUSDT", state=BookState.BOOK_STATE_LIVE))
+    watch.check_stale(time.monotonic() + 3)                      # the book is back: its own halt is gone, not drift's
+    assert switch.mode is Mode.HALT and [a for a, _ in halts] == [RiskAction.RISK_ACTION_HALT]
+    assert [h["reason"] for h in switch.history][-1] == "position drift on BTCUSDT"
 
 
 LIMITS = StrategyLimits(max_position=D("2"), max_order_size=D("1"), max_open_orders=3, max_notional=D("500"))

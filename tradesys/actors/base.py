@@ -173,6 +173,11 @@ class ActorBase:
     def spawn(self, coro, name: str) -> asyncio.Task:
         """Run ``coro`` as a task this actor owns: cancelled on stop, crash reported."""
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name}")
+        if self.state in (ActorState.ACTOR_STATE_STOPPING, ActorState.ACTOR_STATE_STOPPED):
+            # A wiring still under way when the stop came (a restart racing a stop): its work never starts,
+            # since the stop has already cancelled the tasks and will close the publisher.
+            task.cancel()
+            return task
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
         return task

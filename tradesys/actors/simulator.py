@@ -51,6 +51,8 @@ class SimulatorActor(ActorBase):
             # have, and with ids they never saw (a venue does not reuse an order or trade id).
             self.simulator.serve_again_on(self._previous_ports())
             self.simulator.exchange.skip_ids(time.time_ns() // 1_000_000)
+            self.simulator.keep_identity({role.removeprefix("sim "): value for role, value in self.previous.items()
+                                          if role.startswith("sim ") and "://" not in value})
         urls = await self.simulator.start(self.context.bus_host, 0)
         return {f"sim {role}": value for role, value in {**urls, **self.simulator.client_settings}.items()}
 
@@ -76,7 +78,8 @@ class SimulatorActor(ActorBase):
 
     def account_state(self, account_id: str = "main") -> dict:
         """The venue's own record of one account, for tests and reconciliation checks: per symbol its fills
-        (with client order ids), position, fees and realised PnL, and the client order ids still open."""
+        (with client order ids), position, fees and realised PnL, the client order ids still open, and those of
+        every order it keeps."""
         exchange = self.simulator.exchange
         account = exchange.account(account_id)
         out = {}
@@ -92,5 +95,7 @@ class SimulatorActor(ActorBase):
                            "realized_pnl": str(f.realized_pnl)} for f in exchange.fills(account_id, symbol)],
                 "position": str(position.quantity), "fees": str(position.fees), "funding": str(position.funding),
                 "realized_pnl": str(position.realized_pnl),
-                "open": [self.simulator.client_id_of(o) for o in engine.resting.values() if o.account == account_id]}
+                "open": [self.simulator.client_id_of(o) for o in engine.resting.values() if o.account == account_id],
+                # Every order the venue still keeps of the account: a client order id twice is a duplicate.
+                "orders": list(client_ids.values())}
         return out

@@ -145,4 +145,8 @@ class Book:
 
     def drift(self, symbol: str) -> Decimal:
         """The venue's position minus (opening + every ledger); zero when everything is accounted for."""
-        return self.venue.get(symbol, ZERO) - self.opening.get(symbol, ZERO) - self.attributed(symbol)
+        return self.drift_against(symbol, self.venue.get(symbol, ZERO))
+
+    def drift_against(self, symbol: str, venue: Decimal) -> Decimal:
+        """What ``drift`` would be were the venue's position ``venue``."""
+        return venue - self.opening.get(symbol, ZERO) - self.attributed(symbol)

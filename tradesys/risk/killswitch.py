@@ -50,8 +50,10 @@ class KillSwitch:
         if command.strategy_id and not self.strategy_id:
             # A command for one strategy does not stop the engine for everyone: that strategy applies it.
             return None
-        if new == self.mode:
+        if new == self.mode and (new is Mode.NORMAL or command.reason == self.reason):
             return None
+        # The same tier for another reason is recorded too: the reason in force is the latest, so a trigger that
+        # lifts only its own halt (the stale-book trigger) does not lift one that came on top of it.
         self.mode = new
         self.reason = command.reason
         self.history.append({"ts": time.time(), "mode": new.name.lower(), "reason": command.reason,

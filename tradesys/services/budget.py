@@ -64,7 +64,8 @@ class BudgetServer(ActorBase):
         self.budget.configure(capacities)
 
     def counters(self) -> dict[str, int]:
-        return {**self.calls, "probes": self.budget.probes, "assumed_full": len(self.budget.assumed)}
+        return {**self.calls, "probes": self.budget.probes, "assumed_full": len(self.budget.assumed),
+                "reborn": int(self.reborn)}
 
     async def on_start(self) -> dict[str, str]:
         if self.reborn:

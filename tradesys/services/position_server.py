@@ -240,9 +240,9 @@ class PositionServer(ActorBase):
             # Back after a drop: what was filled meanwhile is asked of the venue and booked once.
             self._recovering = self.spawn(self._recover_fills("reconnect"), "recover-fills")
 
-    async def _recover_fills(self, why: str) -> None:
+    async def _recover_fills(self, why: str, symbols: list[str] | None = None) -> None:
         """Book the fills since start that the venue has and the stream did not bring (by trade id, once)."""
-        for symbol in self.settings.config.symbols:
+        for symbol in self.settings.config.symbols if symbols is None else symbols:
             try:
                 fills = await self.fetcher.recent_fills(symbol, self._started_ns)
             except ExchangeError as exc:
@@ -340,6 +340,12 @@ class PositionServer(ActorBase):
     async def _reconcile(self) -> None:
         venue = {p.symbol: get_decimal(p.quantity) for p in await self.fetcher.positions()}
         self.count["reconciles"] += 1
+        drifting = [s for s in self.book.symbols() | set(venue)
+                    if self.book.drift_against(s, venue.get(s, Decimal(0))) and s not in self._drifting]
+        if drifting and self.fetcher is not None:
+            # A new difference: first look in the venue's fill history for what the stream did not bring (a
+            # notification lost on a reconnect); only what remains after that counts toward the alarm.
+            await self._recover_fills("drift", [s for s in drifting if s in self.settings.config.symbols])
         for symbol in self.book.symbols() | set(venue):
             self.book.venue[symbol] = venue.get(symbol, Decimal(0))
             drift = self.book.drift(symbol)

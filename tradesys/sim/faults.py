@@ -67,9 +67,13 @@ class FaultControl:
         return [web.get("/_sim/faults", self._get), web.post("/_sim/faults", self._post)]
 
     def next_http_error(self):
-        """The venue's answer for the next queued status, or None."""
+        """The venue's answer for the next queued status, or None (a venue may give a callable that makes it
+        from the simulator, for an answer that names a time)."""
         status = self.sim.faults.next_http_status()
-        return None if status is None else self.http_errors[status]
+        if status is None:
+            return None
+        answer = self.http_errors[status]
+        return answer(self.sim) if callable(answer) else answer
 
     def state(self) -> dict:
         return {"reject_next_orders": self.sim.exchange.reject_next_orders, "clock_skew_ms": self.sim.clock_skew_ms,

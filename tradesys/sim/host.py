@@ -60,6 +60,10 @@ class SimHost:
         self.market.start(self.now_ns())
         await self.fault_control.apply(self._initial_faults)
 
+    def keep_identity(self, client_settings: dict[str, str]) -> None:
+        """A restarted simulator is the same venue account, fresh: take back the identity its clients hold
+        (``client_settings`` of its last life). Venues whose accounts have an id of their own override this."""
+
     def serve_again_on(self, ports: list[int]) -> None:
         """Bind the servers on these ports, in the order ``serve`` binds them, where it would take any free
         port: a restarted simulator is reached at the addresses its clients already have."""

@@ -105,6 +105,12 @@ class GrvtSimulator(SimHost):
             if record.engine_id is not None:
                 self.trading.by_engine.pop((record.symbol, record.engine_id), None)
 
+    def keep_identity(self, client_settings: dict[str, str]) -> None:
+        """The sub-account id of the last life: the same account, fresh (its clients keep the id they hold)."""
+        if client_settings.get("sub-account"):
+            self.sub_account_id = client_settings["sub-account"]
+            self.client_settings["sub-account"] = self.sub_account_id
+
     # -- serving -----------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:

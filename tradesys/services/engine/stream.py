@@ -32,6 +32,8 @@ FINAL_EVENTS = frozenset({ET.ORDER_EVENT_TYPE_FILLED, ET.ORDER_EVENT_TYPE_CANCEL
                           ET.ORDER_EVENT_TYPE_EXPIRED})
 KEEP_FINAL = 20_000       # final orders remembered for order_states() and duplicate ids
 KEEP_FILLS = 100_000
+# How far before a stream drop the fill history is read again (a fill made just before may not have arrived).
+FILL_LOOKBACK_NS = 10 * 1_000_000_000
 
 
 class AccountStream:
@@ -52,8 +54,9 @@ class AccountStream:
         # Monotonic time the private stream dropped, until it is back and the orders are read again: the
         # engine knows nothing certain of its orders meanwhile (the kill switch's venue-down trigger).
         self.down_since: float | None = None
+        self._down_since_ns = 0
         self.count = {"events": 0, "fills": 0, "duplicate_fills": 0, "foreign_events": 0, "adopted": 0,
-                      "stream_drops": 0, "reconciles": 0, "settled_gone": 0}
+                      "stream_drops": 0, "reconciles": 0, "settled_gone": 0, "recovered_fills": 0}
 
     async def reconcile(self) -> None:
         """At start: adopt the venue's open orders that belong to our strategies; take the account's positions."""
@@ -154,6 +157,7 @@ class AccountStream:
             self.count["stream_drops"] += 1
             if self.down_since is None:
                 self.down_since = time.monotonic()
+                self._down_since_ns = time.time_ns()
             log.warning("private stream down: open orders are read again when it is back",
                         extra={"fields": {"reason": reason}})
         elif self.count["stream_drops"] and (self._refreshing is None or self._refreshing.done()):
@@ -176,12 +180,23 @@ class AccountStream:
             for cid, order in self.orders.live():
                 if cid not in resting:
                     await self._settle_missing(cid, order)
+            await self._recover_fills()
         except ExchangeError as exc:
             log.warning("open orders refresh failed: tried again at the next reconnect", extra={"fields": {
                 "error": str(exc)}})
             return
         self.count["reconciles"] += 1
         self.down_since = None
+
+    async def _recover_fills(self) -> None:
+        """The fills the venue made while the stream was down, published to their strategies once each (a
+        strategy's ledger is built from them)."""
+        since = self._down_since_ns - FILL_LOOKBACK_NS
+        for symbol in self.instruments:
+            for fill in await self.fetcher.recent_fills(symbol, since):
+                if not self._fills_seen.seen(fill):
+                    self.count["recovered_fills"] += 1
+                    self.on_fill(fill, 0, time.time_ns())
 
     async def _settle_missing(self, cid: str, order: EngineOrder) -> None:
         found = await self.fetcher.order_status(order.symbol, cid)
