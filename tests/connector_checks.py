@@ -125,11 +125,11 @@ async def a_failing_venue_opens_the_breaker_and_a_probe_closes_it(sim, breakers,
     with pytest.raises(CircuitOpen):
         await call()
     assert sim.faults.http_errors == [503]                 # refused here: the venue saw nothing
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.35)                              # time itself: the cool-down
     with pytest.raises(VenueUnavailable):                  # the probe meets the last 503
         await call()
     assert breakers.open_families() == ["account"] and sim.faults.http_errors == []
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.35)                              # time itself: another cool-down
     await call()                                           # answered: closed
     assert breakers.open_families() == []
     counters = breakers.counters()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from tradesys.aio import wait_until
 from tradesys.config.schema import SupervisionConfig
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.supervisor import Supervisor
@@ -47,9 +48,9 @@ async def test_a_fresh_process_is_started_after_the_backoff_and_counted_once():
     asked = time.monotonic()
     sup.answered("market-binance", started=False, asked_at=asked)
     sup.answered("market-binance", started=False, asked_at=asked)    # seen again while its restart is under way
-    await asyncio.sleep(0.1)
+    await wait_until(lambda: any("is back" in line for line in calls.said), "the restart done", timeout=5)
     sup.answered("market-binance", started=False, asked_at=asked)    # asked before the restart ended: stale
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)     # time itself: a second restart, were one wrongly started, would have begun
     assert calls.revived == ["market-binance"] and sup.restarts == {"market-binance": 1}
     assert any("restart 1 of 2" in line for line in calls.said) and any("is back" in line for line in calls.said)
     assert sup.budget_left("market-binance") == 1 and not calls.lost
@@ -76,6 +77,6 @@ async def test_a_new_life_that_cannot_start_on_the_last_restart_is_lost():
     calls = Calls(revive_fails=True)
     sup = supervisor(calls, budget=1)
     sup.answered("market-binance", started=False, asked_at=time.monotonic())
-    await asyncio.sleep(0.1)
+    await wait_until(lambda: calls.lost, "the actor lost", timeout=5)
     assert calls.revived == ["market-binance"]
     assert calls.lost == [("market-binance", "its restart 1 failed: port in use")]

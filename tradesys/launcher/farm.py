@@ -26,8 +26,12 @@ class Farm:
         self._supervisor: asyncio.Task | None = None
 
     async def __aenter__(self) -> Farm:
-        await self.launcher.start_actors()
-        assert not self.launcher.failures, self.launcher.failures
+        try:
+            await self.launcher.start_actors()
+            assert not self.launcher.failures, self.launcher.failures
+        except BaseException:
+            await self._release()        # no actor outlives a farm that failed to start
+            raise
         self._supervisor = asyncio.create_task(self._supervise())
         return self
 
@@ -40,10 +44,13 @@ class Farm:
     async def __aexit__(self, *exc) -> None:
         if not self.stopped:
             await self.stop_all()
+        await self._release()
+
+    async def _release(self) -> None:
         await self.launcher.close_control()
         for handle in self.launcher.handles.values():
             ray.kill(handle)
-        await asyncio.sleep(0.5)      # named actors are released asynchronously
+        await asyncio.sleep(0.5)      # time itself: named actors are released asynchronously
 
     def actor(self, name: str):
         return self.launcher.handles[name]

@@ -342,7 +342,7 @@ class PositionServer(ActorBase):
         self.count["reconciles"] += 1
         drifting = [s for s in self.book.symbols() | set(venue)
                     if self.book.drift_against(s, venue.get(s, Decimal(0))) and s not in self._drifting]
-        if drifting and self.fetcher is not None:
+        if drifting:
             # A new difference: first look in the venue's fill history for what the stream did not bring (a
             # notification lost on a reconnect); only what remains after that counts toward the alarm.
             await self._recover_fills("drift", [s for s in drifting if s in self.settings.config.symbols])
