@@ -76,7 +76,10 @@ def set_derived(target, value: Decimal | str) -> None:
     """Fill a Decimal field with a value a venue *derives* (an average entry price, a PnL in coins): it may
     carry more digits than an int64 mantissa holds, and it is a description rather than a state, so it is
     rounded to 12 decimals instead of losing the event. Quantities and balances use ``set_decimal``: exact."""
-    value = Decimal(value)
+    if not isinstance(value, Decimal):
+        value = _parse(value)
+    if not value.is_finite():
+        raise PrecisionError(f"not a finite number: {value!r}")
     if value.as_tuple().exponent < -12:
         value = value.quantize(_DERIVED_PLACES)
     set_decimal(target, value)

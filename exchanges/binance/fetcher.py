@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from exchanges.binance import parse
 from exchanges.binance.constants import VENUE
 from exchanges.binance.http import BinanceHttp
@@ -9,6 +11,8 @@ from tradesys.messages import Balance, BookSnapshot, Fill, Instrument, OrderEven
 from tradesys.numeric import get_decimal
 from tradesys.venue.base import IExchangeDataFetcher
 from tradesys.venue.errors import ProtocolError, UnknownOrder, UnknownSymbol
+
+log = logging.getLogger(__name__)
 
 HISTORY_PAGE = 1000
 
@@ -74,6 +78,13 @@ class BinanceFetcher(IExchangeDataFetcher):
             symbol, None, self.history_page, from_order_id=first if after is None else after.orderId + 1),
             lambda order: order.orderId)
         client_ids = {order.orderId: order.clientOrderId for order in orders}
+        for order_id in sorted({row.orderId for row in rows} - client_ids.keys()):
+            # Not in the pages (the venue's window for allOrders ends at its clock's now): asked for alone.
+            try:
+                client_ids[order_id] = (await self.http.query_order(symbol, order_id=order_id)).clientOrderId
+            except UnknownOrder:
+                log.warning("binance: the order of a fill is unknown to the venue: the fill stays unattributed",
+                            extra={"fields": {"symbol": symbol, "order_id": order_id}})
         fills = []
         for row in rows:
             fill = parse.user_trade_fill(row)

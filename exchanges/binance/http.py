@@ -178,9 +178,12 @@ class BinanceHttp(HttpSession):
         return await self.request("GET", "/fapi/v1/openOrders", {"symbol": symbol}, signed=True,
                                   weight=1 if symbol else 40, shape=list[m.Order])
 
-    async def query_order(self, symbol: str, client_order_id: str) -> m.Order:
-        return await self.request("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_order_id},
-                                  signed=True, shape=m.Order)
+    async def query_order(self, symbol: str, client_order_id: str | None = None, *,
+                          order_id: int | None = None) -> m.Order:
+        """One order, by our client order id or the venue's order id."""
+        params = {"symbol": symbol, "origClientOrderId": client_order_id,
+                  "orderId": str(order_id) if order_id is not None else None}
+        return await self.request("GET", "/fapi/v1/order", params, signed=True, shape=m.Order)
 
     async def all_orders(self, symbol: str, start_ms: int | None = None, limit: int = 1000, *,
                          from_order_id: int | None = None) -> list[m.Order]:

@@ -28,7 +28,7 @@ from exchanges.binance import parse
 from exchanges.binance.constants import LISTEN_KEY_KEEPALIVE_S, VENUE
 from exchanges.binance.http import BinanceHttp
 from tradesys.aio import cancel_and_wait
-from tradesys.numeric import PrecisionError, parse_scaled
+from tradesys.numeric import parse_scaled
 from tradesys.venue.base import AccountHandler, IExchangePMS
 from tradesys.venue.errors import AuthError, ExchangeError
 from tradesys.venue.memory import BoundedDict
@@ -156,7 +156,7 @@ class BinancePMS(IExchangePMS):
                 self.handler.on_status(False, "listen key expired")
                 if self._renewing is None or self._renewing.done():
                     self._renewing = asyncio.create_task(self._renew("listenKeyExpired"), name="binance-renew-key")
-        except (ExchangeError, PrecisionError) as exc:   # an unknown status, an unreadable number
+        except (ExchangeError, ValueError) as exc:   # an unknown status, an unreadable or out-of-range number
             self._counters["unknown_state"] += 1
             log.error("binance: user event not understood (%s): %.300s", exc, text)
 

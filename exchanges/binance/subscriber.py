@@ -35,7 +35,6 @@ from exchanges.binance.constants import DEPTH_SNAPSHOT_LIMIT, DEPTH_SPEED, MAX_S
 from exchanges.binance.http import BinanceHttp
 from tradesys.aio import cancel_and_wait
 from tradesys.messages import BookDelta, BookSnapshot
-from tradesys.numeric import PrecisionError
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from tradesys.venue.book import L2Book
 from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
@@ -238,7 +237,7 @@ class BinanceSubscriber(IExchangeSubscriber):
                 handler.on_trade(parse.trade(event), event.T * parse.MS, recv_ns)
             else:
                 handler.on_mark(parse.mark_price(event), event.E * parse.MS, recv_ns)
-        except (PrecisionError, ExchangeError) as exc:   # a value we cannot read exactly
+        except (ValueError, ExchangeError) as exc:   # a value we cannot read exactly, or too big for our messages
             self._counters["malformed"] += 1
             log.warning("binance: unreadable %s event: %s", type(event).__name__, exc)
 
@@ -297,7 +296,7 @@ class BinanceSubscriber(IExchangeSubscriber):
             except SequenceGap as gap:
                 self._counters["gaps"] += 1
                 log.info("binance: %s snapshot did not connect (%s); fetching another", symbol, gap)
-            except (ExchangeError, PrecisionError) as exc:
+            except (ExchangeError, ValueError) as exc:      # ValueError: a number that is not one, or too big
                 self._counters["snapshot_errors"] += 1
                 log.warning("binance: %s snapshot failed (%s): %s", symbol, why, exc)
                 await asyncio.sleep(delay)

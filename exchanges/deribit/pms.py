@@ -96,9 +96,9 @@ class DeribitPMS(IExchangePMS):
                 self._changes(m.changes_decoder.decode(data), recv_ns)
             elif channel.startswith("user.portfolio."):
                 self._portfolio(m.summary_decoder.decode(data), recv_ns)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            self._counters["malformed"] += 1
-            log.error("deribit: malformed %s notification: %.300s", channel, bytes(data))
+        except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:   # ValueError: a number
+            self._counters["malformed"] += 1                                        # too big for our messages
+            log.error("deribit: malformed %s notification (%s): %.300s", channel, exc, bytes(data))
         except ExchangeError as exc:   # an unknown state or direction: someone must see it
             self._counters["unknown_state"] += 1
             log.error("deribit: %s notification not understood (%s): %.300s", channel, exc, bytes(data))

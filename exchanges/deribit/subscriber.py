@@ -187,7 +187,8 @@ class DeribitSubscriber(IExchangeSubscriber):
             elif kind == "trades":
                 for item in m.trades_decoder.decode(data):
                     self.handler.on_trade(parse.trade(item), item.timestamp * parse.MS, recv_ns)
-        except (msgspec.ValidationError, msgspec.DecodeError, ExchangeError) as exc:
+        except (msgspec.ValidationError, msgspec.DecodeError, ExchangeError, ValueError) as exc:   # ValueError: a
+            # number that is not one, or too big for our messages
             self._counters["malformed"] += 1
             log.warning("deribit: unreadable %s notification: %s", channel, exc)
 

@@ -135,9 +135,9 @@ class GrvtPMS(IExchangePMS):
                 self._counters["cancels_unmatched"] += 1
                 log.info("grvt: a cancel found no order: %s (%s)", self.codec.decode(status.client_order_id),
                          status.cancel_status)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            self._counters["malformed"] += 1
-            log.error("grvt: malformed %s frame dropped: %.300s", stream, bytes(frame.feed))
+        except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:   # ValueError: a number
+            self._counters["malformed"] += 1                                        # too big for our messages
+            log.error("grvt: malformed %s frame dropped (%s): %.300s", stream, exc, bytes(frame.feed))
         except ExchangeError as exc:      # an unknown status: someone must see it
             self._counters["unknown_state"] += 1
             log.error("grvt: %s frame not understood (%s): %.300s", stream, exc, bytes(frame.feed))

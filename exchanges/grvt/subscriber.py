@@ -220,7 +220,8 @@ class GrvtSubscriber(IExchangeSubscriber):
             elif stream == TRADE_STREAM:
                 item = m.trade_decoder.decode(frame.feed)
                 self.handler.on_trade(parse.trade(item), parse.sequence(item.event_time), recv_ns)
-        except (msgspec.ValidationError, msgspec.DecodeError, ExchangeError) as exc:
+        except (msgspec.ValidationError, msgspec.DecodeError, ExchangeError, ValueError) as exc:   # ValueError: a
+            # number that is not one, or too big for our messages
             self._counters["malformed"] += 1
             log.warning("grvt: unreadable %s frame dropped: %s", stream, exc)
 

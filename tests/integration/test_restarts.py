@@ -193,8 +193,9 @@ async def test_a_venue_that_comes_back_with_a_fresh_account_is_reconciled_and_ke
         probe = await farm.call(strategy, "place", spec.symbol, Side.SIDE_BUY, None, spec.size, intent="probe")
         await wait_until(lambda: rebuilt(farm, venue), "the probe's fill booked", timeout=30, every=0.5)
         assert (await farm.call(strategy, "orders_state"))[probe.client_order_id]["state"] == "filled"
-        quotes = set((await engine_snapshot(farm, venue))["open"])
-        assert quotes
+        # The fill moves the quotes: between a cancel and its replacement the venue may hold none for a moment.
+        quotes = await wait_until(lambda: _open_orders(farm, venue), "quotes open after the probe", timeout=30,
+                                  every=0.25)
 
         pid = await kill(farm, f"sim-{venue}")
         await wait_until(lambda: _mode_is(farm, venue, "halt"), "the engine halted the venue", timeout=30,
@@ -222,6 +223,10 @@ async def test_a_venue_that_comes_back_with_a_fresh_account_is_reconciled_and_ke
     ledger = summaries[f"positions-{venue}"]["ledgers"]["account"][spec.symbol]
     assert D(ledger["venue_position"]) == 0 and D(ledger["drift"]) == -spec.size
     assert summaries[strategy]["strategy"]["open_orders"] == 0
+
+
+async def _open_orders(farm: Farm, venue: str) -> set[str]:
+    return set((await engine_snapshot(farm, venue))["open"])
 
 
 async def _all_books_live(farm: Farm, venue: str) -> bool:

@@ -74,8 +74,14 @@ async def test_kill_switch_tiers_do_what_they_say(ray_cluster, tmp_path):
 
         # halt: every strategy pulls its quotes and nothing new goes out.
         await operator(farm, "risk", command(RiskAction.RISK_ACTION_HALT, "test: halt", issued_by="test"))
-        await wait_until(lambda: _engine_is(farm, "halt", open_orders=0),
-                         "halted with no open order", timeout=60, every=0.5)
+        try:
+            await wait_until(lambda: _engine_is(farm, "halt", open_orders=0),
+                             "halted with no open order", timeout=60, every=0.5)
+        except AssertionError:        # say which order stayed, and how each side holds it
+            live = (await engine_state(farm))["open"]
+            held = {s: {c: o for c, o in (await farm.call(s, "orders_state")).items() if c in live}
+                    for s in ("mm_btc", "mm_eth")}
+            raise AssertionError(f"halted, but the engine holds {live} open; the strategies: {held}") from None
         placed = (await farm.call("engine-binance", "status"))["counters"]["placed"]
         await asyncio.sleep(2.0)   # time itself: a window in which nothing may be placed
         assert (await farm.call("engine-binance", "status"))["counters"]["placed"] == placed

@@ -292,6 +292,24 @@ async def test_no_fill_is_lost_when_the_private_stream_drops(sim, parts):
     assert sum(get_decimal(f.quantity) for f in mine) == Decimal("0.050")
 
 
+async def test_a_fill_whose_order_the_order_history_misses_is_still_attributed(sim, parts):
+    """The venue's allOrders window ends at its clock's now: an order made while its clock ran ahead is not in
+    it once the clock is back. The fetcher asks for such an order alone, so its fill keeps its owner."""
+    _, oms, _, fetcher = parts
+    await oms.start()
+    since = time.time_ns()
+    await sim.fault_control.apply({"clock_skew_ms": 3000})
+    await oms.http.sync_clock()
+    await oms.place(OrderSpec("BTCUSDT", "ahead-1", Side.SIDE_BUY, Decimal("0.010"), type=OrderType.ORDER_TYPE_MARKET))
+    await sim.fault_control.apply({"clock_skew_ms": -3000})
+    await fetcher.http.sync_clock()
+    listed = await fetcher.http.all_orders("BTCUSDT", from_order_id=0)
+    assert "ahead-1" not in {o.clientOrderId for o in listed}        # the case under test
+    fills = await fetcher.recent_fills("BTCUSDT", since)   # from a time: the trades' window runs from it
+    assert sum(get_decimal(f.quantity) for f in fills if f.client_order_id == "ahead-1") == Decimal("0.010")
+    assert fills and all(f.client_order_id for f in fills)
+
+
 CHILD = """
 import asyncio, sys
 from decimal import Decimal

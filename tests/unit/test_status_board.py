@@ -2,24 +2,22 @@ import time
 
 from rich.console import Console
 
-from tradesys.bus.pubsub import Envelope
 from tradesys.launcher.status import StatusBoard
-from tradesys.messages import ActorState, Header, Heartbeat, MessageKind
+from tradesys.messages import ActorState, Heartbeat
 
 
 def _beat(actor, messages, state=ActorState.ACTOR_STATE_RUNNING):
     beat = Heartbeat(actor=actor, state=state)
     beat.counters.update({"messages": messages, "gaps": 2})
-    header = Header(topic=f"hb.{actor}", seq=1, kind=MessageKind.MESSAGE_KIND_HEARTBEAT)
-    return Envelope(header.topic, header, beat.SerializeToString(), time.time_ns())
+    return beat
 
 
 def test_a_heartbeat_updates_state_counters_and_rate():
     board = StatusBoard(["recorder"], heartbeat_seconds=1.0, missing_after=3.0)
-    board.on_envelope(_beat("recorder", 100))
+    board.on_heartbeat(_beat("recorder", 100))
     row = board.rows["recorder"]
     row._prev = (row._prev[0] - 2.0, 100)  # pretend the first beat came two seconds ago
-    board.on_envelope(_beat("recorder", 300))
+    board.on_heartbeat(_beat("recorder", 300))
     assert row.state == "running" and row.counters["gaps"] == 2
     assert 90 < row.rate < 110
     assert "recorder: running" in board.lines()[0]
@@ -27,7 +25,7 @@ def test_a_heartbeat_updates_state_counters_and_rate():
 
 def test_an_actor_without_a_recent_heartbeat_is_missing():
     board = StatusBoard(["recorder", "silent"], heartbeat_seconds=1.0, missing_after=3.0)
-    board.on_envelope(_beat("recorder", 1))
+    board.on_heartbeat(_beat("recorder", 1))
     later = time.monotonic() + 3.5
     assert board.effective_state(board.rows["recorder"], later) == "missing"
     assert board.effective_state(board.rows["recorder"], time.monotonic()) == "running"
@@ -38,7 +36,7 @@ def test_an_actor_without_a_recent_heartbeat_is_missing():
 
 def test_heartbeats_of_unknown_actors_are_ignored():
     board = StatusBoard(["recorder"], heartbeat_seconds=1.0, missing_after=3.0)
-    board.on_envelope(_beat("someone-else", 1))
+    board.on_heartbeat(_beat("someone-else", 1))
     assert list(board.rows) == ["recorder"] and board.rows["recorder"].heartbeats == 0
 
 
@@ -73,6 +71,5 @@ def test_an_open_circuit_breaker_leads_the_actors_detail():
     board = StatusBoard(["engine-grvt"], heartbeat_seconds=1.0, missing_after=3.0)
     beat = Heartbeat(actor="engine-grvt", state=ActorState.ACTOR_STATE_RUNNING, detail="kill switch halt: why")
     beat.counters.update({"breaker_orders_open": 1, "breaker_account_open": 0, "breaker_orders_trips": 1})
-    header = Header(topic="hb.engine-grvt", kind=MessageKind.MESSAGE_KIND_HEARTBEAT, seq=1)
-    board.on_envelope(Envelope("hb.engine-grvt", header, beat.SerializeToString(), 0))
+    board.on_heartbeat(beat)
     assert board.lines()[0].endswith("detail=circuit open: orders; kill switch halt: why")

@@ -7,6 +7,8 @@ hands it everyone's endpoints; ``stop`` ends its work, flushes, and returns a
 summary. Between start and stop it publishes a Heartbeat on ``hb.<name>``
 every ``heartbeat_seconds`` with its counters.
 
+Every actor measures how late its event loop runs (``loop_lag.py``): a stall is counted, logged and named.
+
 Every background task is started through ``spawn``, so it is owned,
 cancelled on stop, and a crash in it is logged, counted, and turns the actor
 FAILED (which the launcher treats as the actor dying) instead of vanishing.
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tradesys import logs
+from tradesys.actors.loop_lag import LoopLag
 from tradesys.bus import Publisher, topics
 from tradesys.messages import ActorState, Heartbeat
 
@@ -61,6 +64,7 @@ class ActorBase:
         self._subscribers: list = []          # what this actor reads off the bus (``subscribed``)
         self._breakers: list = []             # its venue connections' circuit breakers (``breakers_of``)
         self._tasks: set[asyncio.Task] = set()
+        self.loop_lag = LoopLag()
 
     # -- lifecycle (called by the launcher through Ray) ---------------------------------
 
@@ -79,6 +83,7 @@ class ActorBase:
         endpoints.update(await self.on_start())
         self.state = ActorState.ACTOR_STATE_RUNNING
         self.spawn(self._heartbeat_loop(), "heartbeat")
+        self.spawn(self.loop_lag.run(), "loop-lag")
         log.info("actor started", extra={"fields": {"endpoints": endpoints}})
         return endpoints
 
@@ -120,6 +125,14 @@ class ActorBase:
     def summary(self) -> dict:
         return self.status()
 
+    async def stall(self, seconds: float) -> None:
+        """A fault to inject (tests, operators): block this actor's event loop for ``seconds``, as a callback
+        that computes too long would, starting on the loop's next turn (so this call itself returns)."""
+        if not 0 < seconds <= 60:
+            raise ValueError(f"a stall of {seconds} s: between 0 and 60 s")
+        log.warning("stalling the event loop on request", extra={"fields": {"seconds": seconds}})
+        asyncio.get_running_loop().call_soon(time.sleep, seconds)   # the block is the point
+
     # -- hooks -------------------------------------------------------------------------
 
     async def on_start(self) -> dict[str, str]:
@@ -157,7 +170,7 @@ class ActorBase:
             self._breakers.append(parts.breakers)
 
     def all_counters(self) -> dict[str, int]:
-        counters = {"errors": self.errors}
+        counters = {"errors": self.errors, **self.loop_lag.counters()}
         if self.publisher is not None:
             counters["published"] = self.publisher.published
         if self._subscribers:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import zmq
 from google.protobuf.message import DecodeError
@@ -24,7 +24,7 @@ from google.protobuf.message import DecodeError
 from tradesys.bus import sockets
 from tradesys.bus.readiness import SocketWatcher
 from tradesys.bus.sockets import NOBLOCK, POLLIN, SNDMORE
-from tradesys.messages import KIND_OF, Header, decode_body
+from tradesys.messages import KIND_OF, Header, decode_body, kind_name
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,16 @@ class Subscriber:
             append(Envelope(topic, header, body, now))
         self.received += len(batch)
         return batch
+
+    def decoded(self, batch: list[Envelope]) -> Iterator[tuple[Envelope, object]]:
+        """Each envelope of ``batch`` with its body decoded; a body that is not the kind its header names (an
+        unknown kind, a truncated or foreign body) is counted as malformed, logged, and skipped."""
+        for envelope in batch:
+            try:
+                yield envelope, envelope.message()
+            except (DecodeError, KeyError):
+                self.received -= 1          # ``received`` counts what was delivered: this is counted as malformed
+                self._drop(f"{envelope.topic}: body is not a {kind_name(envelope.header.kind)}")
 
     def _new_topic(self, topic_bytes: bytes) -> str | None:
         try:

@@ -31,7 +31,8 @@ from tradesys.launcher.keys import KeyReader
 from tradesys.launcher.operator import OperatorDesk
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.status import StatusBoard
-from tradesys.launcher.supervisor import Supervisor
+from tradesys.launcher.supervisor import Supervisor, first_line
+from tradesys.messages import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +178,9 @@ class Launcher:
             except TimeoutError:
                 failed(f"actor {name} did not {what} within {timeout:.0f}s")
             except ray.exceptions.RayActorError as exc:
-                failed(f"actor {name} died during {what}: {_first_line(exc)}")
+                failed(f"actor {name} died during {what}: {first_line(exc)}")
             except ray.exceptions.RayTaskError as exc:
-                failed(f"actor {name} failed to {what}: {_first_line(exc.cause if exc.cause else exc)}")
+                failed(f"actor {name} failed to {what}: {first_line(exc)}")
             return name, None
 
         results = await asyncio.gather(*(one(n, h) for n, h in self.handles.items() if only is None or n in only))
@@ -211,8 +212,9 @@ class Launcher:
 
     async def _listen(self, subscriber: Subscriber) -> None:
         while True:
-            for env in await subscriber.recv_batch(256):
-                self.board.on_envelope(env)
+            for _, message in subscriber.decoded(await subscriber.recv_batch(256)):
+                if isinstance(message, Heartbeat):
+                    self.board.on_heartbeat(message)
 
     async def _check_actors(self) -> None:
         while not self._stop.is_set():
@@ -251,8 +253,8 @@ class Launcher:
                                                        f"timed out)")
             except ray.exceptions.RayActorError as exc:
                 if not self._stop.is_set():
-                    self.board.mark_dead(name, _first_line(exc))
-                    await self.supervisor.died(name, _first_line(exc))
+                    self.board.mark_dead(name, first_line(exc))
+                    await self.supervisor.died(name, first_line(exc))
         return statuses
 
     async def _revive(self, name: str) -> None:
@@ -299,8 +301,8 @@ class Launcher:
                                soft_wrap=True)
         except (TimeoutError, ray.exceptions.RayError) as exc:
             log.error("could not cancel a lost strategy's orders", extra={"fields": {
-                "strategy": name, "error": _first_line(exc)}})
-            self.console.print(f"[bold red]could not cancel {name}'s orders: {_first_line(exc)}; the venue's "
+                "strategy": name, "error": first_line(exc)}})
+            self.console.print(f"[bold red]could not cancel {name}'s orders: {first_line(exc)}; the venue's "
                                f"cancel-on-disconnect is what is left[/]", soft_wrap=True)
 
     async def halt_venue(self, venue: str, reason: str) -> None:
@@ -400,12 +402,3 @@ class Launcher:
         self.console.print(f"[{style}]stopped: {self.exit_reason or 'stopped'}[/]  "
                            f"summary: {self.run_dir / 'summary.json'}", soft_wrap=True)
         sys.stdout.flush()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("Traceback"):
-            return line[:300]
-    return type(exc).__name__

@@ -9,10 +9,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tradesys.bus import Envelope
-from tradesys.messages import ActorState, Heartbeat, MessageKind
+from tradesys.messages import ActorState, Heartbeat
 
-_HEARTBEAT = MessageKind.MESSAGE_KIND_HEARTBEAT
 _STYLE = {"running": "green", "starting": "yellow", "degraded": "yellow", "stopping": "yellow",
           "stopped": "dim", "failed": "bold red", "missing": "bold red", "dead": "bold red"}
 
@@ -44,10 +42,7 @@ class StatusBoard:
         # strategy actor -> histogram name -> Prometheus buckets, from its status() call
         self.latency: dict[str, dict[str, dict]] = {}
 
-    def on_envelope(self, env: Envelope) -> None:
-        if env.header.kind != _HEARTBEAT:
-            return
-        beat = Heartbeat.FromString(env.body)
+    def on_heartbeat(self, beat: Heartbeat) -> None:
         row = self.rows.get(beat.actor)
         if row is None:
             return

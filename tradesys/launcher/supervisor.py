@@ -129,7 +129,7 @@ class Supervisor:
             try:
                 await self._revive(name)
             except Exception as exc:       # any failure of the new life: the same rule as a death
-                why = f"its restart {count} failed: {_first_line(exc)}"
+                why = f"its restart {count} failed: {first_line(exc)}"
                 if self.budget_left(name) <= 0:
                     await self.lose(name, why)
                 else:
@@ -149,9 +149,10 @@ class Supervisor:
             log.warning("could not kill the actor", extra={"fields": {"actor": name, "error": str(exc)}})
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line that says something of an error (of its cause, for a Ray task error), for a status line."""
     cause = getattr(exc, "cause", None)
-    text = str(cause if cause is not None else exc).strip()
+    text = str(cause if isinstance(cause, BaseException) else exc).strip()
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith("Traceback"):

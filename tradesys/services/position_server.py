@@ -316,11 +316,7 @@ class PositionServer(ActorBase):
 
     async def _read_marks(self) -> None:
         while True:
-            for envelope in await self._market.recv_batch(256):
-                try:
-                    bbo = envelope.message()
-                except Exception:
-                    continue
+            for _, bbo in self._market.decoded(await self._market.recv_batch(256)):
                 if isinstance(bbo, Bbo):
                     mid = bbo_mid(bbo)
                     if mid is not None:

@@ -287,11 +287,7 @@ class StrategyActor(ActorBase):
 
     async def _read(self) -> None:
         while True:
-            for envelope in await self._sub.recv_batch(512):
-                try:
-                    message = envelope.message()
-                except Exception:
-                    continue       # counted by the subscriber
+            for envelope, message in self._sub.decoded(await self._sub.recv_batch(512)):
                 self._dispatch(envelope, message)
 
     def _dispatch(self, envelope, message) -> None:

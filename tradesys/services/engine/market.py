@@ -52,11 +52,7 @@ class MarketWatch:
 
     async def read(self, subscriber: Subscriber) -> None:
         while True:
-            for envelope in await subscriber.recv_batch(256):
-                try:
-                    message = envelope.message()
-                except Exception:
-                    continue      # counted by the subscriber's stats as undecodable
+            for _, message in subscriber.decoded(await subscriber.recv_batch(256)):
                 self.on_message(message)
 
     def on_message(self, message) -> None:
