@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from decimal import Decimal
 
 import pytest
@@ -98,6 +99,11 @@ async def _kill_all(farm: Farm, role: str) -> dict[str, int]:
 
 async def test_every_kind_of_actor_killed_comes_back_on_every_venue_and_no_fill_is_lost(ray_cluster, tmp_path):
     strategies = [spec.strategy for spec in VENUES.values()]
+
+    def lap(what: str, since: float) -> None:
+        """The figure docs/reliability.md's matrix takes: from the kill to trading again on every venue."""
+        print(f"fault-matrix SIGKILL {what}: {', '.join(VENUES)} back and trading after "
+              f"{time.monotonic() - since:.1f}s")
     async with Farm(tmp_path / "run", f"exchange=[{','.join(VENUES)}]", f"strategy=[{','.join(strategies)}]",
                     *(o for s in strategies for o in tight(s)), "recording.enabled=true",
                     "recording.max_batch_seconds=0.5") as farm:
@@ -106,15 +112,17 @@ async def test_every_kind_of_actor_killed_comes_back_on_every_venue_and_no_fill_
 
         # Market servers: the strategies' books go down at once (a new publisher session, or silence), and live
         # again from the new processes' snapshots; they quote again.
+        clock = time.monotonic()
         await _kill_all(farm, "market")
         await wait_until(lambda: all_(_quoting, farm), "quoting on the new books", timeout=60, every=0.5)
+        lap("market server", clock)
         for venue, spec in VENUES.items():
             assert (await counters(farm, spec.strategy))["market_server_losses"] >= 1, venue
             live = (await counters(farm, f"market-{venue}"))["live_books"]
             assert live == len(farm.app.exchange[venue].symbols), venue
 
         # Position servers: each rebuilds its ledgers from the venue's fills since the run started.
-        fills = await _fills(farm)
+        fills, clock = await _fills(farm), time.monotonic()
         await _kill_all(farm, "positions")
 
         async def rebuilt_all(farm_: Farm, venue: str) -> bool:
@@ -123,18 +131,22 @@ async def test_every_kind_of_actor_killed_comes_back_on_every_venue_and_no_fill_
 
         await wait_until(lambda: all_(rebuilt_all, farm), "every fill rebuilt", timeout=60, every=0.5)
         await wait_until(lambda: all_(rebuilt, farm), "ledgers rebuilt", timeout=30, every=0.5)
+        lap("position server", clock)
 
         # Budgets: each comes back taking every window as spent, probes, and trading goes on.
+        clock = time.monotonic()
         await _kill_all(farm, "budget")
         fills = await _fills(farm)
         await wait_until(lambda: all_(_fills_grow, farm, fills), "fills after the budgets' restart", timeout=90,
                          every=0.5)
+        lap("budget", clock)
         for venue in VENUES:
             # It began assuming every window spent (unit-tested in test_rate_limit.py), and is serving again.
             budget = await counters(farm, f"budget-{venue}")
             assert budget["reborn"] == 1 and budget["reserve"] >= 1, (venue, budget)
 
         # Engines and strategies: they reconcile with the venue and adopt their orders (one at a time).
+        clock = time.monotonic()
         await _kill_all(farm, "engine")
         for strategy in strategies:
             pid = await kill(farm, strategy)
@@ -143,13 +155,16 @@ async def test_every_kind_of_actor_killed_comes_back_on_every_venue_and_no_fill_
         fills = await _fills(farm)
         await wait_until(lambda: all_(_fills_grow, farm, fills), "fills after the engines' and strategies' restart",
                          timeout=90, every=0.5)
+        lap("engine, then each strategy", clock)
 
         # The recorder: a new file, and the messages it missed counted per topic.
+        clock = time.monotonic()
         pid = await kill(farm, "recorder")
         await wait_until(lambda: restarted(farm, "recorder", pid), "recorder back", timeout=60, every=0.5)
         fills = await _fills(farm)
         await wait_until(lambda: all_(_fills_grow, farm, fills), "fills after the recorder's restart", timeout=90,
                          every=0.5)
+        lap("recorder", clock)
         summaries = await farm.stop_trading()
         accounts = {venue: await farm.call(f"sim-{venue}", "account_state") for venue in VENUES}
 
@@ -197,7 +212,7 @@ async def test_a_venue_that_comes_back_with_a_fresh_account_is_reconciled_and_ke
         quotes = await wait_until(lambda: _open_orders(farm, venue), "quotes open after the probe", timeout=30,
                                   every=0.25)
 
-        pid = await kill(farm, f"sim-{venue}")
+        clock, pid = time.monotonic(), await kill(farm, f"sim-{venue}")
         await wait_until(lambda: _mode_is(farm, venue, "halt"), "the engine halted the venue", timeout=30,
                          every=0.25)
         await wait_until(lambda: restarted(farm, f"sim-{venue}", pid), "the venue back", timeout=60, every=0.5)
@@ -211,6 +226,8 @@ async def test_a_venue_that_comes_back_with_a_fresh_account_is_reconciled_and_ke
                                  f"live in the engine {(await engine_snapshot(farm, venue))['open']}") from None
         # The venue now holds no position where the ledgers hold the probe's: the drift alarm keeps it halted.
         await wait_until(lambda: _drift_halted(farm, venue), "the drift halt", timeout=60, every=0.5)
+        print(f"fault-matrix SIGKILL simulator: {venue} back, its lost quotes settled and the drift halt on after "
+              f"{time.monotonic() - clock:.1f}s")
         engine = await counters(farm, f"engine-{venue}")
         assert engine["settled_gone"] >= len(quotes) and engine["stream_drops"] >= 1
         await wait_until(lambda: _all_books_live(farm, venue), "every book live again", timeout=60, every=0.5)

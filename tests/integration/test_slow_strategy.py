@@ -58,8 +58,9 @@ async def test_a_strategy_that_blocks_its_loop_for_two_seconds_costs_only_itself
         account = await farm.call("sim-binance", "account_state")
 
     assert farm.launcher.restarts == {} and not farm.launcher.failures   # 2 s is not a hang: nobody restarted
-    for name in OTHERS:
-        assert summaries[name]["counters"]["loop_stalls"] == 0, name
+    for name in OTHERS:       # no stall, and every delta they got followed their book: nothing out of sync
+        counters_ = summaries[name]["counters"]
+        assert counters_["loop_stalls"] == 0 and counters_["book_drops"] == counters_["gaps"] == 0, name
     assert summaries["market-binance"]["counters"]["loop_stalls"] == 0
     assert summaries["engine-binance"]["counters"]["loop_stalls"] == 0
     assert_every_fill_reconciles(summaries, account, venue_key="binance", owners=names, printed=spec.printed,

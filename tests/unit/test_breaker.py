@@ -39,13 +39,18 @@ class Venue:
         return "answer"
 
 
+async def fail(breakers: Breakers, family: str, name: str, venue: Venue, error: Exception, times: int = 1) -> None:
+    """``times`` requests of ``family`` that the venue answers with ``error`` (each raised through)."""
+    venue.error = error
+    for _ in range(times):
+        with pytest.raises(type(error)):
+            await breakers.call(family, name, venue)
+
+
 async def test_it_opens_after_consecutive_failures_and_then_sends_nothing():
     clock, venue = Clock(), Venue()
     breakers = Breakers("binance", failures=3, cool_down_s=10.0, clock=clock)
-    venue.error = VenueUnavailable("503")
-    for _ in range(3):
-        with pytest.raises(VenueUnavailable):
-            await breakers.call("orders", "POST /fapi/v1/order", venue)
+    await fail(breakers, "orders", "POST /fapi/v1/order", venue, VenueUnavailable("503"), times=3)
     assert breakers.open_families() == ["orders"] and venue.sent == 3
     with pytest.raises(CircuitOpen) as refused:
         await breakers.call("orders", "POST /fapi/v1/order", venue)
@@ -63,10 +68,7 @@ async def test_it_opens_after_consecutive_failures_and_then_sends_nothing():
 async def test_after_the_cool_down_one_probe_decides():
     clock, venue = Clock(), Venue()
     breakers = Breakers("grvt", failures=2, cool_down_s=5.0, clock=clock)
-    venue.error = ConnectivityError("refused")
-    for _ in range(2):
-        with pytest.raises(ConnectivityError):
-            await breakers.call("orders", "create_order", venue)
+    await fail(breakers, "orders", "create_order", venue, ConnectivityError("refused"), times=2)
     clock.now += 5.0
     with pytest.raises(ConnectivityError):                   # the probe fails: open for another cool-down
         await breakers.call("orders", "create_order", venue)
@@ -83,20 +85,11 @@ async def test_after_the_cool_down_one_probe_decides():
 async def test_the_venues_refusals_are_answers_and_rate_limits_say_nothing():
     clock, venue = Clock(), Venue()
     breakers = Breakers("deribit", failures=2, cool_down_s=5.0, clock=clock)
-    venue.error = VenueUnavailable("502")
-    with pytest.raises(VenueUnavailable):
-        await breakers.call("account", "private/get_positions", venue)
-    venue.error = InvalidPrice("off the tick")               # the venue answered: the streak ends
-    with pytest.raises(InvalidPrice):
-        await breakers.call("account", "private/get_positions", venue)
-    venue.error = VenueUnavailable("502")
-    with pytest.raises(VenueUnavailable):
-        await breakers.call("account", "private/get_positions", venue)
+    positions = "private/get_positions"
+    await fail(breakers, "account", positions, venue, VenueUnavailable("502"))
+    await fail(breakers, "account", positions, venue, InvalidPrice("off the tick"))   # an answer: streak ends
+    await fail(breakers, "account", positions, venue, VenueUnavailable("502"))
     assert breakers.open_families() == []
-    venue.error = RateLimited("429", retry_after_s=1.0)      # neither a failure nor an answer
-    with pytest.raises(RateLimited):
-        await breakers.call("account", "private/get_positions", venue)
-    venue.error = VenueUnavailable("502")
-    with pytest.raises(VenueUnavailable):
-        await breakers.call("account", "private/get_positions", venue)
+    await fail(breakers, "account", positions, venue, RateLimited("429", retry_after_s=1.0))  # neither
+    await fail(breakers, "account", positions, venue, VenueUnavailable("502"))
     assert breakers.open_families() == ["account"]
