@@ -34,6 +34,8 @@ KEEP_FINAL = 20_000       # final orders remembered for order_states() and dupli
 KEEP_FILLS = 100_000
 # How far before a stream drop the fill history is read again (a fill made just before may not have arrived).
 FILL_LOOKBACK_NS = 10 * 1_000_000_000
+REFRESH_RETRY_S = 0.5       # a failed read of the open orders after a drop: again after this, doubling
+REFRESH_RETRY_MAX_S = 15.0
 
 
 class AccountStream:
@@ -56,7 +58,8 @@ class AccountStream:
         self.down_since: float | None = None
         self._down_since_ns = 0
         self.count = {"events": 0, "fills": 0, "duplicate_fills": 0, "foreign_events": 0, "adopted": 0,
-                      "stream_drops": 0, "reconciles": 0, "settled_gone": 0, "recovered_fills": 0}
+                      "stream_drops": 0, "reconciles": 0, "settled_gone": 0, "recovered_fills": 0,
+                      "refresh_retries": 0}
 
     async def reconcile(self) -> None:
         """At start: adopt the venue's open orders that belong to our strategies; take the account's positions."""
@@ -155,6 +158,8 @@ class AccountStream:
     def on_status(self, connected: bool, reason: str) -> None:
         if not connected:
             self.count["stream_drops"] += 1
+            if self._refreshing is not None and not self._refreshing.done():
+                self._refreshing.cancel()     # a read from before this drop would settle nothing: again when back
             if self.down_since is None:
                 self.down_since = time.monotonic()
                 self._down_since_ns = time.time_ns()
@@ -172,21 +177,32 @@ class AccountStream:
     async def _refresh_open_orders(self) -> None:
         """After a private-stream drop, once it is back: read the venue's open orders, publish what changed,
         and ask the venue for each order we hold live that it no longer lists (filled or cancelled meanwhile,
-        or gone with a venue that lost its memory)."""
-        try:
-            resting = {e.client_order_id: e for e in await self.fetcher.open_orders(None)}
-            for event in resting.values():
-                self.apply(event, source="reconcile")
-            for cid, order in self.orders.live():
-                if cid not in resting:
-                    await self._settle_missing(cid, order)
-            await self._recover_fills()
-        except ExchangeError as exc:
-            log.warning("open orders refresh failed: tried again at the next reconnect", extra={"fields": {
-                "error": str(exc)}})
+        or gone with a venue that lost its memory). Until that read succeeds the venue stays down for the
+        kill switch: a failed one (the venue still refusing, its breaker open) is tried again with backoff,
+        not left for a next reconnect that may never come."""
+        delay = REFRESH_RETRY_S
+        while True:
+            try:
+                await self._refresh_once()
+            except ExchangeError as exc:
+                self.count["refresh_retries"] += 1
+                log.warning("open orders refresh failed: trying again", extra={"fields": {
+                    "error": str(exc), "in_seconds": delay}})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, REFRESH_RETRY_MAX_S)
+                continue
+            self.count["reconciles"] += 1
+            self.down_since = None
             return
-        self.count["reconciles"] += 1
-        self.down_since = None
+
+    async def _refresh_once(self) -> None:
+        resting = {e.client_order_id: e for e in await self.fetcher.open_orders(None)}
+        for event in resting.values():
+            self.apply(event, source="reconcile")
+        for cid, order in self.orders.live():
+            if cid not in resting:
+                await self._settle_missing(cid, order)
+        await self._recover_fills()
 
     async def _recover_fills(self) -> None:
         """The fills the venue made while the stream was down, published to their strategies once each (a
