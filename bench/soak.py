@@ -163,7 +163,7 @@ async def soak(args: argparse.Namespace) -> int:
             print(f"  [{time.monotonic() - started:6.0f} s] fault {n + 1}/{faults}: {label} on {venue}: {outcome}",
                   flush=True)
         await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))   # time itself: the rest
-        await asyncio.sleep(args.fault_every / 2 if faults else 0)             # the last fault's recovery
+        await asyncio.sleep(args.fault_every / 2 if faults else 0)   # time itself: the last fault's recovery
         last = await snapshot(farm)
         print_table(f"at the end ({time.monotonic() - started:.0f} s)", last)
         summaries = await farm.stop_trading()

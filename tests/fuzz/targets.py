@@ -32,6 +32,7 @@ from exchanges.deribit.fetcher import DeribitApi
 from exchanges.deribit.pms import DeribitPMS
 from exchanges.deribit.rpc import RpcSession
 from exchanges.deribit.subscriber import DeribitSubscriber
+from exchanges.grvt.constants import BOOK_STREAM, PRIVATE_STREAMS, TICKER_STREAM, TRADE_STREAM
 from exchanges.grvt.http import GrvtApi, Hosts
 from exchanges.grvt.ids import ClientIdCodec
 from exchanges.grvt.pms import GrvtPMS
@@ -159,13 +160,11 @@ async def grvt_account() -> VenueReader:
     return _behind(session, pms, session.stop)
 
 
-GRVT_MARKET_STREAMS = ("v1.book.d", "v1.ticker.s", "v1.trade")
-GRVT_ACCOUNT_STREAMS = ("v1.order", "v1.state", "v1.fill", "v1.position", "v1.cancel")
 GRVT_OURS = ClientIdCodec(("mm",)).encode("mm-1-5")
 ENVELOPES = {"binance.account": frames.binance_account_frames,
              "deribit.account": frames.deribit_account_frames,
-             "grvt.market": frames.grvt_frames(GRVT_MARKET_STREAMS),
-             "grvt.account": frames.grvt_frames(GRVT_ACCOUNT_STREAMS, GRVT_OURS)}
+             "grvt.market": frames.grvt_frames((BOOK_STREAM, TICKER_STREAM, TRADE_STREAM)),
+             "grvt.account": frames.grvt_frames(PRIVATE_STREAMS, GRVT_OURS)}
 
 
 async def understood(target: str) -> tuple[str, ...]:
@@ -318,7 +317,7 @@ async def _check_venue(reader: VenueReader, text: str, report: Report) -> None:
     if not frames.is_json(text):
         report.not_json += 1
         assert counted == 1, f"a frame that is not JSON was counted {counted} times as malformed: {text!r:.300}"
-    await asyncio.sleep(0)            # what the frame started (a resync) runs as it would between frames
+    await asyncio.sleep(0)            # a yield, not a wait: what the frame started (a resync) runs as it would
 
 
 async def _check_bus(reader: BusReader, frames: list[bytes], report: Report) -> None:

@@ -9,14 +9,15 @@ import pytest
 
 from tradesys.actors.base import ActorBase
 from tradesys.actors.loop_lag import LoopLag
+from tradesys.aio import wait_until
 
 
 async def test_a_blocked_loop_is_one_stall_at_least_as_long_as_the_block():
     lag = LoopLag(every=0.02, stall_after=0.3)
     task = asyncio.create_task(lag.run())
-    await asyncio.sleep(0.1)             # time itself: the monitor runs a few rounds
+    await asyncio.sleep(0)               # a yield: the monitor starts its first wait
     time.sleep(0.5)                      # the block under test
-    await asyncio.sleep(0.1)             # time itself: the monitor wakes after the block
+    await wait_until(lambda: lag.stalls, "the stall counted", timeout=5)
     task.cancel()
     assert lag.counters()["loop_stalls"] == 1 and lag.counters()["loop_lag_max_ms"] >= 400
 
@@ -31,9 +32,10 @@ def test_lateness_under_the_limit_is_measured_but_not_a_stall():
 async def test_an_actor_stalls_on_request_after_the_call_returns_and_refuses_absurd_stalls():
     actor = ActorBase("a")
     lag = asyncio.create_task(actor.loop_lag.run())
-    await asyncio.sleep(0.15)            # time itself: the monitor runs a round first
+    await asyncio.sleep(0)               # a yield: the monitor starts its first wait
     await actor.stall(0.6)               # returns before the block starts
-    await asyncio.sleep(0.15)            # time itself: the block, then the monitor's next round
+    assert actor.all_counters()["loop_stalls"] == 0
+    await wait_until(lambda: actor.loop_lag.stalls, "the stall counted", timeout=5)
     lag.cancel()
     assert actor.all_counters()["loop_stalls"] == 1
     for seconds in (0, -1, 61):
