@@ -200,10 +200,10 @@ def main() -> int:
     parser.add_argument("--fault-every", type=float, default=60.0, help="seconds between faults (default 60)")
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds before the first table (default 60)")
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 2 per venue, 1 min, 12 s warm-up, a fault every 8 s")
+                        help="a smoke run: 2 per venue, 40 s, 8 s warm-up, a fault every 5 s")
     args = parser.parse_args()
     if args.quick:
-        args.minutes, args.per_venue, args.warmup, args.fault_every = 1.0, 2, 12.0, 8.0
+        args.minutes, args.per_venue, args.warmup, args.fault_every = 40 / 60, 2, 8.0, 5.0
     if args.per_venue < 2:
         parser.error("--per-venue: at least 2 (the schedule stalls one strategy and kills another)")
     outcome = {}

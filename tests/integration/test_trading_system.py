@@ -349,7 +349,7 @@ async def test_a_stale_book_halts_the_venue_and_its_recovery_resumes_it(ray_clus
     async with Farm(tmp_path / "run", "strategy=[mm_btc]", "exchange.binance.symbols=[BTCUSDT]",
                     "exchange.binance.stale_book_seconds=1.5", "risk.halt_on_stale_book_seconds=1.0") as farm:
         await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting", timeout=60, every=0.5)
-        faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
+        faults = farm.launcher.directory["sim-binance"]["sim control"]
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"delay_ms": 6000}) as response:   # the feed goes quiet
                 assert response.status == 200
@@ -373,7 +373,7 @@ async def test_after_a_private_stream_drop_the_engine_reads_the_venues_orders_on
                     "strategy.mm_eth.params.half_spread_bps=20") as farm:
         await wait_until(lambda: _quotes(farm, "mm_btc", 2), "quoting", timeout=60, every=0.5)
         before = (await farm.call("engine-binance", "status"))["counters"]
-        faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
+        faults = farm.launcher.directory["sim-binance"]["sim control"]
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"drop_connections": True}) as response:   # every WebSocket closes
                 assert response.status == 200
@@ -394,7 +394,7 @@ async def test_an_order_without_a_verdict_is_settled_against_the_venue_before_th
     async with Farm(tmp_path / "run", "strategy=[probe]", "exchange.binance.symbols=[BTCUSDT]") as farm:
         await wait_until(lambda: _book_live(farm, "probe", "BTCUSDT"), "a live book", timeout=60, every=0.5)
         await wait_until(lambda: _engine_priced(farm, "BTCUSDT"), "the engine priced BTCUSDT", timeout=60, every=0.5)
-        faults = farm.launcher.directory["sim-binance"]["sim rest"] + "/_sim/faults"
+        faults = farm.launcher.directory["sim-binance"]["sim control"]
         async with aiohttp.ClientSession() as http:
             async with http.post(faults, json={"http_errors": [500, 500, 500]}) as response:
                 assert response.status == 200

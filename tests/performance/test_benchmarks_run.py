@@ -107,7 +107,7 @@ def test_budget_benchmark_prints_the_posted_observation_beside_the_awaited_one_a
         assert re.search(rf"{way} +: p50 +\d+ us +p99 +\d+ us +ratio p50 \d+\.\d\d of before", out)
 
 
-@pytest.mark.timeout(600)   # a three-venue farm in a Ray of its own for a minute and a half, with faults
+@pytest.mark.timeout(600)   # a three-venue farm in a Ray of its own for 40 s, with six faults
 def test_soak_smoke_prints_each_actors_figures_before_and_after_its_faults():
     out = bench("bench/soak.py", "--quick", timeout=540)     # exit 1 (a failure here): a drift, a loss
     first, last = out.index("after the warm-up"), out.index("at the end")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from tradesys import logs
 from tradesys.actors.base import ActorBase
+from tradesys.bus.sockets import node_address
 from tradesys.venue.registry import get_simulator
 
 
@@ -30,6 +31,7 @@ class SimulatorSettings:
     funding_interval_s: float | None = None
     # The venue's own simulator options from its config (e.g. GRVT's chain_id), as keyword arguments.
     options: tuple[tuple[str, object], ...] = ()
+    control_host: str = "127.0.0.1"     # the fault switches' address ("auto": the node's, as for the bus)
 
 
 class SimulatorActor(ActorBase):
@@ -53,7 +55,9 @@ class SimulatorActor(ActorBase):
             self.simulator.exchange.skip_ids(time.time_ns() // 1_000_000)
             self.simulator.keep_identity({role.removeprefix("sim "): value for role, value in self.previous.items()
                                           if role.startswith("sim ") and "://" not in value})
-        urls = await self.simulator.start(self.context.bus_host, 0)
+        self.simulator.control_host = node_address(self.settings.control_host)
+        # The node's own address when the bus binds there ("auto" on a cluster), as the bus sockets do.
+        urls = await self.simulator.start(node_address(self.context.bus_host), 0)
         return {f"sim {role}": value for role, value in {**urls, **self.simulator.client_settings}.items()}
 
     def _previous_ports(self) -> list[int]:

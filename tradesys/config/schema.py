@@ -147,6 +147,8 @@ class ClusterConfig:
     namespace: str = "tradesys"
     # Address the bus binds on: 127.0.0.1 on one host, "auto" (the node's address) across hosts.
     bus_host: str = "127.0.0.1"
+    # Address of the simulators' fault switches (they can drop every connection): loopback unless you say.
+    sim_control_host: str = "127.0.0.1"
 
 
 @dataclass

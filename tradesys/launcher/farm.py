@@ -14,6 +14,7 @@ from tradesys.launcher.launcher import Launcher
 from tradesys.launcher.plan import STOP_VENUE, build_plan
 
 FAST = ("status.heartbeat_seconds=0.5", "recording.enabled=false")
+CALL_TIMEOUT = 60.0     # seconds: a question to an actor that gets no answer is a failure that says so, not a hang
 
 
 class Farm:
@@ -56,7 +57,10 @@ class Farm:
         return self.launcher.handles[name]
 
     async def call(self, name: str, method: str, *args, **kwargs):
-        return await getattr(self.actor(name), method).remote(*args, **kwargs)
+        try:
+            return await asyncio.wait_for(getattr(self.actor(name), method).remote(*args, **kwargs), CALL_TIMEOUT)
+        except TimeoutError:
+            raise AssertionError(f"{name}.{method} did not answer within {CALL_TIMEOUT:g}s") from None
 
     async def _end_supervision(self) -> None:
         if self._supervisor is not None:

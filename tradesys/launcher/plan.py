@@ -59,7 +59,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
         # The secret half: an API secret, or the key that signs orders (GRVT).
         key, secret = venue.api_key or "", venue.secret() or ""
         if venue.endpoint is Endpoint.sim and _has_simulator(venue.venue):
-            sim = _simulator_settings(name, venue)
+            sim = _simulator_settings(name, venue, app.cluster.sim_control_host)
             key, secret = sim.api_key, sim.api_secret
             specs.append(spec(f"sim-{name}", SimulatorActor, (sim,), STOP_VENUE, "simulator", name))
         if venue.venue in connectors and _served(venue):
@@ -153,7 +153,7 @@ def unserved_venues(app: AppConfig) -> list[tuple[str, str]]:
     return out
 
 
-def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
+def _simulator_settings(name: str, venue: VenueConfig, control_host: str) -> SimulatorSettings:
     """The simulator of a venue with endpoint: sim; its symbols checked against what it serves."""
     simulator = get_simulator(venue.venue)
     catalog = simulator.catalog
@@ -168,4 +168,4 @@ def _simulator_settings(name: str, venue: VenueConfig) -> SimulatorSettings:
     # A simulator may take options of its own from the venue's config (GRVT: sim_chain_id -> chain_id).
     options = tuple((kwarg, getattr(venue, key)) for key, kwarg in simulator.options.items())
     return SimulatorSettings(venue.venue, tuple(venue.symbols) or tuple(catalog), venue.sim_seed, key, secret,
-                             venue.sim_step_seconds, venue.sim_funding_interval_seconds, options)
+                             venue.sim_step_seconds, venue.sim_funding_interval_seconds, options, control_host)

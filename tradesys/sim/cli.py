@@ -25,6 +25,8 @@ def parser() -> argparse.ArgumentParser:
                                 description="Run an exchange simulator that speaks the venue's real protocol.")
     p.add_argument("venue", choices=venue_names(), help="which venue's protocol to serve")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    p.add_argument("--control-host", default="127.0.0.1",
+                   help="address of the fault switches' own port (default: loopback, whatever --host is)")
     p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
     p.add_argument("--seed", type=int, default=7, help="seed of the synthetic market (default 7)")
     p.add_argument("--symbols", default="", help="comma-separated symbols (default: all the simulator has)")
@@ -119,9 +121,14 @@ async def _run(simulator, args: argparse.Namespace, secret_lines: list[str], out
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        simulator.control_host = args.control_host
         urls = await simulator.start(args.host, args.port)
     except ValueError as exc:  # a bad fault switch
         print(f"error: {exc}", file=sys.stderr)
+        await simulator.stop()
+        return 2
+    except OSError as exc:     # an address this machine does not have, a port in use
+        print(f"error: cannot bind ({exc.strerror or exc}): check --host, --port and --control-host", file=sys.stderr)
         await simulator.stop()
         return 2
     for role, url in urls.items():

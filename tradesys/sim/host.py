@@ -4,10 +4,10 @@ servers it binds, the synthetic market's task and the venue's periodic duties.
 A venue's simulator (``exchanges/<venue>/simulator/server.py``) subclasses
 ``SimHost``: in ``__init__`` it sets ``exchange``, ``market`` and
 ``fault_control``; ``start`` calls ``open()``, binds its applications with
-``serve()`` and calls ``run()``; ``stop`` closes its own sockets and then
-``close()``. ``tick()`` runs every ``tick_seconds`` for what the venue does
-on a timer (countdown cancels, channel batches); a tick that fails is logged
-and the next one runs.
+``serve()``, then the fault endpoint with ``serve_control()``, and calls
+``run()``; ``stop`` closes its own sockets and then ``close()``. ``tick()``
+runs every ``tick_seconds`` for what the venue does on a timer (countdown
+cancels, channel batches); a tick that fails is logged and the next one runs.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ class SimHost:
         self.faults = Faults()
         self._initial_faults = dict(faults or {})
         self.urls: dict[str, str] = {}
+        # The fault endpoint can drop every connection or lose answers: it binds here (loopback), not where
+        # the venue's API binds, unless the operator says otherwise (``cluster.sim_control_host``).
+        self.control_host = "127.0.0.1"
         # What a client needs besides the URLs and the keys: printed by the CLI, published to the connectors.
         self.client_settings: dict[str, str] = {}
         self._runners: list[web.AppRunner] = []
@@ -82,6 +85,12 @@ class SimHost:
         sock.bind((host, port))
         await web.SockSite(runner, sock).start()
         return f"{host}:{sock.getsockname()[1]}"
+
+    async def serve_control(self) -> str:
+        """Serve the fault switches on ``control_host`` at a port of their own; return their URL."""
+        app = web.Application()
+        app.add_routes(self.fault_control.routes())
+        return f"http://{await self.serve(app, self.control_host, 0)}/_sim/faults"
 
     def run(self) -> None:
         """Start the synthetic flow and the venue's periodic duties."""

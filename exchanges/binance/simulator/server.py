@@ -78,7 +78,6 @@ class BinanceSimulator(SimHost):
         """Serve on host:port and run the market; return the URLs by role."""
         await self.open()
         app = web.Application(client_max_size=1 << 20)
-        app.add_routes(self.fault_control.routes())
         app.add_routes(self.ws_api.routes())
         app.add_routes(self.users.routes())
         app.add_routes(self.streams.routes())
@@ -88,7 +87,7 @@ class BinanceSimulator(SimHost):
         self.urls = {"rest": f"http://{address}", "rest spot": f"http://{address}",
                      "ws public": f"ws://{address}/public",
                      "ws market": f"ws://{address}/market", "ws private": f"ws://{address}/private",
-                     "ws api": f"ws://{address}/ws-fapi/v1", "control": f"http://{address}/_sim/faults"}
+                     "ws api": f"ws://{address}/ws-fapi/v1", "control": await self.serve_control()}
         await self.streams.start()
         await self.users.start()
         self.run()

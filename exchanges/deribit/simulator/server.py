@@ -151,13 +151,12 @@ class DeribitSimulator(SimHost):
         """Serve on host:port and run the market; return the URLs by role."""
         await self.open()
         app = web.Application(client_max_size=MAX_FRAME)
-        app.add_routes(self.fault_control.routes())
         app.add_routes([web.get(WS_PATH, self._serve_ws),
                         web.get("/api/v2/{method:.+}", self._serve_http),
                         web.post("/api/v2/{method:.+}", self._serve_http)])
         address = await self.serve(app, host, port)
         self.urls = {"rest": f"http://{address}/api/v2", "ws": f"ws://{address}{WS_PATH}",
-                     "control": f"http://{address}/_sim/faults"}
+                     "control": await self.serve_control()}
         self.run()
         return self.urls
 

@@ -118,7 +118,7 @@ class GrvtSimulator(SimHost):
         await self.open()
         edge = web.Application()
         edge.add_routes([web.post("/auth/api_key/login", self._login),
-                         web.post("/auth/wallet/login", self._wallet_login), *self.fault_control.routes()])
+                         web.post("/auth/wallet/login", self._wallet_login)])
         market = web.Application(client_max_size=1 << 20)
         market.add_routes([web.post("/{dialect:full|lite}/v1/{route}", self._market_rest),
                            *self.streams.routes("market")])
@@ -132,7 +132,7 @@ class GrvtSimulator(SimHost):
         ws = [u.replace("http://", "ws://", 1) for u in bound]
         self.urls = {"edge": bound[0], "market data": bound[1], "trade data": bound[2],
                      "ws market data": f"{ws[1]}/ws/full", "ws trade data": f"{ws[2]}/ws/full",
-                     "control": f"{bound[0]}/_sim/faults"}
+                     "control": await self.serve_control()}
         await self.streams.start()
         self.run()
         return self.urls
