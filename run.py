@@ -9,14 +9,19 @@ cleanly on Ctrl-C, SIGTERM or after `duration`. Writes logs and summary.json
 into the run directory (outputs/<date>/<time> unless hydra.run.dir=...).
 """
 
+import os
 import sys
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+# Ray reads its auth mode once, when it is first imported: token, as Ray itself does for a local Ray, so
+# that joining a cluster started by cluster.yaml needs only the token file (RAY_AUTH_MODE=disabled opts out).
+os.environ.setdefault("RAY_AUTH_MODE", "token")
 
-from tradesys.config import register
-from tradesys.launcher.cli import precheck, run_job
+import hydra  # noqa: E402
+from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from tradesys.config import register  # noqa: E402
+from tradesys.launcher.cli import precheck, run_job  # noqa: E402
 
 register()
 

@@ -11,6 +11,9 @@
    OrderClient.submit (event-driven: the outcome callback sends the next request);
    raw = blocking direct send/recv of the identical request and reply frames.
 
+3. The same two with cluster.bus_security: curve (ZeroMQ CURVE: encryption and the
+   ZAP allow-list), beside the plain tradesys bus on the same messages in the same run.
+
 Each figure is the median of --repeat runs. Each run measures raw and ours back to
 back, and a ratio is the median of those paired ratios: this machine's speed drifts by
 a third between runs, and pairing cancels most of that.
@@ -33,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import zmq  # noqa: E402
 
-from tradesys.bus import OrderClient, OrderServer, Publisher, Subscriber  # noqa: E402
+from tradesys.bus import OrderClient, OrderServer, Publisher, Subscriber, curve  # noqa: E402
+from tradesys.bus.curve import CurveKeys  # noqa: E402
 from tradesys.messages import BookDelta, Header, MessageKind, NewOrder, OrderReply, OrderRequest  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
 
@@ -78,8 +82,16 @@ def reply_frames() -> tuple[bytes, bytes]:
 
 # -- throughput peers (run in their own processes) -------------------------------------------
 
-def _publisher(kind: str, endpoint_q, ready, count: int) -> None:
+def bench_keys() -> CurveKeys:
+    """Fresh CURVE keys for the run (the farm's keys are never used here)."""
+    server, client = zmq.curve_keypair(), zmq.curve_keypair()
+    return CurveKeys(server[0], server[1], client[0], client[1])
+
+
+def _publisher(kind: str, endpoint_q, ready, count: int, keys: CurveKeys | None = None) -> None:
     body = book_delta_body()
+    if keys is not None:
+        curve.enable(keys)
     if kind in ("raw", "multipart"):
         sock = zmq.Context.instance().socket(zmq.PUB)
         sock.setsockopt(zmq.SNDHWM, 0)
@@ -172,13 +184,19 @@ async def _ours_subscribe(endpoint: str, ready, count: int) -> tuple[float, int]
 
 def measure_throughput(kind: str, count: int) -> float:
     endpoint_q, ready = SPAWN.Queue(), SPAWN.Event()
-    proc = SPAWN.Process(target=_publisher, args=(kind, endpoint_q, ready, count), daemon=True)
+    keys = bench_keys() if kind == "curve" else None
+    proc = SPAWN.Process(target=_publisher, args=(kind, endpoint_q, ready, count, keys), daemon=True)
     proc.start()
     endpoint = endpoint_q.get(timeout=30)
     if kind in ("raw", "multipart"):
         elapsed, got = _raw_subscribe(endpoint, ready, count, multipart=kind == "multipart")
     else:
-        elapsed, got = asyncio.run(_ours_subscribe(endpoint, ready, count))
+        if keys is not None:
+            curve.enable(keys)
+        try:
+            elapsed, got = asyncio.run(_ours_subscribe(endpoint, ready, count))
+        finally:
+            curve.disable()
     proc.join(timeout=30)
     if got < count:
         print(f"  warning: {kind} received {got} of {count}", file=sys.stderr)
@@ -187,7 +205,9 @@ def measure_throughput(kind: str, count: int) -> float:
 
 # -- round-trip peers ----------------------------------------------------------------------
 
-def _server(kind: str, endpoint_q, stop) -> None:
+def _server(kind: str, endpoint_q, stop, keys: CurveKeys | None = None) -> None:
+    if keys is not None:
+        curve.enable(keys)
     if kind == "raw":  # the server of the "ours" and "callback" kinds is the same OrderServer
         sock = zmq.Context.instance().socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
@@ -301,7 +321,8 @@ async def _ours_callback_round_trips(endpoint: str, count: int, warmup: int) -> 
 
 def measure_round_trip(kind: str, count: int, warmup: int) -> tuple[float, float]:
     endpoint_q, stop = SPAWN.Queue(), SPAWN.Event()
-    proc = SPAWN.Process(target=_server, args=(kind, endpoint_q, stop), daemon=True)
+    keys = bench_keys() if kind == "curve" else None
+    proc = SPAWN.Process(target=_server, args=(kind, endpoint_q, stop, keys), daemon=True)
     proc.start()
     endpoint = endpoint_q.get(timeout=30)
     if kind == "raw":
@@ -309,7 +330,12 @@ def measure_round_trip(kind: str, count: int, warmup: int) -> tuple[float, float
     elif kind == "callback":
         samples = asyncio.run(_ours_callback_round_trips(endpoint, count, warmup))
     else:
-        samples = asyncio.run(_ours_round_trips(endpoint, count, warmup))
+        if keys is not None:
+            curve.enable(keys)
+        try:
+            samples = asyncio.run(_ours_round_trips(endpoint, count, warmup))
+        finally:
+            curve.disable()
     stop.set()
     proc.join(timeout=30)
     samples.sort()
@@ -329,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bus throughput: 20-level BookDelta ({len(body)} B body, {len(header_bytes())} B header), "
           f"{args.messages:,} messages, publisher and subscriber in separate processes, "
           f"median of {args.repeat}", flush=True)
-    rates = {"raw": [], "multipart": [], "ours": []}
+    rates = {"raw": [], "multipart": [], "ours": [], "curve": []}
     for run in range(args.repeat):
         for kind in rates:  # interleaved, so drift in machine load hits all
             rates[kind].append(measure_throughput(kind, args.messages))
@@ -340,11 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     paired = statistics.median(o / r for o, r in zip(rates["ours"], rates["raw"]))
     print(f"  tradesys bus                         : {ours:>10,.0f} msg/s   ratio {paired:.2f} of raw "
           f"(median of paired runs; target >= 0.70)")
+    secured = statistics.median(rates["curve"])
+    paired_curve = statistics.median(c / o for c, o in zip(rates["curve"], rates["ours"]))
+    print(f"  tradesys bus, CURVE                  : {secured:>10,.0f} msg/s   ratio {paired_curve:.2f} of the "
+          f"plain tradesys bus (median of paired runs)")
 
     warmup = max(100, args.round_trips // 10)
     print(f"order round trip: DEALER <-> ROUTER across processes, {args.round_trips:,} requests after "
           f"{warmup} warm-up, median of {args.repeat}", flush=True)
-    trips = {"raw": [], "ours": [], "callback": []}
+    trips = {"raw": [], "ours": [], "callback": [], "curve": []}
     for run in range(args.repeat):
         for kind in trips:
             trips[kind].append(measure_round_trip(kind, args.round_trips, warmup))
@@ -360,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         ratio99 = statistics.median(o[1] / r[1] for o, r in zip(trips[kind], trips["raw"]))
         print(f"  {label:<37}: p50 {our50:7.1f} us  p99 {our99:7.1f} us   "
               f"ratio p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (median of paired runs; target <= 1.5x)")
+    cur50 = statistics.median(t[0] for t in trips["curve"])
+    cur99 = statistics.median(t[1] for t in trips["curve"])
+    ratio50 = statistics.median(c[0] / o[0] for c, o in zip(trips["curve"], trips["ours"]))
+    ratio99 = statistics.median(c[1] / o[1] for c, o in zip(trips["curve"], trips["ours"]))
+    print(f"  {'tradesys request(), CURVE':<37}: p50 {cur50:7.1f} us  p99 {cur99:7.1f} us   "
+          f"ratio p50 {ratio50:.2f}x  p99 {ratio99:.2f}x of the plain request() (median of paired runs)")
     return 0
 
 

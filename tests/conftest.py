@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-CATEGORIES = {"unit", "config", "protocol", "process", "integration", "security", "performance"}
+CATEGORIES = {"unit", "config", "protocol", "process", "integration", "cluster", "security", "performance"}
 TESTS_DIR = Path(__file__).parent
 
 

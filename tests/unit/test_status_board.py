@@ -73,3 +73,19 @@ def test_an_open_circuit_breaker_leads_the_actors_detail():
     beat.counters.update({"breaker_orders_open": 1, "breaker_account_open": 0, "breaker_orders_trips": 1})
     board.on_heartbeat(beat)
     assert board.lines()[0].endswith("detail=circuit open: orders; kill switch halt: why")
+
+
+def test_each_actor_shows_the_node_it_runs_on_and_a_move_updates_it():
+    board = StatusBoard(["engine-binance", "mm_btc"], heartbeat_seconds=1.0, missing_after=3.0)
+    board.set_node("engine-binance", "10.0.0.10")
+    board.set_node("mm_btc", "10.0.0.11")
+    board.set_node("mm_btc", None)                 # a status without a node keeps the last one
+    board.set_node("not-an-actor", "10.0.0.99")
+    assert board.lines()[0].startswith("engine-binance: starting node=10.0.0.10 ")
+    assert " node=10.0.0.11 " in board.lines()[1]
+    board.set_node("mm_btc", "10.0.0.12")          # restarted on another node
+    assert " node=10.0.0.12 " in board.lines()[1]
+    console = Console(width=200, record=True)
+    console.print(board.render_actors("actors"))
+    table = console.export_text()
+    assert "10.0.0.10" in table and "10.0.0.12" in table

@@ -21,12 +21,13 @@ import contextlib
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradesys import logs
 from tradesys.actors.loop_lag import LoopLag
-from tradesys.bus import Publisher, topics
+from tradesys.bus import Publisher, curve, topics
+from tradesys.bus.sockets import node_address
 from tradesys.messages import ActorState, Heartbeat
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class ActorContext:
     run_started_ns: int = 0
     # Heartbeats an actor may miss before its peers treat it as gone (status.heartbeat_missing_after).
     heartbeat_missing_after: float = 3.0
+    # cluster.bus_security: curve: the farm's keys (never shown; see tradesys/bus/curve.py).
+    bus_keys: curve.CurveKeys | None = field(default=None, repr=False)
 
 
 class ActorBase:
@@ -78,6 +81,10 @@ class ActorBase:
         self.restarted = bool(previous)
         self.started_ts = time.time_ns()
         logs.setup(self.name, Path(context.run_dir), context.log_level, console=False)
+        if context.bus_keys is not None:
+            for secret in (context.bus_keys.server_secret, context.bus_keys.client_secret):
+                logs.register_secret(secret.decode())
+            curve.enable(context.bus_keys)
         self.publisher = Publisher(self.name, host=context.bus_host, port=self.port_of("pub"))
         endpoints = {"pub": self.publisher.bind()}
         endpoints.update(await self.on_start())
@@ -116,7 +123,7 @@ class ActorBase:
         e.g. one Ray restarted, that the launcher must start and wire again)."""
         return {"name": self.name, "state": ActorState.Name(self.state).removeprefix("ACTOR_STATE_").lower(),
                 "detail": self.detail, "counters": self.all_counters(), "started": self.context is not None,
-                "pid": os.getpid()}
+                "pid": os.getpid(), "node": node_address("auto")}
 
     def pid(self) -> int:
         """This actor's process id (for operators and crash tests)."""
@@ -180,6 +187,8 @@ class ActorBase:
                             malformed=sum(s.malformed for s in self._subscribers))
         for breakers in self._breakers:
             counters.update(breakers.counters())
+        if curve.enabled():
+            counters["bus_denied"] = curve.denied()     # clients refused: no valid CURVE key
         counters.update(self.counters())
         return counters
 

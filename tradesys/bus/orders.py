@@ -20,7 +20,7 @@ from collections.abc import Callable
 import zmq
 from google.protobuf.message import DecodeError
 
-from tradesys.bus import sockets
+from tradesys.bus import curve, sockets
 from tradesys.bus.errors import BusClosed, BusError, NotConnected, RequestTimeout
 from tradesys.bus.readiness import SocketWatcher
 from tradesys.bus.sockets import NOBLOCK, POLLIN, POLLOUT
@@ -74,6 +74,7 @@ class OrderClient:
         """Connect to the engine's ROUTER; requests queue only once the connection is up."""
         if self._sock is None:
             self._sock = _order_socket(self._context, zmq.DEALER)
+            curve.secure_client(self._sock)
             self._sock.setsockopt(zmq.ROUTING_ID, self.strategy_id.encode())
             # Without IMMEDIATE a request would wait in a queue for an engine that may never come.
             self._sock.setsockopt(zmq.IMMEDIATE, 1)
@@ -270,6 +271,7 @@ class OrderServer:
         self._sock = _order_socket(self._context, zmq.ROUTER)
         # Fail loudly on a reply to a strategy that is gone, instead of ZeroMQ's silent drop.
         self._sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        curve.secure_server(self._sock, f"{self.name} orders")
         self._watcher = SocketWatcher(self._sock)
         self.endpoint = sockets.bind_random_port(self._sock, self._host, self._port)
         return self.endpoint

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 import zmq
 from google.protobuf.message import DecodeError
 
-from tradesys.bus import sockets
+from tradesys.bus import curve, sockets
 from tradesys.bus.readiness import SocketWatcher
 from tradesys.bus.sockets import NOBLOCK, POLLIN, SNDMORE
 from tradesys.messages import KIND_OF, Header, decode_body, kind_name
@@ -52,6 +52,7 @@ class Publisher:
     def bind(self) -> str:
         """Bind and return the endpoint subscribers connect to."""
         sock = sockets.configure(self._context.socket(zmq.PUB), sndhwm=self._sndhwm)
+        curve.secure_server(sock, f"{self.source} pub")
         self.endpoint = sockets.bind_random_port(sock, self._host, self._port)
         self._sock = sock
         return self.endpoint
@@ -153,6 +154,7 @@ class Subscriber:
     def _socket(self) -> zmq.Socket:
         if self._sock is None:
             sock = sockets.configure(self._context.socket(zmq.SUB), rcvhwm=self._rcvhwm)
+            curve.secure_client(sock)
             for prefix in self._prefixes:
                 sock.setsockopt(zmq.SUBSCRIBE, prefix.encode())
             self._sock = sock

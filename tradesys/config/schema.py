@@ -37,11 +37,25 @@ class Display(Enum):
     off = "off"
 
 
+class BusSecurity(Enum):
+    none = "none"        # plain TCP: one host, or a network only the farm uses
+    curve = "curve"      # ZeroMQ CURVE: encrypted, only allow-listed clients (docs/deploy.md)
+
+
 class LogLevel(Enum):
     DEBUG = "DEBUG"
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
+
+
+@dataclass
+class PlacementConfig:
+    """Which nodes an actor may run on: those carrying all these labels (``ray start --labels k=v``) and
+    offering this custom resource (``ray start --resources '{"name": 1}'``). Empty: any node."""
+
+    labels: Dict[str, str] = field(default_factory=dict)
+    resource: Optional[str] = None
 
 
 @dataclass
@@ -77,6 +91,8 @@ class VenueConfig:
     # transient failures (5xx, timeouts, connection errors); one probe after the cool-down decides.
     breaker_failures: int = bounded(5, ge=1, le=1000)
     breaker_cool_down_seconds: float = bounded(10.0, gt=0, le=3600)
+    # Where this venue's services run on a cluster, instead of cluster.placement.services (empty: that).
+    placement: PlacementConfig = field(default_factory=PlacementConfig)
 
     def secret(self) -> str | None:
         """The secret half of the credentials: the API secret (GRVT: the key that signs orders)."""
@@ -91,6 +107,20 @@ class StrategyRiskConfig:
     max_order_size: float = bounded(0.1, gt=0)      # base units per order
     max_open_orders: int = bounded(10, ge=1)
     max_notional: float = bounded(5_000.0, gt=0)    # quote units per order
+
+
+@dataclass
+class PlacementsConfig:
+    """Where each kind of actor runs on a Ray cluster (``cluster.placement``); docs/deploy.md."""
+
+    simulator: PlacementConfig = field(default_factory=PlacementConfig)
+    # Each venue's budget, market server, engine and position server (exchange.<venue>.placement: one
+    # venue's, instead).
+    services: PlacementConfig = field(default_factory=PlacementConfig)
+    recorder: PlacementConfig = field(default_factory=PlacementConfig)
+    strategies: PlacementConfig = field(default_factory=PlacementConfig)
+    # A venue's services on one node (market data and order entry without a network hop between them).
+    colocate_services: bool = True
 
 
 @dataclass
@@ -109,6 +139,11 @@ class StrategyConfig:
     risk: StrategyRiskConfig = field(default_factory=StrategyRiskConfig)
     # Seconds an order request may go unanswered before the Mini OMS reconciles it with the engine.
     request_timeout_seconds: float = bounded(5.0, gt=0, le=300)
+    # Where its actors may run, instead of cluster.placement.strategies (empty: that).
+    placement: PlacementConfig = field(default_factory=PlacementConfig)
+    # With instances > 1: true spreads them round-robin over the nodes the placement allows, false packs
+    # them onto one.
+    spread: bool = False
 
 
 @dataclass
@@ -149,6 +184,11 @@ class ClusterConfig:
     bus_host: str = "127.0.0.1"
     # Address of the simulators' fault switches (they can drop every connection): loopback unless you say.
     sim_control_host: str = "127.0.0.1"
+    placement: PlacementsConfig = field(default_factory=PlacementsConfig)
+    bus_security: BusSecurity = BusSecurity.none
+    # With curve: a directory made by `python -m tradesys.bus.keys DIR` (or the TRADESYS_BUS_*_SECRET
+    # environment variables instead).
+    bus_keys: Optional[str] = None
 
 
 @dataclass

@@ -9,8 +9,10 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from tradesys import logs
+from tradesys.bus.curve import CurveKeys
+from tradesys.bus.keys import BusKeyError, load_keys
 from tradesys.config import AppConfig, ConfigError, load, validate
-from tradesys.config.schema import SECRET_FIELDS
+from tradesys.config.schema import SECRET_FIELDS, BusSecurity
 from tradesys.launcher.plan import build_plan, idle_strategies, unserved_venues
 
 EXIT_CONFIG = 2
@@ -27,9 +29,23 @@ def precheck(argv: list[str]) -> int:
     try:
         _, app = load(argv)
         build_plan(app)
+        bus_keys(app)
     except ConfigError as exc:
         return config_error(exc)
     return 0
+
+
+def bus_keys(app: AppConfig) -> CurveKeys | None:
+    """The bus's CURVE keys when ``cluster.bus_security`` is curve; ConfigError naming the fix when missing."""
+    if app.cluster.bus_security is not BusSecurity.curve:
+        return None
+    try:
+        keys = load_keys(app.cluster.bus_keys)
+    except BusKeyError as exc:
+        raise ConfigError("cluster.bus_keys", str(exc)) from None
+    for secret in (keys.server_secret, keys.client_secret):
+        logs.register_secret(secret.decode())
+    return keys
 
 
 def config_error(exc: ConfigError) -> int:
@@ -42,6 +58,7 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     try:
         app = validate(cfg)
         plan = build_plan(app)
+        keys = bus_keys(app)
     except ConfigError as exc:
         return config_error(exc)
     register_secrets(app)
@@ -58,7 +75,7 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     logs.setup("launcher", run_dir, app.log_level.value, console=True, console_level="WARNING")
     from tradesys.launcher.launcher import Launcher  # imports Ray: only once the config is known good
 
-    return asyncio.run(Launcher(app, plan, Path(run_dir)).run())
+    return asyncio.run(Launcher(app, plan, Path(run_dir), bus_keys=keys).run())
 
 
 def register_secrets(app: AppConfig) -> None:

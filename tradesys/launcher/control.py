@@ -22,7 +22,7 @@ import zmq
 import zmq.asyncio
 from google.protobuf.message import DecodeError
 
-from tradesys.bus import Publisher, topics
+from tradesys.bus import Publisher, curve, topics
 from tradesys.bus.sockets import bind_random_port
 from tradesys.messages import InventoryDelta, RiskAction, RiskCommand
 from tradesys.numeric import get_decimal
@@ -78,13 +78,15 @@ class ControlServer:
         self.host = host
         self.on_request = on_request
         self.endpoint = ""
-        self._context = zmq.asyncio.Context.instance()
+        # The process's one ZeroMQ context, seen through asyncio: its CURVE handler guards this socket too.
+        self._context = zmq.asyncio.Context.shadow(zmq.Context.instance().underlying)
         self._sock = None
         self.counters = {"requests": 0, "refused": 0}
 
     def bind(self) -> str:
         self._sock = self._context.socket(zmq.REP)
         self._sock.setsockopt(zmq.LINGER, 0)
+        curve.secure_server(self._sock, "launcher control")
         self.endpoint = bind_random_port(self._sock, self.host)
         return self.endpoint
 
@@ -139,9 +141,18 @@ def send(run_dir: Path, kind: str, body: bytes, timeout: float = 5.0) -> dict:
     endpoint = info.get("control")
     if not endpoint:
         raise ControlError(f"the farm in {run_dir} has no control endpoint")
+    if info.get("bus_security") == "curve":
+        from tradesys.bus.keys import BusKeyError, load_keys
+
+        source = info.get("bus_keys")
+        try:    # the farm's client key: from the environment, or the key directory the farm named
+            curve.enable(load_keys(None if source == "environment" else source))
+        except BusKeyError as exc:
+            raise ControlError(f"the farm's bus takes CURVE keys: {exc}") from None
     context = zmq.Context.instance()
     sock = context.socket(zmq.REQ)
     sock.setsockopt(zmq.LINGER, 0)
+    curve.secure_client(sock)
     try:
         sock.connect(endpoint)
         sock.send_multipart([kind.encode(), body])

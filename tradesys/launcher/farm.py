@@ -9,7 +9,9 @@ from pathlib import Path
 import ray
 from rich.console import Console
 
+from tradesys.bus import curve
 from tradesys.config.load import load
+from tradesys.launcher.cli import bus_keys
 from tradesys.launcher.launcher import Launcher
 from tradesys.launcher.plan import STOP_VENUE, build_plan
 
@@ -22,7 +24,8 @@ class Farm:
         _, self.app = load([*FAST, *overrides], **({"conf_dir": conf_dir} if conf_dir else {}))
         self.plan = build_plan(self.app)
         run_dir.mkdir(parents=True, exist_ok=True)
-        self.launcher = Launcher(self.app, self.plan, run_dir, console=Console(file=open(run_dir / "console.txt", "w")))
+        self.launcher = Launcher(self.app, self.plan, run_dir, console=Console(file=open(run_dir / "console.txt", "w")),
+                                 bus_keys=bus_keys(self.app))
         self.stopped = False
         self._supervisor: asyncio.Task | None = None
 
@@ -49,6 +52,7 @@ class Farm:
 
     async def _release(self) -> None:
         await self.launcher.close_control()
+        curve.disable()          # this process runs other farms and tests after this one
         for handle in self.launcher.handles.values():
             ray.kill(handle)
         await asyncio.sleep(0.5)      # time itself: named actors are released asynchronously

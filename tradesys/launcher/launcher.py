@@ -25,11 +25,14 @@ from rich.console import Console
 from rich.live import Live
 
 from tradesys.actors.base import ActorContext
-from tradesys.bus import Subscriber
+from tradesys.bus import Subscriber, curve
+from tradesys.bus.curve import CurveKeys
 from tradesys.config import AppConfig, Display, parse_duration
 from tradesys.launcher.keys import KeyReader
 from tradesys.launcher.operator import OperatorDesk
+from tradesys.launcher.placement import PlacementError, live_nodes, place
 from tradesys.launcher.plan import ActorSpec
+from tradesys.launcher.ray_start import RayStartError, start_ray
 from tradesys.launcher.status import StatusBoard
 from tradesys.launcher.supervisor import Supervisor, first_line
 from tradesys.messages import Heartbeat
@@ -46,8 +49,10 @@ EXIT_CLEAN, EXIT_FAILED, EXIT_CONFIG, EXIT_PART_LOST = 0, 1, 2, 3
 
 
 class Launcher:
-    def __init__(self, app: AppConfig, plan: list[ActorSpec], run_dir: Path, console: Console | None = None):
+    def __init__(self, app: AppConfig, plan: list[ActorSpec], run_dir: Path, console: Console | None = None,
+                 bus_keys: CurveKeys | None = None):
         self.app = app
+        self.bus_keys = bus_keys
         self.plan = plan
         self.run_dir = Path(run_dir)
         self.console = console or Console(stderr=False)
@@ -99,6 +104,7 @@ class Launcher:
             self._write_summary()
             if ray.is_initialized():
                 ray.shutdown()
+            curve.disable()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         self._say_goodbye()
@@ -128,23 +134,30 @@ class Launcher:
     def _start_ray(self) -> None:
         cluster = self.app.cluster
         self.console.print(f"starting Ray ({cluster.address or 'local'}, num_cpus={cluster.num_cpus})...")
-        kwargs = dict(namespace=cluster.namespace, include_dashboard=cluster.dashboard, log_to_driver=False,
-                      logging_level=logging.WARNING, configure_logging=False)
-        if cluster.address:
-            ray.init(address=cluster.address, **kwargs)
-        else:
-            ray.init(address="local", num_cpus=cluster.num_cpus, **kwargs)
+        try:
+            start_ray(cluster)
+        except RayStartError as exc:
+            self._fail(str(exc))
 
     async def start_actors(self) -> None:
         """Create, start and wire the plan's actors in the running Ray (tests call this inside their own)."""
         self.context = context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
                                heartbeat_seconds=self.app.status.heartbeat_seconds,
                                log_level=self.app.log_level.value, run_started_ns=int(self._started_wall * 1e9),
-                               heartbeat_missing_after=self.app.status.heartbeat_missing_after)
+                               heartbeat_missing_after=self.app.status.heartbeat_missing_after,
+                               bus_keys=self.bus_keys)
+        if self.bus_keys is not None:       # the launcher's own sockets too: its publisher, control, status
+            curve.enable(self.bus_keys)
+            self.operator.bus = {"bus_security": "curve", "bus_keys": self.app.cluster.bus_keys or "environment"}
+        try:
+            placed = place(self.plan, self.app, live_nodes(await asyncio.to_thread(ray.nodes)))
+        except PlacementError as exc:
+            self._fail(str(exc))
+            return
         for spec in self.plan:
             # num_cpus=0: actors are I/O-bound; the CPUs are shared, not reserved.
             remote = ray.remote(spec.cls).options(name=spec.name, num_cpus=0, max_restarts=spec.max_restarts,
-                                                  max_concurrency=1000)
+                                                  max_concurrency=1000, **placed[spec.name])
             self.handles[spec.name] = remote.remote(spec.name, *spec.args)
         self.console.print(f"starting {len(self.handles)} actor(s): {', '.join(self.handles)}")
         results = await self._call_all("start", context, timeout=START_TIMEOUT, what="start")
@@ -154,10 +167,12 @@ class Launcher:
             return
         self.directory["launcher"] = {"pub": self.operator.open(context.bus_host)}
         await self._call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
-        pids = await self._call_all("pid", timeout=STATUS_TIMEOUT, what="report its process")
+        where = await self._call_all("status", timeout=STATUS_TIMEOUT, what="report its process")
+        for name, status in where.items():
+            self.board.set_node(name, status["node"])
         (self.run_dir / "actors.json").write_text(json.dumps(
-            {name: {"pid": pids.get(name), "endpoints": self.directory.get(name, {})} for name in self.handles},
-            indent=2))
+            {name: {"pid": where.get(name, {}).get("pid"), "node": where.get(name, {}).get("node"),
+                    "endpoints": self.directory.get(name, {})} for name in self.handles}, indent=2))
 
     async def close_control(self) -> None:
         await self.operator.close()
@@ -228,6 +243,7 @@ class Launcher:
         statuses = await self._call_status()
         for name, status in statuses.items():
             self.board.set_view(name, status.get("view"), status.get("latency"))
+            self.board.set_node(name, status.get("node"))
             if self._stop.is_set() or not self.supervisor.watched(name):
                 continue
             started = status.get("started", True)
@@ -380,7 +396,7 @@ class Launcher:
         rows = {}
         for name, row in self.board.rows.items():
             final = self.stop_summaries.get(name)
-            rows[name] = {"state": final["state"] if final else self.board.effective_state(row),
+            rows[name] = {"state": final["state"] if final else self.board.effective_state(row), "node": row.node,
                           "counters": final["counters"] if final else row.counters,
                           "detail": (final or {}).get("detail") or row.detail,
                           "heartbeats_seen": row.heartbeats}
@@ -392,6 +408,7 @@ class Launcher:
                    "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s},
                    "operator_requests": self.operator.requests, "restarts": self.restarts,
                    "lost": self.supervisor.lost,
+                   "bus_denied": curve.denied(),       # clients the launcher's sockets refused (CURVE)
                    "recording_gaps": {n: s["gaps"] for n, s in self.stop_summaries.items() if "gaps" in s},
                    "venues": {v: {"state": "down", "reason": self.venues_down[v]} if v in self.venues_down
                               else {"state": "up"} for v in dict.fromkeys(s.venue for s in self.plan if s.venue)}}

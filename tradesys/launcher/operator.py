@@ -38,6 +38,7 @@ class OperatorDesk:
         self.key_hint = ""
         self.requests: list[dict] = []                 # every request published, for the summary
         self._flatten_armed = 0.0
+        self.bus: dict[str, str] = {"bus_security": "none"}   # for the operator CLIs (no key is written)
         self._control_task: asyncio.Task | None = None
 
     def open(self, host: str) -> str:
@@ -58,7 +59,7 @@ class OperatorDesk:
     def _write_launcher_file(self) -> None:
         info = {"pid": os.getpid(), "ray_address": ray.get_runtime_context().gcs_address,
                 "metrics": self.metrics.url if self.metrics else None,
-                "control": self.control.endpoint if self.control else None}
+                "control": self.control.endpoint if self.control else None, **self.bus}
         # Written whole and renamed: a reader never sees half a file.
         partial = self.run_dir / "launcher.json.partial"
         partial.write_text(json.dumps(info, indent=2))
@@ -76,6 +77,7 @@ class OperatorDesk:
                 self.key_hint = "press f again within 3 s to flatten every position"
                 return
             self._flatten_armed = 0.0
+        self.bus: dict[str, str] = {"bus_security": "none"}   # for the operator CLIs (no key is written)
         self.key_hint = ""
         name = RiskAction.Name(action).removeprefix("RISK_ACTION_").lower()
         command = RiskCommand(action=action, reason=f"{name} from the status screen",

@@ -43,6 +43,7 @@ class ActorSpec:
     max_restarts: int = 0
     kind: str = ""                  # simulator, market, engine, positions, budget, recorder, strategy
     venue: str | None = None        # the venue key it serves (None: the recorder)
+    config_key: str = ""            # a strategy's key under ``strategy`` (its instances share it)
 
 
 def build_plan(app: AppConfig) -> list[ActorSpec]:
@@ -50,8 +51,9 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
     specs: list[ActorSpec] = []
     budget = app.supervision.max_restarts
 
-    def spec(name: str, cls: type, args: tuple, stage: int, kind: str, venue: str | None) -> ActorSpec:
-        return ActorSpec(name, cls, args, stage, getattr(budget, kind), kind, venue)
+    def spec(name: str, cls: type, args: tuple, stage: int, kind: str, venue: str | None,
+             config_key: str = "") -> ActorSpec:
+        return ActorSpec(name, cls, args, stage, getattr(budget, kind), kind, venue, config_key)
 
     connectors = set(venue_names())
     strategies = strategy_instances(app)
@@ -96,7 +98,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
                                   f"({', '.join(venue.symbols)})")
         specs.append(spec(strategy_id, StrategyActor, (StrategySettings(
             strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY, "strategy",
-            strategy.venue))
+            strategy.venue, config_id))
     if not specs:
         raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
     return specs

@@ -24,6 +24,7 @@ class ActorRow:
     last_heartbeat: float = 0.0     # monotonic seconds, local
     heartbeats: int = 0
     rate: float = 0.0               # messages per second between the last two heartbeats
+    node: str = ""                  # the address of the node it runs on (a restart may move it)
     _prev: tuple[float, int] | None = None
 
 
@@ -77,6 +78,10 @@ class StatusBoard:
             return "missing"
         return row.state
 
+    def set_node(self, name: str, node: str | None) -> None:
+        if node and name in self.rows:
+            self.rows[name].node = node
+
     def set_view(self, name: str, view: dict | None, latency: dict | None = None) -> None:
         if view:
             self.views[name] = view
@@ -115,7 +120,8 @@ class StatusBoard:
 
     def render_actors(self, title: str) -> Table:
         table = Table(title=title, title_justify="left", expand=False)
-        for column, justify in (("actor", "left"), ("state", "left"), ("msgs/s", "right"), ("messages", "right"),
+        for column, justify in (("actor", "left"), ("node", "left"), ("state", "left"), ("msgs/s", "right"),
+                                ("messages", "right"),
                                 ("gaps", "right"), ("malformed", "right"), ("errors", "right"),
                                 ("last hb", "right"), ("detail", "left")):
             table.add_column(column, justify=justify)
@@ -124,7 +130,7 @@ class StatusBoard:
             state = self.effective_state(row, now)
             age = f"{now - row.last_heartbeat:.1f}s" if row.last_heartbeat else "-"
             c = row.counters
-            table.add_row(row.name, Text(state, style=_STYLE.get(state, "")), f"{row.rate:,.0f}",
+            table.add_row(row.name, row.node or "-", Text(state, style=_STYLE.get(state, "")), f"{row.rate:,.0f}",
                           f"{c.get('messages', 0):,}", str(c.get("gaps", 0)), str(c.get("malformed", 0)),
                           str(c.get("errors", 0)), age, _detail(row)[:80])
         return table
@@ -136,7 +142,7 @@ class StatusBoard:
             c = row.counters
             age = f"{now - row.last_heartbeat:.1f}s" if row.last_heartbeat else "never"
             detail = _detail(row)
-            out.append(f"{row.name}: {self.effective_state(row, now)} msgs/s={row.rate:.0f} "
+            out.append(f"{row.name}: {self.effective_state(row, now)} node={row.node or '-'} msgs/s={row.rate:.0f} "
                        f"messages={c.get('messages', 0)} gaps={c.get('gaps', 0)} malformed={c.get('malformed', 0)} "
                        f"errors={c.get('errors', 0)} last_hb={age}" + (f" detail={detail}" if detail else ""))
         venues = [f"venues: {self.venue_line()}"] if self.venues else []
