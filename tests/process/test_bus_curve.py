@@ -147,3 +147,27 @@ def test_missing_or_bad_keys_fail_with_the_fix(directory, env, says):
         load_keys(directory, env)
     assert says in str(caught.value) and "\n" not in str(caught.value)
     assert "x" * 40 not in str(caught.value)
+
+
+async def test_curve_turned_off_and_on_again_in_one_process_takes_the_new_keys(tmp_path):
+    """As a second farm in one process does (tests, benchmarks): the ZAP handler stays, its keys change."""
+    for run in ("first", "second"):
+        generate(tmp_path / run)
+        keys = load_keys(str(tmp_path / run))
+        curve.enable(keys)
+        try:
+            publisher = Publisher(f"pub-{run}")
+            endpoint = publisher.bind()
+            reader = Subscriber(["hb."])
+            reader.connect(endpoint)
+
+            async def delivered(publisher=publisher, reader=reader, run=run):
+                publisher.publish_message("hb.x", Heartbeat(actor=run))
+                return await reader.recv_batch(16, timeout=0.2)
+
+            batch = await wait_until(delivered, f"the {run} farm's messages", timeout=10, every=0.05)
+            assert batch[0].message().actor == run
+            reader.close()
+            publisher.close()
+        finally:
+            curve.disable()

@@ -52,26 +52,34 @@ class _AllowList:
         return key in self.allowed
 
 
+# The ZAP handler of each ZeroMQ context, kept for the process's life: its inproc endpoint is freed only
+# some time after its socket closes, so a handler stopped and started again (a test, a second farm in
+# one process) could not bind. What it lets in is ``_ALLOWED``'s keys, swapped by enable and disable.
+_AUTHENTICATORS: dict[int, ThreadAuthenticator] = {}
+_ALLOWED = _AllowList(frozenset())
+_AUTH_LOCK = threading.Lock()
+
+
+def _authenticate_on(context: zmq.Context) -> None:
+    with _AUTH_LOCK:
+        if context.underlying not in _AUTHENTICATORS:
+            auth = ThreadAuthenticator(context, log=logging.getLogger("tradesys.bus.zap"))
+            auth.start()
+            auth.configure_curve_callback("*", _ALLOWED)
+            _AUTHENTICATORS[context.underlying] = auth
+
+
 class _Guard:
-    """The process's CURVE state: keys, the ZAP handler per ZeroMQ context, and the handshake watch."""
+    """The process's CURVE state: its keys and the handshake watch."""
 
     def __init__(self, keys: CurveKeys):
         self.keys = keys
-        self._authenticators: dict[int, ThreadAuthenticator] = {}
+        _ALLOWED.allowed = keys.allow_list()
         self._lock = threading.Lock()
         self.denied = 0
         self._monitors: queue.SimpleQueue = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None     # started by the first server socket
-
-    def authenticate_on(self, context: zmq.Context) -> None:
-        with self._lock:
-            if context.underlying in self._authenticators:
-                return
-            auth = ThreadAuthenticator(context, log=logging.getLogger("tradesys.bus.zap"))
-            auth.start()
-            auth.configure_curve_callback("*", _AllowList(self.keys.allow_list()))
-            self._authenticators[context.underlying] = auth
 
     def watch(self, sock: zmq.Socket, name: str) -> None:
         # A plain (not asyncio) PAIR, whatever kind ``sock`` is: the watch thread reads it blocking.
@@ -113,9 +121,7 @@ class _Guard:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        for auth in self._authenticators.values():
-            auth.stop()
-        self._authenticators.clear()
+        _ALLOWED.allowed = frozenset()
 
 
 _guard: _Guard | None = None
@@ -150,7 +156,7 @@ def secure_server(sock: zmq.Socket, name: str) -> None:
     """Before bind: the server key pair, the ZAP handler of the socket's context, the handshake watch."""
     if _guard is None:
         return
-    _guard.authenticate_on(sock.context)
+    _authenticate_on(sock.context)
     sock.curve_server = True
     sock.curve_publickey = _guard.keys.server_public
     sock.curve_secretkey = _guard.keys.server_secret

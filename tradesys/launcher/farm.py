@@ -4,6 +4,7 @@ supervised the way run.py does it, and taken down again."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import ray
@@ -15,6 +16,7 @@ from tradesys.launcher.cli import bus_keys
 from tradesys.launcher.launcher import Launcher
 from tradesys.launcher.plan import STOP_VENUE, build_plan
 
+log = logging.getLogger(__name__)
 FAST = ("status.heartbeat_seconds=0.5", "recording.enabled=false")
 CALL_TIMEOUT = 60.0     # seconds: a question to an actor that gets no answer is a failure that says so, not a hang
 
@@ -42,7 +44,10 @@ class Farm:
     async def _supervise(self) -> None:
         """The launcher's control-plane round (restarted actors are started and wired again), as run.py does."""
         while True:
-            await self.launcher.check_once()
+            try:
+                await self.launcher.check_once()
+            except Exception:      # as run.py's loop: a failed round is logged, the next one runs
+                log.exception("a round of actor checks failed")
             await asyncio.sleep(0.5)
 
     async def __aexit__(self, *exc) -> None:

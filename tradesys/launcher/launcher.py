@@ -233,7 +233,10 @@ class Launcher:
 
     async def _check_actors(self) -> None:
         while not self._stop.is_set():
-            await self.check_once()
+            try:
+                await self.check_once()
+            except Exception:      # supervision must outlive any one round's surprise: logged, next round
+                log.exception("a round of actor checks failed")
             await asyncio.sleep(self.app.status.refresh_seconds)
 
     async def check_once(self) -> None:
@@ -267,10 +270,13 @@ class Launcher:
                     self.board.mark_dead(name, "not responding")
                     await self.supervisor.broken(name, f"not responding ({UNRESPONSIVE_AFTER} status calls "
                                                        f"timed out)")
-            except ray.exceptions.RayActorError as exc:
+            except (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError) as exc:
+                # (Unschedulable: pinned to a node that is gone; Ray's error for it is not a RayActorError.)
                 if not self._stop.is_set():
                     self.board.mark_dead(name, first_line(exc))
                     await self.supervisor.died(name, first_line(exc))
+            except ray.exceptions.RayError as exc:    # anything else Ray says: logged, asked again next round
+                log.warning("status call failed", extra={"fields": {"actor": name, "error": first_line(exc)}})
         return statuses
 
     async def _revive(self, name: str) -> None:

@@ -130,6 +130,8 @@ class Supervisor:
                 await self._revive(name)
             except Exception as exc:       # any failure of the new life: the same rule as a death
                 why = f"its restart {count} failed: {first_line(exc)}"
+                log.warning("actor restart failed", extra={"fields": {"actor": name, "restart": count,
+                                                                       "error": f"{type(exc).__name__}: {exc}"[:500]}})
                 if self.budget_left(name) <= 0:
                     await self.lose(name, why)
                 else:
