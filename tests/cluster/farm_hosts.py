@@ -113,9 +113,19 @@ def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
-def wait_nodes(cluster: Cluster, count: int, timeout: float = 60) -> None:
+def poll(check, what: str, timeout: float, every: float):
+    """``tradesys.aio.wait_until`` for these synchronous tests: ``check()`` until it is truthy, or
+    AssertionError saying what was waited for and the last answer."""
     deadline = time.monotonic() + timeout
-    while (seen := cluster.live_nodes()) < count:
+    while not (last := check()):
         if time.monotonic() > deadline:
-            raise AssertionError(f"{seen} of {count} nodes joined:\n" + "\n".join(cluster.log))
-        time.sleep(1)    # time itself: between `ray status` calls
+            raise AssertionError(f"{what}: not within {timeout:g}s (last: {last!r})"[:3000])
+        time.sleep(every)
+    return last
+
+
+def wait_nodes(cluster: Cluster, count: int, timeout: float = 60) -> None:
+    try:
+        poll(lambda: cluster.live_nodes() >= count, f"{count} nodes joined", timeout, every=1)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n" + "\n".join(cluster.log)) from None

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 
 import pytest
 
-from tests.cluster.farm_hosts import ROOT, Cluster, summary, wait_nodes
+from tests.cluster.farm_hosts import ROOT, Cluster, poll, summary, wait_nodes
 from tests.cluster.hosts import namespaces, sweep
 from tests.integration import launch
 from tradesys.bus.keys import generate
@@ -57,9 +56,7 @@ def test_the_farm_runs_across_hosts_with_services_on_the_head_and_strategies_spr
                           "cluster.bus_security=curve", f"cluster.bus_keys={keys}")
     try:
         actors_file = run_dir / "actors.json"
-        deadline = time.monotonic() + 120
-        while not actors_file.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.5)      # time itself: run.py writes actors.json once every actor is wired
+        poll(lambda: actors_file.exists() or proc.poll() is not None, "actors.json written", 120, every=0.5)
         endpoints = {name: row["endpoints"] for name, row in json.loads(actors_file.read_text()).items()}
         control = json.loads((run_dir / "launcher.json").read_text())["control"]
         # An outsider on a worker host, without the bus's keys, tries the head's sockets.
