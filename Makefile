@@ -41,11 +41,17 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/json_decode.py
 	$(BIN)/python bench/sim.py
 	$(BIN)/python bench/binance_md.py
+	$(BIN)/python bench/strategy_path.py
 	$(BIN)/python bench/deribit_md.py
 	$(BIN)/python bench/grvt_md.py
 	$(BIN)/python bench/order_table.py
 	$(BIN)/python bench/budget.py
+	$(BIN)/python bench/order_rtt.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/replay_pipeline.py
+	$(BIN)/python bench/recorder_load.py
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python bench/scale.py; \
+	else echo "bench/scale.py not run: it makes network namespaces, run it as root"; fi
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache
+	rm -rf $(VENV) .venv-cryptofeed outputs multirun .pytest_cache

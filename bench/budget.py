@@ -1,13 +1,15 @@
 """Benchmark: what the account's shared rate-limit budget adds to each venue request.
 
-Every venue call of the engine and the position server reserves its cost
-with the account's ``BudgetServer`` (a Ray actor) and, when the venue's reply
-carries its own counts (Binance's weight headers), hands them back. In a
-local Ray (2 CPUs) this times, per request, ``RateLimiter.acquire`` then
-``RateLimiter.observe`` on a ``RayBudget``, which awaits the reservation and
-posts the counts; beside it, in the same run on the same actor, the way it
-was before (both calls awaited: two Ray round trips), and one awaited
-reservation alone (the floor). Rounds alternate, p50 and p99 in microseconds.
+Every venue call of the engine and the position server counts its cost
+against the account's ``BudgetServer`` (a Ray actor) and, when the venue's
+reply carries its own counts (Binance's weight headers), hands them back. In
+a local Ray (2 CPUs) this times, per request, ``RateLimiter.acquire`` then
+``RateLimiter.observe``: on a ``LeasedBudget`` (now: the request spends a
+leased block, the next block is asked for in the background, the counts are
+posted), and in the same run on the same actor the ways before it: a
+``RayBudget`` awaiting one reservation per request and posting the counts,
+both calls awaited (two Ray round trips), and one awaited reservation alone.
+Rounds alternate, p50 and p99 in microseconds.
 
     python bench/budget.py [--requests 2000] [--rounds 3] [--quick]
 """
@@ -25,6 +27,7 @@ import ray  # noqa: E402
 
 from bench.local_ray import run_in_local_ray  # noqa: E402
 from tradesys.services.budget import BudgetServer, RayBudget  # noqa: E402
+from tradesys.venue.lease import LeasedBudget  # noqa: E402
 from tradesys.venue.ratelimit import RateLimiter  # noqa: E402
 
 COSTS = {"weight_1m": 1}
@@ -57,9 +60,12 @@ def quantile(samples: list[float], q: float) -> float:
 async def bench(requests: int, rounds: int) -> None:
     # A limit no run reaches: the figures are the calls' cost, never a wait for the window.
     server = ray.remote(BudgetServer).options(num_cpus=0).remote("budget-bench", {"weight_1m": (10**9, 60.0)})
+    # Blocks of 120 units, as Binance's 2,400 weight a minute gives at the default share.
+    leased = LeasedBudget(RayBudget(server), share=120 / 10**9)
     ways = {"reserve alone (the floor)": (RayBudget(server), False),
             "reserve + observe awaited (before)": (AwaitedObserve(server), True),
-            "reserve + observe posted (RayBudget)": (RayBudget(server), True)}
+            "reserve + observe posted (RayBudget)": (RayBudget(server), True),
+            "leased blocks + observe posted (now)": (leased, True)}
     samples: dict[str, list[float]] = {name: [] for name in ways}
     await timed(RateLimiter(RayBudget(server)), 100, True)     # warm-up: the actor's worker, the connection
     for _ in range(rounds):
@@ -67,7 +73,8 @@ async def bench(requests: int, rounds: int) -> None:
             samples[name] += await timed(RateLimiter(budget), requests, observe)
     await server.counters.remote()     # every posted observation has been taken before the actor goes
     ray.kill(server)
-    print(f"budget per request: {requests:,} requests x {rounds} round(s), one BudgetServer actor, local Ray")
+    print(f"budget per request: {requests:,} requests x {rounds} round(s), one BudgetServer actor, local Ray; "
+          f"leased: {leased.counters['leases']} lease call(s) for {leased.counters['local']:,} requests")
     base = quantile(samples["reserve + observe awaited (before)"], 0.5)
     for name, values in samples.items():
         p50, p99 = quantile(values, 0.5), quantile(values, 0.99)

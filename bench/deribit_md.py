@@ -70,12 +70,12 @@ def generated_frames(count: int, levels: int = 10, seed: int = 7) -> list[bytes]
 
 def ours(frames: list[bytes]) -> float:
     chain = BookChain("BTC-PERPETUAL", PRICE_SCALE, SIZE_SCALE)
-    envelope, note, book = m.envelope_decoder.decode, m.subscription_decoder.decode, m.book_decoder.decode
-    chain.on_snapshot(book(note(envelope(frames[0]).params).data))
+    envelope, book = m.envelope_decoder.decode, m.book_decoder.decode
+    chain.on_snapshot(book(envelope(frames[0]).params.data))
     on_change = chain.on_change
     start = time.perf_counter()
     for frame in frames[1:]:
-        on_change(book(note(envelope(frame).params).data))
+        on_change(book(envelope(frame).params.data))
     elapsed = time.perf_counter() - start
     assert chain.breaks == 0 and len(chain.book) > 0
     return elapsed

@@ -77,7 +77,7 @@ def generated_frames(count: int, levels: int = 10, seed: int = 7) -> list[bytes]
 
 def ours(frames: list[bytes]) -> float:
     chain = BookChain("BTC_USDT_Perp", PRICE_SCALE, SIZE_SCALE)
-    decode_frame, decode_book = m.frame_decoder.decode, m.book_decoder.decode
+    decode_frame, decode_book = m.frame_decoder.decode, m.book_feed_decoder.decode
     chain.expect_snapshot(0)
     first = decode_frame(frames[0])
     chain.on_frame(first, decode_book(first.feed))
@@ -87,7 +87,7 @@ def ours(frames: list[bytes]) -> float:
         frame = decode_frame(raw)
         on_frame(frame, decode_book(frame.feed))
     elapsed = time.perf_counter() - start
-    assert chain.breaks == 0 and chain.live and len(chain.book) > 0
+    assert chain.breaks == 0 and chain.live and len(chain.book) > 0 and chain.levels.exact == 0
     return elapsed
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import threading
@@ -40,6 +41,7 @@ import ray  # noqa: E402
 import zmq  # noqa: E402
 
 from bench.local_ray import run_in_local_ray  # noqa: E402
+from bench.proc import rss_mb  # noqa: E402
 from tradesys.launcher.farm import Farm  # noqa: E402
 from tradesys.messages import Header  # noqa: E402
 from tradesys.metrics import Histogram  # noqa: E402
@@ -85,6 +87,9 @@ class BareReader:
     def counted(self) -> int:
         return self.count
 
+    def pid(self) -> int:
+        return os.getpid()
+
     def buckets(self) -> dict:
         return dict(self.histogram.buckets)
 
@@ -129,7 +134,10 @@ def merged(bucket_maps: list[dict]) -> Histogram:
     return out
 
 
-async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir: Path) -> tuple[float, Histogram]:
+async def run_strategies(venue: str, n: int, updates: int, warmup: int,
+                         run_dir: Path) -> tuple[float, Histogram, dict[str, float]]:
+    """Updates a second (all strategies together), the wire->on_book histogram, and each actor's RSS (MiB) at
+    the end of the measurement: the farm at steady state."""
     names = ["probe"] if n == 1 else [f"probe_{i}" for i in range(1, n + 1)]
     overrides, _ = VENUES[venue]
     async with Farm(run_dir, *overrides, "strategy=[probe]", f"strategy.probe.instances={n}") as farm:
@@ -139,13 +147,14 @@ async def run_strategies(venue: str, n: int, updates: int, warmup: int, run_dir:
 
         await wait_until(lambda: _all_at_least(books, warmup), "warm-up", timeout=120, every=0.2)
         for name in names:
-            await farm.call(name, "reset_latency")
+            await farm.call(name, "latency_buckets", True)
         start_counts, t0 = await books(), time.perf_counter()
         await wait_until(lambda: _all_at_least(books, max(start_counts) + updates),
                          f"{updates} updates each", timeout=300, every=0.2)
         end_counts, t1 = await books(), time.perf_counter()
         histogram = merged([await farm.call(name, "latency_buckets") for name in names])
-    return (sum(end_counts) - sum(start_counts)) / (t1 - t0), histogram
+        memory = {name: rss_mb((await farm.call(name, "status"))["pid"]) for name in farm.launcher.handles}
+    return (sum(end_counts) - sum(start_counts)) / (t1 - t0), histogram, memory
 
 
 async def run_baselines(venue: str, strategies: list[int], updates: int, warmup: int,
@@ -203,9 +212,10 @@ async def bench(venues: list[str], strategies: list[int], updates: int, warmup: 
                   f"reader after {warmup} of warm-up ({VENUES[venue][1]}, every change)", flush=True)
             baselines = await run_baselines(venue, strategies, updates, warmup, Path(tmp) / venue / "base")
             for n in strategies:
-                rate, ours = await run_strategies(venue, n, updates, warmup, Path(tmp) / venue / f"ours-{n}")
+                rate, ours, memory = await run_strategies(venue, n, updates, warmup, Path(tmp) / venue / f"ours-{n}")
                 progress(f"{venue}: strategies N={n} measured")
                 report(n, *baselines[n], rate, ours)
+                report_memory(n, memory)
 
 
 def report(n: int, base_rate: float, base: Histogram, rate: float, ours: Histogram) -> None:
@@ -215,6 +225,15 @@ def report(n: int, base_rate: float, base: Histogram, rate: float, ours: Histogr
           f"{us(ours.quantile(0.5))}  p99 {us(ours.quantile(0.99))}   ratio rate "
           f"{rate / base_rate:.2f}  p50 {ours.quantile(0.5) / max(base.quantile(0.5), 1):.2f}x  "
           f"p99 {ours.quantile(0.99) / max(base.quantile(0.99), 1):.2f}x", flush=True)
+
+
+def report_memory(n: int, memory: dict[str, float]) -> None:
+    """Each actor's RSS; the strategies as one line (they are alike): their range and their sum."""
+    strategies = {name: mb for name, mb in memory.items() if name.startswith("probe")}
+    services = "  ".join(f"{name} {mb:.0f}" for name, mb in sorted(memory.items()) if name not in strategies)
+    low, high = min(strategies.values()), max(strategies.values())
+    print(f"N={n:<3} RSS MB at steady state: {services}  strategies {low:.0f}-{high:.0f} each, "
+          f"{sum(strategies.values()):.0f} in all; every actor {sum(memory.values()):.0f}", flush=True)
 
 
 _STARTED = time.monotonic()
@@ -231,9 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strategies", default="1,4,16", help="comma-separated N values (default 1,4,16)")
     parser.add_argument("--updates", type=int, default=2000, help="book updates counted per reader")
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI): N=2, few updates")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short smoke run (CI): N=2, few updates, Binance alone unless --venues says")
     args = parser.parse_args(argv)
     strategies = [int(n) for n in args.strategies.split(",")]
+    if args.quick and "--venues" not in (argv if argv is not None else sys.argv):
+        args.venues = "binance"
     venues = [v for v in args.venues.split(",") if v]
     unknown = [v for v in venues if v not in VENUES]
     if unknown:

@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.local_ray import run_in_local_ray  # noqa: E402
+from bench.proc import open_sockets, rss_mb  # noqa: E402
 from tradesys.launcher.farm import Farm  # noqa: E402
 
 MARKET_MAKERS = {"binance": "mm_btc", "deribit": "mm_btc_perp", "grvt": "mm_btc_grvt"}
@@ -38,23 +39,6 @@ COLUMNS = ("RSS MB", "sockets", "fills", "reconnects", "gaps", "restarts", "drif
 
 
 # -- what each actor holds ------------------------------------------------------------------
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def open_sockets(pid: int) -> int:
-    count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            count += os.readlink(fd).startswith("socket:")
-        except OSError:          # closed while we looked
-            pass
-    return count
-
 
 async def snapshot(farm: Farm) -> dict[str, dict]:
     """Per actor: RSS, sockets, and the counters the soak watches (an actor that does not answer: its row
@@ -163,7 +147,7 @@ async def soak(args: argparse.Namespace) -> int:
             print(f"  [{time.monotonic() - started:6.0f} s] fault {n + 1}/{faults}: {label} on {venue}: {outcome}",
                   flush=True)
         await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))   # time itself: the rest
-        await asyncio.sleep(args.fault_every / 2 if faults else 0)   # time itself: the last fault's recovery
+        await asyncio.sleep(max(2.0, args.fault_every / 2) if faults else 0)   # time itself: the last recovery
         last = await snapshot(farm)
         print_table(f"at the end ({time.monotonic() - started:.0f} s)", last)
         summaries = await farm.stop_trading()
@@ -200,10 +184,10 @@ def main() -> int:
     parser.add_argument("--fault-every", type=float, default=60.0, help="seconds between faults (default 60)")
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds before the first table (default 60)")
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 2 per venue, 40 s, 8 s warm-up, a fault every 5 s")
+                        help="a smoke run: 2 per venue, 23 s, 5 s warm-up, a fault every 3 s")
     args = parser.parse_args()
     if args.quick:
-        args.minutes, args.per_venue, args.warmup, args.fault_every = 40 / 60, 2, 8.0, 5.0
+        args.minutes, args.per_venue, args.warmup, args.fault_every = 23 / 60, 2, 5.0, 3.0
     if args.per_venue < 2:
         parser.error("--per-venue: at least 2 (the schedule stalls one strategy and kills another)")
     outcome = {}

@@ -17,3 +17,9 @@ class BookProbe(AbstractStrategy):
 
     def on_book(self, symbol, book) -> None:
         self.books += 1
+
+
+class TopProbe(BookProbe):
+    """The same, on the "top" view: the market server's top of book instead of every delta."""
+
+    book_view = "top"

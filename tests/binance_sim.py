@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import aiohttp
@@ -119,3 +121,43 @@ class Recorder:
         (self.statuses if len(args) == 3 and not isinstance(args[0], bool) else self.connection).append(args)
 
 
+class Contender:
+    """A process trading on the account, as an engine does: the Binance connector on the shared limiter."""
+
+    async def place(self, urls: dict, credentials, budget: str, prefix: str, count: int) -> dict:
+        import ray
+
+        from exchanges.binance import VENUE, connect
+        from exchanges.binance.config import BinanceConfig
+        from tests.connector_checks import best
+        from tradesys.messages import Side, TimeInForce
+        from tradesys.services.budget import RayBudget
+        from tradesys.venue.base import OrderSpec
+        from tradesys.venue.errors import RateLimited
+        from tradesys.venue.lease import LeasedBudget
+        from tradesys.venue.ratelimit import RateLimiter
+
+        leased = LeasedBudget(RayBudget(ray.get_actor(budget)))
+        limiter = RateLimiter(leased, max_wait_s=2.0, venue="binance")
+        config = BinanceConfig()
+        parts = connect(config, credentials, limiter, VENUE.endpoints_for(config, urls))
+        await parts.oms.start()
+        bid, _ = await best(parts.fetcher, "BTCUSDT")
+        price, _ = parts.oms.round_to_filters("BTCUSDT", Side.SIDE_BUY, bid * Decimal("0.99"), Decimal("0.010"))
+        placed = refused = 0
+        try:
+            while placed < count:
+                spec = OrderSpec("BTCUSDT", f"{prefix}-{placed}", Side.SIDE_BUY, Decimal("0.010"), price=price,
+                                 time_in_force=TimeInForce.TIME_IN_FORCE_POST_ONLY)
+                try:
+                    await parts.oms.place(spec)
+                    placed += 1
+                except RateLimited as exc:        # refused here, nothing sent: the window is full
+                    refused += 1
+                    await asyncio.sleep(min(exc.retry_after_s, 1.0))   # time itself: the next window
+        finally:
+            await parts.oms.stop()
+            await parts.fetcher.close()
+        held_back = limiter.counters["waited"] + refused      # waited for the next window, or told to
+        return {"placed": placed, "held_back": held_back, "venue_429s": limiter.counters["throttled"],
+                "leases": leased.counters["leases"], "spent_locally": leased.counters["local"]}

@@ -130,16 +130,39 @@ def _batch_form(scale: int) -> re.Pattern:
     return form
 
 
+_PADDED_FORMS: dict[tuple[int, int], re.Pattern] = {}
+
+
+def _padded_form(scale: int, zeros: int) -> re.Pattern:
+    form = _PADDED_FORMS.get((scale, zeros))
+    if form is None:
+        form = _PADDED_FORMS[(scale, zeros)] = re.compile(rf"(?:[0-9]+\.[0-9]{{{scale}}}0{{{zeros}}},)*")
+    return form
+
+
 def parse_scaled_many(texts, scale: int) -> list[int]:
     """``parse_scaled`` over many strings at once: the hot path of book levels.
 
     Venues print every price (size) of a symbol with the same decimals, so the
     common case is checked for the whole batch by one regular-expression match
     (ASCII digits, one dot each with exactly ``scale`` digits after it) and
-    converted by ``int`` in C; a batch not wholly of that form takes the
-    general exact path, string by string, with its errors.
+    converted by ``int`` in C. A venue may print more decimals than the tick
+    has, always zeros (Binance prints BTCUSDT's 0.10 tick with two decimals):
+    a batch wholly of that form (``scale`` digits, then the same number of
+    zeros, as many as the first string has) has its zeros cut in C as well.
+    Anything else takes the general exact path, string by string, with its
+    errors.
     """
     joined = ",".join(texts)
-    if _batch_form(scale).fullmatch(joined + ",") and joined:
+    if not joined:
+        return [parse_scaled(t, scale) for t in texts]
+    batch = joined + ","
+    if _batch_form(scale).fullmatch(batch):
         return list(map(int, joined.replace(".", "").split(",")))
+    first = texts[0]
+    zeros = len(first) - first.find(".") - 1 - scale if "." in first else 0
+    if 0 < zeros <= 18 and _padded_form(scale, zeros).fullmatch(batch):
+        for _ in range(zeros):
+            batch = batch.replace("0,", ",")      # each string's last zero: the form says it is one
+        return list(map(int, batch[:-1].replace(".", "").split(",")))
     return [parse_scaled(t, scale) for t in texts]

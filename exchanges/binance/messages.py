@@ -24,8 +24,9 @@ class DepthUpdate(msgspec.Struct, tag_field="e", tag="depthUpdate", gc=False):
     U: int
     u: int
     pu: int
-    b: list[Level]
-    a: list[Level]
+    # The level arrays stay JSON text ([["price", "qty"], ...]): read in bulk, and checked, by LevelReader.
+    b: msgspec.Raw
+    a: msgspec.Raw
 
 
 class BookTicker(msgspec.Struct, tag_field="e", tag="bookTicker", gc=False):

@@ -1,7 +1,8 @@
 """Pure translation: Binance payloads (``messages.py``) -> tradesys bus messages. No I/O, no state.
 
-Book levels become packed integer arrays at the instrument's scales (the hot
-path: ``parse_scaled_many``, no Decimal); everything else becomes exact protobuf
+Book levels become integer arrays at the instrument's scales (the hot path:
+``LevelReader`` for the stream's diffs, ``parse_scaled_many`` for REST
+snapshots; no Decimal); everything else becomes exact protobuf
 Decimals that keep the venue's own digits. An order status we do not know
 raises ``ProtocolError``: state must never be guessed.
 """
@@ -32,6 +33,7 @@ from tradesys.messages import (
 )
 from tradesys.numeric import parse_scaled_many, set_decimal, set_derived, to_scaled
 from tradesys.venue.errors import ProtocolError
+from tradesys.venue.levels import LevelReader
 
 MS = 1_000_000  # ns per ms
 
@@ -76,12 +78,30 @@ def _levels(bids: list[m.Level], asks: list[m.Level], price_scale: int,
 
 # -- market data -----------------------------------------------------------------------
 
-def book_delta(event: m.DepthUpdate, price_scale: int, size_scale: int) -> BookDelta:
-    """One diff-depth event as a delta (absolute sizes; 0 removes), keeping the venue's update ids."""
-    bid_prices, bid_sizes, ask_prices, ask_sizes = _levels(event.b, event.a, price_scale, size_scale)
-    return BookDelta(venue=VENUE, symbol=event.s, price_scale=price_scale, size_scale=size_scale,
-                     venue_seq=event.u, prev_venue_seq=event.pu, bid_prices=bid_prices, bid_sizes=bid_sizes,
-                     ask_prices=ask_prices, ask_sizes=ask_sizes)
+class DepthDiff:
+    """One diff-depth event read (levels as mantissa lists; absolute sizes, 0 removes), keeping the venue's
+    update ids: what the book applies, and what becomes the bus's BookDelta once it is known to be published
+    (the lists are applied as they are: cheaper than reading a protobuf's repeated fields back)."""
+
+    __slots__ = ("symbol", "price_scale", "size_scale", "venue_seq", "prev_venue_seq", "bid_prices", "bid_sizes",
+                 "ask_prices", "ask_sizes")
+
+    def __init__(self, symbol: str, price_scale: int, size_scale: int, venue_seq: int, prev_venue_seq: int,
+                 levels: tuple[list[int], list[int], list[int], list[int]]):
+        self.symbol, self.price_scale, self.size_scale = symbol, price_scale, size_scale
+        self.venue_seq, self.prev_venue_seq = venue_seq, prev_venue_seq
+        self.bid_prices, self.bid_sizes, self.ask_prices, self.ask_sizes = levels
+
+    def delta(self) -> BookDelta:
+        return BookDelta(venue=VENUE, symbol=self.symbol, price_scale=self.price_scale, size_scale=self.size_scale,
+                         venue_seq=self.venue_seq, prev_venue_seq=self.prev_venue_seq, bid_prices=self.bid_prices,
+                         bid_sizes=self.bid_sizes, ask_prices=self.ask_prices, ask_sizes=self.ask_sizes)
+
+
+def book_diff(event: m.DepthUpdate, levels: LevelReader) -> DepthDiff:
+    """One diff-depth event, its levels read by the symbol's reader (PrecisionError/ProtocolError)."""
+    return DepthDiff(event.s, levels.price_scale, levels.size_scale, event.u, event.pu,
+                     levels.read(event.b, event.a))
 
 
 def book_snapshot(symbol: str, snapshot: m.DepthSnapshot, price_scale: int, size_scale: int) -> BookSnapshot:

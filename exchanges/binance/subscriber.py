@@ -34,10 +34,11 @@ from exchanges.binance import parse
 from exchanges.binance.constants import DEPTH_SNAPSHOT_LIMIT, DEPTH_SPEED, MAX_STREAMS_PER_CONNECTION, VENUE
 from exchanges.binance.http import BinanceHttp
 from tradesys.aio import cancel_and_wait
-from tradesys.messages import BookDelta, BookSnapshot
+from tradesys.messages import BookSnapshot
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from tradesys.venue.book import L2Book
 from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
+from tradesys.venue.levels import LevelReader
 from tradesys.venue.ws import StreamWatchdog, WsSession
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ class DepthSync:
 
     def __init__(self, symbol: str, price_scale: int, size_scale: int):
         self.book = L2Book(symbol, price_scale, size_scale)
+        self.levels = LevelReader(price_scale, size_scale)
         self.live = False
-        self._buffer: list[BookDelta] = []
+        self._buffer: list[parse.DepthDiff] = []
         self._first_after = 0      # the snapshot's lastUpdateId, until the first diff has been applied
         self.breaks = 0
 
@@ -61,7 +63,7 @@ class DepthSync:
         self._buffer.clear()
         self._first_after = 0
 
-    def on_diff(self, delta: BookDelta) -> BookDelta | None:
+    def on_diff(self, delta: parse.DepthDiff) -> parse.DepthDiff | None:
         """Take one diff; return it when it was applied to a live book (to publish), None while buffering.
         Raises SequenceGap when it does not follow the book (the book is reset)."""
         if not self.live:
@@ -248,16 +250,15 @@ class BinanceSubscriber(IExchangeSubscriber):
             return
         if self._watchdog.touch(symbol) and sync.live:
             self._set_status(symbol, FeedStatus.LIVE, "updates resumed")
-        price_scale, size_scale = self.scales[symbol]
         try:
-            delta = sync.on_diff(parse.book_delta(event, price_scale, size_scale))
+            delta = sync.on_diff(parse.book_diff(event, sync.levels))
         except SequenceGap as gap:
             self._counters["gaps"] += 1
             self._set_status(symbol, FeedStatus.RESYNCING, str(gap))
             self._resync(symbol, "sequence gap")
             return
         if delta is not None and self._status.get(symbol) is FeedStatus.LIVE:
-            self.handler.on_book(delta, event.T * parse.MS, recv_ns)
+            self.handler.on_book(delta.delta(), event.T * parse.MS, recv_ns)
 
     def _control(self, text: str) -> None:
         try:

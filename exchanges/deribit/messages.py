@@ -24,6 +24,15 @@ class RpcErrorBody(msgspec.Struct, gc=False):
 ABSENT = msgspec.Raw(b"")   # a member the frame does not have (a JSON null is Raw(b"null"))
 
 
+class Params(msgspec.Struct, gc=False):
+    """What the venue sends with a method: a notification's ``channel`` and ``data`` (the data left raw, for the
+    channel's own decoder), or a heartbeat's ``type``. One struct for both: the frame is read in one pass."""
+
+    channel: str = ""
+    data: msgspec.Raw = ABSENT
+    type: str = ""
+
+
 class Envelope(msgspec.Struct, gc=False):
     """Any frame: a reply (``id`` with ``result`` or ``error``), a subscription notification or a heartbeat."""
 
@@ -31,18 +40,9 @@ class Envelope(msgspec.Struct, gc=False):
     result: msgspec.Raw = ABSENT
     error: RpcErrorBody | None = None
     method: str | None = None
-    params: msgspec.Raw = ABSENT
+    params: Params | None = None
     usIn: int = 0
     usOut: int = 0
-
-
-class Subscription(msgspec.Struct, gc=False):
-    channel: str
-    data: msgspec.Raw
-
-
-class Heartbeat(msgspec.Struct, gc=False):
-    type: str
 
 
 Level = tuple[str, float, float]    # [action, price, amount]
@@ -53,8 +53,9 @@ class BookNotification(msgspec.Struct, gc=False):
     change_id: int
     instrument_name: str
     timestamp: int
-    bids: list[Level]
-    asks: list[Level]
+    # The level arrays stay JSON text ([[action, price, amount], ...]): read in bulk, and checked, by DeribitLevels.
+    bids: msgspec.Raw
+    asks: msgspec.Raw
     prev_change_id: int = 0
 
 
@@ -188,8 +189,6 @@ class OrderBook(msgspec.Struct, gc=False):
 
 
 envelope_decoder = msgspec.json.Decoder(Envelope)
-subscription_decoder = msgspec.json.Decoder(Subscription)
-heartbeat_decoder = msgspec.json.Decoder(Heartbeat)
 book_decoder = msgspec.json.Decoder(BookNotification)
 ticker_decoder = msgspec.json.Decoder(Ticker)
 trades_decoder = msgspec.json.Decoder(list[PublicTrade])

@@ -17,6 +17,7 @@ import msgspec
 
 from exchanges.deribit import messages as m
 from exchanges.deribit.constants import VENUE
+from exchanges.deribit.levels import DeribitLevels
 from tradesys.messages import (
     Balance,
     Bbo,
@@ -49,6 +50,7 @@ FINAL_STATES = frozenset({"filled", "cancelled", "rejected"})
 KNOWN_STATES = frozenset({"open", "filled", "cancelled", "rejected", "untriggered", "triggered", "archive"})
 # A mantissa read from a float is off by float rounding only (< 1e-6 below 1e9 units); more is off the grid.
 _GRID_TOLERANCE = 1e-6
+_LEVELS = msgspec.json.Decoder(list[m.Level])
 
 
 def side(name: str) -> int:
@@ -117,21 +119,34 @@ def _levels(levels: list[m.Level], price_scale: int, size_scale: int) -> tuple[l
     return prices, sizes
 
 
-def book_snapshot(note: m.BookNotification, price_scale: int, size_scale: int) -> BookSnapshot:
-    bid_prices, bid_sizes = _levels(note.bids, price_scale, size_scale)
-    ask_prices, ask_sizes = _levels(note.asks, price_scale, size_scale)
-    return BookSnapshot(venue=VENUE, symbol=note.instrument_name, price_scale=price_scale, size_scale=size_scale,
-                        venue_seq=note.change_id, bid_prices=bid_prices, bid_sizes=bid_sizes,
-                        ask_prices=ask_prices, ask_sizes=ask_sizes)
+def _exact_side(raw, price_scale: int, size_scale: int) -> tuple[list[int], list[int]]:
+    """One side's raw levels read level by level (``_levels``): the path when the bulk form does not hold."""
+    try:
+        levels = _LEVELS.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ProtocolError(f"book levels are not [action, price, amount]: {exc}") from None
+    return _levels(levels, price_scale, size_scale)
 
 
-def book_delta(note: m.BookNotification, price_scale: int, size_scale: int) -> BookDelta:
-    """A ``change`` notification as a delta: absolute amounts, ``delete`` as 0, the venue's change ids."""
-    bid_prices, bid_sizes = _levels(note.bids, price_scale, size_scale)
-    ask_prices, ask_sizes = _levels(note.asks, price_scale, size_scale)
-    return BookDelta(venue=VENUE, symbol=note.instrument_name, price_scale=price_scale, size_scale=size_scale,
-                     venue_seq=note.change_id, prev_venue_seq=note.prev_change_id, bid_prices=bid_prices,
-                     bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
+def book_levels(note: m.BookNotification, levels: DeribitLevels) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Both sides of a book notification as mantissas (``levels``: the instrument's bulk reader)."""
+    return levels.read(note.bids, note.asks, _exact_side)
+
+
+def book_snapshot(note: m.BookNotification, levels: DeribitLevels) -> BookSnapshot:
+    bid_prices, bid_sizes, ask_prices, ask_sizes = book_levels(note, levels)
+    return BookSnapshot(venue=VENUE, symbol=note.instrument_name, price_scale=levels.price_scale,
+                        size_scale=levels.size_scale, venue_seq=note.change_id, bid_prices=bid_prices,
+                        bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
+
+
+def book_delta(note: m.BookNotification, levels: DeribitLevels, arrays: tuple | None = None) -> BookDelta:
+    """A ``change`` notification as a delta: absolute amounts, ``delete`` as 0, the venue's change ids
+    (``arrays``: its levels when they were read already, as ``book_levels`` gives them)."""
+    bid_prices, bid_sizes, ask_prices, ask_sizes = arrays if arrays is not None else book_levels(note, levels)
+    return BookDelta(venue=VENUE, symbol=note.instrument_name, price_scale=levels.price_scale,
+                     size_scale=levels.size_scale, venue_seq=note.change_id, prev_venue_seq=note.prev_change_id,
+                     bid_prices=bid_prices, bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
 
 
 def order_book_snapshot(book: m.OrderBook, price_scale: int, size_scale: int) -> BookSnapshot:

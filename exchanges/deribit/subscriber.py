@@ -26,6 +26,7 @@ from exchanges.deribit import messages as m
 from exchanges.deribit import parse
 from exchanges.deribit.constants import BOOK_INTERVAL, TICKER_INTERVAL, TRADES_INTERVAL, VENUE
 from exchanges.deribit.http import DeribitApi
+from exchanges.deribit.levels import DeribitLevels
 from exchanges.deribit.rpc import RpcSession
 from tradesys.messages import BookDelta, BookSnapshot
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
@@ -42,6 +43,7 @@ class BookChain:
 
     def __init__(self, symbol: str, price_scale: int, size_scale: int):
         self.book = L2Book(symbol, price_scale, size_scale)
+        self.levels = DeribitLevels(price_scale, size_scale)
         self.live = False
         self.breaks = 0
 
@@ -50,7 +52,7 @@ class BookChain:
         self.live = False
 
     def on_snapshot(self, note: m.BookNotification) -> BookSnapshot:
-        snapshot = parse.book_snapshot(note, self.book.price_scale, self.book.size_scale)
+        snapshot = parse.book_snapshot(note, self.levels)
         self.book.load(zip(snapshot.bid_prices, snapshot.bid_sizes), zip(snapshot.ask_prices, snapshot.ask_sizes),
                        snapshot.venue_seq)
         self.live = True
@@ -67,9 +69,10 @@ class BookChain:
             self.reset()
             raise SequenceGap(f"{note.instrument_name}: prev_change_id {note.prev_change_id} does not follow "
                               f"change_id {expected}")
-        delta = parse.book_delta(note, self.book.price_scale, self.book.size_scale)
-        self.book.apply(delta.bid_prices, delta.bid_sizes, delta.ask_prices, delta.ask_sizes, delta.venue_seq)
-        return delta
+        arrays = parse.book_levels(note, self.levels)
+        # The book from the lists (reading a message's repeated fields back costs twice as much), then the delta.
+        self.book.apply(*arrays, note.change_id)
+        return parse.book_delta(note, self.levels, arrays)
 
 
 class DeribitSubscriber(IExchangeSubscriber):

@@ -61,6 +61,16 @@ class Book(Struct):
     asks: list[Level] = []
 
 
+class BookFeed(Struct):
+    """A book feed's payload (``v1.book.s`` / ``v1.book.d``): the level arrays left as JSON text, read in bulk
+    and checked by ``GrvtLevels``."""
+
+    instrument: str
+    event_time: str = "0"
+    bids: Raw = ABSENT
+    asks: Raw = ABSENT
+
+
 class Ticker(Struct):
     """``ticker`` (REST) and the ``v1.ticker`` / ``v1.mini`` feeds: the fields the connector uses."""
 
@@ -214,6 +224,7 @@ frame_decoder = msgspec.json.Decoder(Frame)
 result_decoder = msgspec.json.Decoder(Result)
 error_decoder = msgspec.json.Decoder(ErrorBody)
 book_decoder = msgspec.json.Decoder(Book)
+book_feed_decoder = msgspec.json.Decoder(BookFeed)
 ticker_decoder = msgspec.json.Decoder(Ticker)
 trade_decoder = msgspec.json.Decoder(PublicTrade)
 order_decoder = msgspec.json.Decoder(Order)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import msgspec
+
 from exchanges.grvt import messages as m
 from exchanges.grvt.constants import VENUE
 from exchanges.grvt.ids import ClientIdCodec
+from exchanges.grvt.levels import GrvtLevels
 from tradesys.messages import (
     Balance,
     Bbo,
@@ -68,6 +71,7 @@ def set_derived(target, value) -> None:
 
 
 _MANTISSA = 2**63
+_LEVELS = msgspec.json.Decoder(list[m.Level])
 
 
 def _scale(text: str) -> int:
@@ -103,35 +107,58 @@ def instrument(info: m.Instrument) -> Instrument:
 
 # -- market data -----------------------------------------------------------------------
 
-def _levels(book: m.Book, price_scale: int, size_scale: int) -> tuple[list[int], list[int], list[int], list[int]]:
-    """Bid prices, bid sizes, ask prices, ask sizes as mantissas, both sides in one batch per scale."""
-    levels = book.bids + book.asks
+def _scaled(levels: list[m.Level], price_scale: int, size_scale: int, instrument: str) -> tuple[list[int], list[int]]:
+    """Prices and sizes as mantissas, string by string: the exact path, with its errors."""
     if not levels:
-        return [], [], [], []
+        return [], []
     try:
         prices = parse_scaled_many([level.price for level in levels], price_scale)
         sizes = parse_scaled_many([level.size for level in levels], size_scale)
     except PrecisionError as exc:
-        raise ProtocolError(f"{book.instrument}: book level off the grid: {exc}") from None
+        raise ProtocolError(f"{instrument}: book level off the grid: {exc}") from None
     if max(prices) >= _MANTISSA or max(sizes) >= _MANTISSA or min(prices) < 0 or min(sizes) < 0:
-        raise ProtocolError(f"{book.instrument}: a book level is negative or too large to carry")
-    n = len(book.bids)
-    return prices[:n], sizes[:n], prices[n:], sizes[n:]
+        raise ProtocolError(f"{instrument}: a book level is negative or too large to carry")
+    return prices, sizes
 
 
-def book_snapshot(book: m.Book, seq: int, price_scale: int, size_scale: int) -> BookSnapshot:
-    bid_prices, bid_sizes, ask_prices, ask_sizes = _levels(book, price_scale, size_scale)
+def _exact_side(raw, price_scale: int, size_scale: int) -> tuple[list[int], list[int]]:
+    """One side of a feed's raw levels, string by string (what ``GrvtLevels`` falls back to)."""
+    try:
+        levels = _LEVELS.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ProtocolError(f"book levels are not price/size objects: {exc}") from None
+    return _scaled(levels, price_scale, size_scale, "book feed")
+
+
+def book_arrays(book: m.Book | m.BookFeed, price_scale: int, size_scale: int,
+                reader: GrvtLevels | None = None) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Bid prices, bid sizes, ask prices, ask sizes as mantissas: a feed's raw arrays in bulk (``reader``), a
+    REST book's decoded levels string by string."""
+    if isinstance(book, m.BookFeed):
+        reader = reader or GrvtLevels(price_scale, size_scale)
+        return reader.read(book.bids or b"[]", book.asks or b"[]", _exact_side)
+    return (*_scaled(book.bids, price_scale, size_scale, book.instrument),
+            *_scaled(book.asks, price_scale, size_scale, book.instrument))
+
+
+def book_snapshot(book: m.Book | m.BookFeed, seq: int, price_scale: int, size_scale: int,
+                  reader: GrvtLevels | None = None) -> BookSnapshot:
+    bid_prices, bid_sizes, ask_prices, ask_sizes = book_arrays(book, price_scale, size_scale, reader)
     return BookSnapshot(venue=VENUE, symbol=book.instrument, price_scale=price_scale, size_scale=size_scale,
                         venue_seq=seq, bid_prices=bid_prices, bid_sizes=bid_sizes, ask_prices=ask_prices,
                         ask_sizes=ask_sizes)
 
 
-def book_delta(book: m.Book, seq: int, prev_seq: int, price_scale: int, size_scale: int) -> BookDelta:
-    """A ``v1.book.d`` delta: absolute sizes, "0" removes the level."""
-    bid_prices, bid_sizes, ask_prices, ask_sizes = _levels(book, price_scale, size_scale)
+def book_delta(book: m.Book | m.BookFeed, seq: int, prev_seq: int, price_scale: int, size_scale: int,
+               reader: GrvtLevels | None = None, arrays: tuple | None = None) -> BookDelta:
+    """A ``v1.book.d`` delta: absolute sizes, "0" removes the level (``arrays``: its levels when they were read
+    already, as ``book_arrays`` gives them)."""
+    bid_prices, bid_sizes, ask_prices, ask_sizes = (arrays if arrays is not None
+                                                    else book_arrays(book, price_scale, size_scale, reader))
     return BookDelta(venue=VENUE, symbol=book.instrument, price_scale=price_scale, size_scale=size_scale,
                      venue_seq=seq, prev_venue_seq=prev_seq, bid_prices=bid_prices, bid_sizes=bid_sizes,
                      ask_prices=ask_prices, ask_sizes=ask_sizes)
+
 
 
 def bbo(ticker: m.Ticker) -> Bbo | None:

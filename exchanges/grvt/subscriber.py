@@ -36,6 +36,7 @@ from exchanges.grvt.constants import (
     VENUE,
 )
 from exchanges.grvt.http import GrvtApi
+from exchanges.grvt.levels import GrvtLevels
 from exchanges.grvt.rpc import StreamSession
 from tradesys.messages import BookDelta, BookSnapshot
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
@@ -55,6 +56,7 @@ class BookChain:
 
     def __init__(self, symbol: str, price_scale: int, size_scale: int):
         self.book = L2Book(symbol, price_scale, size_scale)
+        self.levels = GrvtLevels(price_scale, size_scale)
         self.live = False
         self.first: int | None = None        # the first delta's sequence number, from the subscribe reply
         self.expected = 1                    # snapshot payloads to come
@@ -72,7 +74,7 @@ class BookChain:
         self.reset()
         self.first, self.expected = first, max(1, snapshots)
 
-    def on_frame(self, frame: m.Frame, book: m.Book) -> BookSnapshot | BookDelta | None:
+    def on_frame(self, frame: m.Frame, book: m.BookFeed | m.Book) -> BookSnapshot | BookDelta | None:
         """Apply one frame; return what to publish, None while the snapshot is not complete.
         Raises SequenceGap when a delta skips a number (the book is reset)."""
         seq = parse.sequence(frame.sequence_number)
@@ -90,12 +92,14 @@ class BookChain:
             self.reset()
             raise SequenceGap(f"{book.instrument}: sequence number {seq} after {last}")
         prev = last if last >= 0 else parse.sequence(frame.prev_sequence_number)
-        delta = parse.book_delta(book, seq, prev, self.book.price_scale, self.book.size_scale)
-        self.book.apply(delta.bid_prices, delta.bid_sizes, delta.ask_prices, delta.ask_sizes, seq)
-        return delta
+        scales = self.book.price_scale, self.book.size_scale
+        arrays = parse.book_arrays(book, *scales, self.levels)
+        # The book from the lists (reading a message's repeated fields back costs twice as much), then the delta.
+        self.book.apply(*arrays, seq)
+        return parse.book_delta(book, seq, prev, *scales, arrays=arrays)
 
-    def _on_snapshot(self, book: m.Book) -> BookSnapshot | None:
-        piece = parse.book_snapshot(book, 0, self.book.price_scale, self.book.size_scale)
+    def _on_snapshot(self, book: m.BookFeed | m.Book) -> BookSnapshot | None:
+        piece = parse.book_snapshot(book, 0, self.book.price_scale, self.book.size_scale, self.levels)
         if self.live or self.received == 0:      # a new snapshot (the venue's, or after our subscribe)
             if self.live:
                 self.expected = 1
@@ -207,7 +211,7 @@ class GrvtSubscriber(IExchangeSubscriber):
         stream = frame.stream
         try:
             if stream == BOOK_STREAM:
-                self._on_book(frame, m.book_decoder.decode(frame.feed), recv_ns)
+                self._on_book(frame, m.book_feed_decoder.decode(frame.feed), recv_ns)
             elif stream == TICKER_STREAM:
                 ticker = m.ticker_decoder.decode(frame.feed)
                 venue_ns = parse.sequence(ticker.event_time)
@@ -225,7 +229,7 @@ class GrvtSubscriber(IExchangeSubscriber):
             self._counters["malformed"] += 1
             log.warning("grvt: unreadable %s frame dropped: %s", stream, exc)
 
-    def _on_book(self, frame: m.Frame, book: m.Book, recv_ns: int) -> None:
+    def _on_book(self, frame: m.Frame, book: m.BookFeed, recv_ns: int) -> None:
         symbol = book.instrument
         chain = self.chains.get(symbol)
         if chain is None:

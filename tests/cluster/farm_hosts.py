@@ -7,6 +7,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -39,8 +40,11 @@ class Cluster:
     Each host's HOME is a folder made here holding ``tradesys`` (a link to this checkout, where cluster.yaml's
     file_mounts would put the project) and ``.ray/auth_token`` (where they put the token)."""
 
-    def __init__(self, workers: int = 2):
+    def __init__(self, workers: int = 2, worker_args: dict[int, str] | None = None,
+                 head_env: dict[str, str] | None = None):
         self.hosts = Hosts(1 + workers)
+        self.worker_args = worker_args or {}      # worker index -> more `ray start` options (a test's own)
+        self.head_env = head_env or {}            # more environment for the head's `ray start` (a test's own)
         self.head = self.hosts.names[0]
         self.workers = self.hosts.names[1:]
         self.dir = Path(tempfile.mkdtemp(prefix="tsc", dir="/tmp"))   # short: Ray's socket paths live under it
@@ -67,9 +71,11 @@ class Cluster:
         self.hosts.open()
         head, worker = cluster_commands()
         for command in head:
-            self._run(self.head, command, self.env())
-        for host in self.workers:
+            self._run(self.head, command, self.env(**self.head_env))
+        for n, host in enumerate(self.workers):
             for command in worker:
+                if "ray start" in command and n in self.worker_args:
+                    command = f"{command} {self.worker_args[n]}"
                 self._run(host, command, self.env(RAY_HEAD_IP=self.hosts.address[self.head]))
         return self
 
@@ -89,7 +95,7 @@ class Cluster:
     def launch(self, run_dir: Path, *overrides: str, env: dict | None = None,
                address: str | None = None) -> subprocess.Popen:
         """run.py on the head, as an operator would start it there, joining this cluster (or ``address``)."""
-        script = " ".join([sys.executable, "run.py", "cluster=remote", f"cluster.address={address or self.address}",
+        script = shlex.join([sys.executable, "run.py", "cluster=remote", f"cluster.address={address or self.address}",
                            f"hydra.run.dir={run_dir}", "status.display=lines", *overrides])
         return self.hosts.start(self.head, f"cd {ROOT} && exec {script}", {**self.env(), **(env or {})},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -134,7 +134,10 @@ def test_without_the_token_or_with_a_wrong_one_or_a_wrong_address_the_start_says
     bare.mkdir()
     _fails_with(cluster, tmp_path / "a", "no Ray auth token to join the cluster with: copy the cluster's token to "
                                          "~/.ray/auth_token", env={"HOME": str(bare)})
-    _fails_with(cluster, tmp_path / "b", "cannot reach the Ray head at 10.231.0.99:6379",
-                address="10.231.0.99:6379")
+    # A port nothing listens on, on the head itself: refused at once (an address nobody has costs the 5 s
+    # connect timeout, and takes the same path).
+    closed = f"{cluster.hosts.address[cluster.head]}:6390"
+    _fails_with(cluster, tmp_path / "b", f"cannot reach the Ray head at {closed} (Connection refused)",
+                address=closed)
     _fails_with(cluster, tmp_path / "c", f"the Ray cluster at {cluster.address} did not let this machine in",
                 env={"RAY_AUTH_TOKEN": secrets.token_hex(32)})

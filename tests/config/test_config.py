@@ -28,7 +28,7 @@ def test_the_grvt_simulator_takes_its_chain_from_the_config():
         assert dict(sim.args[0].options) == {"chain_id": chain}
     _, app = load([])
     [sim] = [spec for spec in build_plan(app) if spec.name == "sim-binance"]
-    assert sim.args[0].options == ()
+    assert dict(sim.args[0].options) == {"replay": None, "replay_rate": 1000.0, "replay_held": False}   # no replay
     with pytest.raises(ConfigError) as info:
         load(["exchange=grvt", "exchange.grvt.sim_chain_id=0"])
     assert info.value.key == "exchange.grvt.sim_chain_id" and "must be >= 1" in str(info.value)

@@ -57,8 +57,11 @@ async def test_an_order_whose_answer_was_lost_is_settled_once_and_never_orphaned
                                 post_only=True, round_price=True)
 
         async def settled() -> dict | None:
+            # Settled: the lost answer seen, and the venue's word on the order had (the count of its outcome
+            # comes after the lookup, not with the timeout).
             counters = (await farm.call(f"engine-{venue}", "status"))["counters"]
-            return counters if counters["execution_unknown"] else None
+            done = counters["settled_placed"] + counters["settled_not_placed"] + counters["settle_failed"]
+            return counters if counters["execution_unknown"] and done else None
 
         # The venue's event may reach the strategy first; the engine settles when its wait for the answer ends.
         counters = await wait_until(settled, "the engine settled the lost answer", timeout=40, every=0.25)

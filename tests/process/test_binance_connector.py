@@ -363,6 +363,8 @@ async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
 @pytest.mark.parametrize("transport", ["rest", "ws_api"])
 async def test_an_order_whose_answer_was_lost_is_found_by_its_client_order_id(sim, transport):
     subscriber, oms, pms, fetcher = connector(sim, CREDS, transport=transport)
+    if oms.ws_api is not None:
+        oms.ws_api.timeout_s = 2.0      # the lost answer is waited for this long: the test need not wait 10 s
     try:
         await a_lost_answer_is_found_by_client_order_id(sim, oms, fetcher, "BTCUSDT", Decimal("0.010"),
                                                         f"lost-{transport}", "never-sent")

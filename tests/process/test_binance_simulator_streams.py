@@ -16,8 +16,6 @@ from tradesys.aio import wait_until
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"
 
 
-
-
 pytestmark = pytest.mark.simulator("binance", symbols=("BTCUSDT", "CTKUSDT"), seed=5, step_seconds=0.02)
 
 
@@ -50,10 +48,11 @@ def _apply(book: dict, event: dict) -> int:
     return count
 
 
-async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book(sim, http):
+@pytest.mark.parametrize("speed", ["100ms", "0ms"])     # 0ms (the simulator's): a diff at every change, nothing else
+async def test_a_book_rebuilt_from_snapshot_and_diffs_equals_the_simulators_book(sim, http, speed):
     rest = sim.urls["rest"]
     updates, applied = 0, 0
-    async with http.ws_connect(_base(sim) + "/public/stream?streams=btcusdt@depth@100ms") as ws:
+    async with http.ws_connect(_base(sim) + f"/public/stream?streams=btcusdt@depth@{speed}") as ws:
         buffered = await frames(ws, 2)
         async with http.get(rest + "/fapi/v1/depth", params={"symbol": "BTCUSDT", "limit": "1000"}) as response:
             snapshot = await response.json()

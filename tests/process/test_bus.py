@@ -89,6 +89,47 @@ async def test_messages_arrive_in_order_per_topic_without_gaps():
     assert first.publish_ts > 0 and first.source == "peer-publisher" and first.session != 0
 
 
+async def test_a_served_subscriber_hands_over_every_message_in_order_in_small_batches():
+    """``serve``: read in the loop's descriptor callback, three at a time, so a batch is often full and the rest
+    must be read without the descriptor saying so again; then a handler that raises stops the reading."""
+    topic, count = "md.binance.BTCUSDT.book", 5_000
+    batches: list[list] = []
+    with Peer(bus_peers.publisher, [topic], count) as peer:
+        sub = Subscriber(["md.", bus_peers.WARMUP_TOPIC])
+        for endpoint in peer.endpoint():
+            sub.connect(endpoint)
+        await _warm(sub, peer)
+        sub.serve(batches.append, max_messages=3)
+        got = lambda: [env for batch in batches for env in batch if env.topic == topic]  # noqa: E731
+        await wait_until(lambda: len(got()) == count, f"{count} messages served", timeout=60, every=0.05)
+        sub.close()
+    assert [env.header.seq for env in got()] == list(range(1, count + 1))
+    assert max(len(batch) for batch in batches) == 3 and sub.topics[topic].missed == 0
+    assert any(len(batch) == 3 for batch in batches)        # full batches happened, and nothing was left behind
+
+
+async def test_a_served_subscriber_whose_handler_raises_reads_no_more(caplog):
+    topic = "md.binance.BTCUSDT.book"
+    calls = []
+
+    def handler(batch):
+        calls.append(len(batch))
+        raise RuntimeError("a bug in the handler")
+
+    with Peer(bus_peers.publisher, [topic], 2_000) as peer:
+        sub = Subscriber(["md.", bus_peers.WARMUP_TOPIC])
+        for endpoint in peer.endpoint():
+            sub.connect(endpoint)
+        await _warm(sub, peer)
+        sub.serve(handler, max_messages=10)
+        await wait_until(lambda: peer.finished.is_set() and calls, "the publisher done, the handler called",
+                         timeout=60, every=0.05)
+        waiting = await sub.recv_batch(timeout=1.0)     # what the served reader left on the socket
+        sub.close()
+    assert len(calls) == 1 and waiting, calls
+    assert any("reads no more" in r.getMessage() for r in caplog.records)
+
+
 async def test_an_overrun_subscriber_counts_every_missing_message_as_a_gap():
     topic = "md.binance.BTCUSDT.book"
     count = 60_000

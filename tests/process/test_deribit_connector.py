@@ -305,6 +305,7 @@ async def test_the_fill_history_pages_and_loses_nothing(sim, parts):
 
 async def test_an_order_whose_answer_was_lost_is_found_by_its_client_order_id(sim, parts):
     _, oms, _, fetcher = parts
+    oms.session.request_timeout_s = 2.0     # the lost answer is waited for this long: the test need not wait 10 s
     await a_lost_answer_is_found_by_client_order_id(sim, oms, fetcher, BTC, Decimal("20"), "lost-1", "never-sent")
 
 

@@ -93,8 +93,28 @@ async def test_books_bbo_trades_marks_and_status_reach_the_bus_and_a_gap_is_anno
                     and e.message.reason.startswith("synced after") for e in got), "resync announced")
         status = (await actor.status.remote())["counters"]
         assert status["gaps"] >= 1 and status["live_books"] == 2 and subscriber.gaps == 0
+        # A feed gone quiet (stale), then resuming on the same book: the strategies, which let the book go, get
+        # its snapshot at once, before the next delta (not at the next periodic snapshot).
+        # The market pauses (no depth update, so no delta to flood the bus when it resumes: a slow venue's backlog
+        # could push the status past this reader's high-water mark).
+        sim.pause_market()
+        quiet = await collect(subscriber, lambda got: any(
+            isinstance(e.message, BookStatus) and e.message.symbol == "BTCUSDT"
+            and e.message.state == BookState.BOOK_STATE_STALE for e in got), "the quiet feed announced stale")
+        sim.resume_market()
+        got = quiet + await collect(subscriber, lambda got: _after_resume(quiet + got) is not None, "updates resumed")
+        assert isinstance(_after_resume(got), BookSnapshot), "a delta came first: the strategies' books stay gone"
     finally:
         summary = await actor.stop.remote()
         subscriber.close()
         await sim.stop()
     assert summary["state"] == "stopped" and summary["counters"]["published_book"] >= books_seen > 0
+
+
+def _after_resume(got):
+    """The first BTCUSDT book message after its feed's first "updates resumed" status (None before there is one)."""
+    resumed = next((n for n, e in enumerate(got) if isinstance(e.message, BookStatus) and e.message.symbol == "BTCUSDT"
+                    and e.message.reason == "updates resumed"), None)
+    if resumed is None:
+        return None
+    return next((e.message for e in got[resumed:] if e.topic == "md.binance.BTCUSDT.book"), None)

@@ -58,7 +58,7 @@ def test_a_captured_depth_stream_rebuilds_the_book_with_no_break_and_matches_eve
         if isinstance(event, m.BookTicker):
             tickers[event.u] = event
         elif isinstance(event, m.DepthUpdate):
-            if sync.on_diff(parse.book_delta(event, *scales)) is not None:
+            if sync.on_diff(parse.book_diff(event, sync.levels)) is not None:
                 applied += 1
             ticker = tickers.get(event.u)
             if ticker is not None and sync.live:
@@ -86,12 +86,12 @@ def test_a_missing_diff_is_a_gap_and_the_book_is_withdrawn():
     sync.on_snapshot(parse.book_snapshot(symbol, msgspec.json.decode(json.dumps(snapshot), type=m.DepthSnapshot),
                                          *scales))
     live = [d for d in diffs if d.u >= snapshot["lastUpdateId"]]
-    sync.on_diff(parse.book_delta(live[0], *scales))
-    sync.on_diff(parse.book_delta(live[1], *scales))
+    sync.on_diff(parse.book_diff(live[0], sync.levels))
+    sync.on_diff(parse.book_diff(live[1], sync.levels))
     with pytest.raises(SequenceGap, match="does not follow"):
-        sync.on_diff(parse.book_delta(live[3], *scales))   # live[2] lost
+        sync.on_diff(parse.book_diff(live[3], sync.levels))   # live[2] lost
     assert not sync.live and len(sync.book) == 0 and sync.breaks == 1
-    assert sync.on_diff(parse.book_delta(live[4], *scales)) is None   # buffered until the next snapshot
+    assert sync.on_diff(parse.book_diff(live[4], sync.levels)) is None   # buffered until the next snapshot
 
 
 def test_every_captured_stream_message_parses():

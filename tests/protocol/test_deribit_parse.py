@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from exchanges.deribit import messages as m
 from exchanges.deribit import parse
 from exchanges.deribit.errors import classify
+from exchanges.deribit.levels import DeribitLevels
 from exchanges.deribit.subscriber import BookChain
 from tradesys.messages import InstrumentKind, OrderEventType, Side
 from tradesys.numeric import get_decimal
@@ -58,7 +59,7 @@ def _notes(kind: str):
         envelope = m.envelope_decoder.decode(frame)
         if envelope.method != "subscription":
             continue
-        note = m.subscription_decoder.decode(envelope.params)
+        note = envelope.params
         if note.channel.startswith(kind + "."):
             yield note
 
@@ -131,9 +132,13 @@ def test_states_are_never_guessed_and_off_grid_levels_are_refused():
         parse.order_event(msgspec.structs.replace(edited, order_state="half_done"))
     with pytest.raises(ProtocolError, match="unknown direction"):
         parse.order_event(msgspec.structs.replace(edited, direction="up"))
-    note = m.BookNotification("snapshot", 1, "BTC-PERPETUAL", 0, [("new", 65000.25, 10.0)], [])
+    note = m.BookNotification("snapshot", 1, "BTC-PERPETUAL", 0, msgspec.Raw(b'[["new",65000.25,10.0]]'),
+                              msgspec.Raw(b"[]"))
     with pytest.raises(ProtocolError, match="not on the grid"):
-        parse.book_snapshot(note, 1, 0)
+        parse.book_snapshot(note, DeribitLevels(1, 0))
+    with pytest.raises(ProtocolError, match="unknown book action 'moved'"):
+        parse.book_snapshot(msgspec.structs.replace(note, bids=msgspec.Raw(b'[["moved",65000.5,10.0]]')),
+                            DeribitLevels(1, 0))
     cancelled = msgspec.structs.replace(edited, order_state="cancelled", time_in_force="immediate_or_cancel")
     assert parse.order_event(cancelled).type == OrderEventType.ORDER_EVENT_TYPE_EXPIRED
 
@@ -153,7 +158,7 @@ def test_the_documented_error_reply_is_an_auth_error_naming_its_reason():
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
                                                                                         max_size=4), max_leaves=20)
-DECODERS = (m.envelope_decoder, m.subscription_decoder, m.book_decoder, m.ticker_decoder, m.trades_decoder,
+DECODERS = (m.envelope_decoder, m.book_decoder, m.ticker_decoder, m.trades_decoder,
             m.changes_decoder, m.summary_decoder, m.order_decoder, m.user_trades_list_decoder)
 
 
@@ -169,7 +174,7 @@ def test_random_and_truncated_payloads_never_escape_the_decoders_as_anything_but
         # What does decode must translate or fail with our ProtocolError, never anything else.
         try:
             if isinstance(decoded, m.BookNotification):
-                parse.book_delta(decoded, 4, 1)
+                parse.book_delta(decoded, DeribitLevels(4, 1))
             elif isinstance(decoded, m.Order):
                 parse.order_event(decoded)
             elif isinstance(decoded, m.Ticker):

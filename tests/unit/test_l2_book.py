@@ -65,3 +65,28 @@ def test_many_levels_in_one_delta_keep_the_best_prices_right(start, deltas):
         assert book.best_bid == (max(model) if model else None)
         assert book.best_ask == (min(model) if model else None)
     assert book.bids == model == book.asks
+
+
+@given(st.lists(st.tuples(st.integers(1, 400), st.integers(1, 9)), max_size=40),
+       st.lists(st.tuples(st.integers(1, 400), st.integers(1, 9)), max_size=40),
+       st.lists(st.lists(st.tuples(st.sampled_from("ba"), st.integers(1, 400), st.integers(0, 3)), max_size=20),
+                max_size=30))
+def test_many_levels_at_once_keep_the_best_prices_of_a_sparse_or_dense_book(bids, asks, deltas):
+    # Sparse books (gaps wider than the walk from a removed best) and the best removed, re-added and removed
+    # again within one delta: the best prices are always the naive max and min.
+    book = L2Book("X", 1, 0)
+    book.load(bids, asks, seq=1)
+    model = {"b": dict(bids), "a": dict(asks)}
+    for seq, delta in enumerate(deltas, start=2):
+        side_of = {"b": ([], []), "a": ([], [])}
+        for side, price, size in delta:
+            side_of[side][0].append(price)
+            side_of[side][1].append(size)
+            if size:
+                model[side][price] = size
+            else:
+                model[side].pop(price, None)
+        book.apply(*side_of["b"], *side_of["a"], seq)
+        assert book.best_bid == (max(model["b"]) if model["b"] else None)
+        assert book.best_ask == (min(model["a"]) if model["a"] else None)
+    assert book.bids == model["b"] and book.asks == model["a"]

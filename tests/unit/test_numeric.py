@@ -107,3 +107,18 @@ def test_parse_scaled_many_agrees_with_to_scaled_on_any_decimals(values, scale):
             numeric.parse_scaled_many(texts, scale)
         return
     assert numeric.parse_scaled_many(texts, scale) == expected
+
+
+@pytest.mark.parametrize("texts, scale, expected", [
+    (["65000.10", "64999.90", "1.00"], 1, [650001, 649999, 10]),      # BTCUSDT: two decimals on a 0.10 tick
+    (["65000.1000", "0.5000"], 2, [6500010, 50]),                      # two zeros more
+    (["7.0", "10.0"], 0, [7, 10]),                                     # whole numbers printed with a decimal
+    (["100.10", "100.1"], 1, [1001, 1001]),                            # mixed: the general path, same answer
+    (["100.10", "100.15"], 1, None),                                   # a digit beyond the tick: refused
+])
+def test_prices_printed_with_more_decimals_than_the_tick_take_the_batch_path_exactly(texts, scale, expected):
+    if expected is None:
+        with pytest.raises(numeric.PrecisionError):
+            numeric.parse_scaled_many(texts, scale)
+    else:
+        assert numeric.parse_scaled_many(texts, scale) == expected == [numeric.parse_scaled(t, scale) for t in texts]

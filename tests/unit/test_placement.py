@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tradesys.config.load import load
-from tradesys.launcher.placement import RESOURCE_SHARE, PlacementError, live_nodes, place
+from tradesys.launcher.placement import RESOURCE_SHARE, PlacementError, live_nodes, place, place_again
 from tradesys.launcher.plan import build_plan
 
 HEAD = {"NodeID": "a" * 56, "NodeManagerAddress": "10.9.0.1", "Alive": True,
@@ -95,3 +95,39 @@ def test_a_cluster_without_live_nodes_is_an_error_not_a_wait():
     _, app = load([])
     with pytest.raises(PlacementError, match="no live node"):
         place(build_plan(app), app, live_nodes([DEAD]))
+
+
+def test_an_actor_whose_node_was_lost_goes_beside_its_venues_services_or_to_the_least_loaded_node():
+    _, app = load(["exchange=[binance,deribit]", "cluster.placement.strategies.resource=strategy_host",
+                   "strategy.mm_btc.instances=3"])
+    plan = {spec.name: spec for spec in build_plan(app)}
+    survivors = [n for n in NODES if n.address != "10.9.0.2"]        # worker 1 is gone
+    where = {"mm_btc_1": "10.9.0.3", "mm_eth": "10.9.0.3", "market-binance": "10.9.0.1",
+             "engine-binance": "10.9.0.1"}
+    # A strategy: the one worker left that offers its resource.
+    assert node_of(place_again(plan["mm_btc_2"], list(plan.values()), app, survivors, where)) == "10.9.0.3"
+    # A service: beside its venue's services that still run.
+    assert node_of(place_again(plan["positions-binance"], list(plan.values()), app, survivors, where)) == \
+        "10.9.0.1"
+    # No live node for its rule: said, not waited for.
+    with pytest.raises(PlacementError, match="actor mm_btc_2 cannot be placed: no live node has resource "
+                                             "strategy_host"):
+        place_again(plan["mm_btc_2"], list(plan.values()), app, [n for n in survivors if n.address == "10.9.0.1"],
+                    where)
+
+
+def test_a_service_whose_venue_lost_every_node_goes_to_the_least_loaded_allowed_node():
+    _, app = load(["exchange=[binance]"])
+    plan = build_plan(app)
+    spec = next(s for s in plan if s.name == "engine-binance")
+    where = {"mm_btc": "10.9.0.1", "mm_eth": "10.9.0.1", "recorder": "10.9.0.3"}
+    assert node_of(place_again(spec, plan, app, NODES, where)) == "10.9.0.2"
+
+
+def test_a_simulator_whose_node_was_lost_is_not_made_again_it_is_its_venue():
+    _, app = load(["exchange=[binance]"])
+    plan = build_plan(app)
+    spec = next(s for s in plan if s.kind == "simulator")
+    with pytest.raises(PlacementError, match=f"{spec.name} is its venue's market and accounts: it is not made "
+                                             f"again on another node"):
+        place_again(spec, plan, app, NODES, {})

@@ -39,8 +39,9 @@ def installed(tmp_path, monkeypatch):
 
 
 def test_the_bundled_kinds_are_found_by_name():
-    assert registry.strategy_kinds()[:3] == ["book_probe", "lp_hedger", "market_maker"]
-    for kind in ("market_maker", "lp_hedger", "book_probe"):
+    bundled = ["book_probe", "lp_hedger", "market_maker", "order_probe", "top_probe"]
+    assert registry.strategy_kinds()[:5] == bundled
+    for kind in bundled:
         assert issubclass(registry.get_strategy(kind), AbstractStrategy)
 
 

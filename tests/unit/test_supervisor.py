@@ -7,12 +7,13 @@ import time
 
 from tradesys.aio import wait_until
 from tradesys.config.schema import SupervisionConfig
+from tradesys.launcher.placement import PlacementError
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.supervisor import Supervisor
 
 
 class Calls:
-    def __init__(self, revive_fails: bool = False):
+    def __init__(self, revive_fails: bool | Exception = False):
         self.revived: list[str] = []
         self.lost: list[tuple[str, str]] = []
         self.said: list[str] = []
@@ -20,6 +21,8 @@ class Calls:
 
     async def revive(self, name: str) -> None:
         self.revived.append(name)
+        if isinstance(self.revive_fails, Exception):
+            raise self.revive_fails
         if self.revive_fails:
             raise RuntimeError("port in use")
 
@@ -80,3 +83,34 @@ async def test_a_new_life_that_cannot_start_on_the_last_restart_is_lost():
     await wait_until(lambda: calls.lost, "the actor lost", timeout=5)
     assert calls.revived == ["market-binance"]
     assert calls.lost == [("market-binance", "its restart 1 failed: port in use")]
+
+
+async def test_an_actor_whose_node_is_gone_is_restarted_at_once_not_waited_for():
+    calls = Calls()
+    plan = [ActorSpec("mm_btc_1", object, max_restarts=2, kind="strategy", venue="binance")]
+    gone = {"mm_btc_1": False}
+
+    async def node_lost(name: str) -> bool:
+        return gone[name]
+
+    sup = Supervisor(plan, SupervisionConfig(backoff_seconds=0.01), {}, calls.revive, calls.on_lost,
+                     calls.said.append, node_lost=node_lost)
+    await sup.died("mm_btc_1", "its worker died")      # its node still there: Ray's restart is awaited
+    await asyncio.sleep(0.05)       # time itself: a restart, were one wrongly started, would have begun
+    assert calls.revived == []
+    gone["mm_btc_1"] = True
+    await sup.died("mm_btc_1", "its node died")
+    await sup.died("mm_btc_1", "its node died")        # seen again while it is being made again
+    await wait_until(lambda: any("is back" in line for line in calls.said), "the actor made again", timeout=5)
+    assert calls.revived == ["mm_btc_1"] and sup.restarts == {"mm_btc_1": 1} and not calls.lost
+
+
+async def test_a_restart_that_no_live_node_may_take_is_a_loss_at_once_with_budget_left():
+    calls = Calls(revive_fails=PlacementError("actor market-binance cannot be placed: no live node has label "
+                                              "role=venues"))
+    sup = supervisor(calls, budget=3)
+    sup.answered("market-binance", started=False, asked_at=time.monotonic())
+    await wait_until(lambda: calls.lost, "the actor lost", timeout=5)
+    assert calls.revived == ["market-binance"] and sup.budget_left("market-binance") == 2
+    assert calls.lost == [("market-binance", "its restart 1 failed: actor market-binance cannot be placed: no live "
+                                             "node has label role=venues")]

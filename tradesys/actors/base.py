@@ -98,6 +98,14 @@ class ActorBase:
         """Receive every actor's endpoints (and external ones); connect to what this actor needs."""
         await self.on_wire(directory)
 
+    async def moved(self, name: str, old: dict[str, str], new: dict[str, str]) -> None:
+        """Actor ``name`` came back on another node (its old one was lost), with ``new`` endpoints: every
+        subscriber that read its old publisher reads the new one; ``on_moved`` follows the other roles."""
+        for subscriber in self._subscribers:
+            if subscriber.follow(old.get("pub", ""), new.get("pub", "")):
+                log.info("following a moved publisher", extra={"fields": {"actor": name, "pub": new.get("pub")}})
+        await self.on_moved(name, old, new)
+
     async def stop(self) -> dict:
         """Stop work, flush, close; return the summary. Safe to call twice."""
         if self.state in (ActorState.ACTOR_STATE_STOPPED,):
@@ -149,6 +157,9 @@ class ActorBase:
     async def on_wire(self, directory: Directory) -> None:
         """Connect to other actors' endpoints and start work."""
 
+    async def on_moved(self, name: str, old: dict[str, str], new: dict[str, str]) -> None:
+        """Follow the endpoints of a moved actor besides its publisher (a strategy: its engine's orders)."""
+
     async def on_stop(self) -> None:
         """Finish work and flush; background tasks are cancelled after this returns."""
 
@@ -159,12 +170,16 @@ class ActorBase:
     # -- helpers -----------------------------------------------------------------------
 
     def port_of(self, role: str) -> int:
-        """The port this actor's ``role`` endpoint had in its previous life (0: any free port)."""
+        """The port this actor's ``role`` endpoint had in its previous life, when that life was on this node
+        (0: any free port; an actor made again on another node tells its peers its new endpoints anyway,
+        and its old port number may well be taken here)."""
         endpoint = self.previous.get(role, "")
-        try:
-            return int(endpoint.rsplit(":", 1)[1]) if endpoint.startswith("tcp://") else 0
-        except (IndexError, ValueError):
+        if not endpoint.startswith("tcp://"):
             return 0
+        host, _, port = endpoint.removeprefix("tcp://").rpartition(":")
+        if host != node_address(self.context.bus_host if self.context else "auto") or not port.isdigit():
+            return 0
+        return int(port)
 
     def subscribed(self, subscriber):
         """Count what ``subscriber`` reads in this actor's heartbeat (messages, gaps, missed, malformed); return it."""
@@ -241,3 +256,18 @@ class ActorBase:
                          interval_ns=int(self.context.heartbeat_seconds * 1e9), detail=self.detail)
         beat.counters.update(self.all_counters())
         self.publisher.publish_message(topics.hb(self.name), beat)
+
+
+def serve_bus(actor: ActorBase, subscriber, handler) -> None:
+    """Read ``subscriber`` in the event loop's descriptor callback (``Subscriber.serve``: no task woken per
+    message), each message decoded and handed to ``handler(envelope, message)``. A handler that raises fails
+    ``actor``, as a crashed reader task would."""
+    def batch(envelopes) -> None:
+        try:
+            for envelope, message in subscriber.decoded(envelopes):
+                handler(envelope, message)
+        except Exception as exc:
+            actor.fail(f"reading the bus: {type(exc).__name__}: {exc}")
+            raise
+
+    subscriber.serve(batch)

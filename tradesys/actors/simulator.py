@@ -80,6 +80,14 @@ class SimulatorActor(ActorBase):
         return {**self.simulator.stats(), "lost_answers": self.simulator.faults.lost_answers,
                 "open_orders": sum(len(e.resting) for e in self.simulator.exchange.engines.values())}
 
+    def begin_replay(self) -> bool:
+        """Start the simulator's held replay (a recorded stream it serves; sim_replay_held); False when it had
+        started. A venue whose simulator does not replay: ValueError."""
+        begin = getattr(self.simulator, "begin_replay", None)
+        if begin is None:
+            raise ValueError(f"the {self.settings.venue} simulator does not replay recorded streams")
+        return begin()
+
     def account_state(self, account_id: str = "main") -> dict:
         """The venue's own record of one account, for tests and reconciliation checks: per symbol its fills
         (with client order ids), position, fees and realised PnL, the client order ids still open, and those of

@@ -58,6 +58,7 @@ class OrderClient:
         self.timeout = timeout
         self._context = context or zmq.Context.instance()
         self._sock: zmq.Socket | None = None
+        self.endpoint = ""
         self._watcher: SocketWatcher | None = None
         # request id -> (who wants the outcome, its deadline in loop time, client order id for messages)
         self._pending: dict[int, tuple[OutcomeCallback, float, str]] = {}
@@ -82,6 +83,15 @@ class OrderClient:
             # no reader task in between.
             self._watcher = SocketWatcher(self._sock, on_message=self._on_reply)
         self._sock.connect(endpoint)
+        self.endpoint = endpoint
+
+    def follow(self, new: str) -> None:
+        """The engine moved (it came back on another node): send to ``new`` from now on. A request sent to
+        the old one meanwhile times out, as with any engine that went away, and is reconciled."""
+        if self._sock is None or new == self.endpoint:
+            return
+        self._sock.disconnect(self.endpoint)
+        self.connect(new)
 
     async def start(self) -> None:
         """Start taking replies (call once, after connect, inside the running loop)."""

@@ -13,17 +13,18 @@ input from the wire: it is counted, logged, and skipped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import zmq
 from google.protobuf.message import DecodeError
 
 from tradesys.bus import curve, sockets
 from tradesys.bus.readiness import SocketWatcher
-from tradesys.bus.sockets import NOBLOCK, POLLIN, SNDMORE
+from tradesys.bus.sockets import EVENTS, NOBLOCK, POLLIN, SNDMORE
 from tradesys.messages import KIND_OF, Header, decode_body, kind_name
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class Subscriber:
     """A SUB socket with prefix subscriptions and per-topic gap accounting.
 
     Connect it to any number of publisher endpoints; call ``recv_batch`` from
-    one asyncio task. Frames that are not [topic, Header, body] are counted in
+    one asyncio task, or ``serve`` once. Frames that are not [topic, Header, body] are counted in
     ``malformed`` and skipped.
     """
 
@@ -167,6 +168,16 @@ class Subscriber:
             self._socket().connect(endpoint)
             self.endpoints.append(endpoint)
 
+    def follow(self, old: str, new: str) -> bool:
+        """A publisher moved (its actor came back on another node): read ``new`` instead of ``old``, if this
+        subscriber read ``old``; return whether it did."""
+        if old not in self.endpoints or old == new:
+            return False
+        self._socket().disconnect(old)
+        self.endpoints.remove(old)
+        self.connect(new)
+        return True
+
     @property
     def gaps(self) -> int:
         return sum(t.gaps for t in self.topics.values())
@@ -180,12 +191,48 @@ class Subscriber:
 
         Returns an empty list when ``timeout`` (seconds) passes with nothing to read.
         """
-        sock = self._socket()
-        batch: list[Envelope] = []
+        self._socket()
         # Reads happen without awaiting, in a batch: a cancelled wait never swallows a message,
         # and one wake-up serves many messages.
         if not await self._watcher.wait(POLLIN, timeout):
-            return batch
+            return []
+        return self._read_batch(max_messages)
+
+    def serve(self, handler: Callable[[list[Envelope]], None], max_messages: int = 512) -> None:
+        """Hand every batch to ``handler`` from the event loop's descriptor callback, as it arrives: no task to
+        wake per wake-up (at 1,000 messages a second, a quarter to a half less CPU a message than
+        ``recv_batch`` in a bare process; about a tenth less in a strategy actor, ``bench/replay_pipeline.py``).
+        Use it instead of ``recv_batch``, from inside the running loop; ``handler`` must not raise (what it
+        raises is logged, and the socket is read no more). ``close`` ends it."""
+        self._socket()
+        loop = asyncio.get_running_loop()
+
+        def readable() -> None:
+            batch = self._read_batch(max_messages)
+            if batch:
+                try:
+                    handler(batch)
+                except Exception:
+                    log.exception("a bus handler raised: %s reads no more", self.name)
+                    self._watcher.on_readable = None
+                    self._watcher.detach()
+                    return
+            # More may be waiting (a full batch, or what came meanwhile) and the descriptor, which signals
+            # edges, may not say so again: ZeroMQ's rule is to look at EVENTS after reading.
+            sock = self._sock
+            if sock is not None and not sock.closed and sock.getsockopt(EVENTS) & POLLIN:
+                loop.call_soon(readable)
+
+        self._watcher.on_readable = readable
+        self._watcher.attach()
+        loop.call_soon(readable)                # what came before the first wake-up
+
+    def _read_batch(self, max_messages: int) -> list[Envelope]:
+        """What is waiting, up to ``max_messages``, never blocking: each message checked and counted."""
+        sock = self._sock
+        if sock is None or sock.closed:
+            return []
+        batch: list[Envelope] = []
         # The per-message path, written flat with local names: it runs for every message.
         append, recv, parse = batch.append, sock.recv, Header.FromString
         topics, cache = self.topics, self._topic_cache

@@ -33,6 +33,8 @@ class SocketWatcher:
         self._sock = sock
         self._fd = sock.getsockopt(zmq.FD)
         self.on_message = on_message
+        # Set by a reader that reads in the descriptor callback itself (``Subscriber.serve``).
+        self.on_readable: Callable[[], None] | None = None
         self._dispatching = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: list[tuple[int, asyncio.Future]] = []
@@ -74,6 +76,9 @@ class SocketWatcher:
         if self._sock.closed:
             return
         events = self._events()
+        if events & POLLIN and self.on_readable is not None:
+            self.on_readable()      # it reads what is waiting: no waiter to wake, no task to step
+            return
         for flag, future in self._waiters:
             if events & flag and not future.done():
                 future.set_result(True)

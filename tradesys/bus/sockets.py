@@ -13,7 +13,12 @@ later, after its caller was told it failed.
 
 from __future__ import annotations
 
+import errno
+import logging
+
 import zmq
+
+log = logging.getLogger(__name__)
 
 # pyzmq's constants are IntFlag enums: every `|` or `&` on them builds an enum member
 # (~0.6 us here). The per-message paths use these plain ints instead.
@@ -39,8 +44,22 @@ def node_address(host: str = LOOPBACK) -> str:
 
 
 def bind_random_port(sock: zmq.Socket, host: str, port: int = 0) -> str:
-    """Bind to tcp://host:port (0: an OS-chosen port) and return the real endpoint."""
-    sock.bind(f"tcp://{node_address(host)}:{port if port else '*'}")
+    """Bind to tcp://host:port (0: an OS-chosen port) and return the real endpoint.
+
+    A given port (a restarted actor's old one) may have been taken meanwhile, e.g. as the local port of
+    an outgoing connection: then any free port, and the caller sees the endpoint changed (the launcher
+    tells the actor's peers, as for an actor moved to another node)."""
+    address = node_address(host)
+    if port:
+        try:
+            sock.bind(f"tcp://{address}:{port}")
+            return sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        except zmq.ZMQError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            log.warning("the previous port is taken: binding another", extra={"fields": {
+                "address": address, "port": port}})
+    sock.bind(f"tcp://{address}:*")
     return sock.getsockopt_string(zmq.LAST_ENDPOINT)
 
 

@@ -33,6 +33,7 @@ from tradesys.launcher.operator import OperatorDesk
 from tradesys.launcher.placement import PlacementError, live_nodes, place
 from tradesys.launcher.plan import ActorSpec
 from tradesys.launcher.ray_start import RayStartError, start_ray
+from tradesys.launcher.relocate import Moves, announce, node_gone, relocate
 from tradesys.launcher.status import StatusBoard
 from tradesys.launcher.supervisor import Supervisor, first_line
 from tradesys.messages import Heartbeat
@@ -70,8 +71,11 @@ class Launcher:
         self._unanswered: dict[str, int] = {}
         self.context: ActorContext | None = None
         self.specs = {spec.name: spec for spec in plan}
-        self.supervisor = Supervisor(plan, app.supervision, self.handles, self._revive, self._on_lost, self._say)
+        self.supervisor = Supervisor(plan, app.supervision, self.handles, self._revive, self._on_lost, self._say,
+                                     node_lost=lambda name: node_gone(self.board.rows[name].node))
         self.venues_down: dict[str, str] = {}      # venue key -> why it was halted
+        self.moves = Moves(list(self.specs))        # actors being made again on another node
+        self.status_subscriber: Subscriber | None = None
         self._losses: set[asyncio.Task] = set()     # venues being halted, strategies being retired
         self._started_wall = time.time()
 
@@ -160,14 +164,14 @@ class Launcher:
                                                   max_concurrency=1000, **placed[spec.name])
             self.handles[spec.name] = remote.remote(spec.name, *spec.args)
         self.console.print(f"starting {len(self.handles)} actor(s): {', '.join(self.handles)}")
-        results = await self._call_all("start", context, timeout=START_TIMEOUT, what="start")
+        results = await self.call_all("start", context, timeout=START_TIMEOUT, what="start")
         for name, endpoints in results.items():
             self.directory[name] = endpoints
         if self.failures:
             return
         self.directory["launcher"] = {"pub": self.operator.open(context.bus_host)}
-        await self._call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
-        where = await self._call_all("status", timeout=STATUS_TIMEOUT, what="report its process")
+        await self.call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
+        where = await self.call_all("status", timeout=STATUS_TIMEOUT, what="report its process")
         for name, status in where.items():
             self.board.set_node(name, status["node"])
         (self.run_dir / "actors.json").write_text(json.dumps(
@@ -177,8 +181,8 @@ class Launcher:
     async def close_control(self) -> None:
         await self.operator.close()
 
-    async def _call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None,
-                        fail: bool = True) -> dict:
+    async def call_all(self, method: str, *args, timeout: float, what: str, only: set[str] | None = None,
+                       fail: bool = True) -> dict:
         """Call ``method`` on the actors (``only`` some) together; a failure fails the run, or with ``fail``
         false is logged (stopping the actors of a venue that is down already)."""
         def failed(reason: str) -> None:
@@ -192,7 +196,7 @@ class Launcher:
                 return name, await asyncio.wait_for(getattr(handle, method).remote(*args), timeout)
             except TimeoutError:
                 failed(f"actor {name} did not {what} within {timeout:.0f}s")
-            except ray.exceptions.RayActorError as exc:
+            except (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError) as exc:
                 failed(f"actor {name} died during {what}: {first_line(exc)}")
             except ray.exceptions.RayTaskError as exc:
                 failed(f"actor {name} failed to {what}: {first_line(exc)}")
@@ -204,7 +208,7 @@ class Launcher:
     # -- run -------------------------------------------------------------------------
 
     async def _watch(self) -> None:
-        subscriber = Subscriber(["hb."], name="launcher-status")
+        subscriber = self.status_subscriber = Subscriber(["hb."], name="launcher-status")
         for endpoints in self.directory.values():
             if "pub" in endpoints:
                 subscriber.connect(endpoints["pub"])
@@ -272,7 +276,8 @@ class Launcher:
                                                        f"timed out)")
             except (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError) as exc:
                 # (Unschedulable: pinned to a node that is gone; Ray's error for it is not a RayActorError.)
-                if not self._stop.is_set():
+                # Not of the actor made again on another node while the call was out: of the one before it.
+                if not self._stop.is_set() and self.handles.get(name) is handle:
                     self.board.mark_dead(name, first_line(exc))
                     await self.supervisor.died(name, first_line(exc))
             except ray.exceptions.RayError as exc:    # anything else Ray says: logged, asked again next round
@@ -280,11 +285,21 @@ class Launcher:
         return statuses
 
     async def _revive(self, name: str) -> None:
-        """A fresh process of ``name`` (Ray restarted it): start it on its old endpoints and wire it again."""
-        handle = self.handles[name]
-        endpoints = await asyncio.wait_for(handle.start.remote(self.context, self.directory.get(name)), START_TIMEOUT)
-        self.directory[name] = endpoints
-        await asyncio.wait_for(handle.wire.remote(self.directory), START_TIMEOUT)
+        """A fresh process of ``name`` (Ray restarted it): start it on its old endpoints and wire it again.
+        Or, its node gone, the actor made again on another (``relocate.py``)."""
+        if name not in self.moves and not await node_gone(self.board.rows[name].node):
+            handle = self.handles[name]
+            old = dict(self.directory.get(name, {}))
+            try:
+                endpoints = await asyncio.wait_for(handle.start.remote(self.context, old), START_TIMEOUT)
+                self.directory[name] = endpoints
+                await asyncio.wait_for(handle.wire.remote(self.directory), START_TIMEOUT)
+                if endpoints != old:        # an old port was taken meanwhile: its peers follow the new one
+                    await announce(self, name, old, endpoints, START_TIMEOUT)
+                return
+            except ray.exceptions.ActorUnschedulableError:
+                log.info("actor pinned to a node that is gone", extra={"fields": {"actor": name}})
+        await relocate(self, name, START_TIMEOUT)
 
     def _say(self, text: str) -> None:
         self.console.print(text, soft_wrap=True)
@@ -391,7 +406,7 @@ class Launcher:
         for stage in sorted({spec.stop_stage for spec in self.plan}, reverse=True):
             now = {spec.name for spec in self.plan if spec.stop_stage == stage and spec.name in names}
             if now:
-                results.update(await self._call_all("stop", timeout=STOP_TIMEOUT, what="stop", only=now,
+                results.update(await self.call_all("stop", timeout=STOP_TIMEOUT, what="stop", only=now,
                                                     fail=fail))
         self.stop_summaries.update(results)
         for name, summary in results.items():

@@ -115,6 +115,32 @@ def place(plan: list, app: AppConfig, nodes: list[Node]) -> dict[str, dict]:
     return {spec.name: _options(rule_of(spec, app)[1], pins[spec.name]) for spec in plan}
 
 
+def place_again(spec, plan: list, app: AppConfig, nodes: list[Node], where: dict[str, str]) -> dict:
+    """Ray options for ``spec`` (an ``ActorSpec``) whose node was lost: beside the venue's services that
+    still run (colocation), else on the allowed node that runs the fewest of the farm's actors. ``where``:
+    actor name -> the address of the node it runs on, for the actors still running. PlacementError when no
+    live node may run it, and for a simulator: it is its venue (the market, the accounts), which does not
+    come back elsewhere; its venue halts."""
+    if spec.kind == "simulator":
+        raise PlacementError(f"{spec.name} is its venue's market and accounts: it is not made again on another "
+                             f"node")
+    key, rule = rule_of(spec, app)
+    fits = [node for node in nodes if not node.lacks(rule)]
+    if not fits:
+        raise PlacementError(_no_node(spec.name, key, rule, nodes))
+    if spec.kind in SERVICE_KINDS and app.cluster.placement.colocate_services:
+        peers = {where[s.name] for s in plan if s.kind in SERVICE_KINDS and s.venue == spec.venue
+                 and s.name != spec.name and s.name in where}
+        beside = [node for node in fits if node.address in peers]
+        if beside:
+            return _options(rule, beside[0])
+    load = {node.address: 0 for node in fits}
+    for address in where.values():
+        if address in load:
+            load[address] += 1
+    return _options(rule, min(fits, key=lambda node: load[node.address]))
+
+
 def _options(rule: PlacementConfig, node: Node) -> dict:
     options: dict = {"scheduling_strategy": NodeAffinitySchedulingStrategy(node.node_id, soft=False)}
     if rule.labels:

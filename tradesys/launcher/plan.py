@@ -68,8 +68,10 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
             traders = tuple(sid for sid, (_, cfg) in strategies.items() if cfg.venue == name)
             specs.append(spec(budget_actor_name(name), BudgetServer, (dict(get_venue(venue.venue).rate_limits),),
                               STOP_RECORDER, "budget", name))
+            tops = any(get_strategy(strategies[sid][1].kind).book_view == "top" for sid in traders)
             specs.append(spec(f"market-{name}", MarketServer, (MarketServerSettings(
-                name, venue, api_key=key or None, api_secret=secret or None),), STOP_SERVICE, "market", name))
+                name, venue, api_key=key or None, api_secret=secret or None, publish_top=tops),), STOP_SERVICE,
+                "market", name))
             if key and secret:
                 specs.append(spec(engine_actor_name(name), TradingEngine, (EngineSettings(
                     name, venue, app.risk, traders, key, secret),), STOP_ENGINE, "engine", name))

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 import ray
 
 from tradesys.config.schema import SupervisionConfig
+from tradesys.launcher.placement import PlacementError
 from tradesys.launcher.plan import ActorSpec
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,14 @@ class Supervisor:
 
     def __init__(self, plan: list[ActorSpec], settings: SupervisionConfig, handles: dict[str, ray.actor.ActorHandle],
                  revive: Callable[[str], Awaitable[None]], on_lost: Callable[[str, str], Awaitable[None]],
-                 say: Callable[[str], None]):
+                 say: Callable[[str], None], node_lost: Callable[[str], Awaitable[bool]] | None = None):
         self.specs = {spec.name: spec for spec in plan}
         self.settings = settings
         self.handles = handles
         self._revive = revive
         self._on_lost = on_lost
         self._say = say
+        self._node_lost = node_lost
         self.restarts: dict[str, int] = {}
         self.lost: dict[str, str] = {}              # actor -> why it is gone for good
         self.retired: set[str] = set()              # stopped on purpose before the end (venue halted)
@@ -81,6 +83,8 @@ class Supervisor:
         first = self._dead_since.setdefault(name, time.monotonic())
         if self.budget_left(name) <= 0:
             await self.lose(name, f"died with {self._spent(name)}: {why}")
+        elif await self._moved_on(name):
+            return
         elif time.monotonic() - first > REVIVE_WITHIN:
             await self.lose(name, f"died and was not brought back within {REVIVE_WITHIN:.0f}s: {why}")
 
@@ -90,6 +94,8 @@ class Supervisor:
             return
         if self.budget_left(name) <= 0:
             await self.lose(name, f"{why}, with {self._spent(name)}")
+            return
+        if await self._moved_on(name):
             return
         self._say(f"[yellow]actor {name}: {why}; killing it for a restart[/]")
         log.warning("actor killed for a restart", extra={"fields": {"actor": name, "why": why}})
@@ -113,6 +119,15 @@ class Supervisor:
 
     # -- internals ---------------------------------------------------------------------
 
+    async def _moved_on(self, name: str) -> bool:
+        """If ``name``'s node is gone, Ray cannot bring it back there: start the restart that makes it again
+        on another node (the launcher's ``revive``); return whether it did."""
+        if self._node_lost is None or not await self._node_lost(name):
+            return False
+        self._dead_since.pop(name, None)
+        self._reviving[name] = asyncio.create_task(self._restart(name), name=f"revive:{name}")
+        return True
+
     def _spent(self, name: str) -> str:
         budget = self.specs[name].max_restarts
         return f"its restart budget of {budget} spent" if budget else "no restart budget (0)"
@@ -132,7 +147,7 @@ class Supervisor:
                 why = f"its restart {count} failed: {first_line(exc)}"
                 log.warning("actor restart failed", extra={"fields": {"actor": name, "restart": count,
                                                                        "error": f"{type(exc).__name__}: {exc}"[:500]}})
-                if self.budget_left(name) <= 0:
+                if self.budget_left(name) <= 0 or isinstance(exc, PlacementError):    # no node may run it
                     await self.lose(name, why)
                 else:
                     self._say(f"[yellow]actor {name}: {why}; killing it for another restart[/]")

@@ -17,6 +17,7 @@ from tradesys.messages.market_pb2 import (
     BookSnapshot,
     BookState,
     BookStatus,
+    BookTop,
     Instrument,
     InstrumentKind,
     MarkPrice,
@@ -56,6 +57,7 @@ BODY_TYPES = {
     MessageKind.MESSAGE_KIND_RISK_COMMAND: RiskCommand,
     MessageKind.MESSAGE_KIND_MARK_PRICE: MarkPrice,
     MessageKind.MESSAGE_KIND_BOOK_STATUS: BookStatus,
+    MessageKind.MESSAGE_KIND_BOOK_TOP: BookTop,
 }
 KIND_OF = {cls: kind for kind, cls in BODY_TYPES.items()}
 
@@ -78,7 +80,8 @@ def decode_body(kind: int, body: bytes):
 
 
 __all__ = [
-    "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "BookState", "BookStatus", "CancelAll",
+    "ActorState", "Balance", "Bbo", "BODY_TYPES", "BookDelta", "BookSnapshot", "BookState", "BookStatus", "BookTop",
+    "CancelAll",
     "CancelOrder",
     "Decimal", "Fill", "Header", "Heartbeat", "Instrument", "InstrumentKind", "InventoryDelta", "KIND_OF",
     "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent", "OrderEventType",

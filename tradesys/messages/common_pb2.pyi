@@ -24,6 +24,7 @@ class MessageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MESSAGE_KIND_RISK_COMMAND: _ClassVar[MessageKind]
     MESSAGE_KIND_MARK_PRICE: _ClassVar[MessageKind]
     MESSAGE_KIND_BOOK_STATUS: _ClassVar[MessageKind]
+    MESSAGE_KIND_BOOK_TOP: _ClassVar[MessageKind]
 
 class Side(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -47,6 +48,7 @@ MESSAGE_KIND_HEARTBEAT: MessageKind
 MESSAGE_KIND_RISK_COMMAND: MessageKind
 MESSAGE_KIND_MARK_PRICE: MessageKind
 MESSAGE_KIND_BOOK_STATUS: MessageKind
+MESSAGE_KIND_BOOK_TOP: MessageKind
 SIDE_UNSPECIFIED: Side
 SIDE_BUY: Side
 SIDE_SELL: Side

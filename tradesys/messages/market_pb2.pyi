@@ -169,6 +169,28 @@ class Bbo(_message.Message):
     venue_seq: int
     def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., bid_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., bid_size: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., ask_price: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., ask_size: _Optional[_Union[_common_pb2.Decimal, _Mapping]] = ..., venue_seq: _Optional[int] = ...) -> None: ...
 
+class BookTop(_message.Message):
+    __slots__ = ("venue", "symbol", "price_scale", "size_scale", "venue_seq", "bid_price", "bid_size", "ask_price", "ask_size")
+    VENUE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_SCALE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_SCALE_FIELD_NUMBER: _ClassVar[int]
+    VENUE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    BID_PRICE_FIELD_NUMBER: _ClassVar[int]
+    BID_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ASK_PRICE_FIELD_NUMBER: _ClassVar[int]
+    ASK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    venue: str
+    symbol: str
+    price_scale: int
+    size_scale: int
+    venue_seq: int
+    bid_price: int
+    bid_size: int
+    ask_price: int
+    ask_size: int
+    def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., price_scale: _Optional[int] = ..., size_scale: _Optional[int] = ..., venue_seq: _Optional[int] = ..., bid_price: _Optional[int] = ..., bid_size: _Optional[int] = ..., ask_price: _Optional[int] = ..., ask_size: _Optional[int] = ...) -> None: ...
+
 class MarkPrice(_message.Message):
     __slots__ = ("venue", "symbol", "mark_price", "index_price", "funding_rate", "next_funding_ts")
     VENUE_FIELD_NUMBER: _ClassVar[int]

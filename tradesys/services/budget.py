@@ -4,16 +4,18 @@ The venue counts requests per account (and per IP); so must we, or two
 engines on one account each believe they have the whole allowance.
 ``BudgetServer`` is a Ray actor (``budget-<venue key>``) that owns the
 account's ``Budget``; every service on the account reaches it through a
-``RayBudget``, which implements ``tradesys.venue.ratelimit.SharedBudget``. A
-reservation is one Ray call awaited on the order path (not on the
-market-data path); the venue's own counts read from a reply are posted
-without waiting, since the reply's caller has no use for the answer. Both
-are measured in docs/performance.md (``bench/budget.py``).
+``RayBudget`` under a ``LeasedBudget`` (``tradesys/venue/lease.py``): each
+process spends leased blocks of the limits and asks for the next block in
+the background, so no Ray call sits on the order path. The venue's own
+counts read from a reply are posted without waiting, since the reply's
+caller has no use for the answer. Measured in docs/performance.md
+(``bench/budget.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -23,7 +25,8 @@ import ray
 
 from tradesys.actors.base import ActorBase
 from tradesys.venue.errors import RateLimited
-from tradesys.venue.ratelimit import Budget, RateLimiter
+from tradesys.venue.lease import LeasedBudget
+from tradesys.venue.ratelimit import Budget, Lease, RateLimiter
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 0.1
@@ -37,7 +40,7 @@ class BudgetServer(ActorBase):
     def __init__(self, name: str, limits: Mapping[str, tuple[int, float]]):
         super().__init__(name)
         self.budget = Budget.of(limits)
-        self.calls = {"reserve": 0, "waits": 0, "observe": 0, "blocks": 0}
+        self.calls = {"reserve": 0, "leases": 0, "waits": 0, "observe": 0, "blocks": 0}
         self.reborn = ray.get_runtime_context().was_current_actor_reconstructed
         if self.reborn:
             # The counts of the account's windows died with the last process: take them as spent until the
@@ -50,6 +53,13 @@ class BudgetServer(ActorBase):
         if wait:
             self.calls["waits"] += 1
         return wait, self.budget.banned
+
+    async def lease(self, least: Mapping[str, int], share: float) -> Lease:
+        self.calls["leases"] += 1
+        lease = self.budget.lease(least, share)
+        if lease.wait:
+            self.calls["waits"] += 1
+        return lease
 
     async def observe(self, counts: Mapping[str, int]) -> None:
         self.calls["observe"] += 1
@@ -79,19 +89,30 @@ class RayBudget:
     dead or restarting, a reservation waits up to ``restart_wait_s`` for it and is then refused
     (``RateLimited``: nothing was sent); nothing goes out unbudgeted."""
 
-    def __init__(self, handle, *, restart_wait_s: float = 2.0):
+    def __init__(self, handle, *, restart_wait_s: float = 2.0, name: str = ""):
         self.handle = handle
+        self.name = name        # its Ray name: a budget re-made on another node is found again by it
         self.restart_wait_s = restart_wait_s
         self.observe_failures = 0
         self.unavailable = 0
 
     async def reserve(self, costs: Mapping[str, int]) -> tuple[float, bool]:
+        return tuple(await self._asked("reserve", dict(costs)))
+
+    async def lease(self, least: Mapping[str, int], share: float) -> Lease:
+        return await self._asked("lease", dict(least), share)
+
+    async def _asked(self, method: str, *args):
         deadline = time.monotonic() + self.restart_wait_s
         while True:
             try:
-                return tuple(await self.handle.reserve.remote(dict(costs)))
-            except ray.exceptions.RayActorError as exc:
+                return await getattr(self.handle, method).remote(*args)
+            except (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError) as exc:
+                # (Unschedulable: its node is gone, and it is being made again on another one.)
                 self.unavailable += 1
+                if self.name:
+                    with contextlib.suppress(ValueError):     # not (yet) made again: the same handle, later
+                        self.handle = await asyncio.to_thread(ray.get_actor, self.name)
                 if time.monotonic() >= deadline:
                     raise RateLimited(f"the account's rate-limit budget is not answering ({type(exc).__name__}): "
                                       f"nothing sent", retry_after_s=self.restart_wait_s) from None
@@ -126,5 +147,7 @@ class RayBudget:
 
 
 def shared_limiter(venue_key: str, venue: str, *, max_wait_s: float = 2.0) -> RateLimiter:
-    """A RateLimiter on the account's BudgetServer (call inside a Ray actor of the same namespace)."""
-    return RateLimiter(RayBudget(ray.get_actor(budget_actor_name(venue_key))), max_wait_s=max_wait_s, venue=venue)
+    """A RateLimiter on the account's BudgetServer, spending leased blocks (``tradesys/venue/lease.py``: no
+    Ray call per request); call inside a Ray actor of the same namespace."""
+    name = budget_actor_name(venue_key)
+    return RateLimiter(LeasedBudget(RayBudget(ray.get_actor(name), name=name)), max_wait_s=max_wait_s, venue=venue)

@@ -4,8 +4,9 @@ Runs the venue's ``IExchangeSubscriber`` for the configured symbols and
 publishes what it delivers, unchanged, on ``md.<venue>.<symbol>.<kind>``
 with the venue's and our receive timestamps:
 
-- ``book``: ``BookSnapshot`` then ``BookDelta``; a snapshot at every (re)sync and every
-  ``snapshot_seconds`` (stamped with the times of the update it is as of); deltas chain on ``prev_venue_seq``.
+- ``book``: ``BookSnapshot`` then ``BookDelta``; a snapshot at every (re)sync, when a stale feed's
+  updates resume, and every ``snapshot_seconds`` (stamped with the times of the update it is as of);
+  deltas chain on ``prev_venue_seq``.
 - ``bbo``: ``Bbo``, every best bid/offer change.
 - ``trade``: ``Trade``, every public trade.
 - ``mark``: ``MarkPrice``, every mark price update.
@@ -28,9 +29,10 @@ from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
-from tradesys.messages import BookSnapshot, BookState, BookStatus
+from tradesys.messages import BookSnapshot, BookState, BookStatus, BookTop
 from tradesys.services.account import simulator_urls
 from tradesys.venue.base import FeedStatus, StreamKind, get_venue
+from tradesys.venue.book import L2Book
 from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
 from tradesys.venue.registry import VenueSpec
 
@@ -45,6 +47,9 @@ class MarketServerSettings:
     key: str                          # the venue's config key (exchange.<key>)
     config: VenueConfig = field(repr=False)
     snapshot_seconds: float = 5.0
+    # Publish each book's touch on md.<venue>.<symbol>.top when it changes (a strategy on the venue reads
+    # the "top" view): off when none does, so the book path pays nothing for it.
+    publish_top: bool = False
     # Only for feeds that need a signed-in session (Deribit's raw book channel); never logged.
     api_key: str | None = field(default=None, repr=False)
     api_secret: str | None = field(default=None, repr=False)
@@ -55,15 +60,25 @@ def market_data_limiter(spec: VenueSpec) -> RateLimiter:
     return RateLimiter(LocalBudget(Budget.of(spec.rate_limits)), venue=spec.name)
 
 
+def top_message(venue: str, book: L2Book, touch: tuple[int | None, int, int | None, int]) -> BookTop:
+    """The top-of-book message of ``book`` (its ``touch()``): mantissas at the book's scales, as its arrays are;
+    an empty side has price and size 0."""
+    bid, bid_size, ask, ask_size = touch
+    return BookTop(venue=venue, symbol=book.symbol, price_scale=book.price_scale, size_scale=book.size_scale,
+                   venue_seq=book.seq, bid_price=bid or 0, bid_size=bid_size, ask_price=ask or 0, ask_size=ask_size)
+
+
 class MarketServer(ActorBase):
     def __init__(self, name: str, settings: MarketServerSettings):
         super().__init__(name)
         self.settings = settings
         self.venue = settings.config.venue
         self.subscriber = None
-        self.published = {"book": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0}
+        self.published = {"book": 0, "top": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0}
+        self._tops: dict[str, tuple] = {}    # symbol -> the touch last published on its top topic
         self._topics: dict[tuple[str, str], str] = {}
         self._book_ts: dict[str, tuple[int, int]] = {}   # symbol -> (venue, receive) time of its last update
+        self._feeds: dict[str, FeedStatus] = {}          # symbol -> its feed's last status
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -118,6 +133,25 @@ class MarketServer(ActorBase):
         self.publisher.publish_message(self._topic(message.symbol, "book"), message, venue_ts, recv_ts)
         self.published["book"] += 1
         self._book_ts[message.symbol] = (venue_ts, recv_ts)
+        if self.settings.publish_top:
+            if isinstance(message, BookSnapshot):
+                # Sent whatever the touch: a strategy that joined late, or whose book was withdrawn (a resync),
+                # has it again even when the touch did not move meanwhile.
+                self._tops.pop(message.symbol, None)
+            self._publish_top(message.symbol, venue_ts, recv_ts)
+
+    def _publish_top(self, symbol: str, venue_ts: int, recv_ts: int) -> None:
+        """The book's touch, when it changed: read from the book, which keeps its best prices as it goes."""
+        book = self.subscriber.book(symbol)
+        if book is None:
+            return
+        touch = book.touch()
+        if touch == self._tops.get(symbol):
+            return
+        self._tops[symbol] = touch
+        self.publisher.publish_message(self._topic(symbol, "top"), top_message(self.venue, book, touch), venue_ts,
+                                       recv_ts)
+        self.published["top"] += 1
 
     def on_bbo(self, bbo, venue_ts: int, recv_ts: int) -> None:
         self.publisher.publish_message(self._topic(bbo.symbol, "bbo"), bbo, venue_ts, recv_ts)
@@ -132,7 +166,14 @@ class MarketServer(ActorBase):
         self.published["mark"] += 1
 
     def on_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
+        was, self._feeds[symbol] = self._feeds.get(symbol), status
         self._publish_status(symbol, status, reason)
+        if status is FeedStatus.LIVE and was is FeedStatus.STALE:
+            # The strategies let the book go while it was stale, and the updates resume on the same book (no
+            # resync, so no snapshot of its own): they have it again now, not at the next periodic snapshot.
+            snapshot = self._snapshot(symbol)
+            if snapshot is not None:
+                self.on_book(snapshot, *self._book_ts.get(symbol, (0, 0)))
 
     # -- internals ---------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tradesys.actors.base import ActorBase, Directory
+from tradesys.actors.base import ActorBase, Directory, serve_bus
 from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction, Side
@@ -114,7 +114,7 @@ class PositionServer(ActorBase):
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
                 self._market.connect(endpoints["pub"])
-        self.spawn(self._read_marks(), "marks")
+        serve_bus(self, self._market, self._on_mark)
         self.spawn(self._publish_loop(), "publish")
         self.spawn(self._reconcile_loop(), "reconcile")
 
@@ -314,13 +314,11 @@ class PositionServer(ActorBase):
             for symbol in list(self.account):
                 self._check_exposure(symbol)     # the market moves positions' notional too
 
-    async def _read_marks(self) -> None:
-        while True:
-            for _, bbo in self._market.decoded(await self._market.recv_batch(256)):
-                if isinstance(bbo, Bbo):
-                    mid = bbo_mid(bbo)
-                    if mid is not None:
-                        self.marks[bbo.symbol] = mid
+    def _on_mark(self, _, bbo) -> None:
+        if isinstance(bbo, Bbo):
+            mid = bbo_mid(bbo)
+            if mid is not None:
+                self.marks[bbo.symbol] = mid
 
     # -- reconciliation ----------------------------------------------------------------
 

@@ -32,7 +32,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from tradesys.actors.base import ActorBase, Directory
+from tradesys.actors.base import ActorBase, Directory, serve_bus
 from tradesys.bus import Subscriber, topics
 from tradesys.bus.orders import OrderServer
 from tradesys.config.schema import RiskConfig, VenueConfig
@@ -44,6 +44,7 @@ from tradesys.services.engine.kill import KillDesk
 from tradesys.services.engine.market import MarketWatch
 from tradesys.services.engine.requests import RequestDesk
 from tradesys.services.engine.stream import AccountStream
+from tradesys.venue.ids import ClientOrderIds
 from tradesys.venue.registry import get_venue
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class TradingEngine(ActorBase):
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
                 self._market.connect(endpoints["pub"])
-        self.spawn(self.market.read(self._market), "market")
+        serve_bus(self, self._market, lambda _, message: self.market.on_message(message))
         self.spawn(self.market.watch_books(), "stale-books")
 
     def _publish(self, topic: str, message, venue_ts: int = 0, recv_ts: int = 0) -> None:
@@ -199,6 +200,26 @@ class TradingEngine(ActorBase):
             ok = order is not None and order.strategy_id == strategy_id and order.last is not None
             out[cid] = order.last.SerializeToString() if ok else None
         return out
+
+    async def venue_order(self, strategy_id: str, client_order_id: str,
+                          symbol: str) -> tuple[bytes | None, list[bytes]]:
+        """An order of ``strategy_id`` that this engine never saw (an engine before it placed it): the venue's
+        word on it and its fills since the run started, serialised (an OrderEvent or None, Fills), so that a
+        Mini OMS settles it with what it filled while no engine was there to say so."""
+        await self._reconciled()
+        if ClientOrderIds.owner(client_order_id) != strategy_id or symbol not in self.account.instruments:
+            return None, []
+        event = await self.fetcher.order_status(symbol, client_order_id)
+        if event is None:
+            return None, []
+        event.strategy_id = strategy_id
+        fills = [f for f in await self.fetcher.recent_fills(symbol, self.context.run_started_ns)
+                 if f.client_order_id == client_order_id]
+        for fill in fills:
+            fill.strategy_id = strategy_id
+        log.info("an order settled from the venue", extra={"fields": {
+            "client_order_id": client_order_id, "fills": len(fills)}})
+        return event.SerializeToString(), [f.SerializeToString() for f in fills]
 
     async def cancel_strategy(self, strategy_id: str) -> int:
         """Cancel every live order of ``strategy_id`` (the launcher lost that strategy for good); return how

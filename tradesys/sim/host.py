@@ -94,8 +94,7 @@ class SimHost:
 
     def run(self) -> None:
         """Start the synthetic flow and the venue's periodic duties."""
-        self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns),
-                                                name=f"{self.venue}-sim-market")
+        self.resume_market()
         self._tick_task = asyncio.create_task(self._ticks(), name=f"{self.venue}-sim-ticks")
 
     def pause_market(self) -> None:
@@ -103,6 +102,12 @@ class SimHost:
         if self._market_task is not None:
             self._market_task.cancel()
             self._market_task = None
+
+    def resume_market(self) -> None:
+        """Start the synthetic flow again after ``pause_market``, from the book as it is."""
+        if self._market_task is None:
+            self._market_task = asyncio.create_task(self.market.run(self.step_seconds, self.now_ns),
+                                                    name=f"{self.venue}-sim-market")
 
     def tick(self) -> None:
         """The venue's duties every ``tick_seconds``."""

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 import ray
 
-from tradesys.actors.base import ActorBase, Directory
+from tradesys.actors.base import ActorBase, Directory, serve_bus
 from tradesys.bus import Subscriber, topics
 from tradesys.bus.errors import BusError
 from tradesys.bus.orders import OrderClient
@@ -39,6 +39,7 @@ from tradesys.messages import (
     BookDelta,
     BookSnapshot,
     BookStatus,
+    BookTop,
     CancelAll,
     Fill,
     Heartbeat,
@@ -66,6 +67,7 @@ from tradesys.venue.registry import get_venue
 log = logging.getLogger(__name__)
 STOP_CANCEL_SECONDS = 5.0   # how long a stopping strategy works at leaving nothing live
 MARKET_KINDS = ("book", "trade", "status")   # md.<venue>.<symbol>.<kind> a strategy subscribes to
+BOOK_VIEWS = ("full", "top")                 # AbstractStrategy.book_view: "top" takes the top topic for "book"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ class StrategyActor(ActorBase):
         self.ctx = TradingContext(self.strategy_id, self.venue, self.symbols,
                                   StrategyLimits.from_config(settings.config.risk), self.oms, self.kill_switch,
                                   self.books, self.holdings, self._settled)
-        self.reconciler = Reconciler(self.strategy_id, self.oms, self._settled, time.monotonic())
+        # A fill the reconciler had from the venue is booked as one off the bus, unless it was heard there.
+        self.reconciler = Reconciler(self.strategy_id, self.oms, self._settled, time.monotonic(),
+                                     lambda fill: self.holdings.fill_keys.seen(fill) or self._dispatch(None, fill))
         self.strategy: AbstractStrategy | None = None
         self._client: OrderClient | None = None
         self._sub: Subscriber | None = None
@@ -107,6 +111,14 @@ class StrategyActor(ActorBase):
         return self.ctx.stopping
 
     # -- lifecycle ---------------------------------------------------------------------
+
+    async def on_moved(self, name: str, old: dict[str, str], new: dict[str, str]) -> None:
+        """Its engine came back on another node: a new Ray actor there, a new order socket."""
+        if name != self.reconciler.engine_name or self._client is None:
+            return
+        self._engine = self.reconciler.engine = await asyncio.to_thread(ray.get_actor, name)
+        self._client.follow(new["orders"])
+        log.warning("following the engine to its new node", extra={"fields": {"orders": new["orders"]}})
 
     async def on_wire(self, directory: Directory) -> None:
         engine_name = f"engine-{self.settings.venue_key}"
@@ -129,7 +141,11 @@ class StrategyActor(ActorBase):
                          venue_spec.amends)
         # The kinds a strategy is called back for; BBO and marks are not (the book has the touch), and at
         # hundreds a second they would cost every strategy process a decode each.
-        prefixes = [topics.md(self.venue, s, kind) for s in self.symbols for kind in MARKET_KINDS]
+        view = self.settings.strategy_class.book_view
+        if view not in BOOK_VIEWS:
+            raise ValueError(f"strategy {self.strategy_id}: book_view {view!r}: it is one of {', '.join(BOOK_VIEWS)}")
+        kinds = ("top" if view == "top" else "book", *MARKET_KINDS[1:])
+        prefixes = [topics.md(self.venue, s, kind) for s in self.symbols for kind in kinds]
         prefixes += [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.", "risk.",
                      topics.hb(self._market_server)]
         self._sub = self.subscribed(Subscriber(prefixes, name=f"{self.name}-sub"))
@@ -140,7 +156,7 @@ class StrategyActor(ActorBase):
         await self._recover(directory)
         self._call("on_start")
         self._market_beat = time.monotonic()
-        self.spawn(self._read(), "bus")
+        serve_bus(self, self._sub, self._dispatch)
         self.spawn(self._timer(), "timer")
         self.spawn(self._watch_market(), "market-watch")
 
@@ -160,7 +176,8 @@ class StrategyActor(ActorBase):
         subscription is up, so nothing that happens meanwhile is missed; fills heard twice are known by key."""
         positions = f"positions-{self.settings.venue_key}"
         if positions in directory:
-            self.holdings.recover(await ray.get_actor(positions).strategy_ledger.remote(self.strategy_id))
+            ledger = await asyncio.to_thread(ray.get_actor, positions)
+            self.holdings.recover(await ledger.strategy_ledger.remote(self.strategy_id))
         for raw in await self._engine.open_orders.remote(self.strategy_id):
             event = OrderEvent.FromString(raw)
             intent = self.strategy.recovered_intent(event)
@@ -256,14 +273,16 @@ class StrategyActor(ActorBase):
                 "fees": f"{ledger.fees:{money}}", "currency": instrument.settle if instrument is not None else "",
                 "mode": self.kill_switch.mode.name.lower()}
 
-    def reset_latency(self) -> None:
-        """Start the latency histograms afresh (a benchmark's measurement window)."""
-        self.books.wire_to_strategy = Histogram()
-        self.ctx.round_trip = Histogram()
-
-    def latency_buckets(self) -> dict[int, int]:
-        """The wire-to-strategy histogram's raw buckets, for merging several strategies' (benchmarks)."""
-        return dict(self.books.wire_to_strategy.buckets)
+    def latency_buckets(self, reset: bool = False, which: str = "wire_to_strategy") -> dict[int, int]:
+        """A latency histogram's raw buckets (``wire_to_strategy`` or ``order_round_trip``), for merging several
+        strategies' (benchmarks); with ``reset``, the latency histograms start afresh after (a benchmark's
+        measurement window begins)."""
+        histogram = {"wire_to_strategy": self.books.wire_to_strategy, "order_round_trip": self.ctx.round_trip}
+        buckets = dict(histogram[which].buckets)
+        if reset:
+            self.books.wire_to_strategy = Histogram()
+            self.ctx.round_trip = Histogram()
+        return buckets
 
     def ledger_state(self) -> dict:
         """Positions and PnL of this strategy as its own fills built them (for tests and operators)."""
@@ -285,15 +304,13 @@ class StrategyActor(ActorBase):
 
     # -- the bus -----------------------------------------------------------------------
 
-    async def _read(self) -> None:
-        while True:
-            for envelope, message in self._sub.decoded(await self._sub.recv_batch(512)):
-                self._dispatch(envelope, message)
-
     def _dispatch(self, envelope, message) -> None:
         if isinstance(message, (BookSnapshot, BookDelta)):
             self.books.on_session(envelope.header.session)
             self.books.on_message(message, envelope.header.recv_ts)
+        elif isinstance(message, BookTop):
+            self.books.on_session(envelope.header.session)
+            self.books.on_top(message, envelope.header.recv_ts)
         elif isinstance(message, OrderEvent):
             self.count["order_events"] += 1
             order = self.oms.orders.get(message.client_order_id)

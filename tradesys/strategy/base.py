@@ -81,6 +81,10 @@ class AbstractStrategy:
 
     Params: ClassVar[type] = NoParams
     timer_seconds: ClassVar[float] = 1.0
+    # What ``on_book`` is given: "full", every level, rebuilt from every delta; or "top", the best bid and ask
+    # only, from the market server's top-of-book stream (md.<venue>.<symbol>.top, sent when the touch
+    # changes): a strategy that only reads the touch then never decodes nor applies a delta.
+    book_view: ClassVar[str] = "full"
 
     def __init__(self, ctx: StrategyContext, params):
         self.ctx = ctx

@@ -1,7 +1,9 @@
 """A strategy's books, rebuilt from its market server's snapshots and deltas.
 
 A delta that does not follow the previous message (bus loss, or a resync
-at the market server) drops the book until the next snapshot; the strategy
+at the market server) drops the book until the next snapshot. A strategy
+with the "top" view gets the market server's top-of-book messages instead:
+each one is the whole book it keeps (the best bid and ask). the strategy
 hears of every change through ``notify("on_book_status", symbol, live,
 reason)``. Latency from the venue's socket to here is kept as a histogram.
 """
@@ -12,7 +14,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from tradesys.messages import BookDelta, BookSnapshot, BookState, BookStatus
+from tradesys.messages import BookDelta, BookSnapshot, BookState, BookStatus, BookTop
 from tradesys.metrics import Histogram
 from tradesys.venue.book import L2Book
 
@@ -23,7 +25,8 @@ class MarketBooks:
         self.books: dict[str, L2Book] = {}
         self.live: dict[str, bool] = dict.fromkeys(symbols, False)
         self.wire_to_strategy = Histogram()
-        self.count = {"book_updates": 0, "book_drops": 0, "market_server_losses": 0}
+        # book_updates: every snapshot and delta applied (on_book calls); book_snapshots: the snapshots among them.
+        self.count = {"book_updates": 0, "book_snapshots": 0, "book_drops": 0, "market_server_losses": 0}
         self._session: int | None = None      # the market server's publisher session
 
     def book(self, symbol: str) -> L2Book | None:
@@ -54,6 +57,7 @@ class MarketBooks:
                 book = self.books[symbol] = L2Book(symbol, message.price_scale, message.size_scale)
             book.load(zip(message.bid_prices, message.bid_sizes), zip(message.ask_prices, message.ask_sizes),
                       message.venue_seq)
+            self.count["book_snapshots"] += 1
             if not self.live.get(symbol):
                 self.live[symbol] = True
                 self.notify("on_book_status", symbol, True, "snapshot")
@@ -67,6 +71,22 @@ class MarketBooks:
                 return
             book.apply(message.bid_prices, message.bid_sizes, message.ask_prices, message.ask_sizes,
                        message.venue_seq)
+        self.count["book_updates"] += 1
+        if recv_ts:
+            self.wire_to_strategy.add(time.time_ns() - recv_ts)
+        self.notify("on_book", symbol, book)
+
+    def on_top(self, message: BookTop, recv_ts: int) -> None:
+        """The market server's top of book (the "top" view): the book becomes its best bid and ask alone,
+        each message replacing the last (it is whole: a lost one costs nothing but itself)."""
+        symbol = message.symbol
+        book = self.books.get(symbol)
+        if book is None or book.price_scale != message.price_scale or book.size_scale != message.size_scale:
+            book = self.books[symbol] = L2Book(symbol, message.price_scale, message.size_scale)
+        book.set_top(message.bid_price, message.bid_size, message.ask_price, message.ask_size, message.venue_seq)
+        if not self.live.get(symbol):
+            self.live[symbol] = True
+            self.notify("on_book_status", symbol, True, "top of book")
         self.count["book_updates"] += 1
         if recv_ts:
             self.wire_to_strategy.add(time.time_ns() - recv_ts)

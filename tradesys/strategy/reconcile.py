@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import ray
 
-from tradesys.messages import OrderEvent
+from tradesys.messages import Fill, OrderEvent
 from tradesys.strategy.context import snapshot
 from tradesys.strategy.oms import MiniOMS, Order, State
 
@@ -24,14 +24,16 @@ class Reconciler:
     """``due(now)`` names the orders to ask the engine about; ``run`` asks and applies the answers, telling
     ``settled(order, before)`` of each order it touched."""
 
-    def __init__(self, strategy_id: str, oms: MiniOMS, settled: Callable[[Order, tuple], None], now: float):
+    def __init__(self, strategy_id: str, oms: MiniOMS, settled: Callable[[Order, tuple], None], now: float,
+                 filled: Callable[[Fill], None] = lambda fill: None):
         self.strategy_id = strategy_id
         self.oms = oms
         self.settled = settled
+        self.filled = filled            # a fill the venue made that no engine reported (booked once, by key)
         self.engine = None              # the engine's Ray handle, once wired
         self.engine_name = ""
         self.next_check = now + RECONCILE_SECONDS
-        self.count = {"reconciled": 0, "reconcile_unanswered": 0}
+        self.count = {"reconciled": 0, "reconcile_unanswered": 0, "settled_from_venue": 0}
 
     def due(self, now: float) -> list[str]:
         overdue = self.oms.overdue(now)
@@ -50,11 +52,12 @@ class Reconciler:
                                             ANSWER_SECONDS)
         except (ray.exceptions.RayError, TimeoutError) as exc:   # restarting, not reconciled yet: next time
             self.count["reconcile_unanswered"] += 1
-            if isinstance(exc, TimeoutError) and self.engine_name:
+            if self.engine_name:
                 # A call caught in the engine's restart may never be answered, and the handle's later calls
-                # queue behind it: the next attempt goes through a fresh handle.
+                # queue behind it; an engine made again on another node is another actor: the next attempt
+                # goes through a fresh handle.
                 with contextlib.suppress(ValueError):
-                    self.engine = ray.get_actor(self.engine_name)
+                    self.engine = await asyncio.to_thread(ray.get_actor, self.engine_name)
             log.warning("reconcile: engine unavailable", extra={"fields": {
                 "error": f"{type(exc).__name__}: {str(exc)[:200]}"}})
             for cid in client_order_ids:
@@ -66,8 +69,25 @@ class Reconciler:
             if order is None:
                 continue
             before = snapshot(order)
-            self._apply(cid, None if raw is None else OrderEvent.FromString(raw))
+            event = OrderEvent.FromString(raw) if raw is not None else await self._from_the_venue(order)
+            self._apply(cid, event)
             self.settled(order, before)
+
+    async def _from_the_venue(self, order: Order) -> OrderEvent | None:
+        """An order the engine never saw: an engine before it placed it and went (its node lost, its process
+        killed) before saying what became of it. The venue's word, and the fills it made meanwhile."""
+        try:
+            raw, fills = await asyncio.wait_for(self.engine.venue_order.remote(
+                self.strategy_id, order.client_order_id, order.symbol), ANSWER_SECONDS)
+        except (ray.exceptions.RayError, TimeoutError) as exc:
+            log.warning("reconcile: the venue's word on an order unknown to the engine not had", extra={"fields": {
+                "client_order_id": order.client_order_id, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}})
+            return None
+        for fill in fills:
+            self.filled(Fill.FromString(fill))
+        if raw is not None:
+            self.count["settled_from_venue"] += 1
+        return None if raw is None else OrderEvent.FromString(raw)
 
     def _apply(self, cid: str, event: OrderEvent | None) -> None:
         if event is None:

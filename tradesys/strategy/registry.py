@@ -19,7 +19,9 @@ ENTRY_POINT_GROUP = "tradesys.strategies"
 # kind -> "module:attribute" of its class; imported on first use.
 BUILTIN: dict[str, str] = {"market_maker": "strategies.market_maker:MarketMaker",
                            "lp_hedger": "strategies.lp_hedger:LPHedger",
-                           "book_probe": "strategies.book_probe:BookProbe"}
+                           "book_probe": "strategies.book_probe:BookProbe",
+                           "top_probe": "strategies.book_probe:TopProbe",
+                           "order_probe": "strategies.order_probe:OrderProbe"}
 
 
 class StrategyRegistryError(LookupError):

@@ -38,6 +38,17 @@ class Limit:
     window_s: float
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Units of the account's limits granted to one process: ``units`` per limit, spendable for
+    ``seconds`` more (the rest of the window they were booked in); or none, and the ``wait`` before
+    asking again (``banned``: the account is banned meanwhile)."""
+    units: dict[str, int]
+    seconds: dict[str, float]
+    wait: float
+    banned: bool
+
+
 class Budget:
     """Counts per limit in the current fixed window; thread-compatible, not thread-safe (one owner)."""
 
@@ -108,6 +119,28 @@ class Budget:
             if name in self.limits and cost > 0:
                 self._used[name] += cost
         return 0.0
+
+    def lease(self, least: Mapping[str, int], share: float, now: float | None = None) -> Lease:
+        """Book a block of each limit in ``least`` for a process to spend without asking again: at least
+        ``least`` (one request's costs), up to ``share`` of the limit's capacity, what its window has room for.
+        Booked here as used, so that what all leases together hold never passes the limit. Nothing is booked
+        when ``least`` does not fit (a probe is, while the counts are only assumed): the lease then names
+        the wait."""
+        now = self.clock() if now is None else now
+        wait = self.reserve(least, now)
+        if wait:
+            return Lease({}, {}, wait, self.banned and now < self.blocked_until)
+        units, seconds = {}, {}
+        for name, cost in least.items():
+            limit = self.limits.get(name)
+            if limit is None or cost <= 0:
+                continue
+            room = int(limit.capacity * self.headroom) - self._used[name]
+            more = max(0, min(math.ceil(limit.capacity * share) - cost, room))
+            self._used[name] += more
+            units[name] = cost + more
+            seconds[name] = (math.floor(now / limit.window_s) + 1) * limit.window_s - now
+        return Lease(units, seconds, 0.0, False)
 
     def configure(self, capacities: Mapping[str, int]) -> None:
         """Take the capacities the venue declares (e.g. Binance's exchangeInfo.rateLimits) for known limits."""

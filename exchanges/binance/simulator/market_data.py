@@ -38,6 +38,9 @@ class MarketData:
         limit = int(raw) if raw.isdigit() else -1
         if limit not in DEPTH_LIMITS:
             raise errors.depth_limit(raw)
+        replay = self.sim.streams.replay
+        if replay is not None and instrument.symbol == replay.symbol:
+            return replay.depth()            # the state the replayed frames follow
         engine = self.sim.exchange.engines[instrument.symbol]
         now = self.sim.now_ms()
         side = lambda s: [[instrument.price_text(p), instrument.qty_text(q)]  # noqa: E731

@@ -17,6 +17,7 @@ from exchanges.binance.auth import Credentials
 from exchanges.binance.simulator.catalog import CATALOG, DEFAULT_SYMBOLS
 from exchanges.binance.simulator.faults import fault_control
 from exchanges.binance.simulator.limits import RateLimits
+from exchanges.binance.simulator.replay import DepthReplay, ReplayError
 from exchanges.binance.simulator.rest import RestApi
 from exchanges.binance.simulator.rpc import WsApi
 from exchanges.binance.simulator.streams import StreamHub
@@ -35,7 +36,8 @@ class BinanceSimulator(SimHost):
 
     def __init__(self, *, symbols: tuple[str, ...] = DEFAULT_SYMBOLS, seed: int = 7,
                  credentials: Credentials | None = None, balance: str = "100000", step_seconds: float = 0.1,
-                 faults: dict | None = None, funding_interval_s: float | None = None):
+                 faults: dict | None = None, funding_interval_s: float | None = None, replay: str | None = None,
+                 replay_rate: float = 1000.0, replay_held: bool = False):
         super().__init__(step_seconds=step_seconds, faults=faults)
         self.symbols = tuple(symbols)
         self.catalog = select_entries(CATALOG, self.symbols, funding_interval_s)
@@ -56,15 +58,27 @@ class BinanceSimulator(SimHost):
         self.countdowns: dict[tuple[str, str], int] = {}  # (account, symbol) -> cancel-all deadline (ms)
         self.rest = RestApi(self)
         self.streams = StreamHub(self)
+        if replay is not None:
+            self.streams.replay = DepthReplay(replay, replay_rate, held=replay_held)
+            if self.streams.replay.symbol not in self.symbols:
+                raise ReplayError(f"replay {replay}: its symbol {self.streams.replay.symbol} is not one this "
+                                  f"simulator serves ({', '.join(self.symbols)})")
         self.users = UserStreams(self)
         self.ws_api = WsApi(self)
         self.account = ACCOUNT
 
+    def begin_replay(self) -> bool:
+        """Start a held replay (``replay_held``); False when it had started. Without a replay: ReplayError."""
+        if self.streams.replay is None:
+            raise ReplayError("this simulator has no replay to begin (sim_replay is not set)")
+        return self.streams.replay.begin(self.streams.replayed)
+
     def stats(self) -> dict[str, int]:
         """Connections and messages served, for the simulator actor's heartbeat."""
         streams, users = self.streams.counters, self.users.counters
+        replay = self.streams.replay.counters() if self.streams.replay is not None else {}
         return {"connections": streams["connections"] + users["connections"],
-                "messages": streams["frames"] + users["events"]}
+                "messages": streams["frames"] + users["events"], **replay}
 
     @staticmethod
     def client_id_of(order) -> str:

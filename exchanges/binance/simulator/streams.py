@@ -1,21 +1,19 @@
 """Binance USD-M WebSocket market streams over the simulated exchange.
 
-Paths: ``/public`` (depth, partial depth, bookTicker, trade) and ``/market``
-(aggTrade, markPrice, kline); a stream subscribed on the wrong path is accepted and
-silent, as on the venue; the legacy root paths carry only the /public
-streams, as the venue's have since 2026-04-23. A kline
-stream pushes its open candle every 250 ms while it changes and once more,
-with ``x`` true, when it closes; a candle starts with its first trade. Raw mode
-(``/ws/<s1>/<s2>``; any suffix is accepted, unknown names are no stream) and
-combined mode (``/stream?streams=``, frames wrapped in ``{"stream","data"}``).
+Paths: ``/public`` (depth, partial depth, bookTicker, trade) and ``/market`` (aggTrade, markPrice, kline);
+a stream subscribed on the wrong path is accepted and silent, as on the venue; the legacy root paths carry
+only the /public streams, as the venue's have since 2026-04-23. A kline stream pushes its open candle every
+250 ms while it changes and once more, with ``x`` true, when it closes; a candle starts with its first trade.
+Raw mode (``/ws/<s1>/<s2>``; any suffix is accepted, unknown names are no stream) and combined mode
+(``/stream?streams=``, frames wrapped in ``{"stream","data"}``).
 Live ``SUBSCRIBE`` / ``UNSUBSCRIBE`` / ``LIST_SUBSCRIPTIONS`` /
 ``SET_PROPERTY`` / ``GET_PROPERTY`` with the documented error frames.
 
 Depth diffs: book update ids are one sequence across symbols; each stream
 name has its own ``pu`` chain; a diff stream sends, every 100/250/500 ms (or
 at once for ``@0ms``), the absolute size of every level changed since its
-last event (0: removed). Each connection has a bounded send queue: a client
-that does not read is disconnected and slows nobody else.
+last event (0: removed). Each connection has a bounded send queue: a client that does not read is
+disconnected and slows nobody else. A replay (``replay.py``) takes one symbol's diffs over from the market.
 """
 
 from __future__ import annotations
@@ -209,6 +207,7 @@ class StreamHub:
         self.counters = {"connections": 0, "slow_consumers_closed": 0, "frames": 0, "bad_requests": 0}
         sim.exchange.listeners.append(self._on_event)
         self._ticker: asyncio.Task | None = None
+        self.replay = None                       # a DepthReplay (replay.py): its symbol's diffs come from a file
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/public/ws{tail:.*}", self._raw("public")),
@@ -223,6 +222,8 @@ class StreamHub:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._ticker)
+        if self.replay is not None:
+            await self.replay.close()
         for conn in list(self.connections):
             await conn.ws.close()
 
@@ -311,6 +312,8 @@ class StreamHub:
             if spec.kind == "depth" and spec.levels == 0 and name not in self._diffs:
                 # A new diff stream chains on from the newest change already in the book.
                 self._diffs[name] = _DiffState(prev_u=self.sim.exchange.engines[spec.symbol].update_id)
+                if self.replay is not None and spec.symbol == self.replay.symbol and not self.replay.held:
+                    self.replay.begin(self.replayed)
 
     def _unsubscribe(self, conn: Connection, names: list[str]) -> None:
         for name in names:
@@ -345,7 +348,7 @@ class StreamHub:
         result = event.result
         symbol = event.symbol
         now = self.sim.now_ms()
-        if result.book_changes:
+        if result.book_changes and not (self.replay is not None and symbol == self.replay.symbol):
             for name, state in self._diffs.items():
                 spec = self.specs[name]
                 if spec.symbol != symbol:
@@ -360,6 +363,14 @@ class StreamHub:
             self._book_ticker(symbol, now)
         if result.trades:
             self._trades(event, now)
+
+    def replayed(self, frame: str, event: str) -> None:
+        """One replayed frame to every subscriber of its symbol's diff streams (raw ones get the event)."""
+        for name in [n for n in self._diffs if self.specs[n].symbol == self.replay.symbol]:
+            for conn in self.subscribers.get(name, ()):
+                if conn.carries(self.specs[name]):
+                    conn.send(frame if conn.combined else event)
+                    self.counters["frames"] += 1
 
     def _send_diff(self, spec: StreamSpec, state: _DiffState, now: int) -> None:
         instrument = self.sim.exchange.instruments[spec.symbol]
@@ -430,9 +441,9 @@ class StreamHub:
             for name, spec in list(self.specs.items()):
                 if name not in self.subscribers:
                     continue
-                if spec.kind == "depth" and spec.levels == 0 and spec.interval_ms:
+                if spec.kind == "depth" and spec.levels == 0:      # a diff stream (@0ms: sent at each change)
                     state = self._diffs.get(name)
-                    if state is not None and state.changes and now - state.last_sent_ms >= spec.interval_ms:
+                    if spec.interval_ms and state and state.changes and now - state.last_sent_ms >= spec.interval_ms:
                         self._send_diff(spec, state, now)
                 elif spec.kind == "depth" and now - self._last_sent.get(name, 0) >= spec.interval_ms:
                     self._last_sent[name] = now

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from tradesys.bus import Subscriber, topics
+from tradesys.bus import topics
 from tradesys.messages import Bbo, BookState, BookStatus, RiskAction, RiskCommand
 from tradesys.positions.ledger import bbo_mid
 from tradesys.risk import KillSwitch, Mode
@@ -49,11 +49,6 @@ class MarketWatch:
         now = time.monotonic()
         for symbol in self.symbols:
             self.book_down_since[symbol] = now
-
-    async def read(self, subscriber: Subscriber) -> None:
-        while True:
-            for _, message in subscriber.decoded(await subscriber.recv_batch(256)):
-                self.on_message(message)
 
     def on_message(self, message) -> None:
         if isinstance(message, Bbo):

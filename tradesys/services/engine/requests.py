@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from tradesys.bus.orders import OrderServer, ReceivedRequest
-from tradesys.messages import OrderEventType, OrderReply, OrderType, RejectReason, Side, TimeInForce
+from tradesys.messages import OrderEvent, OrderEventType, OrderReply, OrderType, RejectReason, Side, TimeInForce
 from tradesys.numeric import get_decimal
 from tradesys.risk import OrderCheck, RiskGate
 from tradesys.services.engine.kill import KillDesk
@@ -155,6 +155,13 @@ class RequestDesk:
             request_id=received.request.request_id, client_order_id=received.request.client_order_id,
             accepted=accepted, reason=reason, detail=detail, venue_order_id=venue_order_id))
 
+    def _answered(self, received: ReceivedRequest, event: OrderEvent) -> None:
+        """The venue's answer: the reply to the strategy first (the order path's last hop), then the event
+        into the order table and onto the bus. Both in one step: no request of the strategy's can come in
+        between, and the strategy's Mini OMS takes the reply and the event in either order."""
+        self._reply(received, True, venue_order_id=event.venue_order_id)
+        self.account.apply(event, source="ack")
+
     def _venue_failed(self, received: ReceivedRequest, exc: ExchangeError, what: str) -> None:
         self.count["rejected_venue"] += 1
         log.info("venue refused", extra={"fields": {"what": what, "error": str(exc),
@@ -173,8 +180,7 @@ class RequestDesk:
             self._venue_failed(received, exc, "place")
             return
         self.count["placed"] += 1
-        self.account.apply(event, source="ack")
-        self._reply(received, True, venue_order_id=event.venue_order_id)
+        self._answered(received, event)
 
     async def _settle_unknown(self, received: ReceivedRequest, order: EngineOrder, exc: ExchangeError) -> None:
         """The venue gave no verdict (the answer was lost): ask it for the order by client order id before
@@ -219,8 +225,7 @@ class RequestDesk:
             self._venue_failed(received, exc, "cancel")
             return
         self.count["cancels"] += 1
-        self.account.apply(event, source="ack")
-        self._reply(received, True, venue_order_id=event.venue_order_id)
+        self._answered(received, event)
 
     async def _change(self, received: ReceivedRequest, order: EngineOrder, spec: ModifySpec) -> None:
         try:
@@ -231,8 +236,7 @@ class RequestDesk:
         self.count["modifies"] += 1
         if event.type == ET.ORDER_EVENT_TYPE_ACCEPTED:
             event.type = ET.ORDER_EVENT_TYPE_MODIFIED
-        self.account.apply(event, source="ack")
-        self._reply(received, True, venue_order_id=event.venue_order_id)
+        self._answered(received, event)
 
     async def _cancel_all(self, received: ReceivedRequest) -> None:
         request = received.request

@@ -1,0 +1,150 @@
+"""Leased blocks of an account's rate limits: spent with no call per request, never more than a window holds
+in all, gone when their window ends."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tradesys.venue.lease import LeasedBudget
+from tradesys.venue.ratelimit import Budget, Limit
+
+
+class Clock:
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class InProcess:
+    """The account's budget as a lease source, in this process, counting the calls made to it."""
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+        self.calls = 0
+
+    async def lease(self, least, share):
+        self.calls += 1
+        await asyncio.sleep(0)          # a real source answers later: let others run meanwhile
+        return self.budget.lease(least, share)
+
+    async def observe(self, counts):
+        for name, used in counts.items():
+            self.budget.observe(name, used)
+
+    async def block(self, seconds, reason, banned):
+        self.budget.block(seconds, reason, banned=banned)
+
+    async def configure(self, capacities):
+        self.budget.configure(capacities)
+
+
+def account(clock: Clock, capacity: int = 100) -> Budget:
+    return Budget([Limit("orders_10s", capacity, 10.0)], clock=clock)
+
+
+def test_a_lease_books_a_share_of_the_window_and_leases_together_never_pass_it():
+    clock = Clock(1000.0)
+    budget = account(clock)
+    first = budget.lease({"orders_10s": 1}, share=0.3)
+    assert first.units == {"orders_10s": 30} and first.seconds == {"orders_10s": 10.0} and not first.wait
+    assert budget.used("orders_10s") == 30
+    grants = [budget.lease({"orders_10s": 1}, share=0.3).units.get("orders_10s", 0) for _ in range(4)]
+    assert grants == [30, 30, 10, 0]           # what is left of the window, then nothing
+    refused = budget.lease({"orders_10s": 1}, share=0.3)
+    assert refused.units == {} and refused.wait == 10.0 and budget.used("orders_10s") == 100
+    clock.now = 1010.0                          # the next window
+    assert budget.lease({"orders_10s": 5}, share=0.01).units == {"orders_10s": 5}   # at least one request's
+
+
+async def test_requests_spend_the_lease_locally_and_ask_again_only_as_it_runs_low():
+    clock = Clock()
+    source = InProcess(account(clock))
+    leased = LeasedBudget(source, share=0.1, clock=clock)
+    for _ in range(25):
+        assert await leased.reserve({"orders_10s": 1}) == (0.0, False)
+        if leased._asking is not None:          # a top-up under way: its answer comes before the next request
+            await asyncio.wait_for(asyncio.shield(leased._asking), 1)
+    assert source.calls <= 4 and leased.counters["local"] == 25
+    assert source.budget.used("orders_10s") >= 25 and sum(leased.holding().values()) > 0
+
+
+async def test_three_holders_contending_spend_no_more_than_the_window_holds():
+    clock = Clock()
+    source = InProcess(account(clock, capacity=60))
+    holders = [LeasedBudget(source, share=0.05, clock=clock) for _ in range(3)]
+    spent = [0, 0, 0]
+
+    async def spend(n: int) -> None:
+        for _ in range(40):
+            wait, _ = await holders[n].reserve({"orders_10s": 1})
+            if wait:
+                return                          # the window is used up: the next one is 10 s away
+            spent[n] += 1
+
+    await asyncio.gather(*(spend(n) for n in range(3)))
+    assert sum(spent) == 60 and all(spent), spent
+    clock.now += 10.0                           # a new window: the old leases are gone, new ones granted
+    assert await holders[0].reserve({"orders_10s": 1}) == (0.0, False)
+    assert source.budget.used("orders_10s") <= 60
+
+
+async def test_units_of_a_window_that_ended_are_not_spent():
+    clock = Clock(1009.0)                       # one second before the window ends
+    source = InProcess(account(clock))
+    leased = LeasedBudget(source, share=0.5, clock=clock)
+    assert await leased.reserve({"orders_10s": 1}) == (0.0, False)
+    assert leased.holding() == {"orders_10s": 49}
+    clock.now = 1010.5
+    assert leased.holding() == {}
+    assert await leased.reserve({"orders_10s": 1}) == (0.0, False)
+    assert source.calls == 2 and source.budget.used("orders_10s") == 50     # booked in the new window only
+
+
+async def test_a_name_the_budget_does_not_limit_is_not_asked_for_again():
+    clock = Clock()
+    source = InProcess(account(clock))
+    leased = LeasedBudget(source, share=0.1, clock=clock)
+    for _ in range(5):
+        assert await leased.reserve({"weight_1m": 3}) == (0.0, False)
+    assert source.calls == 1
+
+
+async def test_a_429_blocks_the_holder_and_drops_what_its_lease_held():
+    clock = Clock()
+    source = InProcess(account(clock))
+    leased = LeasedBudget(source, share=0.1, clock=clock)
+    await leased.reserve({"orders_10s": 1})
+    await leased.block(3.0, "429", False)
+    assert leased.holding() == {}
+    assert await leased.reserve({"orders_10s": 1}) == (3.0, False)
+    assert source.budget.blocked_until == 1003.0        # and the account's budget heard of it
+    clock.now += 3.5
+    assert await leased.reserve({"orders_10s": 1}) == (0.0, False)
+    assert source.calls == 2                            # a fresh lease: the old one was dropped
+
+
+async def test_the_venues_counts_reach_the_budget_in_the_background_the_highest_of_those_that_wait():
+    clock = Clock(1000.0)
+    source = InProcess(account(clock))
+    gate, asked, handed = asyncio.Event(), asyncio.Event(), []
+
+    async def slow_observe(counts):          # the budget is another process: its answer takes a while
+        handed.append(dict(counts))
+        asked.set()
+        await gate.wait()
+        for name, used in counts.items():
+            source.budget.observe(name, used)
+
+    source.observe = slow_observe
+    leased = LeasedBudget(source, clock=clock)
+    await asyncio.wait_for(leased.observe({"orders_10s": 3}), 1)       # returns while the hand-over waits
+    await asyncio.wait_for(asked.wait(), 1)                            # the hand-over is under way
+    for used in (7, 5, 9, 8):                  # while the first is under way: gathered, the highest kept
+        await asyncio.wait_for(leased.observe({"orders_10s": used}), 1)
+    assert handed == [{"orders_10s": 3}]
+    gate.set()
+    await asyncio.wait_for(leased._posting, 1)
+    assert handed == [{"orders_10s": 3}, {"orders_10s": 9}] and leased.counters["observed"] == 2
+    assert source.budget.used("orders_10s") == 9
