@@ -117,9 +117,9 @@ def book_section(title: str, snapshot: dict, frames: list[bytes], repeats: int, 
     line("tradesys subscriber path + publish to another process", ours.published,
          f"  ratio {feed / ours.published:.2f}x cryptofeed (aim {AIM}x), {base / ours.published:.2f}x json+Decimal")
     print(f"    stages, us/frame: decode {ours.decode * us:.2f} | levels to integers "
-          f"{(ours.parse - ours.decode) * us:.2f} | book {(ours.book - ours.parse) * us:.2f} | BookDelta message "
-          f"{(ours.delta - ours.book) * us:.2f} | the rest of the subscriber's handling "
-          f"{(ours.path - ours.delta) * us:.2f} | publish {(ours.published - ours.path) * us:.2f}"
+          f"{(ours.parse - ours.decode) * us:.2f} | book {(ours.book - ours.parse) * us:.2f} | the rest of the "
+          f"subscriber's handling {(ours.path - ours.book) * us:.2f} | BookDelta bytes "
+          f"{(ours.encoded - ours.path) * us:.2f} | publish {(ours.published - ours.encoded) * us:.2f}"
           f"; delivered {ours.delivered:,} of {count * repeats:,} published", flush=True)
 
 

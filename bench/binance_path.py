@@ -4,8 +4,8 @@ What is timed is what the subscriber really does with a depth frame: ``BinanceSu
 the sequence check, parse to integer levels, the L2 book, the delta handed on), on a subscriber primed as
 ``subscribe`` and ``_snapshot`` leave it (the snapshot loaded, the feed live), its handler publishing the
 delta as the market server does, through the project's ``Publisher`` to a ``Subscriber`` in another process
-that counts what it receives. Cumulative stages (decode; + levels read; + book; + the BookDelta message; the
-whole path without the publish; with it) split the time per frame.
+that counts what it receives. Cumulative stages (decode; + levels read; + book; the whole path handing the delta
+on; + its BookDelta bytes; + their publish) split the time per frame.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ SYMBOL = "BTCUSDT"
 class _Publishing:
     """The market server's side of the subscriber (its ``on_book``): each delta published on its topic."""
 
-    def __init__(self, publisher: Publisher | None):
-        self.publisher = publisher
+    def __init__(self, publisher: Publisher | None, encode: bool = False):
+        self.publisher, self.encode = publisher, encode
         self.topic = topics.md("binance", SYMBOL, "book")
         self.books = 0
 
@@ -43,6 +43,8 @@ class _Publishing:
         self.books += 1
         if self.publisher is not None:
             self.publisher.publish_message(self.topic, message, venue_ts, recv_ts)
+        elif self.encode:
+            message.SerializeToString()
 
     def on_status(self, symbol, status, reason) -> None:
         pass
@@ -62,13 +64,13 @@ def primed(snapshot: dict, handler) -> BinanceSubscriber:
 
 @dataclass
 class Stages:
-    """Seconds per frame, cumulative: decode, + levels, + book, + the delta message, the path without the
-    publish, with it."""
+    """Seconds per frame, cumulative: decode, + levels, + book, the whole path handing the delta on, + the delta's
+    BookDelta bytes, + their publish (the bytes written by the publisher)."""
     decode: float
     parse: float
     book: float
-    delta: float
     path: float
+    encoded: float
     published: float
     delivered: int          # what the other process received of the published deltas
 
@@ -91,23 +93,19 @@ def _parse(frames: list[str]) -> float:
     return elapsed
 
 
-def _book(frames: list[str], snapshot: dict, message: bool) -> float:
+def _book(frames: list[str], snapshot: dict) -> float:
     sync = primed(snapshot, _Publishing(None)).syncs[SYMBOL]
     decode, diff, on_diff, levels = m.market_decoder.decode, parse.book_diff, sync.on_diff, sync.levels
     start = time.perf_counter()
-    if message:
-        for frame in frames:
-            on_diff(diff(decode(frame).data, levels)).delta()
-    else:
-        for frame in frames:
-            on_diff(diff(decode(frame).data, levels))
+    for frame in frames:
+        on_diff(diff(decode(frame).data, levels))
     elapsed = time.perf_counter() - start
     assert sync.breaks == 0
     return elapsed
 
 
-def _path(frames: list[str], snapshot: dict, publisher: Publisher | None) -> float:
-    handler = _Publishing(publisher)
+def _path(frames: list[str], snapshot: dict, publisher: Publisher | None, encode: bool = False) -> float:
+    handler = _Publishing(publisher, encode)
     subscriber = primed(snapshot, handler)
     on_message, now = subscriber._on_message, time.time_ns
     start = time.perf_counter()
@@ -124,8 +122,8 @@ def stages(snapshot: dict, frames: list[bytes], repeats: int) -> Stages:
     count = len(texts)
     best = {name: min(run() for _ in range(repeats)) / count for name, run in (
         ("decode", lambda: _decode(texts)), ("parse", lambda: _parse(texts)),
-        ("book", lambda: _book(texts, snapshot, False)), ("delta", lambda: _book(texts, snapshot, True)),
-        ("path", lambda: _path(texts, snapshot, None)))}
+        ("book", lambda: _book(texts, snapshot)), ("path", lambda: _path(texts, snapshot, None)),
+        ("encoded", lambda: _path(texts, snapshot, None, encode=True)))}
     publisher = Publisher("bench-binance-md")
     endpoint = publisher.bind()
     reader = subprocess.Popen([sys.executable, __file__, "--count", endpoint, str(count * repeats)],
@@ -139,7 +137,7 @@ def stages(snapshot: dict, frames: list[bytes], repeats: int) -> Stages:
         if reader.poll() is None:
             reader.kill()
         publisher.close()
-    return Stages(best["decode"], best["parse"], best["book"], best["delta"], best["path"], published, delivered)
+    return Stages(best["decode"], best["parse"], best["book"], best["path"], best["encoded"], published, delivered)
 
 
 def _count(endpoint: str, expected: int) -> None:

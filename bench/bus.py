@@ -2,9 +2,10 @@
 
 1. Throughput, PUB -> SUB across two processes, of a 20-level protobuf BookDelta:
    ours = Publisher.publish (sequence + header stamping) -> Subscriber.recv_batch
-   (asyncio, header parse, gap accounting); raw = the identical three frames in
-   blocking loops of direct send/recv calls, the fastest plain pyzmq we know.
-   pyzmq's idiomatic send_multipart/recv_multipart is measured too, for reference.
+   (asyncio, header parse, gap accounting); raw = the identical bytes (one frame: topic, header
+   and body, tradesys/bus/frame.py) in blocking loops of send/recv calls, the fastest plain pyzmq
+   we know. The same bytes as three frames (the bus's layout before wire version 2) through
+   pyzmq's idiomatic send_multipart/recv_multipart are measured too, for reference.
 2. Round trip DEALER <-> ROUTER across two processes, to an OrderServer.serve
    handler that acknowledges from the socket callback (as an engine does): ours =
    OrderClient.request (awaited: request id, future, timeout timer) and
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import zmq  # noqa: E402
 
-from tradesys.bus import OrderClient, OrderServer, Publisher, Subscriber, curve  # noqa: E402
+from tradesys.bus import OrderClient, OrderServer, Publisher, Subscriber, curve, frame  # noqa: E402
 from tradesys.bus.curve import CurveKeys  # noqa: E402
 from tradesys.messages import BookDelta, Header, MessageKind, NewOrder, OrderReply, OrderRequest  # noqa: E402
 from tradesys.numeric import set_decimal  # noqa: E402
@@ -99,19 +100,15 @@ def _publisher(kind: str, endpoint_q, ready, count: int, keys: CurveKeys | None 
         sock.bind("tcp://127.0.0.1:*")
         endpoint_q.put(sock.getsockopt_string(zmq.LAST_ENDPOINT))
         frames = (TOPIC.encode(), header_bytes(), body)
-        warm = (WARMUP.encode(), header_bytes(), body)
         while not ready.wait(0.005):
-            sock.send_multipart(warm)
+            sock.send_multipart((WARMUP.encode(), header_bytes(), body))
         if kind == "multipart":
             for _ in range(count):
                 sock.send_multipart(frames)
         else:
-            send, more = sock.send, zmq.SNDMORE
-            topic, header, _ = frames
+            send, one = sock.send, frame.encode(TOPIC, Header.FromString(header_bytes()), body)
             for _ in range(count):
-                send(topic, more)
-                send(header, more)
-                send(body)
+                send(one)
         time.sleep(1.0)
         sock.close()
         return
@@ -126,11 +123,11 @@ def _publisher(kind: str, endpoint_q, ready, count: int, keys: CurveKeys | None 
 
 
 def _recv_frames_direct(sock: zmq.Socket) -> list[bytes]:
-    frame = sock.recv(0, copy=False)
-    frames = [frame.bytes]
-    while frame.more:
-        frame = sock.recv(0, copy=False)
-        frames.append(frame.bytes)
+    part = sock.recv(0, copy=False)
+    frames = [part.bytes]
+    while part.more:
+        part = sock.recv(0, copy=False)
+        frames.append(part.bytes)
     return frames
 
 
@@ -140,13 +137,14 @@ def _raw_subscribe(endpoint: str, ready, count: int, multipart: bool = False) ->
     sock.setsockopt(zmq.SUBSCRIBE, b"md.")
     sock.setsockopt(zmq.RCVTIMEO, 5000)
     sock.connect(endpoint)
-    topic = TOPIC.encode()
+    # The warm-up comes as three frames; what is counted, as three (multipart) or as one (raw).
+    topic = TOPIC.encode() if multipart else TOPIC.encode() + b"\x00"
     got, first = 0, 0.0
     recv = sock.recv_multipart if multipart else lambda: _recv_frames_direct(sock)
     try:
         while got < count:
             frames = recv()
-            if frames[0] != topic:
+            if frames[0][:len(topic)] != topic:
                 ready.set()
                 continue
             if got == 0:

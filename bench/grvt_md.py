@@ -4,7 +4,8 @@
    levels a side as decimal strings, sequence numbers chained, a moving book)
    through frame decode -> feed decode -> parse -> book apply, as the
    subscriber does it (msgspec Structs, ``parse.book_delta`` with exact
-   decimal strings, ``BookChain.on_frame`` on the integer L2 book), beside a
+   decimal strings, ``BookChain.on_frame`` on the integer L2 book, the
+   BookDelta bytes), beside a
    baseline in the same run: ``json.loads`` and a dict book keyed by
    ``Decimal`` prices. Prints frames per second, us per frame and the ratio.
 2. One order, signed: ``GrvtOMS.order_payload`` (grid checks, our client
@@ -85,7 +86,7 @@ def ours(frames: list[bytes]) -> float:
     start = time.perf_counter()
     for raw in frames[1:]:
         frame = decode_frame(raw)
-        on_frame(frame, decode_book(frame.feed))
+        on_frame(frame, decode_book(frame.feed)).SerializeToString()   # the BookDelta bytes it publishes
     elapsed = time.perf_counter() - start
     assert chain.breaks == 0 and chain.live and len(chain.book) > 0 and chain.levels.exact == 0
     return elapsed

@@ -42,6 +42,7 @@ import zmq  # noqa: E402
 
 from bench.local_ray import run_in_local_ray  # noqa: E402
 from bench.proc import rss_mb  # noqa: E402
+from tradesys.bus import frame  # noqa: E402
 from tradesys.launcher.farm import Farm  # noqa: E402
 from tradesys.messages import Header  # noqa: E402
 from tradesys.metrics import Histogram  # noqa: E402
@@ -76,10 +77,10 @@ class BareReader:
         header = Header()
         while not self._stop:
             try:
-                frames = self._sock.recv_multipart(copy=True)
+                data = self._sock.recv(copy=True)
             except zmq.Again:
                 continue
-            header.ParseFromString(frames[1])
+            header.ParseFromString(frame.split(data)[1])      # one frame: topic, header, body
             if header.recv_ts:
                 self.histogram.add(time.time_ns() - header.recv_ts)
             self.count += 1

@@ -43,6 +43,7 @@ from bench.pipeline import BareReader, merged, progress, us  # noqa: E402
 from bench.proc import cpu_seconds  # noqa: E402
 from exchanges.binance.simulator import BinanceSimulator  # noqa: E402
 from tradesys.aio import wait_until  # noqa: E402
+from tradesys.bus import frame  # noqa: E402
 from tradesys.launcher.farm import Farm  # noqa: E402
 from tradesys.messages import Header  # noqa: E402
 from tradesys.metrics import Histogram  # noqa: E402
@@ -118,7 +119,7 @@ class BareBridge:
         return self.endpoint
 
     async def _bridge(self, ws) -> None:
-        header, topic = Header(), TOPIC.encode()
+        header = Header()
         try:
             async for message in ws:
                 recv_ts = time.time_ns()
@@ -131,8 +132,7 @@ class BareBridge:
                             side[price] = size
                 header.seq += 1
                 header.recv_ts = recv_ts
-                self._pub.send_multipart([topic, header.SerializeToString(),
-                                          orjson.dumps((data["u"], data["b"], data["a"]))])
+                self._pub.send(frame.encode(TOPIC, header, orjson.dumps((data["u"], data["b"], data["a"]))))
                 self.bridged += 1
         finally:
             await ws.close()
@@ -148,7 +148,7 @@ class BareBridge:
 
     async def hello(self) -> None:
         """A message without a receive time (readers count it, and time nothing): they are connected."""
-        self._pub.send_multipart([TOPIC.encode(), Header().SerializeToString(), b""])
+        self._pub.send(frame.encode(TOPIC, Header(), b""))
 
 
     async def stop(self) -> None:

@@ -26,6 +26,13 @@ def _warm_up(pub: Publisher, ready, limit: float = 15.0) -> None:
         time.sleep(0.005)   # time itself: the pace of the probes
 
 
+# One of each way a message can be wrong (tradesys/bus/frame.py's layout): a header that is not one, no NUL after
+# the topic, a header with no sequence number, a header length past the end, and two frames.
+GARBAGE = [[b"md.garbage.X.book\x00\x03\x00\xff\xff\xffbody"], [b"md.garbage.X.book"],
+           [b"md.garbage.X.book\x00\x00\x00no seq"], [b"md.garbage.X.book\x00\x50\x00cut"],
+           [b"md.garbage.X.book\x00\x00\x00", b"a second frame"]]
+
+
 def publisher(endpoint_queue, ready, finished, drained, topics: list[str], count: int, sndhwm: int = 100_000,
               garbage_every: int = 0) -> None:
     """Publish ``count`` BookDeltas on each topic (venue_seq = 1..count), round robin; say ``finished``, and
@@ -44,13 +51,11 @@ def publisher(endpoint_queue, ready, finished, drained, topics: list[str], count
         endpoints.append(raw.getsockopt_string(zmq.LAST_ENDPOINT))
     endpoint_queue.put(endpoints)
     _warm_up(pub, ready)
-    garbage = [[b"md.garbage.X.book", b"\xff\xff\xff", b"body"], [b"md.garbage.X.book"],
-               [b"md.garbage.X.book", b"", b"no seq"]]
     for i in range(1, count + 1):
         for topic in topics:
             pub.publish(topic, BOOK_DELTA, BookDelta(venue_seq=i).SerializeToString())
         if raw is not None and i % garbage_every == 0:
-            raw.send_multipart(garbage[i // garbage_every % len(garbage)])
+            raw.send_multipart(GARBAGE[i // garbage_every % len(GARBAGE)])
     finished.set()
     drained.wait(timeout=60)
     pub.close()

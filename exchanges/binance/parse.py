@@ -16,11 +16,11 @@ from exchanges.binance.constants import LIMIT_TYPES, VENUE
 from tradesys.messages import (
     Balance,
     Bbo,
-    BookDelta,
     BookSnapshot,
     Fill,
     Instrument,
     InstrumentKind,
+    LevelsDelta,
     Liquidity,
     MarkPrice,
     OrderEvent,
@@ -78,30 +78,12 @@ def _levels(bids: list[m.Level], asks: list[m.Level], price_scale: int,
 
 # -- market data -----------------------------------------------------------------------
 
-class DepthDiff:
-    """One diff-depth event read (levels as mantissa lists; absolute sizes, 0 removes), keeping the venue's
-    update ids: what the book applies, and what becomes the bus's BookDelta once it is known to be published
-    (the lists are applied as they are: cheaper than reading a protobuf's repeated fields back)."""
-
-    __slots__ = ("symbol", "price_scale", "size_scale", "venue_seq", "prev_venue_seq", "bid_prices", "bid_sizes",
-                 "ask_prices", "ask_sizes")
-
-    def __init__(self, symbol: str, price_scale: int, size_scale: int, venue_seq: int, prev_venue_seq: int,
-                 levels: tuple[list[int], list[int], list[int], list[int]]):
-        self.symbol, self.price_scale, self.size_scale = symbol, price_scale, size_scale
-        self.venue_seq, self.prev_venue_seq = venue_seq, prev_venue_seq
-        self.bid_prices, self.bid_sizes, self.ask_prices, self.ask_sizes = levels
-
-    def delta(self) -> BookDelta:
-        return BookDelta(venue=VENUE, symbol=self.symbol, price_scale=self.price_scale, size_scale=self.size_scale,
-                         venue_seq=self.venue_seq, prev_venue_seq=self.prev_venue_seq, bid_prices=self.bid_prices,
-                         bid_sizes=self.bid_sizes, ask_prices=self.ask_prices, ask_sizes=self.ask_sizes)
-
-
-def book_diff(event: m.DepthUpdate, levels: LevelReader) -> DepthDiff:
-    """One diff-depth event, its levels read by the symbol's reader (PrecisionError/ProtocolError)."""
-    return DepthDiff(event.s, levels.price_scale, levels.size_scale, event.u, event.pu,
-                     levels.read(event.b, event.a))
+def book_diff(event: m.DepthUpdate, levels: LevelReader) -> LevelsDelta:
+    """One diff-depth event, its levels read by the symbol's reader (PrecisionError/ProtocolError): lists the
+    book applies as they are (cheaper than a protobuf's repeated fields read back), and the bus's BookDelta
+    once the subscriber knows it follows the book (``LevelsDelta.SerializeToString``)."""
+    return LevelsDelta(VENUE, event.s, levels.price_scale, levels.size_scale, event.u, event.pu,
+                       levels.read(event.b, event.a))
 
 
 def book_snapshot(symbol: str, snapshot: m.DepthSnapshot, price_scale: int, size_scale: int) -> BookSnapshot:

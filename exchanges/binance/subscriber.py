@@ -34,7 +34,7 @@ from exchanges.binance import parse
 from exchanges.binance.constants import DEPTH_SNAPSHOT_LIMIT, DEPTH_SPEED, MAX_STREAMS_PER_CONNECTION, VENUE
 from exchanges.binance.http import BinanceHttp
 from tradesys.aio import cancel_and_wait
-from tradesys.messages import BookSnapshot
+from tradesys.messages import BookSnapshot, LevelsDelta
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from tradesys.venue.book import L2Book
 from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
@@ -52,7 +52,7 @@ class DepthSync:
         self.book = L2Book(symbol, price_scale, size_scale)
         self.levels = LevelReader(price_scale, size_scale)
         self.live = False
-        self._buffer: list[parse.DepthDiff] = []
+        self._buffer: list[LevelsDelta] = []
         self._first_after = 0      # the snapshot's lastUpdateId, until the first diff has been applied
         self.breaks = 0
 
@@ -63,7 +63,7 @@ class DepthSync:
         self._buffer.clear()
         self._first_after = 0
 
-    def on_diff(self, delta: parse.DepthDiff) -> parse.DepthDiff | None:
+    def on_diff(self, delta: LevelsDelta) -> LevelsDelta | None:
         """Take one diff; return it when it was applied to a live book (to publish), None while buffering.
         Raises SequenceGap when it does not follow the book (the book is reset)."""
         if not self.live:
@@ -258,7 +258,7 @@ class BinanceSubscriber(IExchangeSubscriber):
             self._resync(symbol, "sequence gap")
             return
         if delta is not None and self._status.get(symbol) is FeedStatus.LIVE:
-            self.handler.on_book(delta.delta(), event.T * parse.MS, recv_ns)
+            self.handler.on_book(delta, event.T * parse.MS, recv_ns)
 
     def _control(self, text: str) -> None:
         try:

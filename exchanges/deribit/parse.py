@@ -21,11 +21,11 @@ from exchanges.deribit.levels import DeribitLevels
 from tradesys.messages import (
     Balance,
     Bbo,
-    BookDelta,
     BookSnapshot,
     Fill,
     Instrument,
     InstrumentKind,
+    LevelsDelta,
     Liquidity,
     MarkPrice,
     OrderEvent,
@@ -140,13 +140,12 @@ def book_snapshot(note: m.BookNotification, levels: DeribitLevels) -> BookSnapsh
                         bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
 
 
-def book_delta(note: m.BookNotification, levels: DeribitLevels, arrays: tuple | None = None) -> BookDelta:
+def book_delta(note: m.BookNotification, levels: DeribitLevels, arrays: tuple | None = None) -> LevelsDelta:
     """A ``change`` notification as a delta: absolute amounts, ``delete`` as 0, the venue's change ids
     (``arrays``: its levels when they were read already, as ``book_levels`` gives them)."""
     bid_prices, bid_sizes, ask_prices, ask_sizes = arrays if arrays is not None else book_levels(note, levels)
-    return BookDelta(venue=VENUE, symbol=note.instrument_name, price_scale=levels.price_scale,
-                     size_scale=levels.size_scale, venue_seq=note.change_id, prev_venue_seq=note.prev_change_id,
-                     bid_prices=bid_prices, bid_sizes=bid_sizes, ask_prices=ask_prices, ask_sizes=ask_sizes)
+    return LevelsDelta(VENUE, note.instrument_name, levels.price_scale, levels.size_scale, note.change_id,
+                       note.prev_change_id, (bid_prices, bid_sizes, ask_prices, ask_sizes))
 
 
 def order_book_snapshot(book: m.OrderBook, price_scale: int, size_scale: int) -> BookSnapshot:

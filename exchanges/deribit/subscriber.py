@@ -28,7 +28,7 @@ from exchanges.deribit.constants import BOOK_INTERVAL, TICKER_INTERVAL, TRADES_I
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.levels import DeribitLevels
 from exchanges.deribit.rpc import RpcSession
-from tradesys.messages import BookDelta, BookSnapshot
+from tradesys.messages import BookSnapshot, LevelsDelta
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from tradesys.venue.book import L2Book
 from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
@@ -58,7 +58,7 @@ class BookChain:
         self.live = True
         return snapshot
 
-    def on_change(self, note: m.BookNotification) -> BookDelta | None:
+    def on_change(self, note: m.BookNotification) -> LevelsDelta | None:
         """Apply one change; return it to publish, None while waiting for a snapshot.
         Raises SequenceGap when it does not follow the last change (the book is reset)."""
         if not self.live:

@@ -20,11 +20,11 @@ from exchanges.grvt.levels import GrvtLevels
 from tradesys.messages import (
     Balance,
     Bbo,
-    BookDelta,
     BookSnapshot,
     Fill,
     Instrument,
     InstrumentKind,
+    LevelsDelta,
     Liquidity,
     MarkPrice,
     OrderEvent,
@@ -150,14 +150,13 @@ def book_snapshot(book: m.Book | m.BookFeed, seq: int, price_scale: int, size_sc
 
 
 def book_delta(book: m.Book | m.BookFeed, seq: int, prev_seq: int, price_scale: int, size_scale: int,
-               reader: GrvtLevels | None = None, arrays: tuple | None = None) -> BookDelta:
+               reader: GrvtLevels | None = None, arrays: tuple | None = None) -> LevelsDelta:
     """A ``v1.book.d`` delta: absolute sizes, "0" removes the level (``arrays``: its levels when they were read
     already, as ``book_arrays`` gives them)."""
     bid_prices, bid_sizes, ask_prices, ask_sizes = (arrays if arrays is not None
                                                     else book_arrays(book, price_scale, size_scale, reader))
-    return BookDelta(venue=VENUE, symbol=book.instrument, price_scale=price_scale, size_scale=size_scale,
-                     venue_seq=seq, prev_venue_seq=prev_seq, bid_prices=bid_prices, bid_sizes=bid_sizes,
-                     ask_prices=ask_prices, ask_sizes=ask_sizes)
+    return LevelsDelta(VENUE, book.instrument, price_scale, size_scale, seq, prev_seq,
+                       (bid_prices, bid_sizes, ask_prices, ask_sizes))
 
 
 

@@ -38,7 +38,7 @@ from exchanges.grvt.constants import (
 from exchanges.grvt.http import GrvtApi
 from exchanges.grvt.levels import GrvtLevels
 from exchanges.grvt.rpc import StreamSession
-from tradesys.messages import BookDelta, BookSnapshot
+from tradesys.messages import BookSnapshot, LevelsDelta
 from tradesys.venue.base import FeedStatus, IExchangeSubscriber, MarketDataHandler, StreamKind
 from tradesys.venue.book import L2Book
 from tradesys.venue.errors import ExchangeError, SequenceGap, UnknownSymbol
@@ -74,7 +74,7 @@ class BookChain:
         self.reset()
         self.first, self.expected = first, max(1, snapshots)
 
-    def on_frame(self, frame: m.Frame, book: m.BookFeed | m.Book) -> BookSnapshot | BookDelta | None:
+    def on_frame(self, frame: m.Frame, book: m.BookFeed | m.Book) -> BookSnapshot | LevelsDelta | None:
         """Apply one frame; return what to publish, None while the snapshot is not complete.
         Raises SequenceGap when a delta skips a number (the book is reset)."""
         seq = parse.sequence(frame.sequence_number)

@@ -1,19 +1,22 @@
-"""Multipart messages for the bus's readers: well-formed ones of every kind, and the same with a header that
-is not one, a kind nobody defined, a body cut short or of another kind, a topic that is not UTF-8, frames
-missing or extra. A marker message (its own topic, or its own client order id) follows each example so that
-the fuzzer knows when everything before it was read."""
+"""Messages for the bus's readers: well-formed ones of every kind (one frame each on the PUB/SUB bus, see
+tradesys/bus/frame.py; two on the order socket), and the same with a header that is not one, a header length
+that lies, no NUL after the topic, a kind nobody defined, a body cut short or of another kind, a topic that is
+not UTF-8, frames missing or extra. A marker message (its own topic, or its own client order id) follows each
+example so that the fuzzer knows when everything before it was read."""
 
 from __future__ import annotations
 
+import struct
 from functools import cache
 
 from google.protobuf.descriptor import FieldDescriptor
 from hypothesis import strategies as st
 
+from tradesys.bus import frame
 from tradesys.messages import BODY_TYPES, Header, Heartbeat, MessageKind, OrderRequest
 
 STRATEGY = "fuzz-strategy"            # the DEALER's identity, as a strategy's is its id
-MARK_TOPIC = "\x00mark"               # no generated topic starts with a NUL
+MARK_TOPIC = "~mark"                  # no generated topic starts with a tilde
 MARK_REQUEST_IDS = 10**15             # marker request ids start here; generated ones stay below
 _INTEGERS = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
              FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SINT64,
@@ -61,15 +64,18 @@ def _bytes_like(base: bytes) -> st.SearchStrategy[bytes]:
 def subscriber_messages(draw) -> list[bytes]:
     kind = draw(st.sampled_from(sorted(_bodies())))
     topic = draw(st.one_of(st.from_regex(r"[a-z]{2,4}\.[a-z\-]{1,12}(\.[A-Z_]{1,10})?", fullmatch=True),
-                           st.text(min_size=1, max_size=12).filter(lambda t: not t.startswith("\x00"))))
+                           st.text(min_size=1, max_size=12).filter(lambda t: not t.startswith("~"))))
     topic_bytes = draw(st.one_of(*[st.just(topic.encode())] * 4,
-                                 st.binary(min_size=1, max_size=12).filter(lambda b: not b.startswith(b"\x00"))))
+                                 st.binary(min_size=1, max_size=12).filter(lambda b: not b.startswith(b"~"))))
     header = Header(topic=topic, seq=draw(st.one_of(st.integers(1, 2**64 - 1), st.just(0))),
                     session=draw(st.integers(0, 2**64 - 1)),
                     kind=draw(st.one_of(*[st.just(kind)] * 4, st.integers(0, 1000))),
                     publish_ts=draw(st.integers(-(2**63), 2**63 - 1)))
-    frames = [topic_bytes, draw(_bytes_like(header.SerializeToString())), draw(_bytes_like(_bodies()[kind]))]
-    return draw(_reframed(frames))
+    header_bytes = draw(_bytes_like(header.SerializeToString()))
+    length = draw(st.one_of(*[st.just(len(header_bytes))] * 6, st.integers(0, 0xFFFF)))
+    nul = draw(st.sampled_from([b"\x00"] * 6 + [b""]))
+    one = topic_bytes + nul + struct.pack("<H", length) + header_bytes + draw(_bytes_like(_bodies()[kind]))
+    return draw(_reframed([one]))
 
 
 @st.composite
@@ -99,7 +105,7 @@ def _reframed(draw, frames: list[bytes]) -> list[bytes]:
 def marker(kind: str, n: int) -> list[bytes]:
     if kind == "subscriber":
         header = Header(topic=MARK_TOPIC, seq=n, session=1, kind=MessageKind.MESSAGE_KIND_HEARTBEAT)
-        return [MARK_TOPIC.encode(), header.SerializeToString(), Heartbeat(actor=f"mark-{n}").SerializeToString()]
+        return [frame.encode(MARK_TOPIC, header, Heartbeat(actor=f"mark-{n}").SerializeToString())]
     request_id = MARK_REQUEST_IDS + n
     header = Header(topic=f"or.{STRATEGY}", seq=request_id, kind=MessageKind.MESSAGE_KIND_ORDER_REQUEST)
     request = OrderRequest(request_id=request_id, strategy_id=STRATEGY, client_order_id=f"mark-{n}")

@@ -74,7 +74,7 @@ def test_binance_connector_benchmark_prints_both_frame_cases_beside_cryptofeed_a
                          r" +ratio [\d.]+x cryptofeed \(aim 1.5x\), [\d.]+x json\+Decimal", section), section
         stage = r"-?[\d.]+"
         delivered = re.search(rf"stages, us/frame: decode {stage} \| levels to integers {stage} \| book {stage} \| "
-                              rf"BookDelta message {stage} \| the rest of the subscriber's handling {stage} \| "
+                              rf"the rest of the subscriber's handling {stage} \| BookDelta bytes {stage} \| "
                               rf"publish {stage}; "
                               rf"delivered ([\d,]+) of ([\d,]+) published", section)
         assert delivered and delivered.group(1) == delivered.group(2), section     # nothing lost on the way

@@ -12,7 +12,7 @@ from exchanges.binance.simulator import BinanceSimulator
 from exchanges.binance.simulator.replay import ReplayError
 from tests.binance_sim import Recorder, connector
 from tradesys.aio import wait_until
-from tradesys.messages import BookDelta
+from tradesys.messages import LevelsDelta
 from tradesys.numeric import parse_scaled
 from tradesys.venue.base import StreamKind
 from tradesys.venue.book import L2Book
@@ -49,7 +49,7 @@ async def test_a_replayed_stream_reaches_the_subscriber_whole_and_in_order(tmp_p
         book = subscriber.book("BTCUSDT")
         assert book.same_levels(the_files_book(tmp_path, book.price_scale, book.size_scale))
         assert subscriber.counters["gaps"] == 0 and subscriber.counters["malformed"] == 0
-        deltas = [m for m in recorder.books if isinstance(m, BookDelta)]
+        deltas = [m for m in recorder.books if isinstance(m, LevelsDelta)]
         assert 0 < len(deltas) <= FRAMES and deltas[-1].venue_seq == last_u
         stats = sim.stats()
         assert stats["replay_sent"] == stats["replay_frames"] == FRAMES

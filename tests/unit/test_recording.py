@@ -1,10 +1,19 @@
 import time
 
 import pyarrow as pa
+import pytest
 
 from tradesys.bus.pubsub import Envelope
 from tradesys.messages import BookDelta, Header, MessageKind
-from tradesys.recording import RecordingWriter, messages, read_file, read_recording, recording_files
+from tradesys.recording import (
+    RECORD_SCHEMA,
+    RecordingVersionError,
+    RecordingWriter,
+    messages,
+    read_file,
+    read_recording,
+    recording_files,
+)
 
 KIND = MessageKind.MESSAGE_KIND_BOOK_DELTA
 
@@ -56,3 +65,19 @@ def test_a_file_cut_short_by_a_crash_is_read_up_to_the_last_whole_batch(tmp_path
     table = read_file(path)
     assert table.column("seq").to_pylist() == list(range(1, 21))
     assert isinstance(table, pa.Table)
+
+
+def test_a_recording_of_the_three_frame_bus_is_refused_by_name_not_misread(tmp_path):
+    # Version 1 wrote no wire version, and its BookDelta numbered the levels otherwise: read as version 2, its
+    # deltas would come back empty. The reader says which version the file is instead.
+    path = tmp_path / "old.arrows"
+    row = RECORD_SCHEMA.empty_table().schema.remove_metadata()
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, row) as writer:
+        writer.write_table(row.empty_table())
+    with pytest.raises(RecordingVersionError, match="old.arrows: recorded with bus wire version 1, and this "
+                                                    "tradesys reads version 2"):
+        read_file(path)
+    writer = RecordingWriter(tmp_path / "new", "w")
+    writer.add([_envelope("md.binance.BTCUSDT.book", 1)])
+    writer.close()
+    assert read_file(recording_files(tmp_path / "new")[0]).schema.metadata == {b"tradesys.bus_wire": b"2"}

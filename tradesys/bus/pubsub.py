@@ -1,8 +1,8 @@
 """Market data, order events, positions and health: PUB/SUB with per-topic sequence numbers.
 
-Wire format of every message, three ZeroMQ frames:
+Wire format of every message, one ZeroMQ frame (``tradesys.bus.frame``, bus wire version 2):
 
-    [topic (utf-8), Header (protobuf), body (protobuf of the kind the header names)]
+    topic (utf-8), NUL, the header's length (2 bytes), Header (protobuf), body (protobuf of the kind it names)
 
 The publisher stamps ``Header.seq`` (1, 2, 3... per topic and publisher
 session) and ``Header.publish_ts``; the subscriber counts, per topic, what
@@ -16,18 +16,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
 
 import zmq
 from google.protobuf.message import DecodeError
 
-from tradesys.bus import curve, sockets
+from tradesys.bus import curve, frame, sockets
 from tradesys.bus.readiness import SocketWatcher
-from tradesys.bus.sockets import EVENTS, NOBLOCK, POLLIN, SNDMORE
+from tradesys.bus.sockets import EVENTS, NOBLOCK, POLLIN
 from tradesys.messages import KIND_OF, Header, decode_body, kind_name
 
 log = logging.getLogger(__name__)
+_NUMBERS = frame.NUMBERS.pack
+_TAG_SEQ, _TAG_VENUE_TS, _TAG_RECV_TS, _TAG_PUBLISH_TS = (frame.TAG_SEQ, frame.TAG_VENUE_TS, frame.TAG_RECV_TS,
+                                                          frame.TAG_PUBLISH_TS)
 
 
 class Publisher:
@@ -44,8 +48,8 @@ class Publisher:
         self._context = context or zmq.Context.instance()
         self._sock: zmq.Socket | None = None
         self._seq: dict[str, int] = {}
-        # One pre-filled Header and encoded topic per (topic, kind): only seq and times change.
-        self._prepared: dict[tuple[str, int], tuple[bytes, Header]] = {}
+        # Per (topic, kind): the bytes every message starts with (topic, header length, the header's fixed part).
+        self._leads: dict[tuple[str, int], bytes] = {}
         self._session = secrets.randbits(64)
         self.endpoint = ""
         self.published = 0
@@ -65,21 +69,18 @@ class Publisher:
     def publish(self, topic: str, kind: int, body: bytes, venue_ts: int = 0, recv_ts: int = 0) -> int:
         """Send an already-encoded body; return the sequence number it was given."""
         seq = self._seq.get(topic, 0) + 1
+        lead = self._leads.get((topic, kind))
+        if lead is None:
+            lead = self._leads[(topic, kind)] = frame.lead(topic, Header(
+                topic=topic, kind=kind, session=self._session, source=self.source))
+        try:
+            numbers = _NUMBERS(_TAG_SEQ, seq, _TAG_VENUE_TS, venue_ts, _TAG_RECV_TS, recv_ts, _TAG_PUBLISH_TS,
+                               time.time_ns())
+        except struct.error as exc:
+            raise ValueError(f"{topic}: a timestamp out of range ({venue_ts}, {recv_ts}): {exc}") from None
+        # One frame, one send (see tradesys.bus.frame).
+        self._sock.send(b"".join((lead, numbers, body)))
         self._seq[topic] = seq
-        prepared = self._prepared.get((topic, kind))
-        if prepared is None:
-            prepared = self._prepared[(topic, kind)] = (
-                topic.encode(), Header(topic=topic, kind=kind, session=self._session, source=self.source))
-        topic_bytes, header = prepared
-        header.seq = seq
-        header.venue_ts = venue_ts
-        header.recv_ts = recv_ts
-        header.publish_ts = time.time_ns()
-        send = self._sock.send
-        # Three direct sends: a third of send_multipart's cost (see sockets.send_frames).
-        send(topic_bytes, SNDMORE)
-        send(header.SerializeToString(), SNDMORE)
-        send(body)
         self.published += 1
         return seq
 
@@ -239,21 +240,23 @@ class Subscriber:
         now = time.time_ns()
         for _ in range(max_messages):
             try:
-                first = recv(NOBLOCK, copy=False)
+                message = recv(NOBLOCK, copy=False)
             except zmq.Again:
                 break
-            # Three frames read inline (a message's frames arrive together): no helper call, no list.
-            if not first.more:
-                self._drop("1 frame instead of 3")
+            if message.more:                    # a foreign message of several frames: one drop for all of them
+                self._drop_rest(message)
                 continue
-            second = recv(NOBLOCK, copy=False)
-            third = recv(NOBLOCK, copy=False) if second.more else None
-            if third is None or third.more:
-                self._drop_rest(third)
+            # The frame split inline (tradesys.bus.frame.split): it runs for every message.
+            data = message.bytes
+            end = data.find(0)
+            start = end + 3
+            stop = start + (data[end + 1] | data[end + 2] << 8) if end > 0 and len(data) >= start else -1
+            if stop < 0 or len(data) < stop:
+                self._drop("not one bus message (topic, NUL, header length, header, body)")
                 continue
-            topic_bytes, body = first.bytes, third.bytes
+            topic_bytes, body = data[:end], data[stop:]
             try:
-                header = parse(second.bytes)
+                header = parse(data[start:stop])
             except DecodeError:
                 self._drop("header is not a tradesys Header")
                 continue
@@ -295,12 +298,12 @@ class Subscriber:
             self._topic_cache[topic_bytes] = topic
         return topic
 
-    def _drop_rest(self, last) -> None:
-        count = 2 if last is None else 3
-        while last is not None and last.more:
+    def _drop_rest(self, first) -> None:
+        count, last = 1, first
+        while last.more:
             last = self._sock.recv(NOBLOCK, copy=False)
             count += 1
-        self._drop(f"{count} frames instead of 3")
+        self._drop(f"{count} frames instead of 1")
 
     def _drop(self, why: str) -> None:
         self.malformed += 1

@@ -1,7 +1,7 @@
 """The bus messages: generated protobuf classes and the kind <-> class registry.
 
-Every bus message is two frames after the topic: a ``Header`` and a body whose
-type ``Header.kind`` names. ``BODY_TYPES`` maps a kind to its class and
+Every bus message is a ``Header`` and a body whose type ``Header.kind`` names
+(``tradesys.bus.frame`` puts both, after the topic, in one ZeroMQ frame). ``BODY_TYPES`` maps a kind to its class and
 ``KIND_OF`` back; adding a message means a schema in a .proto file, a
 ``MessageKind`` value, ``make proto``, and one line in ``BODY_TYPES``.
 """
@@ -39,6 +39,7 @@ from tradesys.messages.orders_pb2 import (
     RejectReason,
     TimeInForce,
 )
+from tradesys.messages.wire import LevelsDelta
 
 BODY_TYPES = {
     MessageKind.MESSAGE_KIND_INSTRUMENT: Instrument,
@@ -60,6 +61,7 @@ BODY_TYPES = {
     MessageKind.MESSAGE_KIND_BOOK_TOP: BookTop,
 }
 KIND_OF = {cls: kind for kind, cls in BODY_TYPES.items()}
+KIND_OF[LevelsDelta] = MessageKind.MESSAGE_KIND_BOOK_DELTA      # written without the protobuf object
 
 
 def kind_name(kind: int) -> str:
@@ -84,7 +86,8 @@ __all__ = [
     "CancelAll",
     "CancelOrder",
     "Decimal", "Fill", "Header", "Heartbeat", "Instrument", "InstrumentKind", "InventoryDelta", "KIND_OF",
-    "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent", "OrderEventType",
+    "LevelsDelta", "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent",
+    "OrderEventType",
     "OrderReply", "OrderRequest", "OrderType", "Position", "RejectReason", "RiskAction", "RiskCommand", "Side",
     "TimeInForce", "Trade", "decode_body", "kind_name",
 ]

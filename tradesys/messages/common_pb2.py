@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etradesys/messages/common.proto\x12\x0btradesys.v1\"*\n\x07\x44\x65\x63imal\x12\x10\n\x08mantissa\x18\x01 \x01(\x12\x12\r\n\x05scale\x18\x02 \x01(\x11\"\xa4\x01\n\x06Header\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x0f\n\x07session\x18\x03 \x01(\x06\x12&\n\x04kind\x18\x04 \x01(\x0e\x32\x18.tradesys.v1.MessageKind\x12\x10\n\x08venue_ts\x18\x05 \x01(\x03\x12\x0f\n\x07recv_ts\x18\x06 \x01(\x03\x12\x12\n\npublish_ts\x18\x07 \x01(\x03\x12\x0e\n\x06source\x18\x08 \x01(\t*\x8e\x04\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17MESSAGE_KIND_INSTRUMENT\x10\x01\x12\x1e\n\x1aMESSAGE_KIND_BOOK_SNAPSHOT\x10\x02\x12\x1b\n\x17MESSAGE_KIND_BOOK_DELTA\x10\x03\x12\x16\n\x12MESSAGE_KIND_TRADE\x10\x04\x12\x14\n\x10MESSAGE_KIND_BBO\x10\x05\x12\x1e\n\x1aMESSAGE_KIND_ORDER_REQUEST\x10\x06\x12\x1c\n\x18MESSAGE_KIND_ORDER_REPLY\x10\x07\x12\x1c\n\x18MESSAGE_KIND_ORDER_EVENT\x10\x08\x12\x15\n\x11MESSAGE_KIND_FILL\x10\t\x12\x19\n\x15MESSAGE_KIND_POSITION\x10\n\x12\x18\n\x14MESSAGE_KIND_BALANCE\x10\x0b\x12 \n\x1cMESSAGE_KIND_INVENTORY_DELTA\x10\x0c\x12\x1a\n\x16MESSAGE_KIND_HEARTBEAT\x10\r\x12\x1d\n\x19MESSAGE_KIND_RISK_COMMAND\x10\x0e\x12\x1b\n\x17MESSAGE_KIND_MARK_PRICE\x10\x0f\x12\x1c\n\x18MESSAGE_KIND_BOOK_STATUS\x10\x10\x12\x19\n\x15MESSAGE_KIND_BOOK_TOP\x10\x11*9\n\x04Side\x12\x14\n\x10SIDE_UNSPECIFIED\x10\x00\x12\x0c\n\x08SIDE_BUY\x10\x01\x12\r\n\tSIDE_SELL\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etradesys/messages/common.proto\x12\x0btradesys.v1\"*\n\x07\x44\x65\x63imal\x12\x10\n\x08mantissa\x18\x01 \x01(\x12\x12\r\n\x05scale\x18\x02 \x01(\x11\"\xbc\x01\n\x06Header\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0f\n\x07session\x18\x03 \x01(\x06\x12&\n\x04kind\x18\x04 \x01(\x0e\x32\x18.tradesys.v1.MessageKind\x12\x0e\n\x06source\x18\x08 \x01(\t\x12\x0b\n\x03seq\x18\t \x01(\x06\x12\x10\n\x08venue_ts\x18\n \x01(\x10\x12\x0f\n\x07recv_ts\x18\x0b \x01(\x10\x12\x12\n\npublish_ts\x18\x0c \x01(\x10J\x04\x08\x02\x10\x03J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\x07\x10\x08*\x8e\x04\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17MESSAGE_KIND_INSTRUMENT\x10\x01\x12\x1e\n\x1aMESSAGE_KIND_BOOK_SNAPSHOT\x10\x02\x12\x1b\n\x17MESSAGE_KIND_BOOK_DELTA\x10\x03\x12\x16\n\x12MESSAGE_KIND_TRADE\x10\x04\x12\x14\n\x10MESSAGE_KIND_BBO\x10\x05\x12\x1e\n\x1aMESSAGE_KIND_ORDER_REQUEST\x10\x06\x12\x1c\n\x18MESSAGE_KIND_ORDER_REPLY\x10\x07\x12\x1c\n\x18MESSAGE_KIND_ORDER_EVENT\x10\x08\x12\x15\n\x11MESSAGE_KIND_FILL\x10\t\x12\x19\n\x15MESSAGE_KIND_POSITION\x10\n\x12\x18\n\x14MESSAGE_KIND_BALANCE\x10\x0b\x12 \n\x1cMESSAGE_KIND_INVENTORY_DELTA\x10\x0c\x12\x1a\n\x16MESSAGE_KIND_HEARTBEAT\x10\r\x12\x1d\n\x19MESSAGE_KIND_RISK_COMMAND\x10\x0e\x12\x1b\n\x17MESSAGE_KIND_MARK_PRICE\x10\x0f\x12\x1c\n\x18MESSAGE_KIND_BOOK_STATUS\x10\x10\x12\x19\n\x15MESSAGE_KIND_BOOK_TOP\x10\x11*9\n\x04Side\x12\x14\n\x10SIDE_UNSPECIFIED\x10\x00\x12\x0c\n\x08SIDE_BUY\x10\x01\x12\r\n\tSIDE_SELL\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tradesys.messages.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MESSAGEKIND']._serialized_start=259
-  _globals['_MESSAGEKIND']._serialized_end=785
-  _globals['_SIDE']._serialized_start=787
-  _globals['_SIDE']._serialized_end=844
+  _globals['_MESSAGEKIND']._serialized_start=283
+  _globals['_MESSAGEKIND']._serialized_end=809
+  _globals['_SIDE']._serialized_start=811
+  _globals['_SIDE']._serialized_end=868
   _globals['_DECIMAL']._serialized_start=47
   _globals['_DECIMAL']._serialized_end=89
   _globals['_HEADER']._serialized_start=92
-  _globals['_HEADER']._serialized_end=256
+  _globals['_HEADER']._serialized_end=280
 # @@protoc_insertion_point(module_scope)

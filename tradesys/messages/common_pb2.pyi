@@ -62,21 +62,21 @@ class Decimal(_message.Message):
     def __init__(self, mantissa: _Optional[int] = ..., scale: _Optional[int] = ...) -> None: ...
 
 class Header(_message.Message):
-    __slots__ = ("topic", "seq", "session", "kind", "venue_ts", "recv_ts", "publish_ts", "source")
+    __slots__ = ("topic", "session", "kind", "source", "seq", "venue_ts", "recv_ts", "publish_ts")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
-    SEQ_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
     VENUE_TS_FIELD_NUMBER: _ClassVar[int]
     RECV_TS_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_TS_FIELD_NUMBER: _ClassVar[int]
-    SOURCE_FIELD_NUMBER: _ClassVar[int]
     topic: str
-    seq: int
     session: int
     kind: MessageKind
+    source: str
+    seq: int
     venue_ts: int
     recv_ts: int
     publish_ts: int
-    source: str
-    def __init__(self, topic: _Optional[str] = ..., seq: _Optional[int] = ..., session: _Optional[int] = ..., kind: _Optional[_Union[MessageKind, str]] = ..., venue_ts: _Optional[int] = ..., recv_ts: _Optional[int] = ..., publish_ts: _Optional[int] = ..., source: _Optional[str] = ...) -> None: ...
+    def __init__(self, topic: _Optional[str] = ..., session: _Optional[int] = ..., kind: _Optional[_Union[MessageKind, str]] = ..., source: _Optional[str] = ..., seq: _Optional[int] = ..., venue_ts: _Optional[int] = ..., recv_ts: _Optional[int] = ..., publish_ts: _Optional[int] = ...) -> None: ...

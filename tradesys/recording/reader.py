@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from tradesys.bus.frame import WIRE_VERSION
 from tradesys.messages import decode_body
-from tradesys.recording.schema import FILE_SUFFIX, RECORD_SCHEMA
+from tradesys.recording.schema import FILE_SUFFIX, RECORD_SCHEMA, WIRE_KEY
 
 log = logging.getLogger(__name__)
+
+
+class RecordingVersionError(ValueError):
+    """A recording written by a tradesys whose bus format this one does not read."""
 
 
 def recording_files(root: Path | str, kind: str = "*", venue: str = "*", symbol: str = "*",
@@ -29,6 +34,10 @@ def read_file(path: Path | str) -> pa.Table:
         except pa.ArrowInvalid:
             log.warning("recording file has no complete schema; skipped", extra={"fields": {"path": str(path)}})
             return RECORD_SCHEMA.empty_table()
+        version = (reader.schema.metadata or {}).get(WIRE_KEY, b"1").decode()
+        if version != str(WIRE_VERSION):
+            raise RecordingVersionError(f"{path}: recorded with bus wire version {version}, and this tradesys "
+                                        f"reads version {WIRE_VERSION} (its bodies number their fields otherwise)")
         while True:
             try:
                 batches.append(reader.read_next_batch())

@@ -2,6 +2,11 @@
 
 import pyarrow as pa
 
+from tradesys.bus.frame import WIRE_VERSION
+
+# The bus wire version the bodies were written in (version 1's BookDelta numbered its fields otherwise).
+WIRE_KEY = b"tradesys.bus_wire"
+
 RECORD_SCHEMA = pa.schema([
     ("topic", pa.string()),
     ("seq", pa.uint64()),
@@ -13,6 +18,6 @@ RECORD_SCHEMA = pa.schema([
     ("publish_ts", pa.int64()),    # ns; when it went on the bus
     ("record_ts", pa.int64()),     # ns; when the recorder received it
     ("body", pa.binary()),         # the protobuf body, exactly as it travelled
-])
+], metadata={WIRE_KEY: str(WIRE_VERSION)})
 COLUMNS = RECORD_SCHEMA.names
 FILE_SUFFIX = ".arrows"  # Arrow IPC *stream* format

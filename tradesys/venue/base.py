@@ -37,10 +37,10 @@ from typing import Protocol
 from tradesys.messages import (
     Balance,
     Bbo,
-    BookDelta,
     BookSnapshot,
     Fill,
     Instrument,
+    LevelsDelta,
     MarkPrice,
     OrderEvent,
     OrderType,
@@ -111,7 +111,7 @@ class ModifySpec:
 class MarketDataHandler(Protocol):
     """Where a subscriber delivers; each call carries (venue_ts, recv_ts) in ns."""
 
-    def on_book(self, message: BookSnapshot | BookDelta, venue_ts: int, recv_ts: int) -> None:
+    def on_book(self, message: BookSnapshot | LevelsDelta, venue_ts: int, recv_ts: int) -> None:
         """A snapshot (first, and after every resync) or a delta that follows the previous message."""
 
     def on_bbo(self, bbo: Bbo, venue_ts: int, recv_ts: int) -> None: ...
