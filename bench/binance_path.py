@@ -152,7 +152,7 @@ def _count(endpoint: str, expected: int) -> None:
     # Blocking receives (5 s of silence ends it), copied: the leanest Python reader, so that on a small machine
     # the reader's own CPU takes as little as it can from the publisher it shares the cores with.
     sock.setsockopt(zmq.RCVTIMEO, 5000)
-    receive, received = sock.recv_multipart, 0
+    receive, received = sock.recv, 0              # one frame a message (tradesys/bus/frame.py)
     try:
         while received < expected:
             receive()

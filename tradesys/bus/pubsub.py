@@ -25,7 +25,7 @@ from google.protobuf.message import DecodeError
 
 from tradesys.bus import curve, frame, sockets
 from tradesys.bus.readiness import SocketWatcher
-from tradesys.bus.sockets import EVENTS, NOBLOCK, POLLIN
+from tradesys.bus.sockets import EVENTS, NOBLOCK, POLLIN, RCVMORE
 from tradesys.messages import KIND_OF, Header, decode_body, kind_name
 
 log = logging.getLogger(__name__)
@@ -235,19 +235,20 @@ class Subscriber:
             return []
         batch: list[Envelope] = []
         # The per-message path, written flat with local names: it runs for every message.
-        append, recv, parse = batch.append, sock.recv, Header.FromString
+        append, recv, more, parse = batch.append, sock.recv, sock.getsockopt, Header.FromString
         topics, cache = self.topics, self._topic_cache
         now = time.time_ns()
         for _ in range(max_messages):
+            # A copied receive and a RCVMORE read cost less than a zero-copy frame and its ``more`` (1.2 against
+            # 1.5 us here).
             try:
-                message = recv(NOBLOCK, copy=False)
+                data = recv(NOBLOCK)
             except zmq.Again:
                 break
-            if message.more:                    # a foreign message of several frames: one drop for all of them
-                self._drop_rest(message)
+            if more(RCVMORE):                   # a foreign message of several frames: one drop for all of them
+                self._drop_rest()
                 continue
             # The frame split inline (tradesys.bus.frame.split): it runs for every message.
-            data = message.bytes
             end = data.find(0)
             start = end + 3
             stop = start + (data[end + 1] | data[end + 2] << 8) if end > 0 and len(data) >= start else -1
@@ -298,10 +299,10 @@ class Subscriber:
             self._topic_cache[topic_bytes] = topic
         return topic
 
-    def _drop_rest(self, first) -> None:
-        count, last = 1, first
-        while last.more:
-            last = self._sock.recv(NOBLOCK, copy=False)
+    def _drop_rest(self) -> None:
+        count, sock = 1, self._sock
+        while sock.getsockopt(RCVMORE):
+            sock.recv(NOBLOCK)
             count += 1
         self._drop(f"{count} frames instead of 1")
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 NOBLOCK = int(zmq.NOBLOCK)
 SNDMORE = int(zmq.SNDMORE)
 EVENTS = int(zmq.EVENTS)
+RCVMORE = int(zmq.RCVMORE)
 POLLIN = int(zmq.POLLIN)
 POLLOUT = int(zmq.POLLOUT)
 
