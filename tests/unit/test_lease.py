@@ -138,7 +138,7 @@ async def test_the_venues_counts_reach_the_budget_in_the_background_the_highest_
             source.budget.observe(name, used)
 
     source.observe = slow_observe
-    leased = LeasedBudget(source, clock=clock)
+    leased = LeasedBudget(source, clock=clock, observe_every_s=0.0)
     await asyncio.wait_for(leased.observe({"orders_10s": 3}), 1)       # returns while the hand-over waits
     await asyncio.wait_for(asked.wait(), 1)                            # the hand-over is under way
     for used in (7, 5, 9, 8):                  # while the first is under way: gathered, the highest kept
@@ -148,3 +148,27 @@ async def test_the_venues_counts_reach_the_budget_in_the_background_the_highest_
     await asyncio.wait_for(leased._posting, 1)
     assert handed == [{"orders_10s": 3}, {"orders_10s": 9}] and leased.counters["observed"] == 2
     assert source.budget.used("orders_10s") == 9
+
+
+async def test_the_venues_counts_go_to_the_budget_at_most_once_a_period_not_once_a_response():
+    source = InProcess(account(Clock(1000.0)))
+    handed = []
+
+    async def observe(counts):
+        handed.append(dict(counts))
+        for name, used in counts.items():
+            source.budget.observe(name, used)
+
+    source.observe = observe
+    leased = LeasedBudget(source, clock=Clock(1000.0), observe_every_s=1.0)
+    await leased.observe({"orders_10s": 2})
+    await asyncio.wait_for(asyncio.shield(leased._posting), 1)
+    assert handed == [{"orders_10s": 2}]                        # the first at once
+    for used in (4, 8, 6):                                      # three responses within the period
+        await leased.observe({"orders_10s": used})
+    await asyncio.sleep(0.05)
+    assert handed == [{"orders_10s": 2}]                        # nothing handed over within the period
+    await asyncio.wait_for(asyncio.shield(leased._posting), 3)
+    assert handed == [{"orders_10s": 2}, {"orders_10s": 8}]     # then one call, the highest count
+    assert leased.counters["observed"] == 2
+    assert source.budget.used("orders_10s") == 8

@@ -8,6 +8,11 @@ of the window it was booked in. A request spends from the lease with no I/O; whe
 the next one is asked for in the background, before it runs out. The budget never grants more than a
 window's capacity in all, so the processes together never pass the venue's limit; what a lease still holds
 when its window ends is not spent (the price: a window's last few units may go unused).
+
+The venue's own counts (its response headers) reach the budget likewise in the background, at most one
+hand-over every ``OBSERVE_EVERY_S`` carrying the highest of each count: a hand-over per response was a call
+to another process per order after all (a sixth of an engine's CPU in ``bench/order_rtt.py``, in the moment
+the strategy's next request arrives).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from tradesys.venue.ratelimit import Lease
 
 log = logging.getLogger(__name__)
 LEASE_SHARE = 0.05      # of a limit's capacity per lease: 15 of Binance's 300 orders per 10 s
+OBSERVE_EVERY_S = 0.5   # the budget folds the venue's counts in as maxima: a reading this old still corrects it
 
 
 class LeaseSource(Protocol):
@@ -40,9 +46,11 @@ class LeasedBudget:
     """A ``SharedBudget`` (``tradesys.venue.ratelimit``) that spends leased blocks of the account's limits."""
 
     def __init__(self, source: LeaseSource, *, share: float = LEASE_SHARE,
+                 observe_every_s: float = OBSERVE_EVERY_S,
                  clock: Callable[[], float] = time.monotonic):
         self.source = source
         self.share = share
+        self.observe_every_s = observe_every_s
         self.clock = clock
         self._left: dict[str, int] = {}
         self._until: dict[str, float] = {}        # limit -> when its units stop being spendable (clock)
@@ -53,6 +61,7 @@ class LeasedBudget:
         self._asking: asyncio.Task | None = None
         self._observed: dict[str, int] = {}      # the venue's counts not yet handed to the budget
         self._posting: asyncio.Task | None = None
+        self._posted_at = float("-inf")          # the event loop's time of the last hand-over
         self.counters = {"leases": 0, "lease_waits": 0, "top_ups": 0, "top_up_failures": 0, "local": 0,
                          "observed": 0, "observe_failures": 0}
 
@@ -79,8 +88,8 @@ class LeasedBudget:
 
     async def observe(self, counts: Mapping[str, int]) -> None:
         """The venue's own counts, handed to the budget in the background: a request never waits on it (the
-        hand-over is a call to another process). Counts that come while one is under way gather, the highest
-        of each, and go in one call when it ends."""
+        hand-over is a call to another process). Counts that come while one is under way, or within
+        ``observe_every_s`` of the last, gather, the highest of each, and go in one call when that time is up."""
         for name, used in counts.items():
             self._observed[name] = max(used, self._observed.get(name, 0))
         if self._observed and (self._posting is None or self._posting.done()):
@@ -137,8 +146,13 @@ class LeasedBudget:
             self._asking.add_done_callback(self._topped_up)
 
     async def _post(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._observed:
+            wait = self._posted_at + self.observe_every_s - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)      # (the loop's own clock: ``clock`` may be a test's)
             counts, self._observed = self._observed, {}
+            self._posted_at = loop.time()
             await self.source.observe(counts)
             self.counters["observed"] += 1
 
