@@ -166,7 +166,7 @@ async def test_the_venues_counts_go_to_the_budget_at_most_once_a_period_not_once
     assert handed == [{"orders_10s": 2}]                        # the first at once
     for used in (4, 8, 6):                                      # three responses within the period
         await leased.observe({"orders_10s": used})
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)       # time itself: a hand-over per response would have gone by now
     assert handed == [{"orders_10s": 2}]                        # nothing handed over within the period
     await asyncio.wait_for(asyncio.shield(leased._posting), 3)
     assert handed == [{"orders_10s": 2}, {"orders_10s": 8}]     # then one call, the highest count
