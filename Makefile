@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-# Both create .venv when missing and (re)install the project when pyproject.toml changes.
+# Both create .venv when missing and (re)install the project when pyproject.toml or the compiled scanner changes.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -18,11 +18,14 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tradesys needs Python >= 3.11, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+# setup.py builds the one compiled module (the book-level scanner): a change to it reinstalls, which rebuilds.
+BUILT  := pyproject.toml setup.py tradesys/venue/_levelscan.c
+
+$(VENV)/.installed-run: $(BUILT) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: $(BUILT) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@ $(VENV)/.installed-run
 
@@ -54,4 +57,5 @@ bench: $(VENV)/.installed-test
 	else echo "bench/scale.py not run: it makes network namespaces, run it as root"; fi
 
 clean:
-	rm -rf $(VENV) .venv-cryptofeed outputs multirun .pytest_cache
+	rm -rf $(VENV) .venv-cryptofeed outputs multirun .pytest_cache build
+	find tradesys -name '*.so' -delete

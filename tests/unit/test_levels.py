@@ -60,15 +60,16 @@ def test_zero_sizes_and_leading_zeros_of_the_fraction_survive_the_cuts():
     assert reader.fast == many.fast == 1
 
 
-def test_a_change_of_print_is_learned_and_what_no_fast_form_reads_is_read_exactly():
+def test_any_padding_and_mixed_prints_are_read_fast_and_whitespace_is_read_exactly():
     reader = LevelReader(1, 3)
-    reader.read(side([("100.10", "1.000")]), b"[]")
+    assert reader.read(side([("100.10", "1.000")]), b"[]") == ([1001], [1000], [], [])
     assert reader.read(side([("100.1", "1.000")]), b"[]") == ([1001], [1000], [], [])   # the padding went
-    assert reader.fast == 2
-    # A whole part with a leading zero, spaces after the separators, mixed prints: the exact path, same numbers.
-    assert reader.read(b'[["007.5","1.000"]]', b'[["100.20", "2.000"]]') == ([75], [1000], [1002], [2000])
     assert reader.read(side([("100.1", "1.000"), ("100.20", "2.0")]), b"[]") == ([1001, 1002], [1000, 2000], [], [])
-    assert reader.exact == 2 and reader.fast == 2
+    assert reader.read(b'[["007.5","1"]]', b"[]") == ([75], [1000], [], [])            # a string's leading zeros
+    assert reader.fast == 4 and reader.exact == 0
+    # Spaces after the separators: the exact path, the same numbers.
+    assert reader.read(b'[["100.1","1.000"]]', b'[["100.20", "2.000"]]') == ([1001], [1000], [1002], [2000])
+    assert reader.exact == 1 and reader.fast == 4
 
 
 @pytest.mark.parametrize("bids, error", [
