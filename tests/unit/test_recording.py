@@ -80,4 +80,16 @@ def test_a_recording_of_the_three_frame_bus_is_refused_by_name_not_misread(tmp_p
     writer = RecordingWriter(tmp_path / "new", "w")
     writer.add([_envelope("md.binance.BTCUSDT.book", 1)])
     writer.close()
-    assert read_file(recording_files(tmp_path / "new")[0]).schema.metadata == {b"tradesys.bus_wire": b"2"}
+    assert read_file(recording_files(tmp_path / "new")[0]).schema.metadata == {b"tradesys.bus_wire": b"2",
+                                                                              b"tradesys.recording_schema": b"2"}
+
+
+def test_a_recording_without_the_typed_columns_is_refused_by_name(tmp_path):
+    path = tmp_path / "schema1.arrows"
+    # Schema 1: the header and the body only.
+    old = pa.schema([RECORD_SCHEMA.field(i) for i in range(10)], metadata={b"tradesys.bus_wire": b"2"})
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, old) as writer:
+        writer.write_table(old.empty_table())
+    with pytest.raises(RecordingVersionError, match="schema1.arrows: written with recording schema 1, and this "
+                                                    "tradesys reads schema 2"):
+        read_file(path)

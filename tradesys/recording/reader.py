@@ -10,13 +10,17 @@ import pyarrow as pa
 
 from tradesys.bus.frame import WIRE_VERSION
 from tradesys.messages import decode_body
-from tradesys.recording.schema import FILE_SUFFIX, RECORD_SCHEMA, WIRE_KEY
+from tradesys.recording.schema import FILE_SUFFIX, RECORD_SCHEMA, SCHEMA_KEY, SCHEMA_VERSION, WIRE_KEY
 
 log = logging.getLogger(__name__)
 
 
 class RecordingVersionError(ValueError):
-    """A recording written by a tradesys whose bus format this one does not read."""
+    """A recording written by a tradesys whose bus format or columns this one does not read."""
+
+
+class RecordingMissingError(FileNotFoundError):
+    """No recording where one was named."""
 
 
 def recording_files(root: Path | str, kind: str = "*", venue: str = "*", symbol: str = "*",
@@ -34,10 +38,16 @@ def read_file(path: Path | str) -> pa.Table:
         except pa.ArrowInvalid:
             log.warning("recording file has no complete schema; skipped", extra={"fields": {"path": str(path)}})
             return RECORD_SCHEMA.empty_table()
-        version = (reader.schema.metadata or {}).get(WIRE_KEY, b"1").decode()
+        metadata = reader.schema.metadata or {}
+        version = metadata.get(WIRE_KEY, b"1").decode()
         if version != str(WIRE_VERSION):
             raise RecordingVersionError(f"{path}: recorded with bus wire version {version}, and this tradesys "
                                         f"reads version {WIRE_VERSION} (its bodies number their fields otherwise)")
+        columns = metadata.get(SCHEMA_KEY, b"1").decode()
+        if columns != str(SCHEMA_VERSION):
+            raise RecordingVersionError(f"{path}: written with recording schema {columns}, and this tradesys reads "
+                                        f"schema {SCHEMA_VERSION} (the typed columns beside each body, "
+                                        f"docs/recording.md)")
         while True:
             try:
                 batches.append(reader.read_next_batch())

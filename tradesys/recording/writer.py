@@ -20,7 +20,8 @@ import pyarrow as pa
 from tradesys.bus import topics
 from tradesys.bus.pubsub import Envelope
 from tradesys.messages import kind_name
-from tradesys.recording.schema import COLUMNS, FILE_SUFFIX, RECORD_SCHEMA
+from tradesys.recording.columns import TypedColumns
+from tradesys.recording.schema import COLUMNS, FILE_SUFFIX, HEADER_COLUMNS, RECORD_SCHEMA
 
 log = logging.getLogger(__name__)
 NS_PER_DAY = 86_400 * 10**9
@@ -53,6 +54,7 @@ class RecordingWriter:
         self.batches_written = 0
         self.unpartitioned = 0   # topics of no known family: kept, under venue/symbol "_other"
         self.closed = False
+        self.typed = TypedColumns()
         # topic -> (publisher session, seq) of the last row on disk: where a recorder that dies resumes from.
         self.written: dict[str, tuple[int, int]] = {}
 
@@ -85,6 +87,8 @@ class RecordingWriter:
             cols[7].append(header.publish_ts)
             cols[8].append(env.received_ts)
             cols[9].append(env.body)
+            for column, value in zip(cols[HEADER_COLUMNS:], self.typed.values(header.kind, env.body)):
+                column.append(value)
             self.rows_buffered += 1
             if len(cols[0]) >= self.max_batch_rows:
                 self._write(partition)
@@ -148,4 +152,4 @@ class RecordingWriter:
         return {"rows_written": self.rows_written, "rows_buffered": self.rows_buffered,
                 "batches_written": self.batches_written, "files": sum(
                     1 for p in self._partitions.values() if p.writer is not None),
-                "unpartitioned_topics": self.unpartitioned}
+                "unpartitioned_topics": self.unpartitioned, "undecoded_bodies": self.typed.undecoded}
