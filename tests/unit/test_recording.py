@@ -93,3 +93,19 @@ def test_a_recording_without_the_typed_columns_is_refused_by_name(tmp_path):
     with pytest.raises(RecordingVersionError, match="schema1.arrows: written with recording schema 1, and this "
                                                     "tradesys reads schema 2"):
         read_file(path)
+
+
+def test_a_partition_moves_to_its_next_file_past_the_size_or_the_age_and_nothing_is_lost(tmp_path):
+    by_size = RecordingWriter(tmp_path / "size", "w", max_batch_rows=10, max_file_bytes=4096)
+    by_size.add([_envelope("md.binance.BTCUSDT.book", i) for i in range(1, 101)])
+    by_size.close()
+    files = recording_files(tmp_path / "size")
+    assert len(files) > 1 and by_size.counters()["files"] == len(files)
+    assert [p.name for p in files[:3]] == ["w-00000.arrows", "w-00001.arrows", "w-00002.arrows"]
+    assert read_recording(tmp_path / "size").column("seq").to_pylist() == list(range(1, 101))
+    by_age = RecordingWriter(tmp_path / "age", "w", max_batch_rows=5, max_file_seconds=0)   # every batch its file
+    by_age.add([_envelope("md.binance.BTCUSDT.book", i) for i in range(1, 16)])
+    by_age.close()
+    assert sorted(p.name for p in recording_files(tmp_path / "age")) == ["w-00000.arrows", "w-00001.arrows",
+                                                                                  "w-00002.arrows"]
+    assert read_recording(tmp_path / "age").column("seq").to_pylist() == list(range(1, 16))

@@ -26,6 +26,8 @@ class RecorderSettings:
     directory: str = "recordings"      # relative to the run directory (or absolute)
     max_batch_rows: int = 10_000
     max_batch_seconds: float = 1.0
+    max_file_bytes: int = 256 * 2**20
+    max_file_seconds: float = 3600.0
     # On stop, keep reading until the socket has been quiet this long (bounded by drain_limit).
     drain_quiet_seconds: float = 0.3
     drain_limit_seconds: float = 5.0
@@ -49,7 +51,9 @@ class Recorder(ActorBase):
             root = Path(self.context.run_dir) / root
         prefix = f"{self.name}-{time.strftime('%Y%m%dT%H%M%S')}-{self.started_ts % 10**9:09d}"
         self.writer = RecordingWriter(root, prefix, max_batch_rows=self.settings.max_batch_rows,
-                                      max_batch_seconds=self.settings.max_batch_seconds)
+                                      max_batch_seconds=self.settings.max_batch_seconds,
+                                      max_file_bytes=self.settings.max_file_bytes,
+                                      max_file_seconds=self.settings.max_file_seconds)
         self.gaps = RecordingGaps(root / "_marks" / f"{self.name}.json")
         if self.restarted:
             self.gaps.resume()

@@ -169,6 +169,9 @@ class RecordingConfig:
     directory: str = "recordings"  # relative to the run directory
     max_batch_rows: int = bounded(10_000, ge=1)
     max_batch_seconds: float = bounded(1.0, gt=0, le=3600)
+    # A partition's file is closed, and the next one opened, past this size or age.
+    max_file_mb: float = bounded(256.0, gt=0)
+    max_file_seconds: float = bounded(3600.0, gt=0)
 
 
 @dataclass

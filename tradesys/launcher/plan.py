@@ -84,7 +84,8 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
         rec = app.recording
         specs.append(spec("recorder", Recorder, (RecorderSettings(
             topics=tuple(rec.topics), directory=rec.directory, max_batch_rows=rec.max_batch_rows,
-            max_batch_seconds=rec.max_batch_seconds),), STOP_RECORDER, "recorder", None))
+            max_batch_seconds=rec.max_batch_seconds, max_file_bytes=int(rec.max_file_mb * 2**20),
+            max_file_seconds=rec.max_file_seconds),), STOP_RECORDER, "recorder", None))
     for strategy_id, (config_id, strategy) in strategies.items():
         cls = get_strategy(strategy.kind)
         try:

@@ -1,11 +1,14 @@
 """Writes bus messages as Arrow record batches into partitioned files.
 
-Layout: ``<root>/<kind>/<venue>/<symbol>/<YYYY-MM-DD>/<prefix>.arrows``, one
-Arrow IPC stream per partition and writer. The stream format (not the file
-format, not Parquet) because each batch is complete on disk as soon as it is
-written: a crash loses at most the rows not yet flushed, never the file. A
-batch is written when a partition holds ``max_batch_rows`` rows or its
-oldest row is ``max_batch_seconds`` old, and on close.
+Layout: ``<root>/<kind>/<venue>/<symbol>/<YYYY-MM-DD>/<prefix>-<nnnnn>.arrows``, one
+Arrow IPC stream per partition and writer at a time. The stream format (not
+the file format, not Parquet) because each batch is complete on disk as soon
+as it is written: a crash loses at most the rows not yet flushed, never the
+file. A batch is written when a partition holds ``max_batch_rows`` rows or its
+oldest row is ``max_batch_seconds`` old, and on close. A file that has reached
+``max_file_bytes`` or is ``max_file_seconds`` old is closed after its batch,
+and the partition's next batch opens the next file (``-00000``, ``-00001``, ...:
+by name, a writer's files sort in the order they were written).
 """
 
 from __future__ import annotations
@@ -28,24 +31,44 @@ NS_PER_DAY = 86_400 * 10**9
 
 
 class _Partition:
-    __slots__ = ("path", "columns", "first_ns", "sink", "writer")
+    __slots__ = ("directory", "stem", "files", "columns", "first_ns", "opened_ns", "sink", "writer")
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, directory: Path, stem: str):
+        self.directory, self.stem = directory, stem
+        self.files = 0                # files opened so far
         self.columns: list[list] = [[] for _ in COLUMNS]
         self.first_ns = 0
+        self.opened_ns = 0
         self.sink = None
         self.writer = None
+
+    def open(self) -> None:
+        name = f"{self.stem}-{self.files:05d}"
+        self.files += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.sink = pa.OSFile(str(self.directory / f"{name}{FILE_SUFFIX}"), "wb")
+        self.writer = pa.ipc.new_stream(self.sink, RECORD_SCHEMA)
+        self.opened_ns = time.time_ns()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.sink.close()
+            self.writer = self.sink = None
 
 
 class RecordingWriter:
     """Buffers envelopes per partition and writes them as record batches. Not thread-safe."""
 
-    def __init__(self, root: Path, prefix: str, *, max_batch_rows: int = 10_000, max_batch_seconds: float = 1.0):
+    def __init__(self, root: Path, prefix: str, *, max_batch_rows: int = 10_000, max_batch_seconds: float = 1.0,
+                 max_file_bytes: int = 256 * 2**20, max_file_seconds: float = 3600.0):
         self.root = Path(root)
         self.prefix = prefix
         self.max_batch_rows = max_batch_rows
         self.max_batch_ns = int(max_batch_seconds * 1e9)
+        self.max_file_bytes = max_file_bytes
+        self.max_file_ns = int(max_file_seconds * 1e9)
+        self.files_opened = 0
         self._partitions: dict[tuple, _Partition] = {}
         self._topic_parts: dict[str, tuple[str, str]] = {}
         self._days: dict[int, str] = {}
@@ -73,7 +96,7 @@ class RecordingWriter:
             partition = self._partitions.get(key)
             if partition is None:
                 partition = self._partitions[key] = _Partition(
-                    self.root / kind_name(header.kind) / parts[0] / parts[1] / date / f"{self.prefix}{FILE_SUFFIX}")
+                    self.root / kind_name(header.kind) / parts[0] / parts[1] / date, self.prefix)
             cols = partition.columns
             if not cols[0]:
                 partition.first_ns = env.received_ts
@@ -121,9 +144,7 @@ class RecordingWriter:
             return
         self.flush()
         for partition in self._partitions.values():
-            if partition.writer is not None:
-                partition.writer.close()
-                partition.sink.close()
+            partition.close()
         self.closed = True
 
     def _write(self, partition: _Partition) -> None:
@@ -131,11 +152,13 @@ class RecordingWriter:
             [pa.array(col, type=field.type) for col, field in zip(partition.columns, RECORD_SCHEMA)],
             schema=RECORD_SCHEMA)
         if partition.writer is None:
-            partition.path.parent.mkdir(parents=True, exist_ok=True)
-            partition.sink = pa.OSFile(str(partition.path), "wb")
-            partition.writer = pa.ipc.new_stream(partition.sink, RECORD_SCHEMA)
+            partition.open()
+            self.files_opened += 1
         partition.writer.write_batch(batch)
         partition.sink.flush()
+        if (partition.sink.tell() >= self.max_file_bytes
+                or time.time_ns() - partition.opened_ns >= self.max_file_ns):
+            partition.close()         # the partition's next batch opens its next file
         cols = partition.columns
         for topic, mark in dict(zip(cols[0], zip(cols[2], cols[1]))).items():   # each topic's last row
             before = self.written.get(topic)
@@ -150,6 +173,5 @@ class RecordingWriter:
 
     def counters(self) -> dict[str, int]:
         return {"rows_written": self.rows_written, "rows_buffered": self.rows_buffered,
-                "batches_written": self.batches_written, "files": sum(
-                    1 for p in self._partitions.values() if p.writer is not None),
+                "batches_written": self.batches_written, "files": self.files_opened,
                 "unpartitioned_topics": self.unpartitioned, "undecoded_bodies": self.typed.undecoded}
