@@ -197,6 +197,7 @@ class BinanceSubscriber(IExchangeSubscriber):
         session = WsSession(f"binance-{path}-{len(self._sessions)}", f"{base}/stream", self._on_message,
                             on_open=lambda s: self._on_open(s, streams), heartbeat_s=self.heartbeat_s)
         session.on_close = lambda reason: self._on_close(streams, reason)
+        session.on_raw = getattr(self.handler, "on_raw", None)
         self._sessions.append((session, streams))
         await session.start()
 

@@ -107,6 +107,7 @@ class DeribitSubscriber(IExchangeSubscriber):
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
         await self._watchdog.start()
+        self._session.ws.on_raw = getattr(handler, "on_raw", None)
         await self._session.start()
 
     async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:

@@ -151,6 +151,7 @@ class GrvtSubscriber(IExchangeSubscriber):
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
         await self._watchdog.start()
+        self.session.ws.on_raw = getattr(handler, "on_raw", None)
         await self.session.start()
 
     async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:

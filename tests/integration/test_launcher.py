@@ -31,6 +31,11 @@ def test_a_timed_run_shows_status_records_and_exits_0(tmp_path):
     assert read_recording(run_dir / "recordings", kind="book_delta").num_rows > 0
     market = summary["actors"]["market-binance"]
     assert market["state"] == "stopped" and market["counters"]["published_book"] > 0
+    # And the venue's frames they were parsed from, as they arrived, with their connection and stream.
+    raw = read_recording(run_dir / "recordings", kind="raw_frame")
+    assert raw.num_rows > 0 and set(raw.column("venue").to_pylist()) == {"binance"}
+    frames = [json.loads(frame) for frame in raw.column("frame").to_pylist()]      # the subscriptions' answers too
+    assert sum("stream" in frame for frame in frames) > len(frames) / 2
     for name in ("launcher", "recorder"):
         lines = (run_dir / "logs" / f"{name}.jsonl").read_text().splitlines()
         assert lines and all({"ts", "level", "actor", "event"} <= json.loads(line).keys() for line in lines)

@@ -118,3 +118,53 @@ def _after_resume(got):
     if resumed is None:
         return None
     return next((e.message for e in got[resumed:] if e.topic == "md.binance.BTCUSDT.book"), None)
+
+
+async def test_every_venue_frame_goes_on_the_bus_as_it_arrived_beside_what_was_parsed_from_it(ray_cluster, tmp_path):
+    import json
+
+    sim = BinanceSimulator(symbols=("BTCUSDT",), seed=5, credentials=Credentials.generate(), step_seconds=0.02)
+    urls = await sim.start()
+    actor = ray_cluster.remote(MarketServer).options(num_cpus=0, max_concurrency=100).remote(
+        "market-raw", MarketServerSettings("binance", VenueConfig(symbols=["BTCUSDT"]), snapshot_seconds=1.0))
+    subscriber = Subscriber(("raw.binance.", "md.binance.BTCUSDT.book"), name="test-raw")
+    try:
+        endpoints = await actor.start.remote(ActorContext(run_dir=str(tmp_path), heartbeat_seconds=0.5))
+        subscriber.connect(endpoints["pub"])
+        await actor.wire.remote({"sim-binance": {f"sim {role}": url for role, url in urls.items()}})
+        got = await collect(subscriber, lambda got: sum(isinstance(e.message, BookDelta) for e in got) > 20,
+                            "twenty deltas and their frames")
+    finally:
+        summary = await actor.stop.remote()
+        subscriber.close()
+        await sim.stop()
+    raw = [e for e in got if e.topic.startswith("raw.binance.")]
+    assert raw and all(e.message.stream.endswith("/stream") and "?" not in e.message.stream for e in raw)
+    frames = {e.header.recv_ts: json.loads(e.message.data) for e in raw}
+    # Each delta was parsed from a frame on the bus: the one received at the same nanosecond, of its update id.
+    deltas = [e for e in got if isinstance(e.message, BookDelta)]
+    for delta in deltas[1:]:           # the first may come from a frame read before the reader connected
+        frame = frames[delta.header.recv_ts]
+        assert frame["stream"].startswith("btcusdt@depth@") and frame["data"]["u"] == delta.message.venue_seq
+    assert summary["counters"]["published_raw"] >= len(raw) and summary["counters"]["published_raw_withheld"] == 0
+
+
+async def test_a_frame_that_carries_a_token_is_withheld_and_counted(tmp_path):
+    server = MarketServer("market-tokens", MarketServerSettings("deribit", VenueConfig(symbols=["BTC-PERPETUAL"])))
+    endpoints = await server.start(ActorContext(run_dir=str(tmp_path)))
+    subscriber = Subscriber(("raw.",), name="test-tokens")
+    subscriber.connect(endpoints["pub"])
+    try:
+        signed_in = '{"jsonrpc":"2.0","id":1,"result":{"access_token":"SECRET","refresh_token":"SECRET2"}}'
+        notification = '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.raw"}}'
+        got = []
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:   # until the subscription has reached the publisher
+            server.on_raw("deribit-public", "wss://sim/ws/api/v2", signed_in, 1)
+            server.on_raw("deribit-public", "wss://sim/ws/api/v2", notification, 2)
+            got = await subscriber.recv_batch(64, timeout=0.2)
+        assert got and {e.message().data.decode() for e in got} == {notification}
+        assert server.published["raw_withheld"] >= 1 and b"SECRET" not in b"".join(e.body for e in got)
+    finally:
+        subscriber.close()
+        await server.stop()

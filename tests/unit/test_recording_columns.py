@@ -104,3 +104,15 @@ def test_a_body_that_does_not_decode_is_kept_with_null_columns_and_counted(tmp_p
     [row] = table.to_pylist()
     assert row["body"] == b"\xff\xff\xff" and row["symbol"] is None and row["price"] is None
     assert writer.counters()["undecoded_bodies"] == 1
+
+
+def test_a_raw_frame_is_its_connection_stream_and_bytes(tmp_path):
+    from tradesys.messages import RawFrame
+
+    frame = RawFrame(venue="binance", connection="binance-public-0", stream="ws://127.0.0.1:1/public/stream",
+                     data=b'{"stream":"btcusdt@depth@0ms","data":{}}')
+    _, table = recorded(tmp_path, envelope("raw.binance.binance-public-0", frame))
+    [row] = rows(table, "RAW_FRAME")
+    assert (row["venue"], row["connection"], row["stream"], row["frame"]) == (
+        "binance", "binance-public-0", "ws://127.0.0.1:1/public/stream", b'{"stream":"btcusdt@depth@0ms","data":{}}')
+    assert row["symbol"] is None and row["price"] is None

@@ -7,6 +7,7 @@
     hb.<actor>                   heartbeats
     inv.<asset>                  external inventory deltas
     risk.<venue>                 risk commands (kill switch); venue "all" reaches every venue
+    raw.<venue>.<connection>     a venue connection's frames as they arrived (for the recorder)
 
 Subscriptions are ZeroMQ byte-prefix matches, so "md.binance." takes every
 Binance market-data topic. Parts must not contain a dot.
@@ -15,7 +16,7 @@ Binance market-data topic. Parts must not contain a dot.
 from __future__ import annotations
 
 ALL_VENUES = "all"
-_PREFIXES = ("md", "oe", "pos", "bal", "hb", "inv", "risk")
+_PREFIXES = ("md", "oe", "pos", "bal", "hb", "inv", "risk", "raw")
 
 
 def _join(*parts: str) -> str:
@@ -56,17 +57,22 @@ def risk(venue: str = ALL_VENUES) -> str:
     return _join("risk", venue)
 
 
+def raw(venue: str, connection: str) -> str:
+    """The raw frames of one venue connection, e.g. raw.binance.binance-public-0."""
+    return _join("raw", venue, connection)
+
+
 def partition(topic: str) -> tuple[str, str]:
     """Return (venue, symbol) for storage partitioning; "_" where the topic has none.
 
     For hb.<actor> the actor stands in the symbol's place, for bal the asset,
-    for oe the strategy. Raises ValueError for a topic of no known family.
+    for oe the strategy, for raw the connection. Raises ValueError for a topic of no known family.
     """
     parts = topic.split(".")
     family = parts[0]
     if family not in _PREFIXES or len(parts) < 2:
         raise ValueError(f"unknown topic family in {topic!r}")
-    if family in ("md", "oe", "pos", "bal") and len(parts) >= 3:
+    if family in ("md", "oe", "pos", "bal", "raw") and len(parts) >= 3:
         return parts[1], parts[2]
     if family == "risk":
         return parts[1], "_"

@@ -165,7 +165,10 @@ class RecordingConfig:
 
     enabled: bool = True
     # Topic prefixes to record; "" records everything.
-    topics: List[str] = field(default_factory=lambda: ["md.", "oe.", "pos.", "bal.", "inv.", "risk.", "hb."])
+    topics: List[str] = field(default_factory=lambda: ["md.", "oe.", "pos.", "bal.", "inv.", "risk.", "hb.", "raw."])
+    # The market servers publish their venue connections' frames as they arrived (raw.<venue>.<connection>);
+    # recorded when "raw." is among the topics.
+    raw_frames: bool = True
     directory: str = "recordings"  # relative to the run directory
     max_batch_rows: int = bounded(10_000, ge=1)
     max_batch_seconds: float = bounded(1.0, gt=0, le=3600)

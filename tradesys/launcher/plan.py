@@ -70,7 +70,8 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
                               STOP_RECORDER, "budget", name))
             tops = any(get_strategy(strategies[sid][1].kind).book_view == "top" for sid in traders)
             specs.append(spec(f"market-{name}", MarketServer, (MarketServerSettings(
-                name, venue, api_key=key or None, api_secret=secret or None, publish_top=tops),), STOP_SERVICE,
+                name, venue, api_key=key or None, api_secret=secret or None, publish_top=tops,
+                raw_frames=app.recording.enabled and app.recording.raw_frames),), STOP_SERVICE,
                 "market", name))
             if key and secret:
                 specs.append(spec(engine_actor_name(name), TradingEngine, (EngineSettings(

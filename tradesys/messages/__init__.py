@@ -22,6 +22,7 @@ from tradesys.messages.market_pb2 import (
     InstrumentKind,
     MarkPrice,
     OptionRight,
+    RawFrame,
     Trade,
 )
 from tradesys.messages.orders_pb2 import (
@@ -59,6 +60,7 @@ BODY_TYPES = {
     MessageKind.MESSAGE_KIND_MARK_PRICE: MarkPrice,
     MessageKind.MESSAGE_KIND_BOOK_STATUS: BookStatus,
     MessageKind.MESSAGE_KIND_BOOK_TOP: BookTop,
+    MessageKind.MESSAGE_KIND_RAW_FRAME: RawFrame,
 }
 KIND_OF = {cls: kind for kind, cls in BODY_TYPES.items()}
 KIND_OF[LevelsDelta] = MessageKind.MESSAGE_KIND_BOOK_DELTA      # written without the protobuf object
@@ -88,6 +90,6 @@ __all__ = [
     "Decimal", "Fill", "Header", "Heartbeat", "Instrument", "InstrumentKind", "InventoryDelta", "KIND_OF",
     "LevelsDelta", "Liquidity", "MarkPrice", "MessageKind", "ModifyOrder", "NewOrder", "OptionRight", "OrderEvent",
     "OrderEventType",
-    "OrderReply", "OrderRequest", "OrderType", "Position", "RejectReason", "RiskAction", "RiskCommand", "Side",
-    "TimeInForce", "Trade", "decode_body", "kind_name",
+    "OrderReply", "OrderRequest", "OrderType", "Position", "RawFrame", "RejectReason", "RiskAction", "RiskCommand",
+    "Side", "TimeInForce", "Trade", "decode_body", "kind_name",
 ]

@@ -25,6 +25,7 @@ class MessageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MESSAGE_KIND_MARK_PRICE: _ClassVar[MessageKind]
     MESSAGE_KIND_BOOK_STATUS: _ClassVar[MessageKind]
     MESSAGE_KIND_BOOK_TOP: _ClassVar[MessageKind]
+    MESSAGE_KIND_RAW_FRAME: _ClassVar[MessageKind]
 
 class Side(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -49,6 +50,7 @@ MESSAGE_KIND_RISK_COMMAND: MessageKind
 MESSAGE_KIND_MARK_PRICE: MessageKind
 MESSAGE_KIND_BOOK_STATUS: MessageKind
 MESSAGE_KIND_BOOK_TOP: MessageKind
+MESSAGE_KIND_RAW_FRAME: MessageKind
 SIDE_UNSPECIFIED: Side
 SIDE_BUY: Side
 SIDE_SELL: Side

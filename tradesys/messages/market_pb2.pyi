@@ -218,3 +218,15 @@ class BookStatus(_message.Message):
     state: BookState
     reason: str
     def __init__(self, venue: _Optional[str] = ..., symbol: _Optional[str] = ..., state: _Optional[_Union[BookState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RawFrame(_message.Message):
+    __slots__ = ("venue", "connection", "stream", "data")
+    VENUE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    venue: str
+    connection: str
+    stream: str
+    data: bytes
+    def __init__(self, venue: _Optional[str] = ..., connection: _Optional[str] = ..., stream: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...

@@ -143,8 +143,13 @@ def _selected(table: pa.Table, args) -> pa.Table:
 
 
 def _for_csv(table: pa.Table) -> pa.Table:
-    """CSV has no binary or list cells: the body goes (it is protobuf), each level list becomes JSON text."""
+    """CSV has no binary or list cells: the body goes (it is protobuf), a raw frame's bytes become its text,
+    each level list becomes JSON text."""
     table = table.drop_columns(["body"])
+    frames = table.column("frame").to_pylist()
+    table = table.set_column(table.schema.get_field_index("frame"), "frame",
+                             pa.array([None if f is None else f.decode("utf-8", "replace") for f in frames],
+                                      pa.string()))
     for name in LIST_COLUMNS:
         values = [None if levels is None else json.dumps(levels) for levels in table.column(name).to_pylist()]
         table = table.set_column(table.schema.get_field_index(name), name, pa.array(values, pa.string()))

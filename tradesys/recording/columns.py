@@ -43,6 +43,9 @@ TYPED_FIELDS = [
     pa.field("client_order_id", pa.string()),
     pa.field("venue_order_id", pa.string()),
     pa.field("trade_id", pa.string()),
+    pa.field("connection", pa.string()),      # raw frames: the venue connection, the URL (no query), the bytes
+    pa.field("stream", pa.string()),
+    pa.field("frame", pa.binary()),
 ]
 TYPED_NAMES = [field.name for field in TYPED_FIELDS]
 _INDEX = {name: i for i, name in enumerate(TYPED_NAMES)}
@@ -133,6 +136,10 @@ def _balance(m) -> tuple:
     return _row(venue=m.venue, symbol=m.asset, size_scale=size_scale, size=size)
 
 
+def _raw(m) -> tuple:
+    return _row(venue=m.venue, connection=m.connection, stream=m.stream, frame=m.data)
+
+
 def _status(m) -> tuple:
     return _row(venue=m.venue, symbol=m.symbol)
 
@@ -142,6 +149,7 @@ _BY_KIND = {
     K.MESSAGE_KIND_BBO: _bbo, K.MESSAGE_KIND_TRADE: _trade, K.MESSAGE_KIND_ORDER_EVENT: _order_event,
     K.MESSAGE_KIND_FILL: _fill, K.MESSAGE_KIND_MARK_PRICE: _mark, K.MESSAGE_KIND_POSITION: _position,
     K.MESSAGE_KIND_BALANCE: _balance, K.MESSAGE_KIND_BOOK_STATUS: _status, K.MESSAGE_KIND_INSTRUMENT: _status,
+    K.MESSAGE_KIND_RAW_FRAME: _raw,
 }
 
 

@@ -29,7 +29,7 @@ from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
-from tradesys.messages import BookSnapshot, BookState, BookStatus, BookTop
+from tradesys.messages import BookSnapshot, BookState, BookStatus, BookTop, RawFrame
 from tradesys.services.account import simulator_urls
 from tradesys.venue.base import FeedStatus, StreamKind, get_venue
 from tradesys.venue.book import L2Book
@@ -50,6 +50,9 @@ class MarketServerSettings:
     # Publish each book's touch on md.<venue>.<symbol>.top when it changes (a strategy on the venue reads
     # the "top" view): off when none does, so the book path pays nothing for it.
     publish_top: bool = False
+    # Publish every frame of the venue connections as it arrived (raw.<venue>.<connection>), for the recorder:
+    # what a replay feeds the same parsers. A frame that carries a token (a sign-in's answer) is withheld.
+    raw_frames: bool = True
     # Only for feeds that need a signed-in session (Deribit's raw book channel); never logged.
     api_key: str | None = field(default=None, repr=False)
     api_secret: str | None = field(default=None, repr=False)
@@ -74,7 +77,9 @@ class MarketServer(ActorBase):
         self.settings = settings
         self.venue = settings.config.venue
         self.subscriber = None
-        self.published = {"book": 0, "top": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0}
+        self.published = {"book": 0, "top": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0, "raw": 0,
+                          "raw_withheld": 0}
+        self._raw_topics: dict[str, str] = {}     # connection -> its raw topic
         self._tops: dict[str, tuple] = {}    # symbol -> the touch last published on its top topic
         self._topics: dict[tuple[str, str], str] = {}
         self._book_ts: dict[str, tuple[int, int]] = {}   # symbol -> (venue, receive) time of its last update
@@ -164,6 +169,19 @@ class MarketServer(ActorBase):
     def on_mark(self, mark, venue_ts: int, recv_ts: int) -> None:
         self.publisher.publish_message(self._topic(mark.symbol, "mark"), mark, venue_ts, recv_ts)
         self.published["mark"] += 1
+
+    def on_raw(self, connection: str, stream: str, text: str, recv_ts: int) -> None:
+        if not self.settings.raw_frames:
+            return
+        if "access_token" in text or "refresh_token" in text:      # a sign-in's answer: never recorded
+            self.published["raw_withheld"] += 1
+            return
+        topic = self._raw_topics.get(connection)
+        if topic is None:
+            topic = self._raw_topics[connection] = topics.raw(self.venue, connection)
+        self.publisher.publish_message(topic, RawFrame(venue=self.venue, connection=connection, stream=stream,
+                                                       data=text.encode()), 0, recv_ts)
+        self.published["raw"] += 1
 
     def on_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
         was, self._feeds[symbol] = self._feeds.get(symbol), status

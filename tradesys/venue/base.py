@@ -123,6 +123,10 @@ class MarketDataHandler(Protocol):
     def on_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
         """The book feed of ``symbol`` changed state; anything but LIVE means: stop quoting on it."""
 
+    def on_raw(self, connection: str, stream: str, text: str, recv_ts: int) -> None:
+        """Every frame of the subscriber's connections as it arrived, before it is parsed (``ws.RawTap``):
+        a subscriber hands its sessions this when the handler has it."""
+
 
 class AccountHandler(Protocol):
     """Where a PMS delivers the private stream, translated; each call carries (venue_ts, recv_ts) in ns."""

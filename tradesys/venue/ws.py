@@ -8,6 +8,10 @@ close or error reconnect after a jittered exponential backoff that resets
 once a connection has lived. It never raises into its owner; the owner
 learns of drops through ``on_close`` and counts.
 
+``on_raw``, when set, hears every text frame as it arrived, after ``on_message``: the connection's name,
+the URL it came from (without its query, where tokens travel), the text and its receive time. The market
+server publishes them for the recorder (``raw.<venue>.<connection>``).
+
 ``StreamWatchdog`` tells its owner once when a stream has been silent for
 longer than its limit, and again only after the stream has spoken.
 """
@@ -38,6 +42,9 @@ def backoff_delays(initial: float = 0.1, maximum: float = 30.0, factor: float = 
         delay = min(delay * factor, maximum)
 
 
+RawTap = Callable[[str, str, str, int], None]      # (connection, stream, text, receive ns)
+
+
 class WsSession:
     def __init__(self, name: str, url: str | Callable[[], str], on_message: Callable[[str, int], None], *,
                  on_open: Callable[[WsSession], Awaitable[None]] | None = None,
@@ -58,6 +65,7 @@ class WsSession:
         # Called with the reason after a connect that failed, before the next try: what the URL carries may
         # have gone stale (a listen key the venue no longer knows).
         self.after_failed_connect = after_failed_connect
+        self.on_raw: RawTap | None = None
         self.counters = {"connects": 0, "disconnects": 0, "messages": 0, "handler_errors": 0, "connect_errors": 0}
         self.last_error = ""
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -171,7 +179,7 @@ class WsSession:
                     log.exception("%s: after a failed connect", self.name)
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> str:
-        on_message, counters = self.on_message, self.counters
+        on_message, counters, stream = self.on_message, self.counters, self._safe_url()
         while True:
             try:
                 msg = await ws.receive(timeout=self.silence_s)
@@ -179,11 +187,20 @@ class WsSession:
                 return f"no frame for {self.silence_s} s"
             if msg.type is aiohttp.WSMsgType.TEXT:
                 counters["messages"] += 1
+                received = time.time_ns()
                 try:
-                    on_message(msg.data, time.time_ns())
+                    on_message(msg.data, received)
                 except Exception:  # one bad frame or handler bug must not end the stream
                     counters["handler_errors"] += 1
                     log.exception("%s: message handler failed", self.name)
+                # After the handler: what was parsed from the frame goes out first; a frame the handler
+                # refused is kept all the same.
+                if self.on_raw is not None:
+                    try:
+                        self.on_raw(self.name, stream, msg.data, received)
+                    except Exception:
+                        counters["handler_errors"] += 1
+                        log.exception("%s: raw frame handler failed", self.name)
             elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
                 return f"closed by the venue (code {ws.close_code})"
             elif msg.type is aiohttp.WSMsgType.ERROR:
