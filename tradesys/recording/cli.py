@@ -93,7 +93,10 @@ def cmd_info(args) -> int:
     rows = 0
     for index, path in enumerate(files, 1):
         print(f"[{index}/{len(files)}] {path.relative_to(root)}", file=sys.stderr)
-        table = read_file(path).select(["topic", "session", "seq", "kind", "symbol", "record_ts"])
+        table = read_file(path).select(["topic", "session", "seq", "kind", "symbol", "connection", "record_ts"])
+        # A raw frame has no symbol: its connection stands in the symbol's place.
+        table = table.set_column(table.schema.get_field_index("symbol"), "symbol",
+                                 pc.coalesce(table.column("symbol"), table.column("connection")))
         rows += table.num_rows
         start, end = _span(table)
         if start is not None:
@@ -107,9 +110,9 @@ def cmd_info(args) -> int:
             for (topic, session), (lowest, highest, count) in sorted(seqs.items()) if highest - lowest + 1 > count}
     print(f"recording {root}: {len(files)} files, {rows:,} messages, {_iso(first)} .. {_iso(last)}"
           + (f" ({(last - first) / 1e9:,.1f} s)" if first is not None else ""))
-    print(f"\n{'kind':<16} {'symbol':<20} {'messages':>10}")
+    print(f"\n{'kind':<16} {'symbol or connection':<24} {'messages':>10}")
     for (kind, symbol), count in sorted(per_kind_symbol.items()):
-        print(f"{kind:<16} {symbol:<20} {count:>10,}")
+        print(f"{kind:<16} {symbol:<24} {count:>10,}")
     print(f"\ngaps (sequence numbers missing between a topic's first and last recorded message): "
           f"{sum(gaps.values()):,} in {len(gaps)} of {len(seqs)} topics")
     for topic, missing in gaps.items():
