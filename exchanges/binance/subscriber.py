@@ -135,6 +135,7 @@ class BinanceSubscriber(IExchangeSubscriber):
 
     async def start(self, handler: MarketDataHandler) -> None:
         self.handler = handler
+        self.http.on_raw = getattr(handler, "on_raw", None)      # the REST snapshots the streams sync on
         await self.http.start()
         info = await self.http.exchange_info()
         for symbol_info in info.symbols:

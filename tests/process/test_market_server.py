@@ -138,8 +138,12 @@ async def test_every_venue_frame_goes_on_the_bus_as_it_arrived_beside_what_was_p
         summary = await actor.stop.remote()
         subscriber.close()
         await sim.stop()
-    raw = [e for e in got if e.topic.startswith("raw.binance.")]
+    rest = [e for e in got if e.topic == "raw.binance.binance-rest"]
+    raw = [e for e in got if e.topic.startswith("raw.binance.") and e not in rest]
     assert raw and all(e.message.stream.endswith("/stream") and "?" not in e.message.stream for e in raw)
+    # The REST book snapshot the stream was synced on is kept too, with the query that names its symbol.
+    depth = [json.loads(e.message.data) for e in rest if "/fapi/v1/depth?symbol=BTCUSDT" in e.message.stream]
+    assert depth and depth[0]["lastUpdateId"] > 0 and depth[0]["bids"]
     frames = {e.header.recv_ts: json.loads(e.message.data) for e in raw}
     # Each delta was parsed from a frame on the bus: the one received at the same nanosecond, of its update id.
     deltas = [e for e in got if isinstance(e.message, BookDelta)]

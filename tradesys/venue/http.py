@@ -15,6 +15,7 @@ venue's circuit breakers (``breaker.py``) see every outcome and refuse requests 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
@@ -24,6 +25,7 @@ from multidict import CIMultiDictProxy
 from tradesys.venue.breaker import Breakers, family_of
 from tradesys.venue.errors import ConnectivityError, ExecutionUnknown, RateLimited, VenueUnavailable
 from tradesys.venue.ratelimit import RateLimiter
+from tradesys.venue.ws import RawTap
 
 T = TypeVar("T")
 
@@ -38,6 +40,9 @@ class HttpSession:
         self.limiter = limiter
         self.timeout_s = timeout_s
         self.breakers = breakers
+        # Hears every public answer (a request with no key or signature: no header, no body) as it arrived,
+        # with its URL: the market server keeps a REST book snapshot beside the stream frames it is synced with.
+        self.on_raw: RawTap | None = None
         self._http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -74,7 +79,10 @@ class HttpSession:
         await self.start()
         try:
             async with self._http.request(method, url, headers=headers, data=data) as response:
-                return response.status, response.headers, await response.read()
+                body = await response.read()
+                if self.on_raw is not None and not headers and data is None:
+                    self.on_raw(f"{self.venue}-rest", str(url), body.decode("utf-8", "replace"), time.time_ns())
+                return response.status, response.headers, body
         except aiohttp.ClientConnectorError as exc:
             raise ConnectivityError(f"{self.venue} {name}: cannot connect: {exc}", request=name) from None
         except TimeoutError:
