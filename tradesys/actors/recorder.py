@@ -28,6 +28,8 @@ class RecorderSettings:
     max_batch_seconds: float = 1.0
     max_file_bytes: int = 256 * 2**20
     max_file_seconds: float = 3600.0
+    # At wire: how long to wait for the connections to every publisher before the recorded actors start.
+    connect_timeout_seconds: float = 2.0
     # On stop, keep reading until the socket has been quiet this long (bounded by drain_limit).
     drain_quiet_seconds: float = 0.3
     drain_limit_seconds: float = 5.0
@@ -61,9 +63,13 @@ class Recorder(ActorBase):
         return {}
 
     async def on_wire(self, directory: Directory) -> None:
-        for endpoints in directory.values():
-            if "pub" in endpoints:
-                self.subscriber.connect(endpoints["pub"])
+        # The launcher wires the recorder before the actors it records and waits for this: their first
+        # messages (a market server's first venue answers, which a replay needs) must not go out unheard.
+        publishers = [endpoints["pub"] for endpoints in directory.values() if "pub" in endpoints]
+        heard = await self.subscriber.connect_all(publishers, timeout=self.settings.connect_timeout_seconds)
+        if heard < len(publishers):
+            log.warning("recorder: not every publisher's connection was up in time; their first messages may "
+                        "be missed", extra={"fields": {"up": heard, "publishers": len(publishers)}})
         if self._loop_task is None:
             self._loop_task = self.spawn(self._record(), "record")
 

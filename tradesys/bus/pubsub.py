@@ -169,6 +169,31 @@ class Subscriber:
             self._socket().connect(endpoint)
             self.endpoints.append(endpoint)
 
+    async def connect_all(self, endpoints: Iterable[str], timeout: float) -> int:
+        """Connect to every publisher of ``endpoints`` and wait, at most ``timeout`` seconds, until each
+        connection has finished its handshake: from then on this subscriber's subscriptions are at the
+        publisher, and what it publishes next reaches this subscriber. Returns the connections that did."""
+        sock = self._socket()
+        new = [endpoint for endpoint in dict.fromkeys(endpoints) if endpoint not in self.endpoints]
+        if not new:
+            return 0
+        monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        done = 0
+        try:
+            for endpoint in new:
+                self.connect(endpoint)
+            deadline = time.monotonic() + timeout
+            while done < len(new) and time.monotonic() < deadline:
+                if monitor.poll(0):
+                    monitor.recv_multipart()
+                    done += 1
+                else:
+                    await asyncio.sleep(0.005)     # polls the monitor: a loopback handshake takes a few ms
+        finally:
+            sock.disable_monitor()
+            monitor.close(0)
+        return done
+
     def follow(self, old: str, new: str) -> bool:
         """A publisher moved (its actor came back on another node): read ``new`` instead of ``old``, if this
         subscriber read ``old``; return whether it did."""

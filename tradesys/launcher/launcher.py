@@ -170,7 +170,11 @@ class Launcher:
         if self.failures:
             return
         self.directory["launcher"] = {"pub": self.operator.open(context.bus_host)}
-        await self.call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire")
+        # The recorder first: it is connected to every publisher before they begin to talk to their venues.
+        recorders = {spec.name for spec in self.plan if spec.kind == "recorder"}
+        await self.call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire", only=recorders)
+        await self.call_all("wire", self.directory, timeout=START_TIMEOUT, what="wire",
+                            only=set(self.handles) - recorders)
         where = await self.call_all("status", timeout=STATUS_TIMEOUT, what="report its process")
         for name, status in where.items():
             self.board.set_node(name, status["node"])

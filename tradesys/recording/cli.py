@@ -3,6 +3,8 @@
     python -m tradesys.recording ls RECORDING                 every file: partition, rows, bytes, time range
     python -m tradesys.recording info RECORDING               time range, counts per kind and symbol, gaps
     python -m tradesys.recording export RECORDING --out F     Parquet or CSV, filtered by kind, symbol, time
+    python -m tradesys.recording replay RUN                   the venue's raw frames through its own connector:
+                                                              the books equal the run's, level for level?
 
 RECORDING is a recording's directory, or a run directory holding one (``recordings/``). A file that is not
 a recording of this version, or a directory with none, is one line on stderr and exit status 2; a file cut
@@ -12,6 +14,7 @@ short by a crash is read up to its last whole batch (and said so in the log).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -25,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from tradesys.config.errors import ConfigError
 from tradesys.messages import MessageKind
 from tradesys.recording.reader import RecordingMissingError, RecordingVersionError, read_file, recording_files
 from tradesys.recording.schema import RECORD_SCHEMA
@@ -185,6 +189,36 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_replay(args) -> int:
+    from omegaconf import OmegaConf
+
+    from tradesys.config.load import load
+    from tradesys.recording.books import compare, published_states, replayed_states
+
+    run = Path(args.recording)
+    root = root_of(run)
+    overrides = run / ".hydra" / "overrides.yaml"
+    if not overrides.is_file():
+        raise RecordingMissingError(f"{run}: no .hydra/overrides.yaml: replay takes a run directory (its "
+                                    f"configuration says how the venue was read)")
+    app = load(list(OmegaConf.load(overrides)))[1]
+    keys = [args.venue] if args.venue else sorted(app.exchange)
+    identical = True
+    for key in keys:
+        if key not in app.exchange:
+            raise RecordingMissingError(f"{run}: the run had no exchange {key!r} (it had {', '.join(app.exchange)})")
+        config = app.exchange[key]
+        print(f"{key}: replaying {config.venue}'s raw frames through its subscriber...", file=sys.stderr)
+        result = compare(published_states(root, config.venue), asyncio.run(replayed_states(root, config)))
+        for symbol, count in sorted(result.compared.items()):
+            differ = result.differ[symbol]
+            print(f"{key} {symbol}: {count:,} book states compared, {len(differ):,} differ"
+                  + (f" (first at update id {differ[0]})" if differ else ""))
+        print(f"{key}: {'identical' if result.identical else 'NOT identical'}")
+        identical &= result.identical
+    return 0 if identical else 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m tradesys.recording",
                                   description="Look into a recording of the bus, and export it for other tools. "
@@ -194,9 +228,14 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     for name, run, text in (("ls", cmd_ls, "every file: its partition, rows, bytes and time range"),
                             ("info", cmd_info, "time range, message counts per kind and symbol, sequence gaps"),
-                            ("export", cmd_export, "write the recording, or part of it, as Parquet or CSV")):
+                            ("export", cmd_export, "write the recording, or part of it, as Parquet or CSV"),
+                            ("replay", cmd_replay, "the venue's raw frames through its own subscriber, on loopback; "
+                                                   "exit 0 when every book equals the run's")):
         command = commands.add_parser(name, help=text, description=text)
-        command.add_argument("recording", help="a recording's directory, or a run directory holding one")
+        command.add_argument("recording", help="a recording's directory, or a run directory holding one"
+                             + (" (replay: the run directory)" if name == "replay" else ""))
+        if name == "replay":
+            command.add_argument("--venue", help="one exchange key of the run (default every one)")
         command.set_defaults(run=run)
         if name == "export":
             command.add_argument("--out", required=True, help="the file to write")
@@ -214,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return args.run(args)
-    except (RecordingMissingError, RecordingVersionError) as exc:
+    except (RecordingMissingError, RecordingVersionError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:          # `... | head`: the reader has what it wanted
