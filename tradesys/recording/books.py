@@ -67,14 +67,16 @@ def published_states(root: Path | str, venue: str) -> BookStates:
     return states
 
 
-async def replayed_states(root: Path | str, config, *, events: list[RawEvent] | None = None,
-                          timeout_s: float = 60.0, quiet_s: float = 0.5) -> BookStates:
+async def replayed_states(root: Path | str | None, config, *, events: list[RawEvent] | None = None,
+                          handler: BookStates | None = None, timeout_s: float = 60.0,
+                          quiet_s: float = 0.5) -> BookStates:
     """The books the venue's subscriber builds from the recording's raw frames (or ``events``), served again
-    on loopback. ``config``: the venue's configuration as the run had it (its symbols and streams)."""
+    on loopback, delivered to ``handler`` (a new ``BookStates`` by default) and returned with it.
+    ``config``: the venue's configuration as the run had it (its symbols and streams)."""
     spec = get_venue(config.venue)
     server = ReplayServer(events if events is not None else raw_events(root, spec.name))
     host = await server.start()
-    states = BookStates()
+    states = handler if handler is not None else BookStates()
     parts = spec.connect(config, None, RateLimiter(LocalBudget(Budget.of(spec.rate_limits)), venue=spec.name),
                          spec.sim_endpoints({"rest": f"http://{host}"}), roles=("subscriber",))
     try:
