@@ -4,6 +4,7 @@ as they read the venue: the same subscriber, parsers and book code, over real HT
 ``ReplayServer`` serves one venue's recorded connections. A WebSocket client on a recorded stream's path
 gets that connection's frames in the order they arrived, from its first message (its subscription) on; a
 REST request gets the answers recorded for its path and query, in order (the last again if asked for more).
+A recorded answer to a request (``{"id": n, "result": ...}``) waits until the client has sent request ``n``.
 The two are kept in their recorded order: a frame received after a REST answer waits until that answer has
 been served, and an answer waits until the frames received before it have been sent (each wait bounded by
 ``hold_s``, so a request the replay never makes cannot stall it).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import json
 import logging
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -65,7 +67,7 @@ class ReplayServer:
             (self._answers[event.target].append if event.rest else self._streams[event.target].append)(event)
         self._rest_times = sorted(e.recv_ts for e in events if e.rest)   # when each REST answer arrived
         self._served: list[int] = []                                     # recv_ts of the answers served
-        self._sent_upto: dict[str, int] = {}                             # stream -> recv_ts of its last frame sent
+        self._next: dict[str, float] = {}            # stream -> recv_ts of its next frame to send (inf: none left)
         self._changed = asyncio.Condition()
         self.sent = 0                                                    # frames sent, every stream
         self.done = asyncio.Event()                                      # every stream sent whole
@@ -98,8 +100,7 @@ class ReplayServer:
         if not answers:
             return web.json_response({"code": -1, "msg": f"nothing recorded for {request.path_qs}"}, status=404)
         answer = answers.popleft() if len(answers) > 1 else answers[0]
-        await self._wait(lambda: all(upto >= answer.recv_ts or path in self._finished
-                                     for path, upto in self._sent_upto.items()))
+        await self._wait(lambda: all(due > answer.recv_ts for due in self._next.values()))
         async with self._changed:
             self._served.append(answer.recv_ts)
             self._changed.notify_all()
@@ -109,22 +110,44 @@ class ReplayServer:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         frames = self._streams.get(request.path, [])
-        await ws.receive()                      # the client's subscription: then what the venue sent
-        self._sent_upto.setdefault(request.path, 0)
-        for frame in frames:
-            due = bisect.bisect_left(self._rest_times, frame.recv_ts)   # REST answers that arrived before it
-            await self._wait(lambda due=due: len(self._served) >= due)
-            await ws.send_str(frame.data.decode())
-            self.sent += 1
+        asked: set = set()                      # the ids of the client's requests so far
+        reader = asyncio.create_task(self._requests(ws, asked), name=f"replay-requests-{request.path}")
+        try:
+            await self._wait(lambda: bool(asked) or reader.done())    # its subscription: then what the venue sent
+            for frame in frames:
+                async with self._changed:
+                    self._next[request.path] = frame.recv_ts
+                    self._changed.notify_all()
+                due = bisect.bisect_left(self._rest_times, frame.recv_ts)   # REST answers that arrived before it
+                await self._wait(lambda due=due: len(self._served) >= due)
+                reply_to = _reply_id(frame.data)
+                if reply_to is not None:        # an answer goes once its request has been made
+                    await self._wait(lambda reply_to=reply_to: reply_to in asked)
+                await ws.send_str(frame.data.decode())
+                self.sent += 1
             async with self._changed:
-                self._sent_upto[request.path] = frame.recv_ts
+                self._next[request.path] = float("inf")
                 self._changed.notify_all()
-        self._finished.add(request.path)
-        if self._finished >= set(self._streams):
-            self.done.set()
-        async for _ in ws:                      # held open: a closed socket would make the client reconnect
-            pass
+            self._finished.add(request.path)
+            if self._finished >= set(self._streams):
+                self.done.set()
+            await reader                        # held open: a closed socket would make the client reconnect
+        finally:
+            reader.cancel()
         return ws
+
+    async def _requests(self, ws: web.WebSocketResponse, asked: set) -> None:
+        """Note the id of every request the client sends (a message without one counts as ``None``)."""
+        async for message in ws:
+            if message.type is not web.WSMsgType.TEXT:
+                continue
+            try:
+                request_id = json.loads(message.data).get("id")
+            except (ValueError, AttributeError):
+                request_id = None
+            async with self._changed:
+                asked.add(request_id)
+                self._changed.notify_all()
 
     async def _wait(self, ready) -> None:
         async with self._changed:
@@ -132,3 +155,16 @@ class ReplayServer:
                 await asyncio.wait_for(self._changed.wait_for(ready), self.hold_s)
             except TimeoutError:
                 log.info("replay: went on without the order it waited for (a request the replay does not make)")
+
+
+def _reply_id(data: bytes):
+    """The id a JSON-RPC style answer (``{"id": .., "result"|"error": ..}``) carries, or None for anything else."""
+    if b'"id":' not in data:
+        return None
+    try:
+        message = json.loads(data)
+    except ValueError:
+        return None
+    if isinstance(message, dict) and ("result" in message or "error" in message) and message.get("id") is not None:
+        return message["id"]
+    return None

@@ -81,7 +81,8 @@ class HttpSession:
             async with self._http.request(method, url, headers=headers, data=data) as response:
                 body = await response.read()
                 if self.on_raw is not None and not headers and data is None:
-                    self.on_raw(f"{self.venue}-rest", str(url), body.decode("utf-8", "replace"), time.time_ns())
+                    self.on_raw(f"{self.venue.split()[0]}-rest", str(url), body.decode("utf-8", "replace"),
+                                time.time_ns())
                 return response.status, response.headers, body
         except aiohttp.ClientConnectorError as exc:
             raise ConnectivityError(f"{self.venue} {name}: cannot connect: {exc}", request=name) from None
