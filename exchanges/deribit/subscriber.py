@@ -103,11 +103,14 @@ class DeribitSubscriber(IExchangeSubscriber):
 
     async def start(self, handler: MarketDataHandler) -> None:
         self.handler = self.statuses.handler = handler
+        tap = getattr(handler, "on_raw", None)
+        self._session.ws.on_raw = tap
+        if hasattr(self.api.transport, "on_raw"):       # the instrument list over HTTP
+            self.api.transport.on_raw = tap
         for info in await self.api.get_instruments():
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
         await self._watchdog.start()
-        self._session.ws.on_raw = getattr(handler, "on_raw", None)
         await self._session.start()
 
     async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:

@@ -42,3 +42,18 @@ def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(t
     result = compare(published_states(run / "recordings", "binance"),
                      asyncio.run(replayed_states(run / "recordings", config, events=events)))
     assert result.differ["BTCUSDT"] and not result.differ["ETHUSDT"] and not result.identical
+
+
+def test_a_deribit_runs_raw_frames_rebuild_its_books_through_its_json_rpc_subscriber(tmp_path):
+    # Deribit's subscriber asks and waits (numbered JSON-RPC requests; channels named when subscribed): the
+    # replay answers each request with the answer recorded for its id, and a channel's data once it is asked.
+    run = tmp_path / "run"
+    code, _, err = launch.finish(launch.start(run, "exchange=deribit", "duration=5s"))
+    assert code == 0, err
+    done = subprocess.run([sys.executable, "-m", "tradesys.recording", "replay", str(run)], capture_output=True,
+                          text=True, timeout=180, cwd=launch.ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = {line.split()[1].rstrip(":"): int(line.split()[2].replace(",", "")) for line in done.stdout.splitlines()
+              if line.startswith("deribit ") and "compared" in line}
+    assert set(counts) == {"BTC-PERPETUAL", "ETH-PERPETUAL"} and min(counts.values()) > 10, done.stdout
+    assert "deribit: identical" in done.stdout

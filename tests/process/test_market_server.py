@@ -132,8 +132,13 @@ async def test_every_venue_frame_goes_on_the_bus_as_it_arrived_beside_what_was_p
         endpoints = await actor.start.remote(ActorContext(run_dir=str(tmp_path), heartbeat_seconds=0.5))
         subscriber.connect(endpoints["pub"])
         await actor.wire.remote({"sim-binance": {f"sim {role}": url for role, url in urls.items()}})
-        got = await collect(subscriber, lambda got: sum(isinstance(e.message, BookDelta) for e in got) > 20,
-                            "twenty deltas and their frames")
+        def framed(got) -> bool:
+            """Twenty deltas, each after the first with its frame (which goes out after what it was parsed into)."""
+            deltas = [e.header.recv_ts for e in got if isinstance(e.message, BookDelta)]
+            frames = {e.header.recv_ts for e in got if e.topic.startswith("raw.binance.")}
+            return len(deltas) > 20 and all(ts in frames for ts in deltas[1:])
+
+        got = await collect(subscriber, framed, "twenty deltas and their frames")
     finally:
         summary = await actor.stop.remote()
         subscriber.close()

@@ -1,7 +1,7 @@
-"""Real Binance captures (../shared/fixtures/binance) served by the replay server to the production subscriber
-over loopback: the book it syncs from the REST snapshot and the diffs has, at every update id a bookTicker
-shares with a diff, that bookTicker's best bid and ask, price and quantity (the fixtures' README: KEEPUSDT 13
-such points, CTKUSDT 18)."""
+"""Real Binance captures (tests/fixtures/binance, the shared captures as the project keeps them) served by the
+replay server to the production subscriber over loopback: the book it syncs from the REST snapshot and the
+diffs has, at every update id a bookTicker shares with a diff, that bookTicker's best bid and ask, price and
+quantity (the fixtures' README: KEEPUSDT 13 such points, CTKUSDT 18)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tradesys.numeric import get_decimal
 from tradesys.recording.books import BookStates, replayed_states
 from tradesys.recording.replay import RawEvent
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "binance"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance"       # the shared captures, as the project keeps them
 
 
 class TouchesAndTickers(BookStates):

@@ -4,7 +4,8 @@ as they read the venue: the same subscriber, parsers and book code, over real HT
 ``ReplayServer`` serves one venue's recorded connections. A WebSocket client on a recorded stream's path
 gets that connection's frames in the order they arrived, from its first message (its subscription) on; a
 REST request gets the answers recorded for its path and query, in order (the last again if asked for more).
-A recorded answer to a request (``{"id": n, "result": ...}``) waits until the client has sent request ``n``.
+A recorded answer to a request (``{"id": n, "result": ...}``) waits until the client has sent request ``n``,
+and a stream's first frame until the client has named the stream (subscribed to it).
 The two are kept in their recorded order: a frame received after a REST answer waits until that answer has
 been served, and an answer waits until the frames received before it have been sent (each wait bounded by
 ``hold_s``, so a request the replay never makes cannot stall it).
@@ -111,7 +112,9 @@ class ReplayServer:
         await ws.prepare(request)
         frames = self._streams.get(request.path, [])
         asked: set = set()                      # the ids of the client's requests so far
-        reader = asyncio.create_task(self._requests(ws, asked), name=f"replay-requests-{request.path}")
+        said: list[str] = []                    # the client's messages so far
+        reader = asyncio.create_task(self._requests(ws, asked, said), name=f"replay-requests-{request.path}")
+        channels: set[str] = set()              # the channels the client has named
         try:
             await self._wait(lambda: bool(asked) or reader.done())    # its subscription: then what the venue sent
             for frame in frames:
@@ -123,6 +126,10 @@ class ReplayServer:
                 reply_to = _reply_id(frame.data)
                 if reply_to is not None:        # an answer goes once its request has been made
                     await self._wait(lambda reply_to=reply_to: reply_to in asked)
+                channel = _channel_of(frame.data)
+                if channel is not None and channel not in channels:   # a stream's data once it was asked for
+                    await self._wait(lambda channel=channel: any(channel in text for text in said))
+                    channels.add(channel)
                 await ws.send_str(frame.data.decode())
                 self.sent += 1
             async with self._changed:
@@ -136,11 +143,12 @@ class ReplayServer:
             reader.cancel()
         return ws
 
-    async def _requests(self, ws: web.WebSocketResponse, asked: set) -> None:
-        """Note the id of every request the client sends (a message without one counts as ``None``)."""
+    async def _requests(self, ws: web.WebSocketResponse, asked: set, said: list[str]) -> None:
+        """Note every message the client sends, and its id (a message without one counts as ``None``)."""
         async for message in ws:
             if message.type is not web.WSMsgType.TEXT:
                 continue
+            said.append(message.data)
             try:
                 request_id = json.loads(message.data).get("id")
             except (ValueError, AttributeError):
@@ -167,4 +175,16 @@ def _reply_id(data: bytes):
         return None
     if isinstance(message, dict) and ("result" in message or "error" in message) and message.get("id") is not None:
         return message["id"]
+    return None
+
+
+def _channel_of(data: bytes) -> str | None:
+    """The stream a frame belongs to, as the client named it when it subscribed: a Binance combined stream's
+    ``"stream"``, a JSON-RPC notification's ``"channel"``; None for anything else."""
+    for key in (b'"stream":"', b'"channel":"'):
+        start = data.find(key)
+        if start >= 0:
+            start += len(key)
+            end = data.find(b'"', start)
+            return data[start:end].decode() if end > start else None
     return None
