@@ -84,7 +84,7 @@ class ReplayServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         if not self._streams:
             self.done.set()
         return f"127.0.0.1:{self.port}"
