@@ -17,17 +17,23 @@ from tradesys.recording.books import compare, published_states, replayed_states
 from tradesys.recording.replay import raw_events
 
 
-def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(tmp_path):
-    run = tmp_path / "run"
-    code, _, err = launch.finish(launch.start(run, "duration=6s"))
+def run_and_replay(run, venue: str, symbols: set[str], *overrides: str) -> None:
+    """A real run.py run, then ``python -m tradesys.recording replay`` of it: every symbol's books compared at
+    more than ten update ids, and identical."""
+    code, _, err = launch.finish(launch.start(run, *overrides))
     assert code == 0, err
     done = subprocess.run([sys.executable, "-m", "tradesys.recording", "replay", str(run)], capture_output=True,
                           text=True, timeout=180, cwd=launch.ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     counts = {line.split()[1].rstrip(":"): int(line.split()[2].replace(",", "")) for line in done.stdout.splitlines()
-              if line.startswith("binance ") and "compared" in line}
-    assert set(counts) == {"BTCUSDT", "ETHUSDT"} and min(counts.values()) > 10, done.stdout
-    assert "binance: identical" in done.stdout
+              if line.startswith(f"{venue} ") and "compared" in line}
+    assert set(counts) == symbols and min(counts.values()) > 10, done.stdout
+    assert f"{venue}: identical" in done.stdout
+
+
+def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(tmp_path):
+    run = tmp_path / "run"
+    run_and_replay(run, "binance", {"BTCUSDT", "ETHUSDT"}, "duration=6s")
 
     # The same replay with one level of one depth frame changed: the books part from there on.
     config = load(list(OmegaConf.load(run / ".hydra" / "overrides.yaml")))[1].exchange["binance"]
@@ -47,13 +53,5 @@ def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(t
 def test_a_deribit_runs_raw_frames_rebuild_its_books_through_its_json_rpc_subscriber(tmp_path):
     # Deribit's subscriber asks and waits (numbered JSON-RPC requests; channels named when subscribed): the
     # replay answers each request with the answer recorded for its id, and a channel's data once it is asked.
-    run = tmp_path / "run"
-    code, _, err = launch.finish(launch.start(run, "exchange=deribit", "duration=5s"))
-    assert code == 0, err
-    done = subprocess.run([sys.executable, "-m", "tradesys.recording", "replay", str(run)], capture_output=True,
-                          text=True, timeout=180, cwd=launch.ROOT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    counts = {line.split()[1].rstrip(":"): int(line.split()[2].replace(",", "")) for line in done.stdout.splitlines()
-              if line.startswith("deribit ") and "compared" in line}
-    assert set(counts) == {"BTC-PERPETUAL", "ETH-PERPETUAL"} and min(counts.values()) > 10, done.stdout
-    assert "deribit: identical" in done.stdout
+    run_and_replay(tmp_path / "run", "deribit", {"BTC-PERPETUAL", "ETH-PERPETUAL"}, "exchange=deribit",
+                   "duration=5s")
