@@ -67,12 +67,11 @@ class ReplayServer:
         for event in events:
             (self._answers[event.target].append if event.rest else self._streams[event.target].append)(event)
         self._rest_times = sorted(e.recv_ts for e in events if e.rest)   # when each REST answer arrived
-        self._served: list[int] = []                                     # recv_ts of the answers served
+        self._served = 0                                                 # REST answers served
         self._next: dict[str, float] = {}            # stream -> recv_ts of its next frame to send (inf: none left)
         self._changed = asyncio.Condition()
         self.sent = 0                                                    # frames sent, every stream
         self.done = asyncio.Event()                                      # every stream sent whole
-        self._finished: set[str] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -103,7 +102,7 @@ class ReplayServer:
         answer = answers.popleft() if len(answers) > 1 else answers[0]
         await self._wait(lambda: all(due > answer.recv_ts for due in self._next.values()))
         async with self._changed:
-            self._served.append(answer.recv_ts)
+            self._served += 1
             self._changed.notify_all()
         return web.Response(body=answer.data, content_type="application/json")
 
@@ -122,7 +121,7 @@ class ReplayServer:
                     self._next[request.path] = frame.recv_ts
                     self._changed.notify_all()
                 due = bisect.bisect_left(self._rest_times, frame.recv_ts)   # REST answers that arrived before it
-                await self._wait(lambda due=due: len(self._served) >= due)
+                await self._wait(lambda due=due: self._served >= due)
                 reply_to = _reply_id(frame.data)
                 if reply_to is not None:        # an answer goes once its request has been made
                     await self._wait(lambda reply_to=reply_to: reply_to in asked)
@@ -135,8 +134,7 @@ class ReplayServer:
             async with self._changed:
                 self._next[request.path] = float("inf")
                 self._changed.notify_all()
-            self._finished.add(request.path)
-            if self._finished >= set(self._streams):
+            if all(self._next.get(path) == float("inf") for path in self._streams):
                 self.done.set()
             await reader                        # held open: a closed socket would make the client reconnect
         finally:
