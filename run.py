@@ -21,7 +21,7 @@ from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 from tradesys.config import register  # noqa: E402
-from tradesys.launcher.cli import precheck, run_job  # noqa: E402
+from tradesys.launcher.cli import backtest_args, precheck, run_job  # noqa: E402
 
 register()
 
@@ -32,6 +32,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = backtest_args(sys.argv[1:])
     code = precheck(sys.argv[1:])
     if code:
         sys.exit(code)

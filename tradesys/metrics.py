@@ -65,6 +65,26 @@ class Histogram:
                 "sum_s": self.total / 1e9}
 
     def summary(self) -> dict:
+        """Count, mean, quantiles and max; and the buckets themselves (index -> count), from which
+        ``from_summary`` rebuilds the histogram (a backtest draws its latencies from a run's)."""
         return {"count": self.count, "mean": self.total / self.count if self.count else 0.0,
                 "p50": self.quantile(0.5), "p90": self.quantile(0.9), "p99": self.quantile(0.99),
-                "max": self.max}
+                "max": self.max, "buckets": {str(index): n for index, n in sorted(self.buckets.items())}}
+
+    @classmethod
+    def from_summary(cls, summary: dict) -> Histogram:
+        """The histogram a ``summary()`` was taken of; ValueError when it holds no buckets (an older run)."""
+        if "buckets" not in summary:
+            raise ValueError("it has no buckets (written before they were kept)")
+        out = cls()
+        for index, n in summary["buckets"].items():
+            out.buckets[int(index)] = int(n)
+        out.count = sum(out.buckets.values())
+        out.max = int(summary.get("max", 0))
+        out.total = int(summary.get("mean", 0) * out.count)
+        return out
+
+    @staticmethod
+    def bucket_range(index: int) -> tuple[float, float]:
+        """The durations (ns) bucket ``index`` holds: [low, high)."""
+        return math.expm1(index / _PER_E), math.expm1((index + 1) / _PER_E)

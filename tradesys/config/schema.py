@@ -42,6 +42,11 @@ class BusSecurity(Enum):
     curve = "curve"      # ZeroMQ CURVE: encrypted, only allow-listed clients (docs/deploy.md)
 
 
+class Mode(Enum):
+    live = "live"            # the farm on Ray: venues (or their simulators), engines, strategies
+    backtest = "backtest"    # the strategies against a recording, on a simulated clock (docs/backtest.md)
+
+
 class LogLevel(Enum):
     DEBUG = "DEBUG"
     INFO = "INFO"
@@ -178,6 +183,39 @@ class RecordingConfig:
 
 
 @dataclass
+class BacktestLatencyConfig:
+    # constant: feed_ms and order_ms always; recorded: drawn from the recorded run's own histograms
+    # (its summary.json: wire-to-strategy for the feed, half the order round trip for each order leg).
+    model: str = "constant"
+    feed_ms: float = bounded(1.0, ge=0, le=60_000)
+    order_ms: float = bounded(2.5, ge=0, le=60_000)   # each way: strategy -> venue, venue -> strategy
+
+
+@dataclass
+class BacktestQueueConfig:
+    # prob: cancels split ahead/behind by f(x) = x ** power (Rigtorp; hftbacktest's PowerProbQueueModel);
+    # risk_averse: cancels are behind us, we advance on trades only.
+    model: str = "prob"
+    power: float = bounded(3.0, gt=0, le=10)
+
+
+@dataclass
+class BacktestConfig:
+    """``mode=backtest`` (docs/backtest.md); ``recording=<dir>`` on the command line sets ``recording``."""
+
+    recording: Optional[str] = None       # a run directory, or its recordings directory
+    latency: BacktestLatencyConfig = field(default_factory=BacktestLatencyConfig)
+    queue: BacktestQueueConfig = field(default_factory=BacktestQueueConfig)
+    maker_fee: Optional[float] = None     # null: the venue's rate (its simulator's catalog)
+    taker_fee: Optional[float] = None
+    balance: float = bounded(1_000_000.0, gt=0)   # each strategy's starting balance in each settle asset
+    seed: int = 0                         # latency draws; the same seed, recording and config: the same result
+    # Simulated seconds the strategies keep running after the recording's last message (their last
+    # answers and the cancels of their stop arrive in it).
+    drain_seconds: float = bounded(5.0, ge=0, le=3600)
+
+
+@dataclass
 class ClusterConfig:
     """Where the actors run (group ``cluster``)."""
 
@@ -247,6 +285,8 @@ class AppConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     status: StatusConfig = field(default_factory=StatusConfig)
     supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
+    mode: Mode = Mode.live
+    backtest: BacktestConfig = field(default_factory=BacktestConfig)
     # How long to run: e.g. 30s, 5m, 1h; null runs until Ctrl-C or SIGTERM.
     duration: Optional[str] = None
     log_level: LogLevel = LogLevel.INFO

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from tradesys.config.errors import ConfigError, flatten
-from tradesys.config.schema import SECRET_FIELDS, AppConfig, Endpoint
+from tradesys.config.schema import SECRET_FIELDS, AppConfig, Endpoint, Mode
 
 _ENV_REFERENCE = re.compile(r"^\$\{oc\.env:[A-Za-z_][A-Za-z0-9_]*(,[^}]*)?\}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
@@ -45,6 +45,7 @@ def validate(cfg: DictConfig) -> AppConfig:
     _check_ranges(app, "")
     _check_names(app)
     _check_live(app)
+    _check_backtest(app)
     if app.duration is not None:
         parse_duration(app.duration)
     return app
@@ -151,6 +152,24 @@ def _check_live(app: AppConfig) -> None:
         if venue.endpoint is Endpoint.live and not venue.confirm_live:
             raise ConfigError(f"exchange.{name}.endpoint",
                               f"live trades real money: also set exchange.{name}.confirm_live=true to start")
+
+
+LATENCY_MODELS = ("constant", "recorded")
+QUEUE_MODELS = ("prob", "risk_averse")
+
+
+def _check_backtest(app: AppConfig) -> None:
+    backtest = app.backtest
+    if backtest.latency.model not in LATENCY_MODELS:
+        raise ConfigError("backtest.latency.model", f"{backtest.latency.model!r}: one of {', '.join(LATENCY_MODELS)}")
+    if backtest.queue.model not in QUEUE_MODELS:
+        raise ConfigError("backtest.queue.model", f"{backtest.queue.model!r}: one of {', '.join(QUEUE_MODELS)}")
+    if app.mode is not Mode.backtest:
+        return
+    if not backtest.recording:
+        raise ConfigError("backtest.recording", "mode=backtest replays a recording: add recording=<run directory>")
+    if not Path(backtest.recording).is_dir():
+        raise ConfigError("backtest.recording", f"no recording at {backtest.recording} (not a directory)")
 
 
 def parse_duration(text: str) -> float:

@@ -12,8 +12,8 @@ from tradesys import logs
 from tradesys.bus.curve import CurveKeys
 from tradesys.bus.keys import BusKeyError, load_keys
 from tradesys.config import AppConfig, ConfigError, load, validate
-from tradesys.config.schema import SECRET_FIELDS, BusSecurity
-from tradesys.launcher.plan import build_plan, idle_strategies, unserved_venues
+from tradesys.config.schema import SECRET_FIELDS, BusSecurity, Mode
+from tradesys.launcher.plan import build_plan, idle_strategies, strategy_settings, unserved_venues
 
 EXIT_CONFIG = 2
 
@@ -28,11 +28,30 @@ def precheck(argv: list[str]) -> int:
         return 0
     try:
         _, app = load(argv)
-        build_plan(app)
+        if app.mode is Mode.backtest:
+            strategy_settings(app)
+        else:
+            build_plan(app)
         bus_keys(app)
     except ConfigError as exc:
         return config_error(exc)
     return 0
+
+
+RECORDING_DIR = Path(__file__).resolve().parents[2] / "conf" / "recording"
+
+
+def backtest_args(argv: list[str]) -> list[str]:
+    """``recording=<dir>`` names the recording a backtest replays (``backtest.recording``) unless it names an
+    option of the ``recording`` config group (default, off): the command line the docs show."""
+    options = {p.stem for p in RECORDING_DIR.glob("*.yaml")}
+    out = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and key == "recording" and not set(value.split(",")) <= options:
+            arg = f"backtest.recording={value}"
+        out.append(arg)
+    return out
 
 
 def bus_keys(app: AppConfig) -> CurveKeys | None:
@@ -57,6 +76,8 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     """Validate ``cfg``, set up logging, run the launcher; return the exit code."""
     try:
         app = validate(cfg)
+        if app.mode is Mode.backtest:
+            return _backtest(app, Path(run_dir))
         plan = build_plan(app)
         keys = bus_keys(app)
     except ConfigError as exc:
@@ -78,10 +99,17 @@ def run_job(cfg: DictConfig, run_dir: Path) -> int:
     return asyncio.run(Launcher(app, plan, Path(run_dir), bus_keys=keys).run())
 
 
+def _backtest(app: AppConfig, run_dir: Path) -> int:
+    logs.setup("backtest", run_dir, app.log_level.value, console=True, console_level="WARNING")
+    from tradesys.backtest.runner import run_backtest
+
+    return run_backtest(app, run_dir)
+
+
 def register_secrets(app: AppConfig) -> None:
     for venue in app.exchange.values():
         for name in SECRET_FIELDS:
             logs.register_secret(getattr(venue, name, None))
 
 
-__all__ = ["precheck", "run_job"]
+__all__ = ["backtest_args", "precheck", "run_job"]

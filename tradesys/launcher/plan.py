@@ -87,7 +87,18 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
             topics=tuple(rec.topics), directory=rec.directory, max_batch_rows=rec.max_batch_rows,
             max_batch_seconds=rec.max_batch_seconds, max_file_bytes=int(rec.max_file_mb * 2**20),
             max_file_seconds=rec.max_file_seconds),), STOP_RECORDER, "recorder", None))
-    for strategy_id, (config_id, strategy) in strategies.items():
+    for strategy_id, settings in strategy_settings(app).items():
+        specs.append(spec(strategy_id, StrategyActor, (settings,), STOP_STRATEGY, "strategy", settings.venue_key,
+                          strategies[strategy_id][0]))
+    if not specs:
+        raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
+    return specs
+
+
+def strategy_settings(app: AppConfig) -> dict[str, StrategySettings]:
+    """Strategy id -> what its StrategyActor runs, its params checked; ConfigError naming a bad key."""
+    out = {}
+    for strategy_id, (config_id, strategy) in strategy_instances(app).items():
         cls = get_strategy(strategy.kind)
         try:
             params = parse_params(cls.Params, dict(strategy.params), f"strategy.{config_id}.params")
@@ -100,12 +111,8 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
                 raise ConfigError(f"strategy.{config_id}.symbols.{index}",
                                   f"{symbol} is not among exchange.{strategy.venue}.symbols "
                                   f"({', '.join(venue.symbols)})")
-        specs.append(spec(strategy_id, StrategyActor, (StrategySettings(
-            strategy_id, strategy.venue, venue.venue, cls, params, strategy),), STOP_STRATEGY, "strategy",
-            strategy.venue, config_id))
-    if not specs:
-        raise ConfigError("recording.enabled", "nothing to run: recording is off and no strategy is configured")
-    return specs
+        out[strategy_id] = StrategySettings(strategy_id, strategy.venue, venue.venue, cls, params, strategy)
+    return out
 
 
 def strategy_instances(app: AppConfig) -> dict[str, tuple[str, StrategyConfig]]:

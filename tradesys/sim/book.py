@@ -52,6 +52,11 @@ class OrderBook:
             out.append((price, self._levels[side][price].total))
         return out
 
+    def queue(self, side: Side, price: int):
+        """The orders resting at ``price`` on ``side``, front first (empty when there are none)."""
+        level = self._levels[side].get(price)
+        return level.orders if level is not None else ()
+
     def is_crossed(self) -> bool:
         bid, ask = self.best_price(Side.BUY), self.best_price(Side.SELL)
         return bid is not None and ask is not None and bid >= ask

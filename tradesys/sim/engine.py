@@ -152,6 +152,20 @@ class MatchingEngine:
         self._match_and_place(order, now_ns, result)
         return self._finish(result)
 
+    def resize(self, order_id: int, remaining: int, now_ns: int) -> None:
+        """Set a resting order's remaining quantity in place, keeping its queue place (0 takes it off). No
+        event: a backtest reshapes the recorded market's own liquidity with it, which no client follows."""
+        order = self.resting[order_id]
+        if remaining <= 0:
+            self.book.remove(order)
+            del self.resting[order_id]
+            order.status = OrderStatus.CANCELED
+        else:
+            self.book.shrink(order, remaining)
+            order.quantity = order.filled + remaining
+        order.updated_ns = now_ns
+        self.book.take_changes()
+
     # -- internals ---------------------------------------------------------------------
 
     def _match_and_place(self, taker: SimOrder, now_ns: int, result: EngineResult) -> None:

@@ -178,6 +178,19 @@ class SimExchange:
         self._publish(instrument, result)
         return order.snapshot()
 
+    def inject(self, account_id: str, symbol: str, side: Side, price: int, quantity: int,
+               time_in_force: TimeInForce, stp_mode: StpMode = StpMode.NONE) -> SimOrder:
+        """A house account's limit order straight into the engine, without the checks ``place`` makes (a
+        backtest's recorded liquidity and trades, which need not meet today's filters); published like any."""
+        if not self.account(account_id).house:
+            raise SimReject(RejectCode.UNKNOWN_ACCOUNT, f"{account_id} is not a house account")
+        instrument = self.instrument(symbol)
+        order = SimOrder(self._next_order_id[symbol], f"sim-{self._next_order_id[symbol]}", account_id, symbol,
+                         side, OrderType.LIMIT, time_in_force, price, quantity, stp_mode=stp_mode)
+        self._next_order_id[symbol] += 1
+        self._publish(instrument, self.engines[symbol].submit(order, self.clock()))
+        return order
+
     def cancel(self, account_id: str, symbol: str, *, order_id: int | None = None,
                client_order_id: str | None = None) -> SimOrder:
         order = self._find_open(account_id, symbol, order_id, client_order_id)

@@ -33,6 +33,7 @@ from tradesys.actors.base import ActorBase, Directory, serve_bus
 from tradesys.bus import Subscriber, topics
 from tradesys.bus.errors import BusError
 from tradesys.bus.orders import OrderClient
+from tradesys.clock import LIVE_CLOCK, Clock
 from tradesys.config.schema import StrategyConfig
 from tradesys.messages import (
     ActorState,
@@ -81,19 +82,20 @@ class StrategySettings:
 
 
 class StrategyActor(ActorBase):
-    def __init__(self, name: str, settings: StrategySettings):
+    def __init__(self, name: str, settings: StrategySettings, clock: Clock = LIVE_CLOCK):
         super().__init__(name)
+        self.clock = clock
         self.settings = settings
         self.strategy_id = settings.strategy_id
         self.venue = settings.venue
         self.symbols = tuple(settings.config.symbols)
         self.oms = MiniOMS(self.strategy_id, timeout_s=settings.config.request_timeout_seconds)
         self.kill_switch = KillSwitch(self.venue, self.strategy_id)
-        self.books = MarketBooks(self.symbols, self._call)
+        self.books = MarketBooks(self.symbols, self._call, clock)
         self.holdings = Holdings(self.strategy_id, self.symbols)
         self.ctx = TradingContext(self.strategy_id, self.venue, self.symbols,
                                   StrategyLimits.from_config(settings.config.risk), self.oms, self.kill_switch,
-                                  self.books, self.holdings, self._settled)
+                                  self.books, self.holdings, self._settled, clock)
         # A fill the reconciler had from the venue is booked as one off the bus, unless it was heard there.
         self.reconciler = Reconciler(self.strategy_id, self.oms, self._settled, time.monotonic(),
                                      lambda fill: self.holdings.fill_keys.seen(fill) or self._dispatch(None, fill))
@@ -132,33 +134,43 @@ class StrategyActor(ActorBase):
         missing = [s for s in self.symbols if s not in instruments]
         if missing:
             raise RuntimeError(f"strategy {self.strategy_id}: {engine_name} does not trade {', '.join(missing)}")
-        self.holdings.set_instruments(instruments)
-        venue_spec = get_venue(self.settings.venue)
         self._client = OrderClient(self.strategy_id, timeout=self.settings.config.request_timeout_seconds)
         self._client.connect(directory[engine_name]["orders"])
         await self._client.start()
-        self.ctx.connect(instruments, ClientOrderIds(self.strategy_id, **venue_spec.client_order_ids), self._client,
-                         venue_spec.amends)
-        # The kinds a strategy is called back for; BBO and marks are not (the book has the touch), and at
-        # hundreds a second they would cost every strategy process a decode each.
-        view = self.settings.strategy_class.book_view
-        if view not in BOOK_VIEWS:
-            raise ValueError(f"strategy {self.strategy_id}: book_view {view!r}: it is one of {', '.join(BOOK_VIEWS)}")
-        kinds = ("top" if view == "top" else "book", *MARKET_KINDS[1:])
-        prefixes = [topics.md(self.venue, s, kind) for s in self.symbols for kind in kinds]
-        prefixes += [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.", "risk.",
-                     topics.hb(self._market_server)]
+        self.host(instruments, self._client)
+        prefixes = self.market_topics() + [topics.oe(self.venue, self.strategy_id), f"pos.{self.venue}.", "inv.",
+                                           "risk.", topics.hb(self._market_server)]
         self._sub = self.subscribed(Subscriber(prefixes, name=f"{self.name}-sub"))
         for name, endpoints in directory.items():
             if "pub" in endpoints and name != self.name:
                 self._sub.connect(endpoints["pub"])
-        self.strategy = self.settings.strategy_class(self.ctx, self.settings.params)
         await self._recover(directory)
         self._call("on_start")
         self._market_beat = time.monotonic()
         serve_bus(self, self._sub, self._dispatch)
         self.spawn(self._timer(), "timer")
         self.spawn(self._watch_market(), "market-watch")
+
+    def host(self, instruments: dict[str, Instrument], client, session: str | None = None) -> None:
+        """Give the strategy its instruments and order channel, and create it: ``on_wire`` does this with the
+        engine's instruments and a DEALER to it; a backtest with its simulated venue's (``client``: anything
+        with ``next_request_id`` and ``submit``, as ``OrderClient``; ``session``: the client order ids' session word,
+        drawn at random unless given, as a backtest gives it for the same ids every time)."""
+        self.holdings.set_instruments(instruments)
+        venue_spec = get_venue(self.settings.venue)
+        ids = ClientOrderIds(self.strategy_id, session=session, **venue_spec.client_order_ids)
+        self.ctx.connect(instruments, ids, client, venue_spec.amends)
+        view = self.settings.strategy_class.book_view
+        if view not in BOOK_VIEWS:
+            raise ValueError(f"strategy {self.strategy_id}: book_view {view!r}: it is one of {', '.join(BOOK_VIEWS)}")
+        self.strategy = self.settings.strategy_class(self.ctx, self.settings.params)
+
+    def market_topics(self) -> list[str]:
+        """The market data it is called back for: its symbols' book (or top of book), trades and book status.
+        BBO and marks are not (the book has the touch), and at hundreds a second they would cost every
+        strategy process a decode each."""
+        kinds = ("top" if self.settings.strategy_class.book_view == "top" else "book", *MARKET_KINDS[1:])
+        return [topics.md(self.venue, s, kind) for s in self.symbols for kind in kinds]
 
     async def on_stop(self) -> None:
         if self.strategy is not None:

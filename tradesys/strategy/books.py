@@ -10,18 +10,19 @@ reason)``. Latency from the venue's socket to here is kept as a histogram.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from tradesys.clock import LIVE_CLOCK, Clock
 from tradesys.messages import BookDelta, BookSnapshot, BookState, BookStatus, BookTop
 from tradesys.metrics import Histogram
 from tradesys.venue.book import L2Book
 
 
 class MarketBooks:
-    def __init__(self, symbols: tuple[str, ...], notify: Callable[..., None]):
+    def __init__(self, symbols: tuple[str, ...], notify: Callable[..., None], clock: Clock = LIVE_CLOCK):
         self.notify = notify
+        self.clock = clock
         self.books: dict[str, L2Book] = {}
         self.live: dict[str, bool] = dict.fromkeys(symbols, False)
         self.wire_to_strategy = Histogram()
@@ -73,7 +74,7 @@ class MarketBooks:
                        message.venue_seq)
         self.count["book_updates"] += 1
         if recv_ts:
-            self.wire_to_strategy.add(time.time_ns() - recv_ts)
+            self.wire_to_strategy.add(self.clock.time_ns() - recv_ts)
         self.notify("on_book", symbol, book)
 
     def on_top(self, message: BookTop, recv_ts: int) -> None:
@@ -89,7 +90,7 @@ class MarketBooks:
             self.notify("on_book_status", symbol, True, "top of book")
         self.count["book_updates"] += 1
         if recv_ts:
-            self.wire_to_strategy.add(time.time_ns() - recv_ts)
+            self.wire_to_strategy.add(self.clock.time_ns() - recv_ts)
         self.notify("on_book", symbol, book)
 
     def on_session(self, session: int) -> None:

@@ -10,12 +10,12 @@ recorded in the Mini OMS and sent; the engine's reply comes back to ``_outcome``
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from decimal import Decimal
 
 from tradesys.bus.errors import BusError
 from tradesys.bus.orders import OrderClient
+from tradesys.clock import LIVE_CLOCK, Clock
 from tradesys.messages import Instrument, NewOrder, OrderReply, OrderRequest, OrderType, Side, TimeInForce
 from tradesys.metrics import Histogram
 from tradesys.numeric import set_decimal
@@ -37,7 +37,8 @@ class TradingContext:
 
     def __init__(self, strategy_id: str, venue: str, symbols: tuple[str, ...], limits: StrategyLimits,
                  oms: MiniOMS, kill_switch: KillSwitch, books: MarketBooks, holdings: Holdings,
-                 settled: Callable[[Order, tuple], None]):
+                 settled: Callable[[Order, tuple], None], clock: Clock = LIVE_CLOCK):
+        self.clock = clock
         self.strategy_id = strategy_id
         self.venue = venue
         self.symbols = symbols
@@ -78,7 +79,7 @@ class TradingContext:
         return self.kill_switch.reduce_only
 
     def now(self) -> float:
-        return time.time()
+        return self.clock.time()
 
     def live(self, symbol: str, intent: str) -> Order | None:
         return self.oms.live(symbol, intent)
@@ -111,7 +112,7 @@ class TradingContext:
         self._check_new(symbol, side, price, quantity, reduce_only)
         cid = self._ids.next()
         try:
-            order = self.oms.new(cid, symbol, side, price, quantity, intent, time.monotonic())
+            order = self.oms.new(cid, symbol, side, price, quantity, intent, self.clock.monotonic())
         except IntentBusy:
             self.count["intent_busy"] += 1
             raise
@@ -146,7 +147,7 @@ class TradingContext:
             raise
 
     def cancel(self, client_order_id: str) -> Order | None:
-        order = self.oms.cancel(client_order_id, time.monotonic())
+        order = self.oms.cancel(client_order_id, self.clock.monotonic())
         if order is not None:
             request = OrderRequest(strategy_id=self.strategy_id, venue=self.venue, symbol=order.symbol,
                                    client_order_id=client_order_id)
@@ -163,7 +164,7 @@ class TradingContext:
             self.cancel(client_order_id)
             return None
         quantity = current.quantity if quantity is None else quantity
-        order = self.oms.modify(client_order_id, price, quantity, time.monotonic())
+        order = self.oms.modify(client_order_id, price, quantity, self.clock.monotonic())
         if order is not None:
             request = OrderRequest(strategy_id=self.strategy_id, venue=self.venue, symbol=order.symbol,
                                    client_order_id=client_order_id)
@@ -181,7 +182,7 @@ class TradingContext:
 
     def _send(self, request: OrderRequest, order: Order) -> None:
         request.request_id = self._client.next_request_id()
-        self._sent_at[request.request_id] = time.time_ns()
+        self._sent_at[request.request_id] = self.clock.time_ns()
         self.count["requests"] += 1
         try:
             self._client.submit(request,
@@ -191,7 +192,7 @@ class TradingContext:
             self._sent_at.pop(request.request_id, None)
             # Refused on the spot: the caller sees it in the order it gets back (no callback while it calls).
             self.oms.on_reply(order.client_order_id, False, detail=f"not sent: {exc}")
-            now = time.monotonic()
+            now = self.clock.monotonic()
             if now - self._last_not_sent_log >= 1.0:     # once a second while the engine is away
                 self._last_not_sent_log = now
                 log.warning("order request not sent", extra={"fields": {
@@ -206,7 +207,7 @@ class TradingContext:
             self.oms.unanswered(order.client_order_id)
             return
         if sent is not None:
-            self.round_trip.add(time.time_ns() - sent)
+            self.round_trip.add(self.clock.time_ns() - sent)
         self.count["replies"] += 1
         if not outcome.accepted:
             self.count["replies_rejected"] += 1

@@ -101,6 +101,9 @@ class SimulatorSpec:
     credentials: type
     catalog: Mapping[str, object]
     options: Mapping[str, str] = field(default_factory=dict)
+    # The venue's matching rules its SimExchange takes (keep_priority_on_decrease: Deribit's), for whoever
+    # builds one outside the server (a backtest).
+    matching: Mapping[str, object] = field(default_factory=dict)
 
 
 def _check_venue(name: str, spec: object) -> str | None:

@@ -5,6 +5,6 @@ from exchanges.deribit.simulator.catalog import CATALOG
 from exchanges.deribit.simulator.server import DeribitSimulator
 from tradesys.venue.registry import SimulatorSpec
 
-SIMULATOR = SimulatorSpec(DeribitSimulator, Credentials, CATALOG)
+SIMULATOR = SimulatorSpec(DeribitSimulator, Credentials, CATALOG, matching={"keep_priority_on_decrease": True})
 
 __all__ = ["SIMULATOR", "Credentials", "DeribitSimulator"]
