@@ -12,21 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
 
 from tests.integration import launch
 from tradesys.recording.reader import recording_files
 from tradesys.recording.schema import RECORD_SCHEMA, SCHEMA_KEY, WIRE_KEY
 
 STRATEGIES = ("mm_btc", "mm_eth")
-
-
-@pytest.fixture(scope="module")
-def recorded_run(tmp_path_factory) -> Path:
-    run = tmp_path_factory.mktemp("live") / "run"
-    code, _, err = launch.finish(launch.start(run, "duration=8s"))
-    assert code == 0, err
-    return run
 
 
 def backtest(recording: Path | str, out: Path, *overrides: str) -> subprocess.CompletedProcess:

@@ -295,9 +295,11 @@ class AppConfig:
 def register() -> None:
     """Register the schema as ``tradesys_schema`` (conf/config.yaml lists it first), and each venue's config
     class as ``venue_schema/<venue>`` (each conf/exchange file lists its venue's first, so Hydra types it)."""
+    from tradesys.sweep.conf import LauncherConf  # Hydra's launcher of -m: sweeps on Ray
     from tradesys.venue.registry import venue_config, venue_names  # the registry imports this module
 
     store = ConfigStore.instance()
     store.store(name="tradesys_schema", node=AppConfig)
+    store.store(group="hydra/launcher", name="tradesys_ray", node=LauncherConf, provider="tradesys")
     for name in venue_names():
         store.store(group="venue_schema", name=name, node=venue_config(name))
