@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test proto bench clean help
+.PHONY: run test proto bench clean help chromium
 
 help:
 	@echo "make run  [ARGS='hydra overrides']  set up .venv and run the default job"
@@ -32,7 +32,17 @@ $(VENV)/.installed-test: $(BUILT) | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/python run.py $(ARGS)
 
-test: $(VENV)/.installed-test
+# The run report's test opens its pages in headless Chromium, from Debian's packages (as root, as CI runs).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (Debian package) for the report test"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "the tests need chromium: run make test as root on Debian, or install it (apt-get install chromium)"; \
+	    exit 1; fi; }
+
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

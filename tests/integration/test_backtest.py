@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tests.integration import launch
-from tradesys.recording.reader import recording_files
+from tests.integration import browser, launch
+from tradesys.recording.reader import read_recording, recording_files
 from tradesys.recording.schema import RECORD_SCHEMA, SCHEMA_KEY, WIRE_KEY
 
 STRATEGIES = ("mm_btc", "mm_eth")
@@ -58,6 +58,15 @@ def test_a_backtest_of_a_runs_recording_trades_its_strategies_and_writes_a_summa
         wire = ours["latency_ns"]["wire_to_strategy"]
         assert 0.95e6 <= wire["p50"] <= 1.05e6 and wire["count"] == ours["counters"]["book_updates"]
     assert summary["backtest"]["simulated_seconds"] > 5 and summary["backtest"]["messages"] > 50
+
+    # Its recording holds what the strategies were told, as a live run's does, and its report reads it.
+    fills = read_recording(tmp_path / "bt" / "recordings", kind="fill")
+    assert fills.num_rows == sum(summary["strategies"][s]["fills"] for s in summary["strategies"])
+    done = subprocess.run([sys.executable, "-m", "tradesys.report", str(tmp_path / "bt")], cwd=launch.ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = browser.assert_every_figure_rendered_with_data(browser.rendered_dom(tmp_path / "bt" / "report.html"))
+    assert {"market-binance-BTCUSDT", "positions", "latency"} <= set(found)
 
 
 def test_the_same_seed_gives_the_same_result_and_latency_drawn_from_the_run_moves_it(recorded_run, tmp_path):

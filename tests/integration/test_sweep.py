@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tests.integration import launch
+from tests.integration import browser, launch
 
 SPREAD = "strategy.mm_btc.params.half_spread_bps"
 SKEW = "strategy.mm_btc.params.skew_bps"
@@ -45,6 +45,14 @@ def test_a_3x2_sweep_runs_every_combination_on_ray_and_writes_a_summary_each_a_t
     assert (out / "sweep.csv").read_text().count("\n") == 7
     for name in ("pnl_by_job.png", "pnl_vs_volume.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (out / name).stat().st_size > 5000
+
+    # The sweep's report: the parameter grid coloured by PnL, and the sweep's plots, rendered by a browser.
+    done = subprocess.run([sys.executable, "-m", "tradesys.report", str(out)], cwd=launch.ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = browser.assert_every_figure_rendered_with_data(browser.rendered_dom(out / "report.html"))
+    assert set(found) == {"grid-mm_btc", "pnl_by_job", "pnl_vs_volume"}
+    assert int(found["grid-mm_btc"]["data-points"]) == 6
 
 
 def test_a_failing_job_is_reported_with_its_cause_and_the_others_still_run(recorded_run, tmp_path):

@@ -23,6 +23,7 @@ from tradesys.backtest.latency import LatencyError, LatencyModel, LatencySetting
 from tradesys.backtest.liquidity import RecordedLiquidity
 from tradesys.backtest.progress import Progress
 from tradesys.backtest.queue import QueueModel
+from tradesys.backtest.record import BacktestRecorder
 from tradesys.backtest.summary import write_summary
 from tradesys.backtest.tape import Tape, recording_root
 from tradesys.backtest.venue import BacktestVenue
@@ -86,6 +87,8 @@ class Backtest:
         self.clients: dict = {}
         self.venues: list[VenueRun] = []
         self._last_delivery: dict[str, int] = {}
+        self.recorder = BacktestRecorder(run_dir)
+        self._venue_of: dict[str, str] = {}       # strategy id -> its venue's name
         settings = strategy_settings(app)
         if not settings:
             raise BacktestError("no strategy to backtest: the selected venues (exchange=...) have none configured")
@@ -116,6 +119,7 @@ class Backtest:
                        session=base36(config.seed * 7919 + len(self.actors) + 1))
             self.actors[strategy_id] = actor
             self.clients[strategy_id] = client
+            self._venue_of[strategy_id] = name
             for topic in actor.market_topics():
                 run.subscribers.setdefault(topic, []).append(strategy_id)
         return run
@@ -132,6 +136,7 @@ class Backtest:
         for actor in self.actors.values():
             actor._call("on_start")
             self.scheduler.after(int(actor.settings.strategy_class.timer_seconds * NS), self._timer, actor, end)
+        self.scheduler.after(NS, self._positions, end)
         rows = heapq.merge(*(self._rows(run) for run in self.venues), key=lambda item: item[0].time_ns)
         messages = 0
         for row, run in rows:
@@ -142,6 +147,7 @@ class Backtest:
                 progress.update(self.clock.now_ns - start, end - start, messages, self._fills())
         self.scheduler.run_until(end)
         self._stop(end)
+        self.recorder.close()
         return write_summary(self, start, end, messages, time.perf_counter() - wall)
 
     @staticmethod
@@ -167,13 +173,22 @@ class Backtest:
                 self.scheduler.at(when, self.actors[strategy_id]._dispatch, envelope, message)
 
     def _deliver(self, strategy_id: str, message) -> None:
-        self.actors[strategy_id]._dispatch(NO_HEADER, message)
+        actor = self.actors[strategy_id]
+        actor._dispatch(NO_HEADER, message)
+        self.recorder.told(self._venue_of[strategy_id], actor, message, self.clock.now_ns)
 
     def _timer(self, actor: StrategyActor, end: int) -> None:
         actor._call("on_timer", self.clock.time())
         interval = int(actor.settings.strategy_class.timer_seconds * NS)
         if self.clock.now_ns + interval <= end:
             self.scheduler.after(interval, self._timer, actor, end)
+
+    def _positions(self, end: int) -> None:
+        """Every strategy's positions, marked to its books, every simulated second (the position server's)."""
+        for strategy_id, actor in self.actors.items():
+            self.recorder.positions(self._venue_of[strategy_id], actor, self.clock.now_ns)
+        if self.clock.now_ns + NS <= end:
+            self.scheduler.after(NS, self._positions, end)
 
     def _stop(self, end: int) -> None:
         """As a live strategy stops: ``on_stop``, then cancel-all, and the answers let in for drain_seconds."""

@@ -1,0 +1,62 @@
+"""A backtest's own recording, written as a live run's recorder writes its topics: every order event and fill
+a strategy was told (``oe.<venue>.<strategy>``), and each strategy's position per symbol
+(``pos.<venue>.<symbol>``) after each of its fills and every simulated second, marked to the mid of its
+book, as the position server publishes them. The run report (``python -m tradesys.report``) reads a backtest
+as it reads a run; the recorded market stays in the recording the backtest replayed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from tradesys.bus import topics
+from tradesys.bus.pubsub import Envelope
+from tradesys.messages import KIND_OF, Fill, Header, Position
+from tradesys.numeric import set_decimal
+from tradesys.recording.writer import RecordingWriter
+
+PRECISION = Decimal("1e-12")
+
+
+def exact(value: Decimal) -> Decimal:
+    """A ledger value with a bounded number of decimals (average prices can run long)."""
+    return value.quantize(PRECISION) if value.as_tuple().exponent < -12 else value
+
+
+class BacktestRecorder:
+    def __init__(self, run_dir: Path):
+        self.writer = RecordingWriter(run_dir / "recordings", "backtest")
+        self._seq: dict[str, int] = {}        # topic -> its last sequence number
+
+    def told(self, venue: str, actor, message, now_ns: int) -> None:
+        """``message`` (an order event or fill) reached ``actor``'s strategy; after a fill, its position."""
+        self._write(topics.oe(venue, actor.strategy_id), message, now_ns)
+        if isinstance(message, Fill):
+            self.position(venue, actor, message.symbol, now_ns)
+
+    def positions(self, venue: str, actor, now_ns: int) -> None:
+        for symbol in actor.symbols:
+            self.position(venue, actor, symbol, now_ns)
+
+    def position(self, venue: str, actor, symbol: str, now_ns: int) -> None:
+        ledger = actor.holdings.ledgers[symbol]
+        mark = actor.books.mid(symbol)
+        message = Position(venue=venue, account="backtest", strategy_id=actor.strategy_id, symbol=symbol)
+        set_decimal(message.quantity, ledger.quantity)
+        set_decimal(message.entry_price, exact(ledger.entry_price))
+        if mark is not None:
+            set_decimal(message.mark_price, mark)
+        set_decimal(message.realized_pnl, exact(ledger.realized_pnl))
+        set_decimal(message.unrealized_pnl, exact(ledger.unrealized(mark)))
+        set_decimal(message.fees, ledger.fees)
+        set_decimal(message.funding, ledger.funding)
+        self._write(topics.pos(venue, symbol), message, now_ns)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def _write(self, topic: str, message, now_ns: int) -> None:
+        seq = self._seq[topic] = self._seq.get(topic, 0) + 1
+        header = Header(seq=seq, session=1, kind=KIND_OF[type(message)], source="backtest", recv_ts=now_ns,
+                        publish_ts=now_ns)
+        self.writer.add([Envelope(topic, header, message.SerializeToString(), now_ns)])
