@@ -63,6 +63,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/replay_pipeline.py
 	$(BIN)/python bench/recorder_load.py
+	$(BIN)/python bench/replay_speed.py
+	$(BIN)/python bench/backtest_speed.py
+	$(BIN)/python bench/sweep_speedup.py
 	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python bench/scale.py; \
 	else echo "bench/scale.py not run: it makes network namespaces, run it as root"; fi
 

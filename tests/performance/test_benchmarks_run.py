@@ -195,3 +195,24 @@ def test_soak_smoke_prints_each_actors_figures_before_and_after_its_faults():
                                                  "SIGKILL market server"}
     assert re.search(r"soak: worst RSS growth [+-]\d+\.\d % \(aim under 5 %\); ledger drift at the stop: none; "
                      r"restarts \d+; lost none; failures none", out), out
+
+
+def test_backtest_benchmark_prints_simulated_seconds_per_wall_second_beside_reading_the_recording():
+    out = bench("bench/backtest_speed.py", "--quick", timeout=300)
+    assert re.search(r"baseline, reading and decoding them in time order: [\d.]+ s \([\d,]+ messages/s, [\d,]+ "
+                     r"simulated s per wall s\)", out)
+    assert re.search(r"backtest, 1 market maker\(s\): [\d.]+ s \([\d,]+ simulated s per wall s, [\d,]+ messages/s, "
+                     r"\d+ fills, [\d,]+ events\); [\d.]+x the baseline", out)
+
+
+def test_replay_benchmark_prints_frames_per_second_through_the_subscriber_beside_the_plain_decode():
+    out = bench("bench/replay_speed.py", "--quick", timeout=300)
+    assert re.search(r"baseline, plain decode \(orjson\): [\d,]+ frames/s", out)
+    assert re.search(r"replay through the Binance subscriber: [\d,]+ frames/s, every frame one delta of one book; "
+                     r"[\d.]+x the plain decode's rate", out)
+
+
+def test_sweep_benchmark_prints_the_speed_up_beside_the_same_jobs_one_after_another():
+    out = bench("bench/sweep_speedup.py", "--quick", timeout=400)
+    assert re.search(r"baseline, 2 run\.py backtests one after another: [\d.]+ s", out)
+    assert re.search(r"sweep on Ray, 2 job\(s\) at once: [\d.]+ s, [\d.]+x the baseline", out)

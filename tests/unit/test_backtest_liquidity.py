@@ -74,7 +74,7 @@ def test_a_level_that_shrinks_just_after_we_joined_moves_us_up_and_one_that_grow
     assert ahead_of(exchange, 6500000) == 3000
     liquidity.delta(delta(bids=[(6500000, 7000)]))           # 2.000 cancelled: 3**3 / (3**3 + 6**3) of it ahead
     assert ahead_of(exchange, 6500000) == 3000 - round(2000 * 27 / (27 + 216))
-    assert liquidity.totals[(SYMBOL, SimSide.BUY, 6500000)] == 7000
+    assert liquidity.quantity(SYMBOL, SimSide.BUY, 6500000) == 7000
 
 
 def test_risk_averse_cancels_come_from_behind_until_the_level_is_below_our_place():
@@ -101,7 +101,7 @@ def test_an_ask_recorded_through_our_bid_trades_with_it_at_our_price_and_still_r
     liquidity.delta(delta(bids=[(6500000, 0)], asks=[(6500100, 0), (6500000, 4000)]))   # down through our bid
     assert filled(exchange) == 1000
     assert exchange.fills("us", SYMBOL)[0].price == 6500050
-    assert liquidity.totals[(SYMBOL, SimSide.SELL, 6500000)] == 4000
+    assert liquidity.quantity(SYMBOL, SimSide.SELL, 6500000) == 4000
     resting = [o for o in exchange.engines[SYMBOL].book.queue(SimSide.SELL, 6500000) if o.account == HOUSE]
     assert sum(o.remaining for o in resting) == 4000
 
@@ -109,12 +109,12 @@ def test_an_ask_recorded_through_our_bid_trades_with_it_at_our_price_and_still_r
 def test_a_snapshot_replaces_the_book_and_what_our_taker_took_comes_back_with_the_next_change():
     exchange, liquidity = market()
     exchange.place("us", SYMBOL, SimSide.BUY, OrderType.MARKET, 1000)       # takes 1.000 of the 4.000 ask
-    assert liquidity.totals[(SYMBOL, SimSide.SELL, 6500100)] == 3000
+    assert liquidity.quantity(SYMBOL, SimSide.SELL, 6500100) == 3000
     liquidity.delta(delta(asks=[(6500100, 4000)]))
-    assert liquidity.totals[(SYMBOL, SimSide.SELL, 6500100)] == 4000
+    assert liquidity.quantity(SYMBOL, SimSide.SELL, 6500100) == 4000
     liquidity.snapshot(BookSnapshot(symbol=SYMBOL, price_scale=2, size_scale=3, venue_seq=9,
                                     bid_prices=[6490000], bid_sizes=[1000], ask_prices=[6510000], ask_sizes=[1000]))
-    assert set(liquidity.totals) == {(SYMBOL, SimSide.BUY, 6490000), (SYMBOL, SimSide.SELL, 6510000)}
+    assert liquidity.levels[SYMBOL] == {SimSide.BUY: {6490000: 1000}, SimSide.SELL: {6510000: 1000}}
     assert exchange.engines[SYMBOL].book.best_price(SimSide.SELL) == 6510000
 
 
@@ -124,4 +124,4 @@ def test_levels_at_another_scale_are_rescaled_and_off_grid_ones_counted():
     liquidity.delta(BookDelta(symbol=SYMBOL, price_scale=3, size_scale=3, bid_prices=[64999005], bid_sizes=[1000]))
     assert liquidity.count["off_grid"] == 1
     liquidity.delta(BookDelta(symbol=SYMBOL, price_scale=1, size_scale=3, bid_prices=[649980], bid_sizes=[1000]))
-    assert liquidity.totals[(SYMBOL, SimSide.BUY, 6499800)] == 1000
+    assert liquidity.quantity(SYMBOL, SimSide.BUY, 6499800) == 1000

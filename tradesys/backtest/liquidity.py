@@ -46,34 +46,34 @@ class RecordedLiquidity:
         self.queue = queue
         exchange.add_account(HOUSE, {}, house=True)
         exchange.add_account(TAPE, {}, house=True)
-        self.totals: dict[tuple[str, Side, int], int] = {}    # (symbol, side, price) -> the house's quantity there
+        # symbol -> side -> price -> the house's quantity resting there (the recorded level's)
+        self.levels: dict[str, dict[Side, dict[int, int]]] = {
+            symbol: {Side.BUY: {}, Side.SELL: {}} for symbol in exchange.instruments}
         exchange.listeners.append(self._on_event)
         self.count = {"levels_changed": 0, "trades": 0, "off_grid": 0, "crossed_levels": 0, "cancels_ahead": 0}
+
+    def quantity(self, symbol: str, side: Side, price: int) -> int:
+        """The recorded quantity resting at ``price`` (0: no level)."""
+        return self.levels[symbol][side].get(price, 0)
 
     # -- what the recording says -------------------------------------------------------
 
     def snapshot(self, message: BookSnapshot) -> None:
         symbol = message.symbol
-        wanted = {}
-        for side, prices, sizes in ((Side.BUY, message.bid_prices, message.bid_sizes),
-                                    (Side.SELL, message.ask_prices, message.ask_sizes)):
-            for price, size in zip(prices, sizes):
-                key = self._level(symbol, side, price, message.price_scale)
-                if key is not None:
-                    wanted[key] = self._size(symbol, size, message.size_scale)
-        gone = [key for key in self.totals if key[0] == symbol and key not in wanted]
-        self._apply(symbol, [(key, 0) for key in gone] + list(wanted.items()))
+        if symbol not in self.levels:
+            self.count["off_grid"] += 1
+            return
+        wanted = self._changes(message)
+        for side, levels in self.levels[symbol].items():
+            named = {price for each, price, _ in wanted if each is side}
+            wanted += [(side, price, 0) for price in levels if price not in named]
+        self._apply(symbol, wanted)
 
     def delta(self, message: BookDelta) -> None:
-        symbol = message.symbol
-        changes = []
-        for side, prices, sizes in ((Side.BUY, message.bid_prices, message.bid_sizes),
-                                    (Side.SELL, message.ask_prices, message.ask_sizes)):
-            for price, size in zip(prices, sizes):
-                key = self._level(symbol, side, price, message.price_scale)
-                if key is not None:
-                    changes.append((key, self._size(symbol, size, message.size_scale)))
-        self._apply(symbol, changes)
+        if message.symbol not in self.levels:
+            self.count["off_grid"] += 1
+            return
+        self._apply(message.symbol, self._changes(message))
 
     def trade(self, message: Trade) -> None:
         side = SIDES.get(message.aggressor)
@@ -93,38 +93,44 @@ class RecordedLiquidity:
 
     # -- levels --------------------------------------------------------------------------
 
-    def _level(self, symbol: str, side: Side, price: int, scale: int) -> tuple[str, Side, int] | None:
-        instrument = self.exchange.instruments[symbol]
-        mantissa = rescale(price, scale, instrument.price_scale)
-        if mantissa is None:
-            self.count["off_grid"] += 1
-            return None
-        return symbol, side, mantissa
+    def _changes(self, message) -> list[tuple[Side, int, int]]:
+        """(side, price, quantity) of every level a book message names, at the instrument's scales."""
+        instrument = self.exchange.instruments[message.symbol]
+        same = message.price_scale == instrument.price_scale and message.size_scale == instrument.qty_scale
+        out = []
+        for side, prices, sizes in ((Side.BUY, message.bid_prices, message.bid_sizes),
+                                    (Side.SELL, message.ask_prices, message.ask_sizes)):
+            if same:
+                out += [(side, price, size) for price, size in zip(prices, sizes)]
+                continue
+            for price, size in zip(prices, sizes):
+                mantissa = rescale(price, message.price_scale, instrument.price_scale)
+                if mantissa is None:
+                    self.count["off_grid"] += 1
+                    continue
+                amount = rescale(size, message.size_scale, instrument.qty_scale)
+                if amount is None:      # finer than the venue's lot: the part a lot cannot hold is left out
+                    self.count["off_grid"] += 1
+                    amount = size // 10 ** (message.size_scale - instrument.qty_scale)
+                out.append((side, mantissa, amount))
+        return out
 
-    def _size(self, symbol: str, size: int, scale: int) -> int:
-        instrument = self.exchange.instruments[symbol]
-        mantissa = rescale(size, scale, instrument.qty_scale)
-        if mantissa is None:            # finer than the venue's lot: the part a lot cannot hold is left out
-            self.count["off_grid"] += 1
-            mantissa = size // 10 ** (scale - instrument.qty_scale)
-        return mantissa
-
-    def _apply(self, symbol: str, changes: list) -> None:
+    def _apply(self, symbol: str, changes: list[tuple[Side, int, int]]) -> None:
         """Shrinking levels first, then growing ones: a level that moved through our order only trades with
         it once the side it left is gone."""
         grow = []
-        for key, quantity in changes:
-            current = self.totals.get(key, 0)
+        levels = self.levels[symbol]
+        for side, price, quantity in changes:
+            current = levels[side].get(price, 0)
             if quantity < current:
-                self._reduce(key, current - quantity)
+                self._reduce(symbol, side, price, current - quantity)
             elif quantity > current:
-                grow.append((key, quantity - current))
-        for key, more in grow:
-            self._add(key, more)
+                grow.append((side, price, quantity - current))
+        for side, price, more in grow:
+            self._add(symbol, side, price, more)
         self.count["levels_changed"] += len(changes)
 
-    def _add(self, key: tuple[str, Side, int], quantity: int) -> None:
-        symbol, side, price = key
+    def _add(self, symbol: str, side: Side, price: int, quantity: int) -> None:
         engine = self.exchange.engines[symbol]
         if engine.would_cross(side, price):
             # It crosses what rests on the other side: our orders there trade with it (at their price); it
@@ -138,29 +144,34 @@ class RecordedLiquidity:
             last = queue[-1]
             engine.resize(last.order_id, last.remaining + quantity, self.exchange.clock())
         else:
-            self.exchange.inject(HOUSE, symbol, side, price, quantity, TimeInForce.GTC)
-        self.totals[key] = self.totals.get(key, 0) + quantity
+            self.exchange.rest(HOUSE, symbol, side, price, quantity)
+        levels = self.levels[symbol][side]
+        levels[price] = levels.get(price, 0) + quantity
 
-    def _reduce(self, key: tuple[str, Side, int], quantity: int) -> None:
-        symbol, side, price = key
+    def _reduce(self, symbol: str, side: Side, price: int, quantity: int) -> None:
         engine = self.exchange.engines[symbol]
-        queue = list(engine.book.queue(side, price))
+        queue = engine.book.queue(side, price)
         mine = next((i for i, order in enumerate(queue) if order.account != HOUSE), None)
         if mine is None:
-            self._take(engine, reversed(queue), quantity)
+            self._take(engine, list(reversed(queue)), quantity)
         else:
+            queue = list(queue)
             ahead, behind = queue[:mine], [o for o in queue[mine:] if o.account == HOUSE]
             from_ahead = self.queue.split(quantity, sum(o.remaining for o in ahead), sum(o.remaining for o in behind))
             self.count["cancels_ahead"] += from_ahead > 0
-            self._take(engine, reversed(ahead), from_ahead)
-            self._take(engine, reversed(behind), quantity - from_ahead)
-        left = self.totals.get(key, 0) - quantity
-        if left > 0:
-            self.totals[key] = left
-        else:
-            self.totals.pop(key, None)
+            self._take(engine, list(reversed(ahead)), from_ahead)
+            self._take(engine, list(reversed(behind)), quantity - from_ahead)
+        self._less(symbol, side, price, quantity)
 
-    def _take(self, engine, orders, quantity: int) -> None:
+    def _less(self, symbol: str, side: Side, price: int, quantity: int) -> None:
+        levels = self.levels[symbol][side]
+        left = levels.get(price, 0) - quantity
+        if left > 0:
+            levels[price] = left
+        else:
+            levels.pop(price, None)
+
+    def _take(self, engine, orders: list, quantity: int) -> None:
         now = self.exchange.clock()
         for order in orders:
             if quantity <= 0:
@@ -176,10 +187,4 @@ class RecordedLiquidity:
         for update in event.result.updates:
             fill = update.fill
             if fill is not None and fill.is_maker and update.order.account == HOUSE:
-                key = (event.symbol, update.order.side, fill.price)
-                left = self.totals.get(key, 0) - fill.quantity
-                if left > 0:
-                    self.totals[key] = left
-                else:
-                    self.totals.pop(key, None)
-
+                self._less(event.symbol, update.order.side, fill.price, fill.quantity)

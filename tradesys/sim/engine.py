@@ -152,6 +152,15 @@ class MatchingEngine:
         self._match_and_place(order, now_ns, result)
         return self._finish(result)
 
+    def rest(self, order: SimOrder, now_ns: int) -> None:
+        """Put an order that does not cross on the book as it is: no matching, no event, no book update id
+        (a backtest's recorded liquidity; the caller checked ``would_cross``)."""
+        order.created_ns = order.updated_ns = now_ns
+        order.status = OrderStatus.NEW
+        self.book.add(order)
+        self.resting[order.order_id] = order
+        self.book.take_changes()
+
     def resize(self, order_id: int, remaining: int, now_ns: int) -> None:
         """Set a resting order's remaining quantity in place, keeping its queue place (0 takes it off). No
         event: a backtest reshapes the recorded market's own liquidity with it, which no client follows."""

@@ -191,6 +191,18 @@ class SimExchange:
         self._publish(instrument, self.engines[symbol].submit(order, self.clock()))
         return order
 
+    def rest(self, account_id: str, symbol: str, side: Side, price: int, quantity: int) -> SimOrder:
+        """A house account's GTC order that does not cross, straight onto the book: no check, no matching, no
+        event (a backtest's recorded liquidity, thousands of levels a second). ValueError if it would cross."""
+        engine = self.engines[symbol]
+        if engine.would_cross(side, price):
+            raise ValueError(f"{symbol} {side.value} {price} would cross: inject it instead")
+        order = SimOrder(self._next_order_id[symbol], f"sim-{self._next_order_id[symbol]}", account_id, symbol,
+                         side, OrderType.LIMIT, TimeInForce.GTC, price, quantity)
+        self._next_order_id[symbol] += 1
+        engine.rest(order, self.clock())
+        return order
+
     def cancel(self, account_id: str, symbol: str, *, order_id: int | None = None,
                client_order_id: str | None = None) -> SimOrder:
         order = self._find_open(account_id, symbol, order_id, client_order_id)
