@@ -26,6 +26,12 @@ def backtest(recording: Path | str, out: Path, *overrides: str) -> subprocess.Co
                           cwd=launch.ROOT, capture_output=True, text=True, timeout=300)
 
 
+def same_money(a: str, b: str) -> bool:
+    """Equal but for the last digits: the simulated venue's accounts divide at 34 significant digits (an average
+    entry price, an inverse contract's coin value), a strategy's ledger at Python's default 28."""
+    return abs(Decimal(a) - Decimal(b)) <= Decimal("1e-15")
+
+
 def comparable(summary: dict) -> dict:
     """The summary without what the wall clock and the output directory put in it."""
     summary = json.loads(json.dumps(summary))
@@ -53,7 +59,7 @@ def test_a_backtest_of_a_runs_recording_trades_its_strategies_and_writes_a_summa
         for symbol, ledger in ours["symbols"].items():
             assert Decimal(ledger["position"]) == Decimal(account[symbol]["quantity"])
             assert Decimal(ledger["fees"]) == Decimal(account[symbol]["fees"])
-            assert Decimal(ledger["realized_pnl"]) == Decimal(account[symbol]["realized_pnl"])
+            assert same_money(ledger["realized_pnl"], account[symbol]["realized_pnl"])
         # Its clock is the simulated one: the feed reaches it 1 ms (the default constant) after the venue.
         wire = ours["latency_ns"]["wire_to_strategy"]
         assert 0.95e6 <= wire["p50"] <= 1.05e6 and wire["count"] == ours["counters"]["book_updates"]
@@ -67,6 +73,21 @@ def test_a_backtest_of_a_runs_recording_trades_its_strategies_and_writes_a_summa
     assert done.returncode == 0, done.stderr
     found = browser.assert_every_figure_rendered_with_data(browser.rendered_dom(tmp_path / "bt" / "report.html"))
     assert {"market-binance-BTCUSDT", "positions", "latency"} <= set(found)
+
+
+def test_a_deribit_runs_inverse_market_makers_backtest_with_the_coin_as_their_money(deribit_run, tmp_path):
+    done = backtest(deribit_run, tmp_path / "bt", "exchange=deribit")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "bt" / "summary.json").read_text())
+    assert set(summary["strategies"]) == {"mm_btc_perp", "mm_eth_perp"}
+    for strategy_id, symbol, coin in (("mm_btc_perp", "BTC-PERPETUAL", "BTC"), ("mm_eth_perp", "ETH-PERPETUAL", "ETH")):
+        strategy = summary["strategies"][strategy_id]
+        assert strategy["fills"] > 0 and strategy["open_orders"] == 0, strategy
+        ledger, account = strategy["symbols"][symbol], summary["venue_accounts"][strategy_id]
+        assert Decimal(ledger["position"]) == Decimal(account["positions"][symbol]["quantity"])
+        assert same_money(ledger["realized_pnl"], account["positions"][symbol]["realized_pnl"])
+        assert set(account["wallet"]) == {coin}        # inverse: margin, PnL and fees in the coin
+    assert summary["backtest"]["venues"]["deribit"]["fees"]["BTC-PERPETUAL"] == {"maker": "0", "taker": "0.0005"}
 
 
 def test_the_same_seed_gives_the_same_result_and_latency_drawn_from_the_run_moves_it(recorded_run, tmp_path):

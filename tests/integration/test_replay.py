@@ -17,11 +17,9 @@ from tradesys.recording.books import compare, published_states, replayed_states
 from tradesys.recording.replay import raw_events
 
 
-def run_and_replay(run, venue: str, symbols: set[str], *overrides: str) -> None:
-    """A real run.py run, then ``python -m tradesys.recording replay`` of it: every symbol's books compared at
-    more than ten update ids, and identical."""
-    code, _, err = launch.finish(launch.start(run, *overrides))
-    assert code == 0, err
+def replay(run, venue: str, symbols: set[str]) -> None:
+    """``python -m tradesys.recording replay`` of a real run.py run: every symbol's books compared at more
+    than ten update ids, and identical."""
     done = subprocess.run([sys.executable, "-m", "tradesys.recording", "replay", str(run)], capture_output=True,
                           text=True, timeout=180, cwd=launch.ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -31,9 +29,9 @@ def run_and_replay(run, venue: str, symbols: set[str], *overrides: str) -> None:
     assert f"{venue}: identical" in done.stdout
 
 
-def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(tmp_path):
-    run = tmp_path / "run"
-    run_and_replay(run, "binance", {"BTCUSDT", "ETHUSDT"}, "duration=6s")
+def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(recorded_run):
+    run = recorded_run
+    replay(run, "binance", {"BTCUSDT", "ETHUSDT"})
 
     # The same replay with one level of one depth frame changed: the books part from there on.
     config = load(list(OmegaConf.load(run / ".hydra" / "overrides.yaml")))[1].exchange["binance"]
@@ -50,8 +48,7 @@ def test_a_runs_raw_frames_rebuild_its_books_through_the_venues_own_subscriber(t
     assert result.differ["BTCUSDT"] and not result.differ["ETHUSDT"] and not result.identical
 
 
-def test_a_deribit_runs_raw_frames_rebuild_its_books_through_its_json_rpc_subscriber(tmp_path):
+def test_a_deribit_runs_raw_frames_rebuild_its_books_through_its_json_rpc_subscriber(deribit_run):
     # Deribit's subscriber asks and waits (numbered JSON-RPC requests; channels named when subscribed): the
     # replay answers each request with the answer recorded for its id, and a channel's data once it is asked.
-    run_and_replay(tmp_path / "run", "deribit", {"BTC-PERPETUAL", "ETH-PERPETUAL"}, "exchange=deribit",
-                   "duration=5s")
+    replay(deribit_run, "deribit", {"BTC-PERPETUAL", "ETH-PERPETUAL"})
