@@ -85,6 +85,7 @@ def connect(config: GrvtConfig, credentials: Credentials | None, limiter: RateLi
 
 VENUE = VenueSpec("grvt", GrvtSubscriber, GrvtOMS, GrvtPMS, GrvtFetcher, connect=connect,
                   environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
+                  replay_endpoints=Endpoints.for_replay,
                   description="GRVT (REST with EIP-712 signed orders, WebSocket streams; USDT perpetuals)",
                   credentials=Credentials, rate_limits=RATE_LIMITS, client_order_ids=ID_OPTIONS, amends=False,
                   simulator="exchanges.grvt.simulator:SIMULATOR", config=GrvtConfig)

@@ -30,6 +30,13 @@ class Endpoints:
         return cls(published["edge"], published["market data"], published["trade data"],
                    published["ws market data"], published["ws trade data"], int(published["chain-id"]))
 
+    @classmethod
+    def for_replay(cls, host: str, config) -> Endpoints:
+        """One loopback host serving a recording again (``tradesys.recording.replay``): every host is it, the
+        streams at the path they were recorded at; the chain is the configured simulator's (nothing is signed)."""
+        http, ws = f"http://{host}", f"ws://{host}/ws/full"
+        return cls(http, http, http, ws, ws, int(config.sim_chain_id))
+
 
 PRODUCTION_CHAIN_ID = 325     # EIP-712 domain chainId of GRVT's production; testnet 326 (docs/protocols/grvt.md 6.1)
 TESTNET_CHAIN_ID = 326

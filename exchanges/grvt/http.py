@@ -70,7 +70,7 @@ class GrvtApi(HttpSession):
                     raise ProtocolError("grvt: a private route needs the API key", request=route)
                 headers |= await self.session.headers()
             status, _, answer = await self.send("POST", url, name=route, may_execute=may_execute, headers=headers,
-                                                data=data)
+                                                data=data, public=not private)
             if status == 401 and private and attempt == 1:
                 self.session.refused()      # refused before execution: log in again and send it once more
                 continue

@@ -147,11 +147,13 @@ class GrvtSubscriber(IExchangeSubscriber):
 
     async def start(self, handler: MarketDataHandler) -> None:
         self.handler = self.statuses.handler = handler
+        tap = getattr(handler, "on_raw", None)
+        self.api.on_raw = tap               # the instrument list: a replay serves it again before the streams
         for info in await self.api.instruments():
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
         await self._watchdog.start()
-        self.session.ws.on_raw = getattr(handler, "on_raw", None)
+        self.session.ws.on_raw = tap
         await self.session.start()
 
     async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:

@@ -26,3 +26,9 @@ def recorded_run(tmp_path_factory) -> Path:
 def deribit_run(tmp_path_factory) -> Path:
     """``run.py exchange=deribit duration=6s``: its inverse perpetuals' market makers, recorded."""
     return _run(tmp_path_factory, "exchange=deribit", "duration=6s")
+
+
+@pytest.fixture(scope="session")
+def grvt_run(tmp_path_factory) -> Path:
+    """``run.py exchange=grvt duration=6s``: its market makers (signed orders, no amends, maker rebates)."""
+    return _run(tmp_path_factory, "exchange=grvt", "duration=6s")

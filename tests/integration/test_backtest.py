@@ -90,6 +90,20 @@ def test_a_deribit_runs_inverse_market_makers_backtest_with_the_coin_as_their_mo
     assert summary["backtest"]["venues"]["deribit"]["fees"]["BTC-PERPETUAL"] == {"maker": "0", "taker": "0.0005"}
 
 
+def test_a_grvt_runs_market_makers_backtest_with_the_venues_maker_rebate(grvt_run, tmp_path):
+    done = backtest(grvt_run, tmp_path / "bt", "exchange=grvt")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "bt" / "summary.json").read_text())
+    assert summary["backtest"]["venues"]["grvt"]["fees"]["BTC_USDT_Perp"] == {"maker": "-0.0001", "taker": "0.00045"}
+    for strategy_id, symbol in (("mm_btc_grvt", "BTC_USDT_Perp"), ("mm_eth_grvt", "ETH_USDT_Perp")):
+        strategy = summary["strategies"][strategy_id]
+        assert strategy["fills"] > 0 and strategy["open_orders"] == 0, strategy
+        assert Decimal(strategy["symbols"][symbol]["fees"]) < 0          # post-only quotes: every fill a rebate
+        assert strategy["counters"]["modify_as_cancel"] > 0               # GRVT cannot amend: cancel, quote anew
+        account = summary["venue_accounts"][strategy_id]["positions"][symbol]
+        assert Decimal(strategy["symbols"][symbol]["fees"]) == Decimal(account["fees"])
+
+
 def test_the_same_seed_gives_the_same_result_and_latency_drawn_from_the_run_moves_it(recorded_run, tmp_path):
     runs = [backtest(recorded_run, tmp_path / name, "backtest.latency.model=recorded", f"backtest.seed={seed}")
             for name, seed in (("a", 7), ("b", 7), ("c", 8))]

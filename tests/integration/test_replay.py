@@ -52,3 +52,9 @@ def test_a_deribit_runs_raw_frames_rebuild_its_books_through_its_json_rpc_subscr
     # Deribit's subscriber asks and waits (numbered JSON-RPC requests; channels named when subscribed): the
     # replay answers each request with the answer recorded for its id, and a channel's data once it is asked.
     replay(deribit_run, "deribit", {"BTC-PERPETUAL", "ETH-PERPETUAL"})
+
+
+def test_a_grvt_runs_raw_frames_rebuild_its_books_with_its_instrument_list_served_again(grvt_run):
+    # GRVT's subscriber asks the market-data host for its instruments (a POST with a public JSON query) before
+    # it subscribes: the recording keeps that answer as a raw frame, and one loopback host plays every GRVT host.
+    replay(grvt_run, "grvt", {"BTC_USDT_Perp", "ETH_USDT_Perp"})

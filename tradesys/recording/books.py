@@ -77,8 +77,10 @@ async def replayed_states(root: Path | str | None, config, *, events: list[RawEv
     server = ReplayServer(events if events is not None else raw_events(root, spec.name))
     host = await server.start()
     states = handler if handler is not None else BookStates()
+    endpoints = (spec.replay_endpoints(host, config) if spec.replay_endpoints is not None
+                 else spec.sim_endpoints({"rest": f"http://{host}"}))
     parts = spec.connect(config, None, RateLimiter(LocalBudget(Budget.of(spec.rate_limits)), venue=spec.name),
-                         spec.sim_endpoints({"rest": f"http://{host}"}), roles=("subscriber",))
+                         endpoints, roles=("subscriber",))
     try:
         await parts.subscriber.start(states)
         await parts.subscriber.subscribe(list(config.symbols), KINDS)

@@ -40,8 +40,9 @@ class HttpSession:
         self.limiter = limiter
         self.timeout_s = timeout_s
         self.breakers = breakers
-        # Hears every public answer (a request with no key or signature: no header, no body) as it arrived,
-        # with its URL: the market server keeps a REST book snapshot beside the stream frames it is synced with.
+        # Hears every public answer (a request with no key or signature: no header, no body; or one its caller
+        # calls public) as it arrived, with its URL: the market server keeps a REST book snapshot (an instrument
+        # list) beside the stream frames it is synced with.
         self.on_raw: RawTap | None = None
         self._http: aiohttp.ClientSession | None = None
 
@@ -73,14 +74,16 @@ class HttpSession:
             await self.limiter.throttled(error.retry_after_s, why, banned=banned)
 
     async def send(self, method: str, url, *, name: str, may_execute: bool = False,
-                   headers: Mapping[str, str] | None = None,
-                   data: str | bytes | None = None) -> tuple[int, CIMultiDictProxy[str], bytes]:
-        """One exchange: the answer's status, headers and body, or the shared error for a failed one."""
+                   headers: Mapping[str, str] | None = None, data: str | bytes | None = None,
+                   public: bool = False) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        """One exchange: the answer's status, headers and body, or the shared error for a failed one.
+        ``public``: the caller says the request carries no credential (a JSON body of a public query, GRVT's
+        market data), so its answer is kept as a raw frame although it has headers or a body."""
         await self.start()
         try:
             async with self._http.request(method, url, headers=headers, data=data) as response:
                 body = await response.read()
-                if self.on_raw is not None and not headers and data is None:
+                if self.on_raw is not None and (public or (not headers and data is None)):
                     self.on_raw(f"{self.venue.split()[0]}-rest", str(url), body.decode("utf-8", "replace"),
                                 time.time_ns())
                 return response.status, response.headers, body

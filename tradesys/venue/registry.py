@@ -56,6 +56,9 @@ class VenueSpec:
     # them from what its running simulator publishes (label -> value: ``rest``, ``edge``, ``chain-id``, ...).
     environments: Mapping[str, object] = field(default_factory=dict)
     sim_endpoints: Callable[[Mapping[str, str]], object] | None = None
+    # The venue's URLs when one loopback host serves a recording again (``tradesys.recording.replay``):
+    # (host:port, its config) -> what ``connect`` takes; None: ``sim_endpoints`` of {"rest": that host}.
+    replay_endpoints: Callable[[str, object], object] | None = None
     # "module:attribute" of the venue's SimulatorSpec, imported only by whoever runs the simulator.
     simulator: str | None = None
     description: str = ""
