@@ -21,6 +21,11 @@ def start(run_dir: Path, *overrides: str, env: dict | None = None) -> subprocess
                             env={**os.environ, **(env or {})})
 
 
+def module(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m <args>`` from the project root, as an operator types it; its output captured."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
 def finish(proc: subprocess.Popen, timeout: float = 90) -> tuple[int, str, str]:
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err

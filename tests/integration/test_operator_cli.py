@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 
 import pytest
 
@@ -18,8 +16,7 @@ from tradesys.risk import Mode
 pytestmark = pytest.mark.integration
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *args], cwd=launch.ROOT, capture_output=True, text=True, timeout=60)
+cli = launch.module
 
 
 async def test_kill_switch_and_inventory_reach_the_farm_and_are_recorded(tmp_path):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
-import sys
 
 import pytest
 
@@ -18,8 +16,7 @@ from tradesys.risk import Mode
 pytestmark = pytest.mark.integration
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *args], cwd=launch.ROOT, capture_output=True, text=True, timeout=120)
+cli = launch.module
 
 
 async def test_a_runs_report_renders_every_figure_with_its_data_and_lists_its_kill_switch_commands(tmp_path):

@@ -6,21 +6,13 @@ as it reads a run; the recorded market stays in the recording the backtest repla
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from tradesys.bus import topics
 from tradesys.bus.pubsub import Envelope
-from tradesys.messages import KIND_OF, Fill, Header, Position
-from tradesys.numeric import set_decimal
+from tradesys.messages import KIND_OF, Fill, Header
+from tradesys.positions.ledger import position_message
 from tradesys.recording.writer import RecordingWriter
-
-PRECISION = Decimal("1e-12")
-
-
-def exact(value: Decimal) -> Decimal:
-    """A ledger value with a bounded number of decimals (average prices can run long)."""
-    return value.quantize(PRECISION) if value.as_tuple().exponent < -12 else value
 
 
 class BacktestRecorder:
@@ -39,17 +31,7 @@ class BacktestRecorder:
             self.position(venue, actor, symbol, now_ns)
 
     def position(self, venue: str, actor, symbol: str, now_ns: int) -> None:
-        ledger = actor.holdings.ledgers[symbol]
-        mark = actor.books.mid(symbol)
-        message = Position(venue=venue, account="backtest", strategy_id=actor.strategy_id, symbol=symbol)
-        set_decimal(message.quantity, ledger.quantity)
-        set_decimal(message.entry_price, exact(ledger.entry_price))
-        if mark is not None:
-            set_decimal(message.mark_price, mark)
-        set_decimal(message.realized_pnl, exact(ledger.realized_pnl))
-        set_decimal(message.unrealized_pnl, exact(ledger.unrealized(mark)))
-        set_decimal(message.fees, ledger.fees)
-        set_decimal(message.funding, ledger.funding)
+        message = position_message(actor.holdings.ledgers[symbol], venue, "backtest", actor.books.mid(symbol))
         self._write(topics.pos(venue, symbol), message, now_ns)
 
     def close(self) -> None:

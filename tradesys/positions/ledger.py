@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tradesys.messages import Bbo, Side
-from tradesys.numeric import get_decimal
+from tradesys.messages import Bbo, Position, Side
+from tradesys.numeric import get_decimal, set_decimal
 
 ZERO = Decimal(0)
 UNATTRIBUTED = "_unattributed"
@@ -150,3 +150,23 @@ class Book:
     def drift_against(self, symbol: str, venue: Decimal) -> Decimal:
         """What ``drift`` would be were the venue's position ``venue``."""
         return venue - self.opening.get(symbol, ZERO) - self.attributed(symbol)
+
+
+def exact(value: Decimal) -> Decimal:
+    """A ledger value with a bounded number of decimals (average prices can run long), for the bus."""
+    return value.quantize(Decimal("1e-12")) if value.as_tuple().exponent < -12 else value
+
+
+def position_message(ledger: Ledger, venue: str, account: str, mark: Decimal | None) -> Position:
+    """A strategy's sub-ledger on one symbol as the ``pos.*`` message the position server publishes (and a
+    backtest records), marked to ``mark``."""
+    message = Position(venue=venue, account=account, strategy_id=ledger.strategy_id, symbol=ledger.symbol)
+    set_decimal(message.quantity, ledger.quantity)
+    set_decimal(message.entry_price, exact(ledger.entry_price))
+    if mark is not None:
+        set_decimal(message.mark_price, mark)
+    set_decimal(message.realized_pnl, exact(ledger.realized_pnl))
+    set_decimal(message.unrealized_pnl, exact(ledger.unrealized(mark)))
+    set_decimal(message.fees, ledger.fees)
+    set_decimal(message.funding, ledger.funding)
+    return message

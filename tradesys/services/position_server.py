@@ -35,9 +35,9 @@ from tradesys.actors.base import ActorBase, Directory, serve_bus
 from tradesys.bus import Subscriber, topics
 from tradesys.config.schema import RiskConfig, VenueConfig
 from tradesys.messages import Balance, Bbo, Fill, Position, RiskAction, Side
-from tradesys.numeric import get_decimal, set_decimal
+from tradesys.numeric import get_decimal
 from tradesys.positions import FillKeys
-from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, notional
+from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, exact, notional, position_message
 from tradesys.risk.killswitch import command
 from tradesys.services.account import connect_account
 from tradesys.venue.errors import ExchangeError
@@ -215,7 +215,7 @@ class PositionServer(ActorBase):
         # opening position (held before we started) accounts for goes to the unattributed ledger.
         shared = Decimal(0)
         for ledger in [held for held in self.book if held.symbol == symbol and held.quantity]:
-            share = _exact(amount * ledger.quantity / held)
+            share = exact(amount * ledger.quantity / held)
             ledger.funding += share
             shared += share
         if amount - shared:
@@ -292,17 +292,7 @@ class PositionServer(ActorBase):
     # -- publishing --------------------------------------------------------------------
 
     def _publish(self, ledger: Ledger) -> None:
-        mark = self.marks.get(ledger.symbol)
-        message = Position(venue=self.venue, account=self.settings.config.account, strategy_id=ledger.strategy_id,
-                           symbol=ledger.symbol)
-        set_decimal(message.quantity, ledger.quantity)
-        set_decimal(message.entry_price, _exact(ledger.entry_price))
-        if mark is not None:
-            set_decimal(message.mark_price, mark)
-        set_decimal(message.realized_pnl, _exact(ledger.realized_pnl))
-        set_decimal(message.unrealized_pnl, _exact(ledger.unrealized(mark)))
-        set_decimal(message.fees, ledger.fees)
-        set_decimal(message.funding, ledger.funding)
+        message = position_message(ledger, self.venue, self.settings.config.account, self.marks.get(ledger.symbol))
         self.publisher.publish_message(topics.pos(self.venue, ledger.symbol), message)
         self.count["positions_published"] += 1
 
@@ -389,8 +379,3 @@ class PositionServer(ActorBase):
                 RiskAction.RISK_ACTION_REDUCE_ONLY, reason, venue=self.venue, issued_by=self.name))
         elif exposure <= limit * EXPOSURE_ALERT:
             self._breached.discard(symbol)
-
-
-def _exact(value: Decimal) -> Decimal:
-    """A ledger value with a bounded number of decimals (average prices can run long), for the bus."""
-    return value.quantize(Decimal("1e-12")) if value.as_tuple().exponent < -12 else value
