@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from tradesys.backtest.runner import Backtest
 
 NS = 1_000_000_000
 
 
-def write_summary(backtest: Backtest, start_ns: int, end_ns: int, messages: int, wall_seconds: float) -> dict:
+def write_summary(backtest, start_ns: int, end_ns: int, messages: int, wall_seconds: float) -> dict:
+    """``backtest`` (a ``runner.Backtest``, which calls this) as its run's summary.json; returned too."""
     config = backtest.app.backtest
     simulated = (end_ns - start_ns) / NS
     strategies = {}
@@ -53,7 +50,7 @@ def write_summary(backtest: Backtest, start_ns: int, end_ns: int, messages: int,
     return summary
 
 
-def _max_inventory(backtest: Backtest) -> dict:
+def _max_inventory(backtest) -> dict:
     out = {}
     for run in backtest.venues:
         out.update(run.venue.max_inventory)
