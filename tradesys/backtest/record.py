@@ -1,8 +1,9 @@
 """A backtest's own recording, written as a live run's recorder writes its topics: every order event and fill
 a strategy was told (``oe.<venue>.<strategy>``), and each strategy's position per symbol
 (``pos.<venue>.<symbol>``) after each of its fills and every simulated second, marked to the mid of its
-book, as the position server publishes them. The run report (``python -m tradesys.report``) reads a backtest
-as it reads a run; the recorded market stays in the recording the backtest replayed."""
+book, as the position server publishes them (and tells the strategies: ``on_position``). The run report
+(``python -m tradesys.report``) reads a backtest as it reads a run; the recorded market stays in the
+recording the backtest replayed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from tradesys.bus import topics
 from tradesys.bus.pubsub import Envelope
-from tradesys.messages import KIND_OF, Fill, Header
+from tradesys.messages import KIND_OF, Fill, Header, Position
 from tradesys.positions.ledger import position_message
 from tradesys.recording.writer import RecordingWriter
 
@@ -20,19 +21,21 @@ class BacktestRecorder:
         self.writer = RecordingWriter(run_dir / "recordings", "backtest")
         self._seq: dict[str, int] = {}        # topic -> its last sequence number
 
-    def told(self, venue: str, actor, message, now_ns: int) -> None:
-        """``message`` (an order event or fill) reached ``actor``'s strategy; after a fill, its position."""
+    def told(self, venue: str, actor, message, now_ns: int) -> Position | None:
+        """``message`` (an order event or fill) reached ``actor``'s strategy; after a fill, its position (returned,
+        for the strategy to be told as the position server would tell it)."""
         self._write(topics.oe(venue, actor.strategy_id), message, now_ns)
         if isinstance(message, Fill):
-            self.position(venue, actor, message.symbol, now_ns)
+            return self.position(venue, actor, message.symbol, now_ns)
+        return None
 
-    def positions(self, venue: str, actor, now_ns: int) -> None:
-        for symbol in actor.symbols:
-            self.position(venue, actor, symbol, now_ns)
+    def positions(self, venue: str, actor, now_ns: int) -> list[Position]:
+        return [self.position(venue, actor, symbol, now_ns) for symbol in actor.symbols]
 
-    def position(self, venue: str, actor, symbol: str, now_ns: int) -> None:
+    def position(self, venue: str, actor, symbol: str, now_ns: int) -> Position:
         message = position_message(actor.holdings.ledgers[symbol], venue, "backtest", actor.books.mid(symbol))
         self._write(topics.pos(venue, symbol), message, now_ns)
+        return message
 
     def close(self) -> None:
         self.writer.close()

@@ -175,7 +175,9 @@ class Backtest:
     def _deliver(self, strategy_id: str, message) -> None:
         actor = self.actors[strategy_id]
         actor._dispatch(NO_HEADER, message)
-        self.recorder.told(self._venue_of[strategy_id], actor, message, self.clock.now_ns)
+        position = self.recorder.told(self._venue_of[strategy_id], actor, message, self.clock.now_ns)
+        if position is not None:                  # the position server's answer to a fill
+            actor._dispatch(NO_HEADER, position)
 
     def _timer(self, actor: StrategyActor, end: int) -> None:
         actor._call("on_timer", self.clock.time())
@@ -186,7 +188,8 @@ class Backtest:
     def _positions(self, end: int) -> None:
         """Every strategy's positions, marked to its books, every simulated second (the position server's)."""
         for strategy_id, actor in self.actors.items():
-            self.recorder.positions(self._venue_of[strategy_id], actor, self.clock.now_ns)
+            for position in self.recorder.positions(self._venue_of[strategy_id], actor, self.clock.now_ns):
+                actor._dispatch(NO_HEADER, position)
         if self.clock.now_ns + NS <= end:
             self.scheduler.after(NS, self._positions, end)
 
