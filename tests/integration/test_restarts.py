@@ -317,7 +317,9 @@ async def _mode_is(farm: Farm, venue: str, mode: str) -> bool:
 async def _settled_gone(farm: Farm, venue: str, quotes: set[str]) -> bool:
     orders = await farm.call(VENUES[venue].strategy, "orders_state")
     live = set((await engine_snapshot(farm, venue))["open"])
-    return not (quotes & live) and all(orders[cid]["state"] == "cancelled" for cid in quotes)
+    # Cancelled with the old account; or rejected, a quote whose placing was under way when the venue went (no
+    # verdict, and the fresh venue has no such order: it was not placed). Never left live or pending.
+    return not (quotes & live) and all(orders[cid]["state"] in ("cancelled", "rejected") for cid in quotes)
 
 
 async def _drift_halted(farm: Farm, venue: str) -> bool:
