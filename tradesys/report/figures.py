@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 from tradesys.metrics import Histogram  # noqa: E402
 from tradesys.report.data import LATENCIES, RunData, as_number  # noqa: E402
@@ -100,17 +101,23 @@ def latency(data: RunData) -> list[Figure]:
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     points = 0
     for ax, name in zip(axes, LATENCIES):
+        span = [float("inf"), 0.0]
         for strategy, histograms in sorted(data.latency.items()):
             histogram = histograms[name]
             if not histogram.count:
                 continue
             indices = sorted(histogram.buckets)
-            centres = [sum(Histogram.bucket_range(i)) / 2 / 1000 for i in indices]
-            ax.step(centres, [histogram.buckets[i] for i in indices], where="mid", label=strategy)
+            ranges = [Histogram.bucket_range(i) for i in indices]
+            span = [min(span[0], ranges[0][0] / 1000), max(span[1], ranges[-1][1] / 1000)]
+            ax.bar([low / 1000 for low, _ in ranges], [histogram.buckets[i] for i in indices],
+                   width=[(high - low) / 1000 for low, high in ranges], align="edge", alpha=0.55, label=strategy)
             points += histogram.count
         ax.set_xscale("log")
+        if span[1]:          # at least a decade around the data: one bucket (a constant latency) stays a bar
+            ax.set_xlim(max(span[0] / 3, 0.1), span[1] * 3)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set(xlabel="microseconds", ylabel="count", title=name.replace("_", " "))
-        if ax.lines:
+        if ax.patches:
             ax.legend(fontsize="x-small")
     return [_png(figure, "latency", "Wire-to-strategy and order round trip", points,
                  "histograms of every strategy (buckets 4 % wide)")]
