@@ -76,6 +76,7 @@ class BinancePMS(IExchangePMS):
         self._session = WsSession("binance-private", lambda: f"{self.ws_private}/ws?listenKey={self.listen_key}",
                                   self._on_message, on_open=self._on_open, on_close=self._on_close,
                                   heartbeat_s=self.heartbeat_s, after_failed_connect=self._fresh_key)
+        self._session.on_raw = getattr(handler, "on_raw", None)      # the frames as they arrived, if it keeps them
         await self._session.start()
         self._keepalive = asyncio.create_task(self._keep_alive(), name="binance-listen-key")
 

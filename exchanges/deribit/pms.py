@@ -60,6 +60,7 @@ class DeribitPMS(IExchangePMS):
 
     async def start(self, handler: AccountHandler) -> None:
         self.handler = handler
+        self.session.ws.on_raw = getattr(handler, "on_raw", None)     # the frames as they arrived, if it keeps them
         await self.session.start()
 
     async def stop(self) -> None:

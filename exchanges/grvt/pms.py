@@ -72,6 +72,7 @@ class GrvtPMS(IExchangePMS):
         sub_account = await self.fetcher.sub_account()
         for stream in PRIVATE_STREAMS:
             await self.session.subscribe(stream, [sub_account])
+        self.session.ws.on_raw = getattr(handler, "on_raw", None)     # the frames as they arrived, if it keeps them
         await self.session.start()
         self._poller = asyncio.create_task(self._poll_balances(), name="grvt-balances")
 

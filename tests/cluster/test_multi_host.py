@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import shlex
+import subprocess
+import sys
 
+import pyarrow.parquet as pq
 import pytest
 
+from bench.market_recording import write
 from tests.cluster.farm_hosts import ROOT, Cluster, poll, summary, wait_nodes
 from tests.cluster.hosts import namespaces, sweep
 from tests.integration import launch
@@ -141,3 +146,24 @@ def test_without_the_token_or_with_a_wrong_one_or_a_wrong_address_the_start_says
                 address=closed)
     _fails_with(cluster, tmp_path / "c", f"the Ray cluster at {cluster.address} did not let this machine in",
                 env={"RAY_AUTH_TOKEN": secrets.token_hex(32)})
+
+
+def test_a_sweep_runs_its_backtests_on_the_clusters_nodes(cluster, tmp_path):
+    """``run.py -m cluster=remote ...``: the tradesys_ray launcher on the head sends each job to the cluster;
+    every job's summary lands in the sweep directory (one file system here, as docs/sweeps.md asks)."""
+    write(tmp_path / "market", 1_500)
+    out = tmp_path / "sweep"
+    script = shlex.join([sys.executable, "run.py", "-m", "cluster=remote", f"cluster.address={cluster.address}",
+                         f"hydra.sweep.dir={out}", "mode=backtest", f"recording={tmp_path / 'market'}",
+                         "exchange=binance", "strategy=[mm_btc]",
+                         "strategy.mm_btc.params.half_spread_bps=0.01,0.3,1,2"])
+    proc = cluster.hosts.start(cluster.head, f"cd {ROOT} && exec {script}", cluster.env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    assert "sweep: 4 done, 0 failed" in err
+    rows = pq.read_table(out / "sweep.parquet").to_pylist()
+    assert sorted(row["strategy.mm_btc.params.half_spread_bps"] for row in rows) == ["0.01", "0.3", "1", "2"]
+    assert all(row["status"] == "done" and (out / str(row["job"]) / "summary.json").is_file() for row in rows)
+    nodes = {row["node"] for row in rows}
+    assert nodes and nodes <= set(cluster.hosts.address.values()), nodes     # cluster nodes, not this host's

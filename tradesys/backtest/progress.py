@@ -27,6 +27,13 @@ class Progress:
         self.every = every_seconds if self.tty or display == "off" else 5.0
         self.started = time.perf_counter()
         self._last = 0.0
+        self._open_line = False           # a progress line rewritten in place, not ended yet
+
+    def finish(self) -> None:
+        """End the line the progress rewrote in place, so what is printed next starts on its own."""
+        if self._open_line:
+            print(file=sys.stderr)
+            self._open_line = False
 
     def update(self, done_ns: int, total_ns: int, messages: int, fills: int) -> None:
         now = time.perf_counter()
@@ -44,13 +51,14 @@ class Progress:
                 f"{messages:,} messages  {speed:,.0f}x real time  {fills} fills")
         if self.tty:
             print(f"\r{line}", end="", file=sys.stderr, flush=True)
+            self._open_line = True
         else:
             print(line, file=sys.stderr, flush=True)
 
     @staticmethod
     def table(summary: dict) -> str:
         run = summary["backtest"]
-        lines = [f"\rbacktest done: {run['simulated_seconds']:.1f} simulated seconds in {run['wall_seconds']:.2f} s "
+        lines = [f"backtest done: {run['simulated_seconds']:.1f} simulated seconds in {run['wall_seconds']:.2f} s "
                  f"({run['speed']:,.0f}x), {run['messages']:,} market messages",
                  f"{'strategy':<18}{'symbol':<16}{'fills':>7}{'volume':>14}{'position':>12}{'realized':>14}"
                  f"{'unrealized':>14}{'fees':>12}"]

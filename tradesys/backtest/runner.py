@@ -223,8 +223,9 @@ def run_backtest(app: AppConfig, run_dir: Path) -> int:
         print(f"backtest: {exc}", file=sys.stderr)
         log.info("backtest refused", extra={"fields": {"error": str(exc)}})
         return BAD_INPUT
+    progress = Progress(app.status.display.value)
     try:
-        summary = backtest.run(Progress(app.status.display.value))
+        summary = backtest.run(progress)
     except (BacktestError, RecordingVersionError) as exc:
         print(f"backtest: {exc}", file=sys.stderr)
         return BAD_INPUT
@@ -232,6 +233,7 @@ def run_backtest(app: AppConfig, run_dir: Path) -> int:
         log.exception("backtest failed")
         print(f"backtest failed: see {run_dir / 'logs'}", file=sys.stderr)
         return 1
+    progress.finish()
     print(Progress.table(summary), file=sys.stderr)
     print(f"summary: {run_dir / 'summary.json'}", file=sys.stderr)
     return 0

@@ -77,7 +77,9 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
                 specs.append(spec(engine_actor_name(name), TradingEngine, (EngineSettings(
                     name, venue, app.risk, traders, key, secret),), STOP_ENGINE, "engine", name))
                 specs.append(spec(f"positions-{name}", PositionServer, (PositionSettings(
-                    name, venue, app.risk, traders, key, secret),), STOP_SERVICE, "positions", name))
+                    name, venue, app.risk, traders, key, secret,
+                    raw_frames=app.recording.enabled and app.recording.raw_frames),), STOP_SERVICE, "positions",
+                    name))
             elif traders:
                 raise ConfigError(f"exchange.{name}.api_key", f"strategies trade on {name} but it has no API "
                                                               f"credentials: set its key variables in the environment")

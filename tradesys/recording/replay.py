@@ -49,8 +49,9 @@ class RawEvent:
 
 
 def raw_events(root: Path | str, venue: str) -> list[RawEvent]:
-    """The venue's recorded raw frames, in the order they arrived."""
+    """The venue's recorded market-data frames (its market server's), in the order they arrived."""
     table = read_recording(root, kind="raw_frame", venue=venue)
+    table = table.filter(pc.starts_with(table.column("source"), "market-"))    # not the account streams
     if table.num_rows == 0:
         raise RecordingMissingError(f"{root}: no raw frames of {venue} (recording.raw_frames was off, or the "
                                     f"recording has no {venue} market server)")

@@ -172,7 +172,7 @@ def load_sweep(sweep_dir: Path) -> list[dict]:
 
 def swept_keys(rows: list[dict]) -> list[str]:
     """The override columns whose values differ between jobs, in the table's order."""
-    fixed = {"job", "status", "error", "wall_seconds", "strategy", "symbols", "pnl", "realized_pnl",
+    fixed = {"job", "status", "error", "wall_seconds", "node", "strategy", "symbols", "pnl", "realized_pnl",
              "unrealized_pnl", "fees", "fills", "volume", "max_inventory", "order_round_trips", "round_trip_p50_ms"}
     keys = [key for key in (rows[0] if rows else {}) if key not in fixed]
     return [key for key in keys if len({row[key] for row in rows}) > 1]

@@ -29,8 +29,9 @@ from tradesys import logs
 from tradesys.actors.base import ActorBase, Directory
 from tradesys.bus import topics
 from tradesys.config.schema import Endpoint, VenueConfig
-from tradesys.messages import BookSnapshot, BookState, BookStatus, BookTop, RawFrame
+from tradesys.messages import BookSnapshot, BookState, BookStatus, BookTop
 from tradesys.services.account import simulator_urls
+from tradesys.services.raw import RawTap
 from tradesys.venue.base import FeedStatus, StreamKind, get_venue
 from tradesys.venue.book import L2Book
 from tradesys.venue.ratelimit import Budget, LocalBudget, RateLimiter
@@ -51,7 +52,7 @@ class MarketServerSettings:
     # the "top" view): off when none does, so the book path pays nothing for it.
     publish_top: bool = False
     # Publish every frame of the venue connections as it arrived (raw.<venue>.<connection>), for the recorder:
-    # what a replay feeds the same parsers. A frame that carries a token (a sign-in's answer) is withheld.
+    # what a replay feeds the same parsers. A frame that carries a credential is withheld (services/raw.py).
     raw_frames: bool = True
     # Only for feeds that need a signed-in session (Deribit's raw book channel); never logged.
     api_key: str | None = field(default=None, repr=False)
@@ -79,7 +80,7 @@ class MarketServer(ActorBase):
         self.subscriber = None
         self.published = {"book": 0, "top": 0, "bbo": 0, "trade": 0, "mark": 0, "status": 0, "raw": 0,
                           "raw_withheld": 0}
-        self._raw_topics: dict[str, str] = {}     # connection -> its raw topic
+        self._raw: RawTap | None = None           # the venue connections' frames, for the recorder
         self._tops: dict[str, tuple] = {}    # symbol -> the touch last published on its top topic
         self._topics: dict[tuple[str, str], str] = {}
         self._book_ts: dict[str, tuple[int, int]] = {}   # symbol -> (venue, receive) time of its last update
@@ -171,17 +172,10 @@ class MarketServer(ActorBase):
         self.published["mark"] += 1
 
     def on_raw(self, connection: str, stream: str, text: str, recv_ts: int) -> None:
-        if not self.settings.raw_frames:
-            return
-        if "access_token" in text or "refresh_token" in text:      # a sign-in's answer: never recorded
-            self.published["raw_withheld"] += 1
-            return
-        topic = self._raw_topics.get(connection)
-        if topic is None:
-            topic = self._raw_topics[connection] = topics.raw(self.venue, connection)
-        self.publisher.publish_message(topic, RawFrame(venue=self.venue, connection=connection, stream=stream,
-                                                       data=text.encode()), 0, recv_ts)
-        self.published["raw"] += 1
+        if self.settings.raw_frames:
+            if self._raw is None:
+                self._raw = RawTap(self.publisher, self.venue, self.published)
+            self._raw(connection, stream, text, recv_ts)
 
     def on_status(self, symbol: str, status: FeedStatus, reason: str) -> None:
         was, self._feeds[symbol] = self._feeds.get(symbol), status

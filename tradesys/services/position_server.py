@@ -40,6 +40,7 @@ from tradesys.positions import FillKeys
 from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, exact, notional, position_message
 from tradesys.risk.killswitch import command
 from tradesys.services.account import connect_account
+from tradesys.services.raw import RawTap
 from tradesys.venue.errors import ExchangeError
 from tradesys.venue.ids import ClientOrderIds
 
@@ -62,6 +63,9 @@ class PositionSettings:
     api_secret: str = field(default="", repr=False)
     reconcile_seconds: float = 5.0
     publish_seconds: float = 1.0
+    # Publish the account stream's frames as they arrived (raw.<venue>.<connection>), for the recorder; those
+    # that carry a credential withheld, the URL without its query (services/raw.py).
+    raw_frames: bool = False
 
 
 class PositionServer(ActorBase):
@@ -84,9 +88,10 @@ class PositionServer(ActorBase):
                       "balances": 0, "reconciles": 0, "reconcile_errors": 0, "drift_alarms": 0,
                       "exposure_alerts": 0, "exposure_breaches": 0,
                       "funding_events": 0, "funding_unbooked": 0, "stream_drops": 0, "recovered_fills": 0,
-                      "rebuilt_fills": 0}
+                      "rebuilt_fills": 0, "raw": 0, "raw_withheld": 0}
         self._started_ns = 0
         self._recovering: asyncio.Task | None = None
+        self._raw: RawTap | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -231,6 +236,13 @@ class PositionServer(ActorBase):
 
     def on_order_event(self, event, venue_ts: int, recv_ts: int) -> None:
         pass  # the engine publishes order lifecycles
+
+    def on_raw(self, connection: str, stream: str, text: str, recv_ts: int) -> None:
+        """A frame of the account stream as it arrived (the venue's PMS taps its connection here)."""
+        if self.settings.raw_frames:
+            if self._raw is None:
+                self._raw = RawTap(self.publisher, self.venue, self.count, private=True)
+            self._raw(connection, stream, text, recv_ts)
 
     def on_status(self, connected: bool, reason: str) -> None:
         if not connected:

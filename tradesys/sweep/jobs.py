@@ -18,8 +18,9 @@ from tradesys.backtest import progress
 
 @ray.remote(num_cpus=1, max_retries=0)
 def run_sweep_job(hydra_context, config, task_function, singleton_state, board, index: int) -> tuple:
-    """(JobReturn, the job's summary or None, the error text or ""): never raises, so one job's failure is
-    the sweep's to report, not the end of it."""
+    """(JobReturn, the job's summary or None, the error text or "", the node it ran on): never raises, so one
+    job's failure is the sweep's to report, not the end of it."""
+    node = ray.util.get_node_ip_address()
     Singleton.set_state(singleton_state)
     setup_globals()
     board.started.remote(index)
@@ -32,7 +33,7 @@ def run_sweep_job(hydra_context, config, task_function, singleton_state, board, 
                              configure_logging=False)
     except Exception as exc:       # Hydra's own steps (output dir, config files) failed: the job did not run
         result = JobReturn(status=JobStatus.FAILED, _return_value=exc)
-        return result, None, "".join(traceback.format_exception_only(exc)).strip()
+        return result, None, "".join(traceback.format_exception_only(exc)).strip(), node
     finally:
         progress.report_to(None)
     error = ""
@@ -43,7 +44,7 @@ def run_sweep_job(hydra_context, config, task_function, singleton_state, board, 
         error = f"exit code {result.return_value}: " + (lines[-1] if lines else f"see {job_dir(config) / 'logs'}")
     summary_path = job_dir(config) / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.is_file() else None
-    return result, summary, error
+    return result, summary, error, node
 
 
 def job_dir(config) -> Path:

@@ -130,10 +130,11 @@ class SweepLauncher(Launcher):
                 index = config.hydra.job.num
                 overrides = list(config.hydra.overrides.task)
                 try:
-                    result, summary, error = ray.get(ref)
+                    result, summary, error, node = ray.get(ref)
                 except Exception as exc:       # the worker itself died
-                    result, summary, error = None, None, f"the job's worker failed: {type(exc).__name__}: {exc}"
-                outcome = JobOutcome(index, overrides, summary, error, time.monotonic() - began)
+                    result, summary, node = None, None, ""
+                    error = f"the job's worker failed: {type(exc).__name__}: {exc}"
+                outcome = JobOutcome(index, overrides, summary, error, time.monotonic() - began, node)
                 outcomes[index] = outcome
                 returns[index] = self._job_return(result, overrides, error)
                 self._show_end(outcome, len(outcomes), len(configs))

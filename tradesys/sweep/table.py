@@ -22,6 +22,7 @@ class JobOutcome:
     summary: dict | None
     error: str = ""
     seconds: float = 0.0
+    node: str = ""                # the address of the Ray node it ran on
     params: dict[str, str] = field(init=False)
 
     def __post_init__(self):
@@ -34,7 +35,7 @@ def rows(outcomes: list[JobOutcome]) -> list[dict]:
     for outcome in outcomes:
         base = {"job": outcome.index, **{key: outcome.params.get(key, "") for key in keys},
                 "status": "failed" if outcome.error else "done", "error": outcome.error,
-                "wall_seconds": round(outcome.seconds, 3)}
+                "wall_seconds": round(outcome.seconds, 3), "node": outcome.node}
         strategies = (outcome.summary or {}).get("strategies", {}) if not outcome.error else {}
         if not strategies:
             out.append({**base, "strategy": ""})

@@ -1,0 +1,33 @@
+"""The account streams' frames are recorded as they arrived, by the position servers, and nothing in them
+authenticates: no listen key, API key or token in a frame or a URL; the replay still reads only the market
+servers' frames."""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+import pytest
+
+from tradesys.recording.reader import read_recording
+from tradesys.recording.replay import raw_events
+
+CREDENTIALS = ("listenKey", "apiKey", "access_token", "refresh_token", "signature")
+
+
+@pytest.mark.parametrize("fixture, venue, connection, marker", [
+    ("recorded_run", "binance", "binance-private", "ORDER_TRADE_UPDATE"),
+    ("deribit_run", "deribit", "deribit-private", "user.changes"),
+    ("grvt_run", "grvt", "grvt-private", "v1.fill")])
+def test_an_account_streams_frames_are_kept_without_anything_that_authenticates(request, fixture, venue, connection,
+                                                                                marker):
+    run = request.getfixturevalue(fixture)
+    table = read_recording(run / "recordings", kind="raw_frame", venue=venue)
+    mine = table.filter(pc.equal(table.column("source"), f"positions-{venue}"))
+    frames = [f.decode() for f in mine.column("frame").to_pylist()]
+    streams = set(mine.column("stream").to_pylist())
+    assert set(mine.column("connection").to_pylist()) == {connection}, streams
+    assert any(marker in frame for frame in frames), frames[:5]
+    for text in frames + sorted(streams):
+        assert not any(word in text for word in CREDENTIALS), text[:300]
+    assert all("?" not in stream for stream in streams)
+    # The replay serves the market servers' frames alone.
+    assert {e.connection for e in raw_events(run / "recordings", venue)}.isdisjoint({connection})
