@@ -134,7 +134,7 @@ class Backtest:
         self.clock.now_ns = start
         wall = time.perf_counter()
         for actor in self.actors.values():
-            actor._call("on_start")
+            actor.callback("on_start")
             self.scheduler.after(int(actor.settings.strategy_class.timer_seconds * NS), self._timer, actor, end)
         self.scheduler.after(NS, self._positions, end)
         rows = heapq.merge(*(self._rows(run) for run in self.venues), key=lambda item: item[0].time_ns)
@@ -170,17 +170,17 @@ class Backtest:
                 # Each strategy reads its feed in order, whatever latency each message drew.
                 when = max(self.clock.now_ns + self.latency.feed(), self._last_delivery.get(strategy_id, 0))
                 self._last_delivery[strategy_id] = when
-                self.scheduler.at(when, self.actors[strategy_id]._dispatch, envelope, message)
+                self.scheduler.at(when, self.actors[strategy_id].dispatch, envelope, message)
 
     def _deliver(self, strategy_id: str, message) -> None:
         actor = self.actors[strategy_id]
-        actor._dispatch(NO_HEADER, message)
+        actor.dispatch(NO_HEADER, message)
         position = self.recorder.told(self._venue_of[strategy_id], actor, message, self.clock.now_ns)
         if position is not None:                  # the position server's answer to a fill
-            actor._dispatch(NO_HEADER, position)
+            actor.dispatch(NO_HEADER, position)
 
     def _timer(self, actor: StrategyActor, end: int) -> None:
-        actor._call("on_timer", self.clock.time())
+        actor.callback("on_timer", self.clock.time())
         interval = int(actor.settings.strategy_class.timer_seconds * NS)
         if self.clock.now_ns + interval <= end:
             self.scheduler.after(interval, self._timer, actor, end)
@@ -189,7 +189,7 @@ class Backtest:
         """Every strategy's positions, marked to its books, every simulated second (the position server's)."""
         for strategy_id, actor in self.actors.items():
             for position in self.recorder.positions(self._venue_of[strategy_id], actor, self.clock.now_ns):
-                actor._dispatch(NO_HEADER, position)
+                actor.dispatch(NO_HEADER, position)
         if self.clock.now_ns + NS <= end:
             self.scheduler.after(NS, self._positions, end)
 
@@ -198,7 +198,7 @@ class Backtest:
         for run in self.venues:
             for strategy_id in run.venue.strategies:
                 actor = self.actors[strategy_id]
-                actor._call("on_stop")
+                actor.callback("on_stop")
                 actor.ctx.stopping = True
                 request = OrderRequest(strategy_id=strategy_id, venue=run.name, cancel_all=CancelAll())
                 request.request_id = self.clients[strategy_id].next_request_id()

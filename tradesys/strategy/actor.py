@@ -91,14 +91,14 @@ class StrategyActor(ActorBase):
         self.symbols = tuple(settings.config.symbols)
         self.oms = MiniOMS(self.strategy_id, timeout_s=settings.config.request_timeout_seconds)
         self.kill_switch = KillSwitch(self.venue, self.strategy_id)
-        self.books = MarketBooks(self.symbols, self._call, clock)
+        self.books = MarketBooks(self.symbols, self.callback, clock)
         self.holdings = Holdings(self.strategy_id, self.symbols)
         self.ctx = TradingContext(self.strategy_id, self.venue, self.symbols,
                                   StrategyLimits.from_config(settings.config.risk), self.oms, self.kill_switch,
                                   self.books, self.holdings, self._settled, clock)
         # A fill the reconciler had from the venue is booked as one off the bus, unless it was heard there.
         self.reconciler = Reconciler(self.strategy_id, self.oms, self._settled, time.monotonic(),
-                                     lambda fill: self.holdings.fill_keys.seen(fill) or self._dispatch(None, fill))
+                                     lambda fill: self.holdings.fill_keys.seen(fill) or self.dispatch(None, fill))
         self.strategy: AbstractStrategy | None = None
         self._client: OrderClient | None = None
         self._sub: Subscriber | None = None
@@ -145,9 +145,9 @@ class StrategyActor(ActorBase):
             if "pub" in endpoints and name != self.name:
                 self._sub.connect(endpoints["pub"])
         await self._recover(directory)
-        self._call("on_start")
+        self.callback("on_start")
         self._market_beat = time.monotonic()
-        serve_bus(self, self._sub, self._dispatch)
+        serve_bus(self, self._sub, self.dispatch)
         self.spawn(self._timer(), "timer")
         self.spawn(self._watch_market(), "market-watch")
 
@@ -174,7 +174,7 @@ class StrategyActor(ActorBase):
 
     async def on_stop(self) -> None:
         if self.strategy is not None:
-            self._call("on_stop")
+            self.callback("on_stop")
         self.ctx.stopping = True
         if self._client is not None:
             await self._cancel_everything()
@@ -316,7 +316,8 @@ class StrategyActor(ActorBase):
 
     # -- the bus -----------------------------------------------------------------------
 
-    def _dispatch(self, envelope, message) -> None:
+    def dispatch(self, envelope, message) -> None:
+        """One bus message for this strategy (the subscriber's, or a backtest's, which hands them over itself)."""
         if isinstance(message, (BookSnapshot, BookDelta)):
             self.books.on_session(envelope.header.session)
             self.books.on_message(message, envelope.header.recv_ts)
@@ -333,7 +334,7 @@ class StrategyActor(ActorBase):
         elif isinstance(message, Fill):
             order = self.oms.orders.get(message.client_order_id)
             if self.holdings.on_fill(message, order):
-                self._call("on_fill", message, order)
+                self.callback("on_fill", message, order)
         elif isinstance(message, BookStatus):
             self.books.on_session(envelope.header.session)
             self.books.on_status(message)
@@ -343,13 +344,13 @@ class StrategyActor(ActorBase):
                 self.books.drop_all(f"the market server is {ActorState.Name(message.state).lower()}")
         elif isinstance(message, Trade):
             self.count["trades"] += 1
-            self._call("on_trade", message)
+            self.callback("on_trade", message)
         elif isinstance(message, Position):
             if self.holdings.on_position(message):
-                self._call("on_position", message)
+                self.callback("on_position", message)
         elif isinstance(message, InventoryDelta):
             self.count["inventory"] += 1
-            self._call("on_inventory", message)
+            self.callback("on_inventory", message)
         elif isinstance(message, RiskCommand):
             self._on_risk(message)
 
@@ -359,7 +360,7 @@ class StrategyActor(ActorBase):
         self.holdings.order_moved(order)       # before the callback: the position it reads includes this fill
         if snapshot(order) != before:
             self.count["order_callbacks"] += 1
-            self._call("on_order_event", order, event)
+            self.callback("on_order_event", order, event)
 
     def _on_risk(self, command: RiskCommand) -> None:
         mode = self.kill_switch.apply(command)
@@ -373,7 +374,7 @@ class StrategyActor(ActorBase):
             self.ctx.cancel_all()
         if mode is Mode.FLATTEN and command.strategy_id == self.strategy_id:
             self._close_positions()
-        self._call("on_kill_switch", mode.name.lower(), command.reason)
+        self.callback("on_kill_switch", mode.name.lower(), command.reason)
 
     def _close_positions(self) -> None:
         for symbol in self.holdings.symbols():
@@ -406,16 +407,18 @@ class StrategyActor(ActorBase):
             due = self.reconciler.due(time.monotonic())
             if due:
                 self.spawn(self.reconciler.run(due), "reconcile")
-            self._call("on_timer", time.time())
+            self.callback("on_timer", time.time())
 
-    def _call(self, callback: str, *args) -> None:
+    def callback(self, name: str, *args) -> None:
+        """Call the strategy's callback ``name`` (its errors counted and logged, never raised; nothing once
+        stopping): the bus's messages, the timer, or a backtest's clock."""
         if self.stopping:
             return        # stopping: the strategy has had its on_stop; it neither hears nor trades any more
         try:
-            getattr(self.strategy, callback)(*args)
+            getattr(self.strategy, name)(*args)
         except (PreTradeRejected, IntentBusy) as exc:
-            log.info("strategy order refused", extra={"fields": {"callback": callback, "error": str(exc)}})
+            log.info("strategy order refused", extra={"fields": {"callback": name, "error": str(exc)}})
         except Exception:
             self.count["callback_errors"] += 1
             self.errors += 1
-            log.exception("strategy callback failed", extra={"fields": {"callback": callback}})
+            log.exception("strategy callback failed", extra={"fields": {"callback": name}})
