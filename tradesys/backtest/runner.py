@@ -27,6 +27,7 @@ from tradesys.backtest.record import BacktestRecorder
 from tradesys.backtest.summary import write_summary
 from tradesys.backtest.tape import Tape, recording_root
 from tradesys.backtest.venue import BacktestVenue
+from tradesys.bus.pubsub import Envelope
 from tradesys.config import AppConfig, ConfigError
 from tradesys.launcher.plan import strategy_settings
 from tradesys.messages import BookDelta, BookSnapshot, CancelAll, Header, OrderRequest, Trade
@@ -45,16 +46,8 @@ class BacktestError(ValueError):
     """The backtest cannot run on what it was given (the message says which file or key, and why)."""
 
 
-class Envelope:
-    """What a strategy's dispatch reads of a bus message besides its body: the header."""
-
-    __slots__ = ("header",)
-
-    def __init__(self, header: Header):
-        self.header = header
-
-
-NO_HEADER = Envelope(Header())
+# What a strategy's dispatch reads of a message besides its body is the header: order events need none.
+NO_HEADER = Envelope("", Header(), b"", 0)
 
 
 class VenueRun:
@@ -165,7 +158,7 @@ class Backtest:
             run.liquidity.trade(message)
         readers = run.subscribers.get(row.topic)
         if readers:
-            envelope = Envelope(Header(session=row.session, recv_ts=row.time_ns))
+            envelope = Envelope(row.topic, Header(session=row.session, recv_ts=row.time_ns), b"", row.time_ns)
             for strategy_id in readers:
                 # Each strategy reads its feed in order, whatever latency each message drew.
                 when = max(self.clock.now_ns + self.latency.feed(), self._last_delivery.get(strategy_id, 0))

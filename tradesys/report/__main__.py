@@ -17,8 +17,8 @@ def run_report(run_dir: Path) -> str:
     data = load_run(run_dir)
     figs = figures.market(data) + figures.positions(data) + figures.latency(data) + figures.kill_switch(data)
     start, end = data.span
-    meta = (f"{page._e(run_dir)} &middot; {data.mode}"
-            + (f" of {page._e(data.summary.get('recording', ''))}" if data.mode == "backtest" else "")
+    meta = (f"{page.escape(run_dir)} &middot; {data.mode}"
+            + (f" of {page.escape(data.summary.get('recording', ''))}" if data.mode == "backtest" else "")
             + (f" &middot; {page.time_text(start)} .. {page.time_text(end)} UTC ({end - start:.1f} s)"
                if end > start else ""))
     by_name = {f.name: f for f in figs}
@@ -45,8 +45,8 @@ def sweep_report(sweep_dir: Path) -> str:
                                "written by the sweep"))
     jobs = sorted({row["job"] for row in rows})
     failed = sorted({row["job"] for row in rows if row["status"] != "done"})
-    meta = (f"{page._e(sweep_dir)} &middot; {len(jobs)} job(s), {len(failed)} failed &middot; swept: "
-            f"{page._e(', '.join(keys) or 'nothing')}")
+    meta = (f"{page.escape(sweep_dir)} &middot; {len(jobs)} job(s), {len(failed)} failed &middot; swept: "
+            f"{page.escape(', '.join(keys) or 'nothing')}")
     ranked = sorted(done, key=lambda row: (row["strategy"], -row["pnl"]))
     table = page.table(["job", *keys, "strategy", "PnL after fees", "fills", "volume", "max inventory", "fees",
                         "round trips"],

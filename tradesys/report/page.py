@@ -34,32 +34,32 @@ window.addEventListener("load", () => {
 """
 
 
-def _e(value) -> str:
+def escape(value) -> str:
     return html.escape(str(value))
 
 
 def figure(fig: Figure) -> str:
     data = base64.b64encode(fig.png).decode()
-    return (f'<figure><img data-figure="{_e(fig.name)}" data-points="{fig.points}" alt="{_e(fig.title)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{_e(fig.title)}'
-            f'{": " + _e(fig.caption) if fig.caption else ""}</figcaption></figure>')
+    return (f'<figure><img data-figure="{escape(fig.name)}" data-points="{fig.points}" alt="{escape(fig.title)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{escape(fig.title)}'
+            f'{": " + escape(fig.caption) if fig.caption else ""}</figcaption></figure>')
 
 
 def table(headers: list[str], rows: list[list], text_columns: int = 1) -> str:
-    head = "".join(f'<th class="{"text" if i < text_columns else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f'<td class="{"text" if i < text_columns else ""}">{_e(v)}</td>'
+    head = "".join(f'<th class="{"text" if i < text_columns else ""}">{escape(h)}</th>' for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f'<td class="{"text" if i < text_columns else ""}">{escape(v)}</td>'
                                     for i, v in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def document(title: str, meta: str, sections: list[tuple[str, str]]) -> str:
-    parts = [f"<h1>{_e(title)}</h1><p class=\"meta\">{meta}</p>"]
-    parts += [f"<h2>{_e(heading)}</h2>{content}" for heading, content in sections]
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>"
+    parts = [f"<h1>{escape(title)}</h1><p class=\"meta\">{meta}</p>"]
+    parts += [f"<h2>{escape(heading)}</h2>{content}" for heading, content in sections]
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(parts)}<script>{SCRIPT}</script></body></html>")
 
 
-def _time(t: float) -> str:
+def time_text(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
@@ -86,9 +86,5 @@ def kill_table(events: list[KillEvent]) -> str:
     if not events:
         return "<p>No kill-switch command in this run.</p>"
     return table(["time (UTC)", "action", "venue", "strategy", "reason", "issued by"],
-                 [[_time(e.time), e.action, e.venue or "every", e.strategy_id or "every", e.reason, e.issued_by]
+                 [[time_text(e.time), e.action, e.venue or "every", e.strategy_id or "every", e.reason, e.issued_by]
                   for e in events], text_columns=6)
-
-
-def time_text(t: float) -> str:
-    return _time(t)

@@ -182,13 +182,8 @@ class SimExchange:
                time_in_force: TimeInForce, stp_mode: StpMode = StpMode.NONE) -> SimOrder:
         """A house account's limit order straight into the engine, without the checks ``place`` makes (a
         backtest's recorded liquidity and trades, which need not meet today's filters); published like any."""
-        if not self.account(account_id).house:
-            raise SimReject(RejectCode.UNKNOWN_ACCOUNT, f"{account_id} is not a house account")
-        instrument = self.instrument(symbol)
-        order = SimOrder(self._next_order_id[symbol], f"sim-{self._next_order_id[symbol]}", account_id, symbol,
-                         side, OrderType.LIMIT, time_in_force, price, quantity, stp_mode=stp_mode)
-        self._next_order_id[symbol] += 1
-        self._publish(instrument, self.engines[symbol].submit(order, self.clock()))
+        order = self._house_order(account_id, symbol, side, price, quantity, time_in_force, stp_mode)
+        self._publish(self.instrument(symbol), self.engines[symbol].submit(order, self.clock()))
         return order
 
     def rest(self, account_id: str, symbol: str, side: Side, price: int, quantity: int) -> SimOrder:
@@ -197,11 +192,19 @@ class SimExchange:
         engine = self.engines[symbol]
         if engine.would_cross(side, price):
             raise ValueError(f"{symbol} {side.value} {price} would cross: inject it instead")
-        order = SimOrder(self._next_order_id[symbol], f"sim-{self._next_order_id[symbol]}", account_id, symbol,
-                         side, OrderType.LIMIT, TimeInForce.GTC, price, quantity)
-        self._next_order_id[symbol] += 1
+        order = self._house_order(account_id, symbol, side, price, quantity, TimeInForce.GTC, StpMode.NONE)
         engine.rest(order, self.clock())
         return order
+
+    def _house_order(self, account_id: str, symbol: str, side: Side, price: int, quantity: int,
+                     time_in_force: TimeInForce, stp_mode: StpMode) -> SimOrder:
+        """A limit order of a house account with the symbol's next order id (``inject`` and ``rest``)."""
+        if not self.account(account_id).house:
+            raise SimReject(RejectCode.UNKNOWN_ACCOUNT, f"{account_id} is not a house account")
+        order_id = self._next_order_id[self.instrument(symbol).symbol]
+        self._next_order_id[symbol] = order_id + 1
+        return SimOrder(order_id, f"sim-{order_id}", account_id, symbol, side, OrderType.LIMIT, time_in_force, price,
+                        quantity, stp_mode=stp_mode)
 
     def cancel(self, account_id: str, symbol: str, *, order_id: int | None = None,
                client_order_id: str | None = None) -> SimOrder:
