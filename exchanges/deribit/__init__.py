@@ -8,6 +8,8 @@ request. See exchanges/deribit/README.md for the venue's quirks.
 
 from __future__ import annotations
 
+from functools import partial
+
 from exchanges.deribit.auth import Credentials
 from exchanges.deribit.constants import BOOK_INTERVALS, ENDPOINTS, HEARTBEAT_S, RATE_LIMITS, TOKEN_CHECK_S, Endpoints
 from exchanges.deribit.fetcher import DeribitFetcher
@@ -26,9 +28,11 @@ ROLES = ("subscriber", "oms", "pms", "fetcher")
 
 def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateLimiter, endpoints: Endpoints,
             roles: tuple[str, ...] = ROLES, owners: tuple[str, ...] = (), *,
-            heartbeat_s: float = HEARTBEAT_S) -> VenueParts:
+            heartbeat_s: float = HEARTBEAT_S, recorded: bool = False) -> VenueParts:
     """The interface objects for one account (those in ``roles``), sharing ``limiter``; no I/O until ``start``.
-    ``owners`` is not needed: labels carry our client order ids as they are."""
+    ``owners`` is not needed: labels carry our client order ids as they are. ``recorded``: the endpoints serve
+    a recording again (``tradesys.recording.replay``), which answers as the venue did and signs nobody in, so
+    the raw channels are read without credentials."""
     parts = dict.fromkeys(ROLES)
     breakers = Breakers("deribit", failures=config.breaker_failures, cool_down_s=config.breaker_cool_down_seconds)
     if "subscriber" in roles:
@@ -36,7 +40,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
             raise ValueError(f"depth_update_ms {config.depth_update_ms}: Deribit sends books every 100 ms, or every "
                              f"change (0: the raw channel, which needs the client id and secret)")
         interval = BOOK_INTERVALS[config.depth_update_ms]
-        if interval == "raw" and credentials is None:
+        if interval == "raw" and credentials is None and not recorded:
             raise ValueError("depth_update_ms 0 (Deribit's raw book channel) needs the client id and client secret")
         # Public data is limited per IP, not from the account's credits; raw books need a signed-in session.
         session = RpcSession("deribit-public", endpoints.ws, credentials=credentials if interval == "raw" else None,
@@ -44,7 +48,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
         public = DeribitApi(HttpTransport(endpoints.rest, None, None, breakers=breakers))
         parts["subscriber"] = DeribitSubscriber(public, endpoints.ws,
                                                 stale_after_s=config.stale_book_seconds, heartbeat_s=heartbeat_s,
-                                                session=session, book_interval=interval)
+                                                session=session, interval=interval)
     if "oms" in roles:
         if credentials is None:
             raise ValueError("order entry needs the client id and client secret")
@@ -65,6 +69,7 @@ def connect(config: VenueConfig, credentials: Credentials | None, limiter: RateL
 
 
 VENUE = VenueSpec("deribit", DeribitSubscriber, DeribitOMS, DeribitPMS, DeribitFetcher, connect=connect,
+                  replay_connect=partial(connect, recorded=True),
                   environments=ENDPOINTS, sim_endpoints=Endpoints.for_simulator,
                   description="Deribit (JSON-RPC over WebSocket and HTTP; inverse and linear perpetuals)",
                   credentials=Credentials, rate_limits=RATE_LIMITS, simulator="exchanges.deribit.simulator:SIMULATOR")

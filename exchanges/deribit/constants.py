@@ -30,9 +30,7 @@ ENDPOINTS = {
 }
 
 BOOK_INTERVAL = "100ms"        # book.<instrument>.100ms: public; raw needs auth and sends every change
-BOOK_INTERVALS = {100: "100ms", 0: "raw"}   # config depth_update_ms -> the channel's interval
-TICKER_INTERVAL = "100ms"
-TRADES_INTERVAL = "100ms"
+BOOK_INTERVALS = {100: "100ms", 0: "raw"}   # config depth_update_ms -> the book, ticker and trades interval
 HEARTBEAT_S = 30               # the venue's minimum is 10 s; it recommends 30-60
 REQUEST_TIMEOUT_S = 10.0       # a reply later than this is "no verdict"
 TOKEN_REFRESH_AT = 0.8         # refresh the access token at this fraction of its lifetime

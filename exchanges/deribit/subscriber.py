@@ -8,10 +8,13 @@ published until a new snapshot. The venue sends a new snapshot when the
 channel is subscribed again, so a gap resubscribes that one channel.
 
 ``DeribitSubscriber`` runs one ``RpcSession`` for all instruments
-(``book.<i>.100ms``, ``ticker.<i>.100ms`` for BBO and marks,
-``trades.<i>.100ms``), subscribed in the session's ``on_ready``: a reconnect
+(``book.<i>.<interval>``, ``ticker.<i>.<interval>`` for BBO and marks,
+``trades.<i>.<interval>``; the interval ``100ms``, or ``raw`` for every change
+on a signed-in session), subscribed in the session's ``on_ready``: a reconnect
 resubscribes, and every book starts from a fresh snapshot. A staleness
-watchdog per book reports a silent feed.
+watchdog per book reports a silent feed. Futures and perpetuals are listed at
+start; options (thousands of them) only when a symbol asked for is not a
+future.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import msgspec
 
 from exchanges.deribit import messages as m
 from exchanges.deribit import parse
-from exchanges.deribit.constants import BOOK_INTERVAL, TICKER_INTERVAL, TRADES_INTERVAL, VENUE
+from exchanges.deribit.constants import BOOK_INTERVAL, VENUE
 from exchanges.deribit.http import DeribitApi
 from exchanges.deribit.levels import DeribitLevels
 from exchanges.deribit.rpc import RpcSession
@@ -79,13 +82,14 @@ class DeribitSubscriber(IExchangeSubscriber):
     venue = VENUE
 
     def __init__(self, api: DeribitApi, ws_url: str, *, stale_after_s: float = 10.0, heartbeat_s: float = 30.0,
-                 session: RpcSession | None = None, book_interval: str = BOOK_INTERVAL):
+                 session: RpcSession | None = None, interval: str = BOOK_INTERVAL):
         self.api = api               # HTTP: instruments at start
         self.ws_url = ws_url
         self.stale_after_s = stale_after_s
-        self.book_interval = book_interval
+        self.interval = interval      # of the book, ticker and trades channels alike
         self.handler: MarketDataHandler | None = None
         self.scales: dict[str, tuple[int, int]] = {}
+        self._listed: set[str] = set()        # the instrument kinds listed so far
         self.chains: dict[str, BookChain] = {}
         self._channels: list[str] = []
         self.statuses = FeedStatuses(VENUE, stale_after_s)
@@ -107,28 +111,35 @@ class DeribitSubscriber(IExchangeSubscriber):
         self._session.ws.on_raw = tap
         if hasattr(self.api.transport, "on_raw"):       # the instrument list over HTTP
             self.api.transport.on_raw = tap
-        for info in await self.api.get_instruments():
-            instrument = parse.instrument(info)
-            self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
+        await self._list("future")
         await self._watchdog.start()
         await self._session.start()
 
+    async def _list(self, kind: str) -> None:
+        for info in await self.api.get_instruments(kind=kind):
+            instrument = parse.instrument(info)
+            self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
+        self._listed.add(kind)
+
     async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:
         unknown = [s for s in symbols if s not in self.scales]
+        if unknown and "option" not in self._listed:
+            await self._list("option")
+            unknown = [s for s in symbols if s not in self.scales]
         if unknown:
             raise UnknownSymbol(f"not listed by the venue: {', '.join(unknown)}", request="subscribe")
         added = []
         for symbol in symbols:
             wanted = []
             if StreamKind.BOOK in kinds:
-                wanted.append(f"book.{symbol}.{self.book_interval}")
+                wanted.append(f"book.{symbol}.{self.interval}")
                 if symbol not in self.chains:
                     self.chains[symbol] = BookChain(symbol, *self.scales[symbol])
                     self._watchdog.watch(symbol, self.stale_after_s)
             if StreamKind.BBO in kinds or StreamKind.MARK in kinds:
-                wanted.append(f"ticker.{symbol}.{TICKER_INTERVAL}")
+                wanted.append(f"ticker.{symbol}.{self.interval}")
             if StreamKind.TRADES in kinds:
-                wanted.append(f"trades.{symbol}.{TRADES_INTERVAL}")
+                wanted.append(f"trades.{symbol}.{self.interval}")
             for channel in wanted:
                 if channel not in self._channels:
                     self._channels.append(channel)
@@ -230,7 +241,7 @@ class DeribitSubscriber(IExchangeSubscriber):
         self._resyncs.start(symbol, lambda: self._resubscribe(symbol))
 
     async def _resubscribe(self, symbol: str) -> None:
-        channel = f"book.{symbol}.{self.book_interval}"
+        channel = f"book.{symbol}.{self.interval}"
         delay = 0.2
         while True:
             try:

@@ -22,8 +22,12 @@ from tests.connector_checks import (
 )
 from tests.deribit_sim import CREDENTIALS, connector, simulator
 from tradesys.aio import wait_until
+from tradesys.config.schema import VenueConfig
 from tradesys.messages import BookSnapshot, OrderEventType, OrderType, Side, TimeInForce
 from tradesys.numeric import get_decimal
+from tradesys.recording.books import BookStates, compare, replayed_states
+from tradesys.recording.replay import RawEvent
+from tradesys.services.raw import RawTap
 from tradesys.venue.base import FeedStatus, ModifySpec, OrderSpec, StreamKind
 from tradesys.venue.errors import AuthError, InvalidQuantity, PostOnlyWouldCross, UnknownOrder
 
@@ -91,7 +95,7 @@ async def test_raw_books_send_every_change_on_a_signed_in_session(sim):
         sim.pause_market()
         await wait_until(lambda: rebuilt(got, BTC, subscriber.scales[BTC]) == sim_levels(sim, BTC),
                          "rebuilt = venue", timeout=5)
-        assert subscriber.book_interval == "raw" and subscriber.counters["subscribe_refused"] == 0
+        assert subscriber.interval == "raw" and subscriber.counters["subscribe_refused"] == 0
     finally:
         await subscriber.stop()
         await fetcher.close()
@@ -99,6 +103,40 @@ async def test_raw_books_send_every_change_on_a_signed_in_session(sim):
         connector(sim, None, depth_update_ms=0)
     with pytest.raises(ValueError, match="every 100 ms"):
         connector(sim, depth_update_ms=250)
+
+
+class FramesKept:
+    """The bus's place for a ``RawTap``: the frames it publishes, as a recording holds them."""
+
+    def __init__(self):
+        self.events = []
+
+    def publish_message(self, topic, frame, venue_ts, recv_ts):
+        self.events.append(RawEvent(recv_ts, frame.connection, frame.stream, bytes(frame.data)))
+
+
+async def test_a_raw_book_session_recorded_without_its_sign_in_replays_identical(sim):
+    """The market server's tap withholds the sign-in's answer (it carries the tokens); the replay signs nobody
+    in, and the answers that followed the sign-in reach the requests the replayed session makes instead."""
+    subscriber, _, _, fetcher = connector(sim, depth_update_ms=0)
+    kept, counts = FramesKept(), {}
+    got = Recorder()
+    got.on_raw = RawTap(kept, "deribit", counts)
+    try:
+        await subscriber.start(got)
+        await subscriber.subscribe([BTC, ETH], [StreamKind.BOOK, StreamKind.BBO])
+        await wait_until(lambda: sum(1 for b in got.books if not isinstance(b, BookSnapshot)) > 40, "deltas")
+    finally:
+        await subscriber.stop()
+        await fetcher.close()
+    assert counts["raw_withheld"] >= 1 and not any(b"access_token" in e.data for e in kept.events)
+    published = BookStates()
+    for message in got.books:
+        published.on_book(message)
+    config = VenueConfig(venue="deribit", symbols=[BTC, ETH], depth_update_ms=0)
+    replayed = await replayed_states(None, config, events=sorted(kept.events, key=lambda e: e.recv_ts))
+    result = compare(published, replayed)
+    assert result.identical and result.compared[BTC] > 10, result
 
 
 async def test_a_dropped_socket_reconnects_and_every_book_starts_again_from_a_snapshot(sim, parts):

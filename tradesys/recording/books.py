@@ -79,8 +79,9 @@ async def replayed_states(root: Path | str | None, config, *, events: list[RawEv
     states = handler if handler is not None else BookStates()
     endpoints = (spec.replay_endpoints(host, config) if spec.replay_endpoints is not None
                  else spec.sim_endpoints({"rest": f"http://{host}"}))
-    parts = spec.connect(config, None, RateLimiter(LocalBudget(Budget.of(spec.rate_limits)), venue=spec.name),
-                         endpoints, roles=("subscriber",))
+    connect = spec.replay_connect or spec.connect
+    parts = connect(config, None, RateLimiter(LocalBudget(Budget.of(spec.rate_limits)), venue=spec.name),
+                    endpoints, roles=("subscriber",))
     try:
         await parts.subscriber.start(states)
         await parts.subscriber.subscribe(list(config.symbols), KINDS)

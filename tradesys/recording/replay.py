@@ -4,8 +4,10 @@ as they read the venue: the same subscriber, parsers and book code, over real HT
 ``ReplayServer`` serves one venue's recorded connections. A WebSocket client on a recorded stream's path
 gets that connection's frames in the order they arrived, from its first message (its subscription) on; a
 REST request gets the answers recorded for its path and query, in order (the last again if asked for more).
-A recorded answer to a request (``{"id": n, "result": ...}``) waits until the client has sent request ``n``,
-and a stream's first frame until the client has named the stream (subscribed to it).
+A recorded answer to a request (``{"id": n, "result": ...}``) waits until the client has a request waiting
+for an answer: request ``n`` if it made one, else the oldest one unanswered, to which the answer is
+re-addressed (a replay makes no sign-in, whose answer the recording withheld, so the ids that follow it
+shift). A stream's first frame waits until the client has named the stream (subscribed to it).
 The two are kept in their recorded order: a frame received after a REST answer waits until that answer has
 been served, and an answer waits until the frames received before it have been sent (each wait bounded by
 ``hold_s``, so a request the replay never makes cannot stall it).
@@ -111,26 +113,33 @@ class ReplayServer:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         frames = self._streams.get(request.path, [])
-        asked: set = set()                      # the ids of the client's requests so far
+        asked: list = []                        # the ids of the client's requests so far, in order
         said: list[str] = []                    # the client's messages so far
         reader = asyncio.create_task(self._requests(ws, asked, said), name=f"replay-requests-{request.path}")
         channels: set[str] = set()              # the channels the client has named
+        answered: set = set()                   # the ids of its requests answered
         try:
-            await self._wait(lambda: bool(asked) or reader.done())    # its subscription: then what the venue sent
+            await self._wait(lambda: bool(said) or reader.done())    # its subscription: then what the venue sent
             for frame in frames:
                 async with self._changed:
                     self._next[request.path] = frame.recv_ts
                     self._changed.notify_all()
                 due = bisect.bisect_left(self._rest_times, frame.recv_ts)   # REST answers that arrived before it
                 await self._wait(lambda due=due: self._served >= due)
-                reply_to = _reply_id(frame.data)
-                if reply_to is not None:        # an answer goes once its request has been made
-                    await self._wait(lambda reply_to=reply_to: reply_to in asked)
+                data = frame.data
+                reply_to = _reply_id(data)
+                if reply_to is not None:        # an answer goes once a request waits for it
+                    await self._wait(lambda: any(i not in answered for i in asked))
+                    waiting = [i for i in asked if i not in answered]
+                    if waiting and reply_to not in waiting:
+                        data = _readdressed(data, waiting[0])
+                        reply_to = waiting[0]
+                    answered.add(reply_to)
                 channel = _channel_of(frame.data)
                 if channel is not None and channel not in channels:   # a stream's data once it was asked for
                     await self._wait(lambda channel=channel: any(channel in text for text in said))
                     channels.add(channel)
-                await ws.send_str(frame.data.decode())
+                await ws.send_str(data.decode())
                 self.sent += 1
             async with self._changed:
                 self._next[request.path] = float("inf")
@@ -142,18 +151,19 @@ class ReplayServer:
             reader.cancel()
         return ws
 
-    async def _requests(self, ws: web.WebSocketResponse, asked: set, said: list[str]) -> None:
-        """Note every message the client sends, and its id (a message without one counts as ``None``)."""
+    async def _requests(self, ws: web.WebSocketResponse, asked: list, said: list[str]) -> None:
+        """Note every message the client sends, and the id of each that has one (a request)."""
         async for message in ws:
             if message.type is not web.WSMsgType.TEXT:
                 continue
-            said.append(message.data)
             try:
                 request_id = json.loads(message.data).get("id")
             except (ValueError, AttributeError):
                 request_id = None
             async with self._changed:
-                asked.add(request_id)
+                said.append(message.data)
+                if request_id is not None:
+                    asked.append(request_id)
                 self._changed.notify_all()
 
     async def _wait(self, ready) -> None:
@@ -175,6 +185,13 @@ def _reply_id(data: bytes):
     if isinstance(message, dict) and ("result" in message or "error" in message) and message.get("id") is not None:
         return message["id"]
     return None
+
+
+def _readdressed(data: bytes, request_id) -> bytes:
+    """A recorded answer with its ``id`` set to ``request_id`` (the rest as recorded, re-serialised)."""
+    message = json.loads(data)
+    message["id"] = request_id
+    return json.dumps(message, separators=(",", ":")).encode()
 
 
 def _channel_of(data: bytes) -> str | None:

@@ -59,6 +59,8 @@ class VenueSpec:
     # The venue's URLs when one loopback host serves a recording again (``tradesys.recording.replay``):
     # (host:port, its config) -> what ``connect`` takes; None: ``sim_endpoints`` of {"rest": that host}.
     replay_endpoints: Callable[[str, object], object] | None = None
+    # ``connect`` for those endpoints, where a recording needs it told (None: ``connect``).
+    replay_connect: Callable[..., VenueParts] | None = None
     # "module:attribute" of the venue's SimulatorSpec, imported only by whoever runs the simulator.
     simulator: str | None = None
     description: str = ""
