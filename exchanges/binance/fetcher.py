@@ -26,6 +26,9 @@ class BinanceFetcher(IExchangeDataFetcher):
         self.history_page = history_page      # rows a history query asks for (the venue's most: 1000)
         self._scales: dict[str, tuple[int, int]] = {}
 
+    def keep_frames(self, tap) -> None:
+        self.http.on_raw, self.http.keeps_private_answers = tap, True
+
     async def server_time_ns(self) -> int:
         return (await self.http.server_time()).serverTime * parse.MS
 

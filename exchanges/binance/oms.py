@@ -58,6 +58,11 @@ class BinanceOMS(Grids, IExchangeOMS):
         self._keeper: asyncio.Task | None = None
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "countdown_errors": 0}
 
+    def keep_frames(self, tap) -> None:
+        self.http.on_raw, self.http.keeps_private_answers = tap, True
+        if self.ws_api is not None:
+            self.ws_api.session.on_raw = tap
+
     async def start(self) -> None:
         await self.http.start()
         await self.http.sync_clock()

@@ -31,6 +31,9 @@ class DeribitFetcher(IExchangeDataFetcher):
     async def _currencies(self) -> list[str]:
         return sorted({i.settle for i in (await self._known()).values()})
 
+    def keep_frames(self, tap) -> None:
+        self.api.transport.on_raw, self.api.transport.keeps_private_answers = tap, True
+
     async def server_time_ns(self) -> int:
         return await self.api.get_time() * parse.MS
 

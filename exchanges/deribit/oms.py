@@ -42,6 +42,9 @@ class DeribitOMS(Grids, IExchangeOMS):
         self._order_ids = BoundedDict(REMEMBERED)   # client order id -> venue order id
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "label_lookups": 0}
 
+    def keep_frames(self, tap) -> None:
+        self.session.ws.on_raw = tap
+
     async def start(self) -> None:
         await self.session.start()
         self.grids = {i.instrument_name: Grid(parse.instrument(i)) for i in await self.api.get_instruments()}

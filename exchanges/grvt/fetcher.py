@@ -33,6 +33,9 @@ class GrvtFetcher(IExchangeDataFetcher):
         self._sub_account = sub_account or SubAccount()
         self._instruments: dict[str, Instrument] = {}
 
+    def keep_frames(self, tap) -> None:
+        self.api.on_raw, self.api.keeps_private_answers = tap, True
+
     async def sub_account(self) -> str:
         return await self._sub_account.id(self.api)
 

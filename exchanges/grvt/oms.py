@@ -73,6 +73,9 @@ class GrvtOMS(Grids, IExchangeOMS):
         self._keeper: asyncio.Task | None = None
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "countdown_errors": 0}
 
+    def keep_frames(self, tap) -> None:
+        self.api.on_raw, self.api.keeps_private_answers = tap, True
+
     async def start(self) -> None:
         self.sub_account_id = await self._sub_account.id(self.api)
         for info in await self.api.instruments():

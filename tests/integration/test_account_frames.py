@@ -1,6 +1,7 @@
-"""The account streams' frames are recorded as they arrived, by the position servers, and nothing in them
-authenticates: no listen key, API key or token in a frame or a URL; the replay still reads only the market
-servers' frames."""
+"""The account streams' frames are recorded as they arrived, by the position servers, and the order entry's by
+the engines (the venue's answers to our orders, the engine's own account stream and recovery queries); nothing
+in them authenticates: no listen key, API key or token in a frame or a URL; the replay still reads only the
+market servers' frames."""
 
 from __future__ import annotations
 
@@ -31,3 +32,20 @@ def test_an_account_streams_frames_are_kept_without_anything_that_authenticates(
     assert all("?" not in stream for stream in streams)
     # The replay serves the market servers' frames alone.
     assert {e.connection for e in raw_events(run / "recordings", venue)}.isdisjoint({connection})
+
+
+@pytest.mark.parametrize("fixture, venue, marker", [
+    ("recorded_run", "binance", '"clientOrderId"'),
+    ("deribit_run", "deribit", '"order_state"'),
+    ("grvt_run", "grvt", '"client_order_id"')])
+def test_the_order_entrys_frames_are_kept_by_the_engine_without_anything_that_authenticates(request, fixture, venue,
+                                                                                          marker):
+    run = request.getfixturevalue(fixture)
+    table = read_recording(run / "recordings", kind="raw_frame", venue=venue)
+    mine = table.filter(pc.equal(table.column("source"), f"engine-{venue}"))
+    frames = [f.decode() for f in mine.column("frame").to_pylist()]
+    streams = set(mine.column("stream").to_pylist())
+    assert sum(marker in frame for frame in frames) >= 5, (set(mine.column("connection").to_pylist()), streams)
+    for text in frames + sorted(streams):
+        assert not any(word in text for word in CREDENTIALS), text[:300]
+    assert all("?" not in stream for stream in streams)

@@ -171,8 +171,9 @@ class RecordingConfig:
     enabled: bool = True
     # Topic prefixes to record; "" records everything.
     topics: List[str] = field(default_factory=lambda: ["md.", "oe.", "pos.", "bal.", "inv.", "risk.", "hb.", "raw."])
-    # The market servers publish their venue connections' frames as they arrived (raw.<venue>.<connection>);
-    # recorded when "raw." is among the topics.
+    # Every venue connection's frames as they arrived (raw.<venue>.<connection>): the market servers', the
+    # engines' (order entry, their account stream, recovery queries) and the position servers'; recorded when
+    # "raw." is among the topics. A frame that carries a credential is withheld (services/raw.py).
     raw_frames: bool = True
     directory: str = "recordings"  # relative to the run directory
     max_batch_rows: int = bounded(10_000, ge=1)

@@ -57,6 +57,7 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
 
     connectors = set(venue_names())
     strategies = strategy_instances(app)
+    raw_frames = app.recording.enabled and app.recording.raw_frames    # every venue connection's frames, recorded
     for name, venue in app.exchange.items():
         # The secret half: an API secret, or the key that signs orders (GRVT).
         key, secret = venue.api_key or "", venue.secret() or ""
@@ -71,14 +72,13 @@ def build_plan(app: AppConfig) -> list[ActorSpec]:
             tops = any(get_strategy(strategies[sid][1].kind).book_view == "top" for sid in traders)
             specs.append(spec(f"market-{name}", MarketServer, (MarketServerSettings(
                 name, venue, api_key=key or None, api_secret=secret or None, publish_top=tops,
-                raw_frames=app.recording.enabled and app.recording.raw_frames),), STOP_SERVICE,
-                "market", name))
+                raw_frames=raw_frames),), STOP_SERVICE, "market", name))
             if key and secret:
                 specs.append(spec(engine_actor_name(name), TradingEngine, (EngineSettings(
-                    name, venue, app.risk, traders, key, secret),), STOP_ENGINE, "engine", name))
+                    name, venue, app.risk, traders, key, secret, raw_frames=raw_frames),), STOP_ENGINE, "engine",
+                    name))
                 specs.append(spec(f"positions-{name}", PositionServer, (PositionSettings(
-                    name, venue, app.risk, traders, key, secret,
-                    raw_frames=app.recording.enabled and app.recording.raw_frames),), STOP_SERVICE, "positions",
+                    name, venue, app.risk, traders, key, secret, raw_frames=raw_frames),), STOP_SERVICE, "positions",
                     name))
             elif traders:
                 raise ConfigError(f"exchange.{name}.api_key", f"strategies trade on {name} but it has no API "

@@ -44,6 +44,7 @@ from tradesys.services.engine.kill import KillDesk
 from tradesys.services.engine.market import MarketWatch
 from tradesys.services.engine.requests import RequestDesk
 from tradesys.services.engine.stream import AccountStream
+from tradesys.services.raw import RawTap
 from tradesys.venue.ids import ClientOrderIds
 from tradesys.venue.registry import get_venue
 
@@ -59,6 +60,9 @@ class EngineSettings:
     strategies: tuple[str, ...] = ()           # strategy ids allowed to trade here
     api_key: str = field(default="", repr=False)
     api_secret: str = field(default="", repr=False)
+    # Publish the frames of its venue connections (order entry, account stream, recovery queries) as they
+    # arrived (raw.<venue>.<connection>), for the recorder; credentials withheld (services/raw.py).
+    raw_frames: bool = False
 
 
 def engine_actor_name(venue_key: str) -> str:
@@ -102,6 +106,11 @@ class TradingEngine(ActorBase):
         parts = connect_account(self.settings, directory, roles=("oms", "pms", "fetcher"))
         self.breakers_of(parts)
         self.oms, self.pms, self.fetcher = parts.oms, parts.pms, parts.fetcher
+        if self.settings.raw_frames:
+            tap = RawTap(self.publisher, self.venue, self.account.count, private=True)
+            self.oms.keep_frames(tap)
+            self.fetcher.keep_frames(tap)
+            self.account.on_raw = tap
         self.account.fetcher = self.requests.fetcher = self.fetcher
         self.kill.oms = self.requests.oms = self.oms
         await self.oms.start()

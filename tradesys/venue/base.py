@@ -196,6 +196,11 @@ class IExchangeOMS(ABC):
         """Stop keep-alives and close connections (open orders stay; cancelling them is the caller's call)."""
 
     @abstractmethod
+    def keep_frames(self, tap) -> None:
+        """Hand every frame of its connections, the venue's answers included, to ``tap`` (``ws.RawTap``) as it
+        arrives, from ``start`` on: the recorder keeps them (the tap withholds what carries a credential)."""
+
+    @abstractmethod
     async def place(self, order: OrderSpec) -> OrderEvent:
         """Send a new order; return its state as the venue acknowledged it (ACCEPTED, or already
         PARTIALLY_FILLED / FILLED / EXPIRED). Raises VenueRejected, RateLimited, ExecutionUnknown, ..."""
@@ -252,6 +257,10 @@ class IExchangeDataFetcher(ABC):
     """One-shot queries a restarted service reconciles from. All return our types, exact."""
 
     venue: str
+
+    @abstractmethod
+    def keep_frames(self, tap) -> None:
+        """Hand every answer of its connections to ``tap`` (``ws.RawTap``) as it arrives (as the OMS's)."""
 
     @abstractmethod
     async def server_time_ns(self) -> int:

@@ -44,6 +44,9 @@ class HttpSession:
         # calls public) as it arrived, with its URL: the market server keeps a REST book snapshot (an instrument
         # list) beside the stream frames it is synced with.
         self.on_raw: RawTap | None = None
+        # True: every answer is heard, private ones too (an engine's order answers; its tap withholds a frame
+        # that carries a credential and keeps the URL without its signed query).
+        self.keeps_private_answers = False
         self._http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -83,7 +86,7 @@ class HttpSession:
         try:
             async with self._http.request(method, url, headers=headers, data=data) as response:
                 body = await response.read()
-                if self.on_raw is not None and (public or (not headers and data is None)):
+                if self.on_raw is not None and (public or self.keeps_private_answers or (not headers and data is None)):
                     self.on_raw(f"{self.venue.split()[0]}-rest", str(url), body.decode("utf-8", "replace"),
                                 time.time_ns())
                 return response.status, response.headers, body

@@ -48,6 +48,7 @@ class AccountStream:
         self.publish = publish
         self.spawn = spawn
         self.fetcher = None
+        self.on_raw = None       # the engine's tap on its account stream's frames, if it keeps them (the PMS reads it)
         self.instruments: dict[str, object] = {}
         self.orders = OrderTable(KEEP_FINAL)
         self.positions: dict[str, Decimal] = {}          # symbol -> account position (from fills)
