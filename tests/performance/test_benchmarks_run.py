@@ -62,6 +62,7 @@ def test_simulator_benchmark_prints_engine_and_fan_out_figures():
     assert len(re.findall(r"subscriber\(s\): +[\d,]+ depth msgs/s each", out)) == 2
 
 
+@pytest.mark.timeout(330)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_binance_connector_benchmark_prints_both_frame_cases_beside_cryptofeed_and_the_order_overhead():
     out = bench("bench/binance_md.py", "--quick", timeout=300)    # the first run makes cryptofeed's virtualenv
     sections = re.split(r"^Binance depth frames, (\w+):", out, flags=re.M)
@@ -101,6 +102,7 @@ def test_pipeline_benchmark_prints_rates_and_latencies_beside_a_bare_forwarder()
         assert int(strategies) >= 2 * int(low) and int(total) > int(strategies)
 
 
+@pytest.mark.timeout(330)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_replay_benchmark_prints_latency_and_loss_beside_the_bare_pipeline_on_the_same_frames():
     out = bench("bench/replay_pipeline.py", "--quick", timeout=300)
     assert re.search(r"^replay 1,000 frames/s for 1.5 s \(1,500 frames after a 1,000-level snapshot", out, re.M), out
@@ -117,6 +119,7 @@ def test_replay_benchmark_prints_latency_and_loss_beside_the_bare_pipeline_on_th
         assert found[3] == "0"      # 1,000 a second to one reader is far below the CPU's limit: nothing is lost
 
 
+@pytest.mark.timeout(430)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_recorder_benchmark_measures_the_bus_and_the_recorders_backlog_in_two_farms():
     out = bench("bench/recorder_load.py", "--quick", timeout=400)
     rows = re.findall(r"^  (default farm \(3 strategies\)|\d+ strategies, simulator x\d+) +: bus +([\d,]+) msg/s +"
@@ -153,6 +156,7 @@ def test_strategy_side_benchmark_prints_each_stage_for_the_full_and_the_top_view
     assert re.search(r"the top view costs [\d.]+x the full view per depth frame", out), out
 
 
+@pytest.mark.timeout(330)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_order_round_trip_benchmark_prints_the_farms_percentiles_beside_a_bare_request():
     out = bench("bench/order_rtt.py", "--quick", timeout=300)     # a farm in a local Ray: the probe strategy trades
     bare = re.search(r"baseline bare aiohttp request to the simulator +: p50 +([\d,]+) us +p99 +([\d,]+) us +"
@@ -197,6 +201,7 @@ def test_soak_smoke_prints_each_actors_figures_before_and_after_its_faults():
                      r"restarts \d+; lost none; failures none", out), out
 
 
+@pytest.mark.timeout(330)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_backtest_benchmark_prints_simulated_seconds_per_wall_second_beside_reading_the_recording():
     out = bench("bench/backtest_speed.py", "--quick", timeout=300)
     assert re.search(r"baseline, reading and decoding them in time order: [\d.]+ s \([\d,]+ messages/s, [\d,]+ "
@@ -205,6 +210,7 @@ def test_backtest_benchmark_prints_simulated_seconds_per_wall_second_beside_read
                      r"\d+ fills, [\d,]+ events\); [\d.]+x the baseline", out)
 
 
+@pytest.mark.timeout(330)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_replay_benchmark_prints_frames_per_second_through_the_subscriber_beside_the_plain_decode():
     out = bench("bench/replay_speed.py", "--quick", timeout=300)
     assert re.search(r"baseline, plain decode \(orjson\): [\d,]+ frames/s", out)
@@ -212,6 +218,7 @@ def test_replay_benchmark_prints_frames_per_second_through_the_subscriber_beside
                      r"[\d.]+x the plain decode's rate", out)
 
 
+@pytest.mark.timeout(430)   # above the benchmark's own limit: a stuck run fails with its progress shown
 def test_sweep_benchmark_prints_the_speed_up_beside_the_same_jobs_one_after_another():
     out = bench("bench/sweep_speedup.py", "--quick", timeout=400)
     assert re.search(r"baseline, 2 run\.py backtests one after another: [\d.]+ s", out)
