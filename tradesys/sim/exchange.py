@@ -10,7 +10,7 @@ funding settlements go to the funding listeners as a ``FundingEvent``.
 Checks before the engine sees an order, in the venue's order: symbol,
 quantity (positive, min, max, step), price (min, max, tick, band around the
 mark), minimum notional (not for reduce-only), open-order cap, duplicate
-client order id among open orders, reduce-only, margin.
+client order id among open orders, reduce-only, margin (``checks.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tradesys.sim import checks
 from tradesys.sim.accounts import ZERO, Account, FillBooking
 from tradesys.sim.engine import MatchingEngine
 from tradesys.sim.errors import RejectCode, SimReject
@@ -152,10 +153,10 @@ class SimExchange:
         if type is OrderType.MARKET:
             time_in_force = TimeInForce.IOC if time_in_force is TimeInForce.GTC else time_in_force
             price = 0
-        self._check_quantity(instrument, quantity)
+        checks.quantity(instrument, quantity)
         if type is OrderType.LIMIT:
-            self._check_price(instrument, price)
-        reference = price or self._reference_price(engine, instrument, side)
+            checks.price(instrument, price, self.marks.get(instrument.symbol))
+        reference = price or checks.reference_price(engine, instrument, side, self.marks.get(instrument.symbol))
         if not reduce_only and reference and instrument.notional(reference, quantity) < instrument.min_notional:
             raise SimReject(RejectCode.NOTIONAL_BELOW_MIN, f"{instrument.min_notional}")
         open_orders = engine.open_orders(account_id)
@@ -166,9 +167,11 @@ class SimExchange:
         elif any(o.client_order_id == client_order_id for o in open_orders):
             raise SimReject(RejectCode.DUPLICATE_CLIENT_ORDER_ID, client_order_id)
         if reduce_only:
-            self._check_reduce_only(account, instrument, side, quantity)
-        elif not account.house:
-            self._check_margin(account, instrument, engine, side, reference, quantity)
+            checks.reduce_only(account, instrument, side, quantity)
+        elif not account.house and reference:      # no reference: an empty book and no mark, nothing to value
+            marks = {s: self.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
+            checks.margin(account, instrument, reference, quantity, marks,
+                          self.order_margin(account_id, instrument.settle))
         order = SimOrder(self._next_order_id[symbol], client_order_id, account_id, symbol, side, type,
                          time_in_force, price, quantity, reduce_only=reduce_only,
                          stp_mode=self.default_stp if stp_mode is None else stp_mode)
@@ -221,8 +224,8 @@ class SimExchange:
                order_id: int | None = None, client_order_id: str | None = None) -> SimOrder:
         instrument = self.instrument(symbol)
         order = self._find_open(account_id, symbol, order_id, client_order_id)
-        self._check_quantity(instrument, quantity)
-        self._check_price(instrument, price)
+        checks.quantity(instrument, quantity)
+        checks.price(instrument, price, self.marks.get(instrument.symbol))
         if not order.reduce_only and instrument.notional(price, quantity) < instrument.min_notional:
             raise SimReject(RejectCode.NOTIONAL_BELOW_MIN, f"{instrument.min_notional}")
         result = self.engines[symbol].modify(order.order_id, side, price, quantity, self.clock())
@@ -266,57 +269,7 @@ class SimExchange:
         # 22 characters from [A-Za-z0-9], as the venue generates them.
         return "".join(_CLIENT_ID_CHARS[b % 62] for b in self._rng.randbytes(22))
 
-    # -- checks ------------------------------------------------------------------------
-
-    @staticmethod
-    def _check_quantity(instrument: SimInstrument, quantity: int) -> None:
-        if quantity <= 0:
-            raise SimReject(RejectCode.INVALID_QUANTITY)
-        if quantity < instrument.min_qty:
-            raise SimReject(RejectCode.QUANTITY_BELOW_MIN)
-        if quantity > instrument.max_qty:
-            raise SimReject(RejectCode.QUANTITY_ABOVE_MAX)
-        if (quantity - instrument.min_qty) % instrument.step:
-            raise SimReject(RejectCode.QUANTITY_NOT_ON_STEP)
-
-    def _check_price(self, instrument: SimInstrument, price: int) -> None:
-        if price < instrument.min_price:
-            raise SimReject(RejectCode.PRICE_BELOW_MIN)
-        if price > instrument.max_price:
-            raise SimReject(RejectCode.PRICE_ABOVE_MAX)
-        if (price - instrument.min_price) % instrument.tick:
-            raise SimReject(RejectCode.PRICE_NOT_ON_TICK)
-        mark = self.marks.get(instrument.symbol)
-        if mark is not None:
-            value = instrument.price(price)
-            if value > mark * (1 + instrument.price_band):
-                raise SimReject(RejectCode.PRICE_ABOVE_BAND)
-            if value < mark * (1 - instrument.price_band):
-                raise SimReject(RejectCode.PRICE_BELOW_BAND)
-
-    def _reference_price(self, engine: MatchingEngine, instrument: SimInstrument, side: Side) -> int:
-        best = engine.book.best_price(side.opposite)
-        if best is not None:
-            return best
-        mark = self.marks.get(instrument.symbol)
-        return instrument.price_of(mark.quantize(Decimal(1).scaleb(-instrument.price_scale))) if mark else 0
-
-    def _check_reduce_only(self, account: Account, instrument: SimInstrument, side: Side, quantity: int) -> None:
-        position = account.positions.get(instrument.symbol)
-        held = position.quantity if position else ZERO
-        closing = held < 0 if side is Side.BUY else held > 0
-        if not closing or instrument.qty(quantity) > abs(held):
-            raise SimReject(RejectCode.REDUCE_ONLY_REJECTED)
-
-    def _check_margin(self, account: Account, instrument: SimInstrument, engine: MatchingEngine, side: Side,
-                      reference: int, quantity: int) -> None:
-        if not reference:
-            return  # no price to value it at: an empty book and no mark
-        marks = {s: self.mark_price(s, fallback=p.entry_price) for s, p in account.positions.items()}
-        order_margin = self.order_margin(account.account_id, instrument.settle)
-        required = instrument.notional(reference, quantity) / account.leverage_of(instrument.symbol)
-        if required > account.available(instrument.settle, marks, order_margin):
-            raise SimReject(RejectCode.INSUFFICIENT_MARGIN)
+    # -- what the checks need -------------------------------------------------------------
 
     def order_margin(self, account_id: str, asset: str | None = None) -> Decimal:
         """Initial margin held by the account's open orders (reduce-only orders hold none), in ``asset``'s
