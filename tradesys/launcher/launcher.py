@@ -11,24 +11,20 @@ The reasons are printed and written to summary.json.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import ray
 from rich.console import Console
-from rich.live import Live
 
 from tradesys.actors.base import ActorContext
 from tradesys.bus import Subscriber, curve
 from tradesys.bus.curve import CurveKeys
-from tradesys.config import AppConfig, Display, parse_duration
-from tradesys.launcher.keys import KeyReader
+from tradesys.config import AppConfig, parse_duration
+from tradesys.launcher import screen, summary
 from tradesys.launcher.operator import OperatorDesk
 from tradesys.launcher.placement import PlacementError, live_nodes, place
 from tradesys.launcher.plan import ActorSpec
@@ -45,7 +41,6 @@ STOP_TIMEOUT = 30.0
 STATUS_TIMEOUT = 5.0
 # Consecutive unanswered status calls before an actor counts as hung.
 UNRESPONSIVE_AFTER = 3
-LINES_EVERY = 5.0
 EXIT_CLEAN, EXIT_FAILED, EXIT_CONFIG, EXIT_PART_LOST = 0, 1, 2, 3
 
 
@@ -67,7 +62,7 @@ class Launcher:
         self.failures: list[str] = []
         self.stop_summaries: dict[str, dict] = {}
         self.operator = OperatorDesk(app.status, self.board, self.run_dir, self.console)
-        self._stop = asyncio.Event()
+        self.stopping = asyncio.Event()      # set once a stop is asked for (a signal, the duration, a failure)
         self._unanswered: dict[str, int] = {}
         self.context: ActorContext | None = None
         self.specs = {spec.name: spec for spec in plan}
@@ -77,7 +72,7 @@ class Launcher:
         self.moves = Moves(list(self.specs))        # actors being made again on another node
         self.status_subscriber: Subscriber | None = None
         self._losses: set[asyncio.Task] = set()     # venues being halted, strategies being retired
-        self._started_wall = time.time()
+        self.started_wall = time.time()
 
     @property
     def restarts(self) -> dict[str, int]:
@@ -92,9 +87,9 @@ class Launcher:
             self._start_ray()
             # Ray's core installs its own fatal-signal handler (SIGTERM -> abort); take ours back.
             self._handle_signals(loop)
-            if not self._stop.is_set():
+            if not self.stopping.is_set():
                 await self.start_actors()
-            if self.handles and not self.failures and not self._stop.is_set():
+            if self.handles and not self.failures and not self.stopping.is_set():
                 await self._watch()
         except Exception as exc:  # the reason goes to the user and the summary, not a traceback
             log.exception("launcher failed")
@@ -105,13 +100,13 @@ class Launcher:
             await self.close_control()
             if self.exit_code == EXIT_CLEAN and self.supervisor.lost:
                 self.exit_code = EXIT_PART_LOST
-            self._write_summary()
+            summary.write(self)
             if ray.is_initialized():
                 ray.shutdown()
             curve.disable()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-        self._say_goodbye()
+        summary.goodbye(self)
         return self.exit_code
 
     def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -119,10 +114,10 @@ class Launcher:
             loop.add_signal_handler(sig, self._request_stop, f"signal {signal.Signals(sig).name}")
 
     def _request_stop(self, reason: str) -> None:
-        if not self._stop.is_set():
+        if not self.stopping.is_set():
             self.exit_reason = reason
             log.info("stop requested", extra={"fields": {"reason": reason}})
-            self._stop.set()
+            self.stopping.set()
 
     def _fail(self, reason: str) -> None:
         self.failures.append(reason)
@@ -131,7 +126,7 @@ class Launcher:
             self.exit_reason = reason
         self.console.print(f"[bold red]{reason}[/]", soft_wrap=True)
         log.info("failure", extra={"fields": {"reason": reason}})  # printed above; the JSON log keeps it
-        self._stop.set()
+        self.stopping.set()
 
     # -- start -------------------------------------------------------------------------
 
@@ -147,7 +142,7 @@ class Launcher:
         """Create, start and wire the plan's actors in the running Ray (tests call this inside their own)."""
         self.context = context = ActorContext(run_dir=str(self.run_dir.resolve()), bus_host=self.app.cluster.bus_host,
                                heartbeat_seconds=self.app.status.heartbeat_seconds,
-                               log_level=self.app.log_level.value, run_started_ns=int(self._started_wall * 1e9),
+                               log_level=self.app.log_level.value, run_started_ns=int(self.started_wall * 1e9),
                                heartbeat_missing_after=self.app.status.heartbeat_missing_after,
                                bus_keys=self.bus_keys)
         if self.bus_keys is not None:       # the launcher's own sockets too: its publisher, control, status
@@ -222,7 +217,7 @@ class Launcher:
         if duration is not None:
             tasks.append(asyncio.create_task(self._stop_after(duration), name="duration"))
         try:
-            await self._display()
+            await screen.show(self)
         finally:
             for task in tasks:
                 task.cancel()
@@ -240,7 +235,7 @@ class Launcher:
                     self.board.on_heartbeat(message)
 
     async def _check_actors(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
                 await self.check_once()
             except Exception:      # supervision must outlive any one round's surprise: logged, next round
@@ -255,7 +250,7 @@ class Launcher:
         for name, status in statuses.items():
             self.board.set_view(name, status.get("view"), status.get("latency"))
             self.board.set_node(name, status.get("node"))
-            if self._stop.is_set() or not self.supervisor.watched(name):
+            if self.stopping.is_set() or not self.supervisor.watched(name):
                 continue
             started = status.get("started", True)
             self.supervisor.answered(name, started, asked_at)
@@ -273,7 +268,7 @@ class Launcher:
                 self._unanswered[name] = 0
             except TimeoutError:
                 self._unanswered[name] = self._unanswered.get(name, 0) + 1
-                if self._unanswered[name] >= UNRESPONSIVE_AFTER and not self._stop.is_set():
+                if self._unanswered[name] >= UNRESPONSIVE_AFTER and not self.stopping.is_set():
                     self._unanswered[name] = 0
                     self.board.mark_dead(name, "not responding")
                     await self.supervisor.broken(name, f"not responding ({UNRESPONSIVE_AFTER} status calls "
@@ -281,7 +276,7 @@ class Launcher:
             except (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError) as exc:
                 # (Unschedulable: pinned to a node that is gone; Ray's error for it is not a RayActorError.)
                 # Not of the actor made again on another node while the call was out: of the one before it.
-                if not self._stop.is_set() and self.handles.get(name) is handle:
+                if not self.stopping.is_set() and self.handles.get(name) is handle:
                     self.board.mark_dead(name, first_line(exc))
                     await self.supervisor.died(name, first_line(exc))
             except ray.exceptions.RayError as exc:    # anything else Ray says: logged, asked again next round
@@ -362,39 +357,6 @@ class Launcher:
         if venues and venues <= set(self.venues_down):
             self._fail("every venue is lost: " + "; ".join(f"{v}: {r}" for v, r in self.venues_down.items()))
 
-    async def _display(self) -> None:
-        mode = self.app.status.display
-        if mode is Display.auto:
-            mode = Display.table if self.console.is_terminal else Display.lines
-        refresh = self.app.status.refresh_seconds
-        if mode is Display.table:
-            with KeyReader(self.operator.on_key), \
-                    Live(self._table(), console=self.console, auto_refresh=False, transient=False) as live:
-                while not await self._wait_stop(refresh):
-                    live.update(self._table(), refresh=True)
-                live.update(self._table(), refresh=True)
-            return
-        last_lines = 0.0
-        while not await self._wait_stop(refresh):
-            if mode is Display.lines and time.monotonic() - last_lines >= LINES_EVERY:
-                last_lines = time.monotonic()
-                elapsed = time.time() - self._started_wall
-                for line in self.board.lines():
-                    print(f"status t={elapsed:.0f}s {line}", flush=True)
-
-    async def _wait_stop(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        return self._stop.is_set()
-
-    def _table(self):
-        elapsed = time.time() - self._started_wall
-        until = f" of {self.app.duration}" if self.app.duration else ""
-        title = (f"tradesys  {elapsed:,.0f}s{until}  venues: {', '.join(self.app.exchange) or 'none'}  "
-                 f"run dir: {self.run_dir}  (Ctrl-C stops; kill switch: h halt, u reduce-only, f flatten, "
-                 f"r resume){'  ' + self.operator.key_hint if self.operator.key_hint else ''}")
-        return self.board.render(title)
-
     # -- stop ------------------------------------------------------------------------
 
     async def stop_actors(self, stages: set[int] | None = None) -> None:
@@ -413,34 +375,6 @@ class Launcher:
                 results.update(await self.call_all("stop", timeout=STOP_TIMEOUT, what="stop", only=now,
                                                     fail=fail))
         self.stop_summaries.update(results)
-        for name, summary in results.items():
-            if fail and summary.get("state") == "failed" and not any(name in f for f in self.failures):
-                self._fail(f"actor {name} failed while stopping: {summary.get('detail') or 'see its log'}")
-
-    def _write_summary(self) -> None:
-        rows = {}
-        for name, row in self.board.rows.items():
-            final = self.stop_summaries.get(name)
-            rows[name] = {"state": final["state"] if final else self.board.effective_state(row), "node": row.node,
-                          "counters": final["counters"] if final else row.counters,
-                          "detail": (final or {}).get("detail") or row.detail,
-                          "heartbeats_seen": row.heartbeats}
-        summary = {"exit_code": self.exit_code, "exit_reason": self.exit_reason or "stopped",
-                   "errors": self.failures, "started": self._started_wall, "ended": time.time(),
-                   "run_dir": str(self.run_dir), "pid": os.getpid(), "actors": rows,
-                   "strategies": {n: s["strategy"] for n, s in self.stop_summaries.items() if "strategy" in s},
-                   "positions": {n: s["ledgers"] for n, s in self.stop_summaries.items() if "ledgers" in s},
-                   "kill_switch": {n: s["kill_switch"] for n, s in self.stop_summaries.items() if "kill_switch" in s},
-                   "operator_requests": self.operator.requests, "restarts": self.restarts,
-                   "lost": self.supervisor.lost,
-                   "bus_denied": curve.denied(),       # clients the launcher's sockets refused (CURVE)
-                   "recording_gaps": {n: s["gaps"] for n, s in self.stop_summaries.items() if "gaps" in s},
-                   "venues": {v: {"state": "down", "reason": self.venues_down[v]} if v in self.venues_down
-                              else {"state": "up"} for v in dict.fromkeys(s.venue for s in self.plan if s.venue)}}
-        (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
-
-    def _say_goodbye(self) -> None:
-        style = "green" if self.exit_code == 0 else "bold red"
-        self.console.print(f"[{style}]stopped: {self.exit_reason or 'stopped'}[/]  "
-                           f"summary: {self.run_dir / 'summary.json'}", soft_wrap=True)
-        sys.stdout.flush()
+        for name, final in results.items():
+            if fail and final.get("state") == "failed" and not any(name in f for f in self.failures):
+                self._fail(f"actor {name} failed while stopping: {final.get('detail') or 'see its log'}")
