@@ -44,6 +44,14 @@ def depth_weight(limit: int) -> int:
     return 2 if limit <= 50 else 5 if limit <= 100 else 10 if limit <= 500 else 20
 
 
+def decoded(body: bytes, shape: type[T], name: str) -> T:
+    """An answer's body as ``shape``, or ProtocolError naming the request."""
+    try:
+        return msgspec.json.decode(body, type=shape)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ProtocolError(f"unexpected answer: {exc}", request=name) from exc
+
+
 class BinanceHttp(HttpSession):
     venue = "binance"
 
@@ -90,15 +98,8 @@ class BinanceHttp(HttpSession):
         await self.limiter.observe({LIMIT_HEADERS[k.lower()]: int(v) for k, v in response_headers.items()
                                     if k.lower() in LIMIT_HEADERS and v.isdigit()})
         if status == 200:
-            return self._decode(body, shape, name)
+            return decoded(body, shape, name)
         raise await self._failure(status, body, response_headers.get("Retry-After"), name, may_execute)
-
-    @staticmethod
-    def _decode(body: bytes, shape: type[T], name: str) -> T:
-        try:
-            return msgspec.json.decode(body, type=shape)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise ProtocolError(f"unexpected answer: {exc}", request=name) from exc
 
     async def _failure(self, status: int, body: bytes, retry_after: str | None, name: str, may_execute: bool):
         try:
@@ -165,7 +166,7 @@ class BinanceHttp(HttpSession):
             try:
                 out.append(msgspec.json.decode(item, type=m.Order))
             except msgspec.ValidationError:
-                out.append(self._decode(item, m.ErrorBody, "POST /fapi/v1/batchOrders"))
+                out.append(decoded(item, m.ErrorBody, "POST /fapi/v1/batchOrders"))
         return out
 
     async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:

@@ -62,6 +62,7 @@ from tradesys.strategy.holdings import Holdings
 from tradesys.strategy.oms import IntentBusy, MiniOMS, Order, State
 from tradesys.strategy.reconcile import Reconciler
 from tradesys.strategy.risk import PreTradeRejected, StrategyLimits
+from tradesys.strategy.view import view_row
 from tradesys.venue.ids import ClientOrderIds
 from tradesys.venue.registry import get_venue
 
@@ -267,23 +268,9 @@ class StrategyActor(ActorBase):
 
     def view(self) -> dict:
         """Per symbol: the touch, this strategy's live quotes, position and PnL (for the status screen)."""
-        return {symbol: self._view_row(symbol) for symbol in self.symbols}
-
-    def _view_row(self, symbol: str) -> dict:
-        live = self.oms.live_orders(symbol)
-        bids = [o.price for o in live if o.side == Side.SIDE_BUY and o.price is not None]
-        asks = [o.price for o in live if o.side == Side.SIDE_SELL and o.price is not None]
-        ledger = self.holdings.ledgers[symbol]
-        mid = self.books.mid(symbol)
-        instrument = self.ctx.instruments.get(symbol)
-        # Money in the settle asset: a coin (inverse contracts) needs more places than a dollar.
-        money = ".8f" if ledger.inverse else ".4f"
-        bid, ask = self.books.touch(symbol)
-        return {"bid": bid, "ask": ask, "quote_bid": str(max(bids)) if bids else "",
-                "quote_ask": str(min(asks)) if asks else "", "position": str(ledger.quantity), "fills": ledger.fills,
-                "realized": f"{ledger.realized_pnl:{money}}", "unrealized": f"{ledger.unrealized(mid):{money}}",
-                "fees": f"{ledger.fees:{money}}", "currency": instrument.settle if instrument is not None else "",
-                "mode": self.kill_switch.mode.name.lower()}
+        mode = self.kill_switch.mode.name.lower()
+        return {symbol: view_row(symbol, self.oms, self.books, self.holdings.ledgers[symbol],
+                                 self.ctx.instruments.get(symbol), mode) for symbol in self.symbols}
 
     def latency_buckets(self, reset: bool = False, which: str = "wire_to_strategy") -> dict[int, int]:
         """A latency histogram's raw buckets (``wire_to_strategy`` or ``order_round_trip``), for merging several

@@ -14,14 +14,13 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from collections import deque
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from exchanges.grvt import signing
 from exchanges.grvt.simulator import errors as e
 from exchanges.grvt.simulator.builders import Builders
 from exchanges.grvt.simulator.render import Whole, fill_object, order_object, position_object, summary_object
+from exchanges.grvt.simulator.signatures import Signatures
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.instruments import PrecisionError
 from tradesys.sim.orders import OrderType, Side, TimeInForce
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from exchanges.grvt.simulator.venue import GrvtVenue
 
 _TIF = {"GOOD_TILL_TIME": TimeInForce.GTC, "IMMEDIATE_OR_CANCEL": TimeInForce.IOC, "FILL_OR_KILL": TimeInForce.FOK}
-NONCES_KEPT = 100_000
 
 
 class OrderRecord:
@@ -60,8 +58,7 @@ class Trading:
         self.records: dict[str, OrderRecord] = {}                  # order id -> record
         self.by_engine: dict[tuple[str, int], OrderRecord] = {}
         self.pending_cancels: dict[str, PendingCancel] = {}          # client order id -> its waiting cancel
-        self._nonces: deque[tuple[str, int, int]] = deque(maxlen=NONCES_KEPT)
-        self._nonce_set: set[tuple[str, int, int]] = set()
+        self.signatures = Signatures(sim)
         self.builders = Builders(sim)
 
     # -- create ------------------------------------------------------------------------
@@ -114,7 +111,7 @@ class Trading:
             raise e.MARKET_WITH_PRICE
         if not is_market and price_text in (None, "", "0"):
             raise e.LIMIT_WITHOUT_PRICE
-        self._check_signature(order, entry, tif_name, is_market, post_only, reduce_only)
+        self.signatures.check(order, entry, tif_name, is_market, post_only, reduce_only)
         self.builders.check_order(order)
         # Unique among the sub-account's open orders (all instruments): a scan of what is open, not of history.
         if any(o.client_order_id == client_order_id for engine in sim.exchange.engines.values()
@@ -160,53 +157,6 @@ class Trading:
             raise e.from_reject(exc.code) from None
         sim.trim_records()
         return order_object(sim, record, sim.exchange.order(account, entry.name, order_id=placed.order_id))
-
-    def _check_signature(self, order: dict, entry, tif_name: str, is_market: bool, post_only: bool,
-                         reduce_only: bool) -> None:
-        sim = self.sim
-        sig = order.get("signature") or {}
-        chain = sig.get("chain_id")
-        if chain not in (None, "") and str(chain) != str(sim.chain_id):
-            raise e.BAD_CHAIN
-        if sig.get("v") not in (27, 28):
-            raise e.BAD_V
-        r, s = str(sig.get("r", "")), str(sig.get("s", ""))
-        if len(r.removeprefix("0x")) != 64 or len(s.removeprefix("0x")) != 64:
-            raise e.BAD_RS
-        try:
-            expiration, nonce = int(sig.get("expiration")), int(sig.get("nonce"))
-        except (TypeError, ValueError):
-            raise e.MALFORMED from None
-        now = sim.now_ns()
-        if expiration <= now:
-            raise e.SIGNATURE_EXPIRED
-        if expiration > now + signing.MAX_EXPIRATION_NS:
-            raise e.EXPIRATION_TOO_FAR
-        leg = order["legs"][0]
-        try:
-            typed_leg = signing.Leg(entry.asset_id, entry.base_decimals, Decimal(str(leg.get("size"))),
-                                    Decimal(str(leg.get("limit_price") or "0")), bool(leg.get("is_buying_asset")))
-            builder = order.get("builder")
-            message = signing.order_message(
-                sub_account_id=order["sub_account_id"], is_market=is_market, time_in_force=tif_name,
-                post_only=post_only, reduce_only=reduce_only, legs=[typed_leg], nonce=nonce, expiration_ns=expiration,
-                builder=builder if builder else None,
-                builder_fee=int(Decimal(str(order.get("builder_fee") or 0)) * 10**4) if builder else None)
-            recovered = signing.recover(sim.chain_id, message, r, s, int(sig["v"]))
-        except (signing.SigningError, InvalidOperation, ValueError):
-            raise e.SIGNATURE_MISMATCH from None
-        named = str(sig.get("signer", ""))
-        if named and named.lower() != recovered.lower():
-            raise e.SIGNATURE_MISMATCH
-        if recovered.lower() != sim.signer.lower():
-            raise e.UNAUTHORIZED_SIGNER
-        key = (recovered.lower(), nonce, expiration)
-        if key in self._nonce_set:
-            raise e.SIGNATURE_MISMATCH   # a replayed signature: the simulator's choice of code
-        if len(self._nonces) == self._nonces.maxlen:
-            self._nonce_set.discard(self._nonces[0])
-        self._nonces.append(key)
-        self._nonce_set.add(key)
 
     # -- cancel ------------------------------------------------------------------------
 
