@@ -104,6 +104,19 @@ def test_a_grvt_runs_market_makers_backtest_with_the_venues_maker_rebate(grvt_ru
         assert Decimal(strategy["symbols"][symbol]["fees"]) == Decimal(account["fees"])
 
 
+def test_the_engines_risk_gate_refuses_in_a_backtest_as_it_does_live(recorded_run, tmp_path):
+    # 150 USDT of position per symbol: one 0.002 BTC quote (about 130 USDT) may be held, no 0.05 ETH quote (170)
+    # goes out.
+    done = backtest(recorded_run, tmp_path / "bt", "risk.max_position_notional=150")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "bt" / "summary.json").read_text())
+    refusals = summary["backtest"]["venues"]["binance"]["risk_gate_refusals"]
+    assert refusals.get("risk_limit", 0) > 0, refusals
+    eth, btc = summary["strategies"]["mm_eth"], summary["strategies"]["mm_btc"]
+    assert eth["fills"] == 0 and eth["rejected_orders"] > 0, eth      # told so, as the engine's refusal
+    assert btc["fills"] > 0 and Decimal(btc["max_inventory"]["BTCUSDT"]) <= Decimal("0.002"), btc
+
+
 def test_the_same_seed_gives_the_same_result_and_latency_drawn_from_the_run_moves_it(recorded_run, tmp_path):
     runs = [backtest(recorded_run, tmp_path / name, "backtest.latency.model=recorded", f"backtest.seed={seed}")
             for name, seed in (("a", 7), ("b", 7), ("c", 8))]

@@ -32,6 +32,7 @@ from tradesys.config import AppConfig, ConfigError
 from tradesys.launcher.plan import strategy_settings
 from tradesys.messages import BookDelta, BookSnapshot, CancelAll, Header, OrderRequest, Trade
 from tradesys.recording.reader import RecordingMissingError, RecordingVersionError
+from tradesys.risk import GateLimits, KillSwitch, RiskGate
 from tradesys.sim.exchange import SimExchange
 from tradesys.strategy.actor import StrategyActor
 from tradesys.venue.ids import base36
@@ -97,7 +98,8 @@ class Backtest:
         exchange = SimExchange([sim for sim, _ in instruments.values()], seed=config.seed, clock=self.clock.time_ns,
                                **get_simulator(name).matching)
         liquidity = RecordedLiquidity(exchange, self.queue)
-        venue = BacktestVenue(name, exchange, self.scheduler, self.latency.order, self._deliver)
+        gate = RiskGate(GateLimits.from_config(self.app.risk), KillSwitch(name))    # the engine's, as live
+        venue = BacktestVenue(name, exchange, self.scheduler, self.latency.order, self._deliver, gate)
         tape = Tape(self.root, name, symbols)
         missing = [s for s in symbols if s not in tape.symbols_with_books]
         if missing:

@@ -4,8 +4,11 @@ engine's reply and the ``oe.*`` messages would live. A fill the recorded market 
 one order latency after it happened.
 
 Each strategy trades from its own account of the simulated exchange (named by its strategy id), with the
-venue's filters, fees and margin rules; the requests arrive already checked by the strategy's own limits
-(the engine's account-wide risk gate is not in a backtest).
+venue's filters, fees and margin rules. A new or modified order passes the engine's risk gate first
+(``tradesys.risk.RiskGate``, the run's ``risk`` limits), which sees what a live engine sees of the venue
+account: every strategy's position and resting orders on this venue together, and the book's mid; its
+refusal is the engine's reply, reason and sentence. The venue's book counts as live throughout, and no
+operator is there to move the kill switch.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from tradesys.messages import (
 )
 from tradesys.messages import Side as ProtoSide
 from tradesys.numeric import PrecisionError, get_decimal, set_decimal
+from tradesys.risk import OrderCheck, RiskGate
 from tradesys.sim.errors import RejectCode, SimReject
 from tradesys.sim.exchange import ExchangeEvent, SimExchange
 from tradesys.sim.instruments import SimInstrument
@@ -77,8 +81,9 @@ class BacktestOrderClient:
 
 class BacktestVenue:
     def __init__(self, name: str, exchange: SimExchange, scheduler: Scheduler, order_latency: Callable[[], int],
-                 deliver: Deliver):
+                 deliver: Deliver, gate: RiskGate | None = None):
         self.name = name
+        self.gate = gate
         self.exchange = exchange
         self.scheduler = scheduler
         self.order_latency = order_latency
@@ -88,6 +93,7 @@ class BacktestVenue:
         exchange.listeners.append(self._on_event)
         self.count = {"requests": 0, "rejected": 0, "events": 0, "fills": 0}
         self.rejections: dict[str, int] = {}      # the simulated venue's reject code -> how many
+        self.gate_refusals: dict[str, int] = {}   # the risk gate's reason -> how many
         self.max_inventory: dict[tuple[str, str], Decimal] = {}   # (strategy id, symbol) -> largest |position|
 
     def open_account(self, strategy_id: str, symbols: tuple[str, ...], balance: Decimal) -> BacktestOrderClient:
@@ -119,6 +125,12 @@ class BacktestVenue:
         reply = OrderReply(request_id=request.request_id, client_order_id=request.client_order_id, accepted=True)
         account, symbol, cid = request.strategy_id, request.symbol, request.client_order_id
         action = request.WhichOneof("action")
+        verdict = self._gated(request, action) if self.gate is not None else None
+        if verdict is not None:
+            key = R.Name(verdict[0]).removeprefix("REJECT_REASON_").lower()
+            self.gate_refusals[key] = self.gate_refusals.get(key, 0) + 1
+            reply.accepted, reply.reason, reply.detail = False, verdict[0], verdict[1]
+            return reply
         try:
             if action == "new_order":
                 reply.venue_order_id = str(self._place(account, symbol, cid, request.new_order).order_id)
@@ -140,6 +152,37 @@ class BacktestVenue:
             reply.reason = REASONS.get(exc.code, R.REJECT_REASON_VENUE_REJECTED)
             reply.detail = f"simulated venue: {exc}"
         return reply
+
+    def _gated(self, request: OrderRequest, action: str) -> tuple[int, str] | None:
+        """The risk gate's verdict on a new or modified order, as the engine asks it (None: it may go)."""
+        symbol, cid = request.symbol, request.client_order_id
+        if action not in ("new_order", "modify") or symbol not in self.exchange.instruments:
+            return None          # cancels are never gated; an unknown symbol is the venue's to refuse
+        instrument = self.exchange.instruments[symbol]
+        try:
+            if action == "new_order":
+                new = request.new_order
+                price = get_decimal(new.price) if new.type == OrderType.ORDER_TYPE_LIMIT else None
+                check, exclude = OrderCheck(symbol, new.side, get_decimal(new.quantity), price, new.reduce_only), ""
+            else:
+                order = self.exchange.order(request.strategy_id, symbol, client_order_id=cid)
+                check = OrderCheck(symbol, SIDE_OUT[order.side], get_decimal(request.modify.quantity)
+                                   - instrument.qty(order.filled), get_decimal(request.modify.price))
+                exclude = cid
+        except (SimReject, ValueError, ArithmeticError):
+            return None          # the venue says what is wrong with it
+        side = SIDE_IN.get(check.side)
+        book = self.exchange.engines[symbol].book
+        bid, ask = book.best_price(Side.BUY), book.best_price(Side.SELL)
+        mid = instrument.price(bid + ask) / 2 if bid is not None and ask is not None else None
+        position = resting = Decimal(0)
+        for strategy_id in self.strategies:
+            held = self.exchange.account(strategy_id).positions.get(symbol)
+            position += held.quantity if held is not None else 0
+            resting += sum((instrument.qty(o.remaining) for o in self.exchange.engines[symbol].open_orders(strategy_id)
+                            if o.side is side and o.client_order_id != exclude), Decimal(0))
+        return self.gate.check(check, mid=mid, book_down_for=0.0, position=position, resting_same_side=resting,
+                               now=self.scheduler.clock.monotonic(), inverse=instrument.inverse)
 
     def _place(self, account: str, symbol: str, cid: str, new) -> SimOrder:
         instrument = self.exchange.instrument(symbol)
