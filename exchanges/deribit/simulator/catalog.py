@@ -65,6 +65,9 @@ CATALOG: dict[str, CatalogEntry] = {e.name: e for e in (
 )}
 DEFAULT_SYMBOLS = tuple(CATALOG)
 CURRENCIES = ("BTC", "ETH", "USDC")
+# The venue's matching rule beyond price-time priority: an edit that only lowers the amount keeps the order's
+# place in the queue (the simulator's exchange and a backtest's both take it).
+MATCHING = {"keep_priority_on_decrease": True}
 
 
 def _number(value: Decimal) -> float | int:

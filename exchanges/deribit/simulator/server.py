@@ -23,7 +23,7 @@ from aiohttp import WSMsgType, web
 from exchanges.deribit import auth as deribit_auth
 from exchanges.deribit.auth import Credentials
 from exchanges.deribit.simulator import rpc
-from exchanges.deribit.simulator.catalog import CATALOG, CURRENCIES, DEFAULT_SYMBOLS
+from exchanges.deribit.simulator.catalog import CATALOG, CURRENCIES, DEFAULT_SYMBOLS, MATCHING
 from exchanges.deribit.simulator.connection import Connection
 from exchanges.deribit.simulator.errors import TOO_MANY_REQUESTS
 from exchanges.deribit.simulator.faults import fault_control
@@ -65,7 +65,7 @@ class DeribitSimulator(SimHost):
         self.testnet = testnet
         self.min_heartbeat_s = min_heartbeat_s
         self.exchange = SimExchange([e.instrument for e in self.catalog.values()], seed=seed, clock=self.now_ns,
-                                    keep_priority_on_decrease=True, first_order_id=30_000_000_000 + seed * 1000)
+                                    first_order_id=30_000_000_000 + seed * 1000, **MATCHING)
         self.market = SyntheticMarket(self.exchange, {s: e.market for s, e in self.catalog.items()}, seed=seed)
         self.exchange.add_account(ACCOUNT, self._balances(Decimal(balance)), leverage=10)
         self.account = ACCOUNT
