@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -96,6 +97,13 @@ async def _kill_all(farm: Farm, role: str) -> dict[str, int]:
         return await restarted(farm_, f"{role}-{venue}", pids[venue])
 
     await wait_until(lambda: all_(back, farm), f"every {role} back", timeout=90, every=0.5)
+
+    async def listed(farm_: Farm, venue: str) -> bool:        # actors.json names the new process
+        name = f"{role}-{venue}"
+        pid = (await farm_.call(name, "status"))["pid"]
+        return json.loads((farm_.launcher.run_dir / "actors.json").read_text())[name]["pid"] == pid
+
+    await wait_until(lambda: all_(listed, farm), f"every {role}'s new pid in actors.json", timeout=30, every=0.5)
     return pids
 
 

@@ -11,7 +11,6 @@ The reasons are printed and written to summary.json.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 import time
@@ -54,6 +53,7 @@ class Launcher:
         self.console = console or Console(stderr=False)
         self.handles: dict[str, ray.actor.ActorHandle] = {}
         self.directory: dict[str, dict[str, str]] = {}
+        self.processes: dict[str, dict] = {}        # actor -> its pid and node (actors.json)
         self.board = StatusBoard([s.name for s in plan], app.status.heartbeat_seconds,
                                  app.status.heartbeat_missing_after,
                                  venues=list(dict.fromkeys(s.venue for s in plan if s.venue)))
@@ -173,9 +173,8 @@ class Launcher:
         where = await self.call_all("status", timeout=STATUS_TIMEOUT, what="report its process")
         for name, status in where.items():
             self.board.set_node(name, status["node"])
-        (self.run_dir / "actors.json").write_text(json.dumps(
-            {name: {"pid": where.get(name, {}).get("pid"), "node": where.get(name, {}).get("node"),
-                    "endpoints": self.directory.get(name, {})} for name in self.handles}, indent=2))
+            self.processes[name] = {"pid": status.get("pid"), "node": status.get("node")}
+        summary.write_actors(self)
 
     async def close_control(self) -> None:
         await self.operator.close()
@@ -295,6 +294,7 @@ class Launcher:
                 await asyncio.wait_for(handle.wire.remote(self.directory), START_TIMEOUT)
                 if endpoints != old:        # an old port was taken meanwhile: its peers follow the new one
                     await announce(self, name, old, endpoints, START_TIMEOUT)
+                summary.actor_is_at(self, name, await asyncio.wait_for(handle.status.remote(), STATUS_TIMEOUT))
                 return
             except ray.exceptions.ActorUnschedulableError:
                 log.info("actor pinned to a node that is gone", extra={"fields": {"actor": name}})

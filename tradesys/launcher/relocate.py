@@ -16,6 +16,7 @@ import logging
 
 import ray
 
+from tradesys.launcher import summary
 from tradesys.launcher.placement import live_nodes, place_again
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ async def relocate(launcher, name: str, timeout: float) -> None:
         await asyncio.wait_for(handle.wire.remote(launcher.directory), timeout)
         await announce(launcher, name, old, endpoints, timeout)
         launcher.board.set_node(name, status["node"])
+        summary.actor_is_at(launcher, name, status)
         del moves.origin[name]
     launcher.console.print(f"[yellow]actor {name}: its node {lost_on} is gone; made again on {status['node']}[/]",
                            soft_wrap=True)

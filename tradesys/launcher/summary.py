@@ -1,6 +1,7 @@
-"""What a run leaves behind when it stops: ``summary.json`` in its run directory (each actor's final state
-and counters, the strategies' results, the ledgers, the kill switch, restarts, losses, the venues' states)
-and the last line on screen."""
+"""What a run leaves in its run directory: ``actors.json`` while it runs (each actor's endpoints, pid and
+node, rewritten when one comes back in a new process or on another node), and when it stops
+``summary.json`` (each actor's final state and counters, the strategies' results, the ledgers, the kill
+switch, restarts, losses, the venues' states) with the last line on screen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ import sys
 import time
 
 from tradesys.bus import curve
+
+
+def write_actors(launcher) -> None:
+    (launcher.run_dir / "actors.json").write_text(json.dumps(
+        {name: {**launcher.processes.get(name, {"pid": None, "node": None}),
+                "endpoints": launcher.directory.get(name, {})} for name in launcher.handles}, indent=2))
+
+
+def actor_is_at(launcher, name: str, status: dict) -> None:
+    """``name`` runs as ``status`` says (its ``pid`` and ``node``) from now on: actors.json follows."""
+    launcher.processes[name] = {"pid": status.get("pid"), "node": status.get("node")}
+    write_actors(launcher)
 
 
 def write(launcher) -> None:
