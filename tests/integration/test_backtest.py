@@ -64,6 +64,9 @@ def test_a_backtest_of_a_runs_recording_trades_its_strategies_and_writes_a_summa
         wire = ours["latency_ns"]["wire_to_strategy"]
         assert 0.95e6 <= wire["p50"] <= 1.05e6 and wire["count"] == ours["counters"]["book_updates"]
     assert summary["backtest"]["simulated_seconds"] > 5 and summary["backtest"]["messages"] > 50
+    # The default risk limits are far from the sample's quotes: the gate refused nothing (a modify that finds
+    # its order filled meanwhile is the venue's to refuse, as live).
+    assert summary["backtest"]["venues"]["binance"]["risk_gate_refusals"] == {}
 
     # Its recording holds what the strategies were told, as a live run's does, and its report reads it.
     fills = read_recording(tmp_path / "bt" / "recordings", kind="fill")

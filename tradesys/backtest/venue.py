@@ -166,8 +166,13 @@ class BacktestVenue:
                 check, exclude = OrderCheck(symbol, new.side, get_decimal(new.quantity), price, new.reduce_only), ""
             else:
                 order = self.exchange.order(request.strategy_id, symbol, client_order_id=cid)
-                check = OrderCheck(symbol, SIDE_OUT[order.side], get_decimal(request.modify.quantity)
-                                   - instrument.qty(order.filled), get_decimal(request.modify.price))
+                if order.status.is_final:
+                    return None  # filled or gone meanwhile: the venue's refusal (the engine's, live: unknown order)
+                change = request.modify
+                quantity = get_decimal(change.quantity) if change.HasField("quantity") else instrument.qty(
+                    order.quantity)
+                price = get_decimal(change.price) if change.HasField("price") else instrument.price(order.price)
+                check = OrderCheck(symbol, SIDE_OUT[order.side], quantity - instrument.qty(order.filled), price)
                 exclude = cid
         except (SimReject, ValueError, ArithmeticError):
             return None          # the venue says what is wrong with it
