@@ -27,7 +27,7 @@ class BinanceFetcher(IExchangeDataFetcher):
         self._scales: dict[str, tuple[int, int]] = {}
 
     def keep_frames(self, tap) -> None:
-        self.http.on_raw, self.http.keeps_private_answers = tap, True
+        self.http.keep_answers(tap)
 
     async def server_time_ns(self) -> int:
         return (await self.http.server_time()).serverTime * parse.MS

@@ -59,7 +59,7 @@ class BinanceOMS(Grids, IExchangeOMS):
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "modified": 0, "countdown_errors": 0}
 
     def keep_frames(self, tap) -> None:
-        self.http.on_raw, self.http.keeps_private_answers = tap, True
+        self.http.keep_answers(tap)
         if self.ws_api is not None:
             self.ws_api.session.on_raw = tap
 

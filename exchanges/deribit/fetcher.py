@@ -32,7 +32,7 @@ class DeribitFetcher(IExchangeDataFetcher):
         return sorted({i.settle for i in (await self._known()).values()})
 
     def keep_frames(self, tap) -> None:
-        self.api.transport.on_raw, self.api.transport.keeps_private_answers = tap, True
+        self.api.transport.keep_answers(tap)
 
     async def server_time_ns(self) -> int:
         return await self.api.get_time() * parse.MS

@@ -89,7 +89,7 @@ class DeribitSubscriber(IExchangeSubscriber):
         self.interval = interval      # of the book, ticker and trades channels alike
         self.handler: MarketDataHandler | None = None
         self.scales: dict[str, tuple[int, int]] = {}
-        self._listed: set[str] = set()        # the instrument kinds listed so far
+        self._options_listed = False          # options are listed once a symbol is not a future
         self.chains: dict[str, BookChain] = {}
         self._channels: list[str] = []
         self.statuses = FeedStatuses(VENUE, stale_after_s)
@@ -119,12 +119,12 @@ class DeribitSubscriber(IExchangeSubscriber):
         for info in await self.api.get_instruments(kind=kind):
             instrument = parse.instrument(info)
             self.scales[instrument.symbol] = (instrument.price_scale, instrument.size_scale)
-        self._listed.add(kind)
 
     async def subscribe(self, symbols: Sequence[str], kinds: Collection[StreamKind]) -> None:
         unknown = [s for s in symbols if s not in self.scales]
-        if unknown and "option" not in self._listed:
+        if unknown and not self._options_listed:
             await self._list("option")
+            self._options_listed = True
             unknown = [s for s in symbols if s not in self.scales]
         if unknown:
             raise UnknownSymbol(f"not listed by the venue: {', '.join(unknown)}", request="subscribe")

@@ -34,7 +34,7 @@ class GrvtFetcher(IExchangeDataFetcher):
         self._instruments: dict[str, Instrument] = {}
 
     def keep_frames(self, tap) -> None:
-        self.api.on_raw, self.api.keeps_private_answers = tap, True
+        self.api.keep_answers(tap)
 
     async def sub_account(self) -> str:
         return await self._sub_account.id(self.api)

@@ -74,7 +74,7 @@ class GrvtOMS(Grids, IExchangeOMS):
         self.counters = {"placed": 0, "rejected": 0, "cancelled": 0, "countdown_errors": 0}
 
     def keep_frames(self, tap) -> None:
-        self.api.on_raw, self.api.keeps_private_answers = tap, True
+        self.api.keep_answers(tap)
 
     async def start(self) -> None:
         self.sub_account_id = await self._sub_account.id(self.api)

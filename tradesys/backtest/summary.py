@@ -37,7 +37,8 @@ def write_summary(backtest, start_ns: int, end_ns: int, messages: int, wall_seco
                 "fees": {s: {"maker": str(i.maker_fee), "taker": str(i.taker_fee)}
                          for s, i in run.exchange.instruments.items()},
                 "liquidity": dict(run.liquidity.count), "orders": dict(run.venue.count),
-                "rejections": dict(run.venue.rejections), "risk_gate_refusals": dict(run.venue.gate_refusals)}
+                "rejections": dict(run.venue.rejections),
+                "risk_gate_refusals": dict(run.venue.gate.rejected) if run.venue.gate else {}}
                 for run in backtest.venues},
         },
         "strategies": strategies,

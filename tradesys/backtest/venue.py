@@ -93,7 +93,6 @@ class BacktestVenue:
         exchange.listeners.append(self._on_event)
         self.count = {"requests": 0, "rejected": 0, "events": 0, "fills": 0}
         self.rejections: dict[str, int] = {}      # the simulated venue's reject code -> how many
-        self.gate_refusals: dict[str, int] = {}   # the risk gate's reason -> how many
         self.max_inventory: dict[tuple[str, str], Decimal] = {}   # (strategy id, symbol) -> largest |position|
 
     def open_account(self, strategy_id: str, symbols: tuple[str, ...], balance: Decimal) -> BacktestOrderClient:
@@ -126,9 +125,7 @@ class BacktestVenue:
         account, symbol, cid = request.strategy_id, request.symbol, request.client_order_id
         action = request.WhichOneof("action")
         verdict = self._gated(request, action) if self.gate is not None else None
-        if verdict is not None:
-            key = R.Name(verdict[0]).removeprefix("REJECT_REASON_").lower()
-            self.gate_refusals[key] = self.gate_refusals.get(key, 0) + 1
+        if verdict is not None:        # the gate counts it (RiskGate.rejected)
             reply.accepted, reply.reason, reply.detail = False, verdict[0], verdict[1]
             return reply
         try:
@@ -177,9 +174,7 @@ class BacktestVenue:
         except (SimReject, ValueError, ArithmeticError):
             return None          # the venue says what is wrong with it
         side = SIDE_IN.get(check.side)
-        book = self.exchange.engines[symbol].book
-        bid, ask = book.best_price(Side.BUY), book.best_price(Side.SELL)
-        mid = instrument.price(bid + ask) / 2 if bid is not None and ask is not None else None
+        mid = self.exchange.mark_price(symbol, fallback=None)     # no marks in a backtest: the book's mid
         position = resting = Decimal(0)
         for strategy_id in self.strategies:
             held = self.exchange.account(strategy_id).positions.get(symbol)

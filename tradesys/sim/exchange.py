@@ -280,7 +280,7 @@ class SimExchange:
                     if asset is None or self.instruments[symbol].settle == asset
                     for o in e.open_orders(account_id) if not o.reduce_only), ZERO)
 
-    def mark_price(self, symbol: str, fallback: Decimal = ZERO) -> Decimal:
+    def mark_price(self, symbol: str, fallback: Decimal | None = ZERO) -> Decimal | None:
         """The mark if one was set, else the book's mid, else ``fallback``."""
         mark = self.marks.get(symbol)
         if mark is not None:

@@ -49,6 +49,11 @@ class HttpSession:
         self.keeps_private_answers = False
         self._http: aiohttp.ClientSession | None = None
 
+    def keep_answers(self, tap: RawTap) -> None:
+        """Hand every answer to ``tap``, private ones too (an engine's connections: its tap withholds what
+        carries a credential)."""
+        self.on_raw, self.keeps_private_answers = tap, True
+
     async def start(self) -> None:
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
