@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -58,9 +58,22 @@ def sign(secret: str, payload: str | bytes) -> str:
     return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
 
 
+# What ``quote_plus`` leaves as it is: a parameter made only of these is written verbatim.
+_VERBATIM = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+
+
+def query_string(params: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
+    """``urllib.parse.urlencode`` of ``params`` in the given order, byte for byte, without its cost for the
+    common case: symbols, numbers and our client order ids need no quoting (a third of the time per order)."""
+    items = params.items() if isinstance(params, Mapping) else params
+    verbatim = _VERBATIM.match
+    return "&".join(f"{k}={v}" if verbatim(k) and verbatim(v) else f"{quote_plus(k)}={quote_plus(v)}"
+                    for k, v in items)
+
+
 def signed_query(params: Iterable[tuple[str, str]] | Mapping[str, str], secret: str) -> str:
     """Encode ``params`` (in the given order) and append their signature as the last parameter."""
-    query = urlencode(list(params.items()) if isinstance(params, Mapping) else list(params))
+    query = query_string(params)
     return f"{query}&signature={sign(secret, query)}"
 
 

@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Sequence
 from typing import TypeVar
-from urllib.parse import urlencode
 
 import msgspec
 from yarl import URL
@@ -91,12 +90,17 @@ class BinanceHttp(HttpSession):
             items += [("recvWindow", str(self.recv_window_ms)), ("timestamp", str(self.now_ms()))]
             query = auth.signed_query(items, self.credentials.api_secret)
         else:
-            query = urlencode(items)
+            query = auth.query_string(items)
         url = URL(f"{self.base_url}{path}" + (f"?{query}" if query else ""), encoded=True)
         status, response_headers, body = await self.send(method, url, name=name, may_execute=may_execute,
                                                          headers=headers)
-        await self.limiter.observe({LIMIT_HEADERS[k.lower()]: int(v) for k, v in response_headers.items()
-                                    if k.lower() in LIMIT_HEADERS and v.isdigit()})
+        # Each count looked up by name (the headers are case-insensitive), not every header walked.
+        counts = {}
+        for header, limit in LIMIT_HEADERS.items():
+            value = response_headers.get(header)
+            if value is not None and value.isdigit():
+                counts[limit] = int(value)
+        await self.limiter.observe(counts)
         if status == 200:
             return decoded(body, shape, name)
         raise await self._failure(status, body, response_headers.get("Retry-After"), name, may_execute)

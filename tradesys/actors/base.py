@@ -30,6 +30,9 @@ from tradesys.bus import Publisher, curve, topics
 from tradesys.bus.sockets import node_address
 from tradesys.messages import ActorState, Heartbeat
 
+# Read once: a protobuf enum's attribute is a Python-level lookup, and ``spawn`` runs for every order request.
+_ENDING = frozenset((ActorState.ACTOR_STATE_STOPPING, ActorState.ACTOR_STATE_STOPPED))
+
 log = logging.getLogger(__name__)
 
 Directory = dict[str, dict[str, str]]  # actor name -> endpoint role -> ZeroMQ endpoint
@@ -210,7 +213,7 @@ class ActorBase:
     def spawn(self, coro, name: str) -> asyncio.Task:
         """Run ``coro`` as a task this actor owns: cancelled on stop, crash reported."""
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name}")
-        if self.state in (ActorState.ACTOR_STATE_STOPPING, ActorState.ACTOR_STATE_STOPPED):
+        if self.state in _ENDING:
             # A wiring still under way when the stop came (a restart racing a stop): its work never starts,
             # since the stop has already cancelled the tasks and will close the publisher.
             task.cancel()
