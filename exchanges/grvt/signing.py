@@ -25,10 +25,9 @@ import threading
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_keys import keys
 from eth_utils import keccak
+from eth_utils.exceptions import ValidationError
 
 PRICE_DECIMALS = 9
 TIME_IN_FORCE = {"GOOD_TILL_TIME": 1, "ALL_OR_NONE": 2, "IMMEDIATE_OR_CANCEL": 3, "FILL_OR_KILL": 4,
@@ -128,6 +127,10 @@ def order_message(*, sub_account_id: int | str, is_market: bool, time_in_force: 
 
 
 def _signable(chain_id: int, message: dict, types: dict | None = None):
+    # eth-account is imported where it is used: it takes half a second to import, and every process that
+    # reads the farm's configuration imports this module, while only a verifier (the simulator) needs it.
+    from eth_account.messages import encode_typed_data
+
     if types is None:
         types = ORDER_WITH_BUILDER_FEE_TYPES if "builder" in message else ORDER_TYPES
     return encode_typed_data(domain(chain_id), types, message)
@@ -234,6 +237,8 @@ class Signer:
 def recover(chain_id: int, message: dict, r: str, s: str, v: int, types: dict | None = None) -> str:
     """The address that signed ``message`` (an order unless ``types`` says otherwise), checksummed;
     SigningError for a malformed signature."""
+    from eth_account import Account
+
     try:
         return Account.recover_message(_signable(chain_id, message, types), vrs=(int(v), int(r, 16), int(s, 16)))
     except (ValueError, TypeError) as exc:
@@ -241,7 +246,11 @@ def recover(chain_id: int, message: dict, r: str, s: str, v: int, types: dict | 
 
 
 def address_of(private_key: str) -> str:
-    return Account.from_key(private_key).address
+    """The checksummed address of a hex private key (0x optional); ValueError for one that is not a key."""
+    try:
+        return keys.PrivateKey(bytes.fromhex(private_key.removeprefix("0x"))).public_key.to_checksum_address()
+    except ValidationError as exc:       # eth-keys' own, not a ValueError: out of range, or not 32 bytes
+        raise ValueError(f"not a private key: {exc}") from None
 
 
 class Nonces:

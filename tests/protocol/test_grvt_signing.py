@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from exchanges.grvt import signing as g
 
 VECTORS = json.loads((Path(__file__).parents[1] / "fixtures/grvt/signing_vectors.json").read_text())
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141   # a key is 1 .. order - 1
 KEY, SIGNER = VECTORS["private_key"], VECTORS["signer_address"]
 CASES = VECTORS["cases"]
 SDK_CASES = [c for c in CASES if "grvt-pysdk sign_order" not in c["implementations_not_applicable"]]
@@ -175,3 +176,18 @@ def test_fuzz_the_direct_digest_equals_eth_accounts_typed_data_hash(sub_account,
         types = g.ORDER_WITH_BUILDER_FEE_TYPES
     signable = encode_typed_data(g.domain(326), types, message)
     assert g.digest(326, message) == keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=1, max_value=SECP256K1_ORDER - 1))
+def test_the_address_of_a_key_is_eth_accounts(secret):
+    key = f"0x{secret:064x}"
+    assert g.address_of(key) == Account.from_key(key).address
+
+
+@pytest.mark.parametrize("key", ["0x" + "00" * 32, "0x" + "ff" * 32, "0x1234", "", "0x" + "zz" * 32])
+def test_a_key_that_is_not_one_is_refused_with_a_value_error_naming_it(key):
+    from exchanges.grvt.auth import Credentials
+
+    with pytest.raises(ValueError, match="not a usable Ethereum key"):
+        Credentials(api_key="k", private_key=key)
