@@ -122,7 +122,7 @@ def _publisher(kind: str, endpoint_q, ready, count: int, keys: CurveKeys | None 
     pub.close()
 
 
-def _recv_frames_direct(sock: zmq.Socket) -> list[bytes]:
+def recv_frames_direct(sock: zmq.Socket) -> list[bytes]:
     part = sock.recv(0, copy=False)
     frames = [part.bytes]
     while part.more:
@@ -140,7 +140,7 @@ def _raw_subscribe(endpoint: str, ready, count: int, multipart: bool = False) ->
     # The warm-up comes as three frames; what is counted, as three (multipart) or as one (raw).
     topic = TOPIC.encode() if multipart else TOPIC.encode() + b"\x00"
     got, first = 0, 0.0
-    recv = sock.recv_multipart if multipart else lambda: _recv_frames_direct(sock)
+    recv = sock.recv_multipart if multipart else lambda: recv_frames_direct(sock)
     try:
         while got < count:
             frames = recv()
@@ -203,7 +203,7 @@ def measure_throughput(kind: str, count: int) -> float:
 
 # -- round-trip peers ----------------------------------------------------------------------
 
-def _server(kind: str, endpoint_q, stop, keys: CurveKeys | None = None) -> None:
+def round_trip_server(kind: str, endpoint_q, stop, keys: CurveKeys | None = None) -> None:
     if keys is not None:
         curve.enable(keys)
     if kind == "raw":  # the server of the "ours" and "callback" kinds is the same OrderServer
@@ -216,7 +216,7 @@ def _server(kind: str, endpoint_q, stop, keys: CurveKeys | None = None) -> None:
         poller.register(sock, zmq.POLLIN)
         while not stop.is_set():
             if poller.poll(100):
-                identity = _recv_frames_direct(sock)[0]
+                identity = recv_frames_direct(sock)[0]
                 sock.send(identity, zmq.SNDMORE)
                 sock.send(header, zmq.SNDMORE)
                 sock.send(body)
@@ -237,7 +237,10 @@ def _server(kind: str, endpoint_q, stop, keys: CurveKeys | None = None) -> None:
     asyncio.run(main())
 
 
-def _raw_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
+def raw_round_trips(endpoint: str, count: int, warmup: int, *, pause_every: int = 0,
+                    pause_s: float = 0.0) -> list[float]:
+    """Round trips in microseconds, back to back; or, with ``pause_every``, ``pause_s`` idle after every that many
+    (``bench/order_rtt.py`` paces them as its probe paces its cycles)."""
     sock = zmq.Context.instance().socket(zmq.DEALER)
     sock.setsockopt(zmq.ROUTING_ID, b"mm1")
     sock.setsockopt(zmq.LINGER, 0)
@@ -249,9 +252,11 @@ def _raw_round_trips(endpoint: str, count: int, warmup: int) -> list[float]:
         start = time.perf_counter_ns()
         sock.send(header, zmq.SNDMORE)
         sock.send(body)
-        _recv_frames_direct(sock)
+        recv_frames_direct(sock)
         if i >= warmup:
             samples.append((time.perf_counter_ns() - start) / 1000)
+        if pause_every and (i + 1) % pause_every == 0:
+            time.sleep(pause_s)
     sock.close()
     return samples
 
@@ -320,11 +325,11 @@ async def _ours_callback_round_trips(endpoint: str, count: int, warmup: int) -> 
 def measure_round_trip(kind: str, count: int, warmup: int) -> tuple[float, float]:
     endpoint_q, stop = SPAWN.Queue(), SPAWN.Event()
     keys = bench_keys() if kind == "curve" else None
-    proc = SPAWN.Process(target=_server, args=(kind, endpoint_q, stop, keys), daemon=True)
+    proc = SPAWN.Process(target=round_trip_server, args=(kind, endpoint_q, stop, keys), daemon=True)
     proc.start()
     endpoint = endpoint_q.get(timeout=30)
     if kind == "raw":
-        samples = _raw_round_trips(endpoint, count, warmup)
+        samples = raw_round_trips(endpoint, count, warmup)
     elif kind == "callback":
         samples = asyncio.run(_ours_callback_round_trips(endpoint, count, warmup))
     else:

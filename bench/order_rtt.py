@@ -12,6 +12,12 @@ Baseline, in the same run, against the same simulator endpoint: the same signed 
 together. Both go into the same log-bucket histogram (about 4 % wide); p50 and p99 are its bucket edges.
 Aims (issue 19): p50 within 1.5x the bare request, p99 within 2x. Progress goes to stderr, figures to stdout.
 
+A second baseline, measured after the others in the same run: the design's order hop alone, a bare pyzmq
+DEALER -> ROUTER -> DEALER round trip between two processes (``bench/bus.py``'s raw peers, the same request and
+reply frames, nothing else done), paced like the probe: two back to back, then the pause. Ours makes that
+round trip too (strategy -> engine, engine -> strategy) on top of the venue's request, so the bare request plus
+it is the least the design's path can take here; the benchmark prints that floor and our ratio to it.
+
     python bench/order_rtt.py [--requests 400] [--warmup 40] [--quick]
 """
 
@@ -29,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp  # noqa: E402
 
+from bench import bus  # noqa: E402
 from bench.local_ray import run_in_local_ray  # noqa: E402
 from bench.pipeline import merged, progress  # noqa: E402
 from exchanges.binance.auth import API_KEY_HEADER, signed_query  # noqa: E402
@@ -90,6 +97,24 @@ async def bare(rest: str, api_key: str, api_secret: str, warmup: int, requests: 
     return histogram
 
 
+async def bare_zeromq(warmup: int, requests: int) -> Histogram:
+    """The order hop alone: bare pyzmq round trips to a ROUTER in another process, paced like the probe."""
+    endpoint_q, stop = bus.SPAWN.Queue(), bus.SPAWN.Event()
+    server = bus.SPAWN.Process(target=bus.round_trip_server, args=("raw", endpoint_q, stop), daemon=True)
+    server.start()
+    try:
+        endpoint = await asyncio.to_thread(endpoint_q.get, timeout=30)
+        samples = await asyncio.to_thread(bus.raw_round_trips, endpoint, requests, warmup, pause_every=2,
+                                          pause_s=PAUSE_S)
+    finally:
+        stop.set()
+        await asyncio.to_thread(server.join, 30)
+    histogram = Histogram()
+    for microseconds in samples:
+        histogram.add(int(microseconds * 1000))
+    return histogram
+
+
 async def _at_least(read, target: int) -> bool:
     return await read() >= target
 
@@ -112,6 +137,8 @@ async def bench(requests: int, warmup: int) -> None:
             rest = farm.launcher.directory["sim-binance"]["sim rest"]
             baseline = await bare(rest, sim.api_key, sim.api_secret, warmup, requests)
             progress(f"bare: {baseline.count} requests measured")
+            hop = await bare_zeromq(warmup, requests)     # with the farm still up, as the others were measured
+            progress(f"bare ZeroMQ: {hop.count} round trips measured")
     print(f"Order round trip on the Binance simulator ({SYMBOL}: a post-only bid 2 % below the touch, then its "
           f"cancel), {requests:,} requests each after {warmup} warm-up, {PAUSE_S * 1000:.0f} ms between cycles")
     b50, b99, o50, o99 = (h.quantile(q) for h in (baseline, probe) for q in (0.5, 0.99))
@@ -119,7 +146,12 @@ async def bench(requests: int, warmup: int) -> None:
           f"({baseline.count:,} requests)")
     print(f"  tradesys strategy -> engine -> simulator -> strategy  : p50 {us(o50)}  p99 {us(o99)}  "
           f"({probe.count:,} requests)  ratio p50 {o50 / b50:.2f}x (aim {AIM_P50}x), p99 {o99 / b99:.2f}x "
-          f"(aim {AIM_P99}x)", flush=True)
+          f"(aim {AIM_P99}x)")
+    h50, h99 = hop.quantile(0.5), hop.quantile(0.99)
+    print(f"  baseline bare ZeroMQ DEALER <-> ROUTER round trip      : p50 {us(h50)}  p99 {us(h99)}  "
+          f"({hop.count:,} round trips, paced alike)")
+    print(f"  floor of the design's path (bare request + bare hop)  : p50 {us(b50 + h50)}  = {(b50 + h50) / b50:.2f}x "
+          f"the bare request; ours is {o50 / (b50 + h50):.2f}x the floor", flush=True)
 
 
 async def _probe_done(farm: Farm, cycles: int) -> bool:

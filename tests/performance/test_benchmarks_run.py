@@ -163,9 +163,14 @@ def test_order_round_trip_benchmark_prints_the_farms_percentiles_beside_a_bare_r
                      r"\((\d+) requests\)", out)
     ours = re.search(r"tradesys strategy -> engine -> simulator -> strategy +: p50 +([\d,]+) us +p99 +([\d,]+) us +"
                      r"\((\d+) requests\) +ratio p50 [\d.]+x \(aim 1.5x\), p99 [\d.]+x \(aim 2.0x\)", out)
-    assert bare and ours, out
-    assert int(bare.group(3)) == 40 and int(ours.group(3)) >= 40      # every round trip counted, none missing
-    assert all(int(m.group(1).replace(",", "")) > 0 for m in (bare, ours))
+    hop = re.search(r"baseline bare ZeroMQ DEALER <-> ROUTER round trip +: p50 +([\d,]+) us +p99 +([\d,]+) us +"
+                    r"\((\d+) round trips, paced alike\)", out)
+    floor = re.search(r"floor of the design's path \(bare request \+ bare hop\) +: p50 +([\d,]+) us += ([\d.]+)x "
+                      r"the bare request; ours is ([\d.]+)x the floor", out)
+    assert bare and ours and hop and floor, out
+    assert int(bare.group(3)) == 40 and int(ours.group(3)) >= 40 and int(hop.group(3)) == 40   # every one counted
+    assert all(int(m.group(1).replace(",", "")) > 0 for m in (bare, ours, hop))
+    assert float(floor.group(2)) > 1.0      # the hop adds to the bare request: the floor is above it
 
 
 def test_order_table_benchmark_prints_the_live_index_beside_the_whole_table_walk():
