@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from tradesys.actors.base import ActorBase
 from tradesys.venue.lease import LeasedBudget
-from tradesys.venue.ratelimit import Budget, Limit
+from tradesys.venue.ratelimit import Budget, Limit, RateLimiter
+from tradesys.venue.registry import VenueParts
 
 
 class Clock:
@@ -172,3 +176,64 @@ async def test_the_venues_counts_go_to_the_budget_at_most_once_a_period_not_once
     assert handed == [{"orders_10s": 2}, {"orders_10s": 8}]     # then one call, the highest count
     assert leased.counters["observed"] == 2
     assert source.budget.used("orders_10s") == 8
+
+
+async def test_close_cancels_a_hand_over_and_a_top_up_under_way_and_leaves_no_task():
+    clock = Clock(1000.0)
+    source = InProcess(account(clock))
+    never = asyncio.Event()
+    started = []
+
+    async def stuck(*args):                  # the budget's process does not answer
+        started.append(args)
+        await never.wait()
+
+    leased = LeasedBudget(source, clock=clock, observe_every_s=0.0)
+    source.observe = stuck
+    await leased.observe({"orders_10s": 3})
+    source.lease = stuck
+    leased._size["orders_10s"], leased._left["orders_10s"] = 10, 1     # a lease of 10, one unit left
+    leased._top_up_if_low({"orders_10s": 1})  # low: a top-up goes out in the background
+    await asyncio.sleep(0)
+    posting, asking = leased._posting, leased._asking
+    assert len(started) == 2 and not posting.done() and not asking.done()
+    await asyncio.wait_for(leased.close(), 1)
+    assert posting.cancelled() and asking.cancelled()
+    assert leased._posting is None and leased._asking is None
+    await leased.close()                      # twice is fine
+
+
+async def test_close_after_a_failed_hand_over_does_not_raise_it_again():
+    clock = Clock(1000.0)
+    source = InProcess(account(clock))
+
+    async def broken(counts):
+        raise ConnectionError("budget gone")
+
+    source.observe = broken
+    leased = LeasedBudget(source, clock=clock, observe_every_s=0.0)
+    await leased.observe({"orders_10s": 3})
+    with pytest.raises(ConnectionError):
+        await asyncio.wait_for(asyncio.shield(leased._posting), 1)
+    assert leased.counters["observe_failures"] == 1
+    await leased.close()                       # its failure was counted and logged when it ended
+
+
+async def test_an_actor_closes_its_connections_limiter_when_it_stops():
+    clock = Clock(1000.0)
+    source = InProcess(account(clock))
+    never = asyncio.Event()
+
+    async def stuck(counts):
+        await never.wait()
+
+    source.observe = stuck
+    leased = LeasedBudget(source, clock=clock, observe_every_s=0.0)
+    limiter = RateLimiter(leased, venue="test")
+    actor = ActorBase("engine-test")
+    actor.own_connection(VenueParts(limiter=limiter))
+    await limiter.observe({"orders_10s": 3})         # a hand-over under way when the stop comes
+    posting = leased._posting
+    assert not posting.done()
+    await asyncio.wait_for(actor.stop(), 2)
+    assert posting.cancelled()

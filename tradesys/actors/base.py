@@ -68,7 +68,8 @@ class ActorBase:
         self.restarted = False
         self.publisher: Publisher | None = None
         self._subscribers: list = []          # what this actor reads off the bus (``subscribed``)
-        self._breakers: list = []             # its venue connections' circuit breakers (``breakers_of``)
+        self._breakers: list = []             # its venue connections' circuit breakers (``own_connection``)
+        self._limiters: list = []             # and their rate limiters, closed at stop
         self._tasks: set[asyncio.Task] = set()
         self.loop_lag = LoopLag()
 
@@ -122,6 +123,8 @@ class ActorBase:
             failed = True
             log.exception("stop failed")
         await self._cancel_tasks()
+        for limiter in self._limiters:
+            await limiter.close()
         self.state = ActorState.ACTOR_STATE_FAILED if failed else ActorState.ACTOR_STATE_STOPPED
         if self.publisher is not None:
             self._publish_heartbeat()
@@ -189,10 +192,13 @@ class ActorBase:
         self._subscribers.append(subscriber)
         return subscriber
 
-    def breakers_of(self, parts) -> None:
-        """Count the circuit breakers of a venue connection (``VenueParts``) in this actor's heartbeat."""
+    def own_connection(self, parts) -> None:
+        """A venue connection (``VenueParts``) this actor opened: its circuit breakers are counted in the
+        heartbeat, and its rate limiter (with its background lease and hand-over tasks) is closed at stop."""
         if getattr(parts, "breakers", None) is not None:
             self._breakers.append(parts.breakers)
+        if getattr(parts, "limiter", None) is not None:
+            self._limiters.append(parts.limiter)
 
     def all_counters(self) -> dict[str, int]:
         counters = {"errors": self.errors, **self.loop_lag.counters()}

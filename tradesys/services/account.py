@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tradesys import logs
 from tradesys.actors.base import Directory
 from tradesys.config.schema import Endpoint
@@ -31,6 +33,7 @@ def connect_account(settings, directory: Directory, roles: tuple[str, ...]) -> V
                            f"(set the venue's key variables in the environment)")
     credentials = spec.credentials(settings.api_key, settings.api_secret)
     # "flatten": the engine's own orders when it closes positions.
-    return spec.connect(config, credentials, shared_limiter(settings.key, config.venue),
-                        spec.endpoints_for(config, sim_urls), roles=roles,
-                        owners=tuple(settings.strategies) + ("flatten",))
+    limiter = shared_limiter(settings.key, config.venue)
+    parts = spec.connect(config, credentials, limiter, spec.endpoints_for(config, sim_urls), roles=roles,
+                         owners=tuple(settings.strategies) + ("flatten",))
+    return replace(parts, limiter=limiter)

@@ -134,6 +134,9 @@ class RayBudget:
                 "error": f"{type(error).__name__}: {error}", "failures": failures}})
             self.observe_failures = failures
 
+    async def close(self) -> None:
+        """Nothing runs in the background here (a posted count's callback runs on Ray's thread)."""
+
     async def block(self, seconds: float, reason: str, banned: bool) -> None:
         try:
             await self.handle.block.remote(seconds, reason, banned)

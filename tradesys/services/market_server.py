@@ -103,7 +103,7 @@ class MarketServer(ActorBase):
             credentials = spec.credentials(self.settings.api_key, self.settings.api_secret)
         parts = spec.connect(config, credentials, limiter, spec.endpoints_for(config, sim_urls),
                              roles=("subscriber",))
-        self.breakers_of(parts)
+        self.own_connection(parts)
         self.subscriber = parts.subscriber
         await self.subscriber.start(self)
         await self.subscriber.subscribe(list(config.symbols), KINDS)

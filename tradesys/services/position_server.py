@@ -98,7 +98,7 @@ class PositionServer(ActorBase):
     async def on_wire(self, directory: Directory) -> None:
         config = self.settings.config
         parts = connect_account(self.settings, directory, roles=("pms", "fetcher"))
-        self.breakers_of(parts)
+        self.own_connection(parts)
         self.pms, self.fetcher = parts.pms, parts.fetcher
         # Inverse contracts (quantities in USD, PnL in the coin) keep their ledgers by the inverse rule.
         self.book.inverse = {i.symbol for i in await self.fetcher.instruments() if i.inverse}

@@ -104,7 +104,7 @@ class TradingEngine(ActorBase):
     async def on_wire(self, directory: Directory) -> None:
         config = self.settings.config
         parts = connect_account(self.settings, directory, roles=("oms", "pms", "fetcher"))
-        self.breakers_of(parts)
+        self.own_connection(parts)
         self.oms, self.pms, self.fetcher = parts.oms, parts.pms, parts.fetcher
         if self.settings.raw_frames:
             tap = RawTap(self.publisher, self.venue, self.account.count, private=True)

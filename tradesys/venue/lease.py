@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from tradesys.aio import cancel_and_wait
 from tradesys.venue.ratelimit import Lease
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,14 @@ class LeasedBudget:
 
     async def configure(self, capacities: Mapping[str, int]) -> None:
         await self.source.configure(capacities)
+
+    async def close(self) -> None:
+        """Cancel the lease and hand-over under way (the owner stops): counts not yet handed over are dropped,
+        the next reading from any process of the account carries the venue's count again."""
+        for task in (self._asking, self._posting):
+            if task is not None and not task.done():      # a finished one's failure was counted when it ended
+                await cancel_and_wait(task)
+        self._asking = self._posting = None
 
     def holding(self) -> dict[str, int]:
         """The units each limit's lease still holds now (for status and tests)."""

@@ -183,6 +183,9 @@ class SharedBudget(Protocol):
 
     async def configure(self, capacities: Mapping[str, int]) -> None: ...
 
+    async def close(self) -> None:
+        """End what the budget runs in the background (nothing, for most)."""
+
 
 class LocalBudget:
     """A ``Budget`` shared by the connectors of one process."""
@@ -203,6 +206,9 @@ class LocalBudget:
 
     async def configure(self, capacities: Mapping[str, int]) -> None:
         self.budget.configure(capacities)
+
+    async def close(self) -> None:
+        pass
 
 
 class RateLimiter:
@@ -240,6 +246,10 @@ class RateLimiter:
         """The venue's own statement of its limits, replacing the defaults."""
         if capacities:
             await self.budget.configure(capacities)
+
+    async def close(self) -> None:
+        """Its budget's background work ends (an actor's stop)."""
+        await self.budget.close()
 
     async def throttled(self, retry_after_s: float, reason: str, *, banned: bool = False) -> None:
         """The venue answered 429 (or 418 when ``banned``): nothing goes out before ``retry_after_s``."""

@@ -38,6 +38,8 @@ class VenueParts:
     fetcher: object = None
     # The circuit breakers every REST session of these parts shares (None: the venue has none).
     breakers: object = None
+    # The account's rate limiter the parts share, when their opener wants it closed with them (``RateLimiter``).
+    limiter: object = None
 
 
 @dataclass(frozen=True)
