@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote_plus
+from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -67,8 +67,9 @@ def query_string(params: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
     common case: symbols, numbers and our client order ids need no quoting (a third of the time per order)."""
     items = params.items() if isinstance(params, Mapping) else params
     verbatim = _VERBATIM.match
-    return "&".join(f"{k}={v}" if verbatim(k) and verbatim(v) else f"{quote_plus(k)}={quote_plus(v)}"
-                    for k, v in items)
+    # Anything else (a number, bytes, text that needs quoting) goes through urlencode itself.
+    return "&".join(f"{k}={v}" if type(k) is str and type(v) is str and verbatim(k) and verbatim(v)
+                    else urlencode(((k, v),)) for k, v in items)
 
 
 def signed_query(params: Iterable[tuple[str, str]] | Mapping[str, str], secret: str) -> str:
