@@ -124,7 +124,11 @@ class ActorBase:
             log.exception("stop failed")
         await self._cancel_tasks()
         for limiter in self._limiters:
-            await limiter.close()
+            try:
+                await limiter.close()
+            except Exception:       # its tasks are gone either way; the stop goes on
+                self.errors += 1
+                log.exception("closing a rate limiter failed")
         self.state = ActorState.ACTOR_STATE_FAILED if failed else ActorState.ACTOR_STATE_STOPPED
         if self.publisher is not None:
             self._publish_heartbeat()
