@@ -41,7 +41,7 @@ from tradesys.positions.ledger import UNATTRIBUTED, Book, Ledger, bbo_mid, exact
 from tradesys.risk.killswitch import command
 from tradesys.services.account import connect_account
 from tradesys.services.raw import RawTap
-from tradesys.venue.errors import ExchangeError
+from tradesys.venue.errors import ExchangeError, TransientError
 from tradesys.venue.ids import ClientOrderIds
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,11 @@ RECENT_PER_OWNER = 5_000
 EXPOSURE_ALERT = Decimal("0.8")   # of max_position_notional
 DRIFT_CHECKS = 3                  # consecutive reconciliations showing the same drift before the alarm
 REBUILD_ATTEMPTS = 5              # reads of the history until the positions hold still around one
+# At stop, each last read of the venue is tried this often while it answers with a transient error (a 5xx, a
+# throttle): the summary's ledgers are the run's last word, and a fill the stream missed is only found here.
+STOP_ATTEMPTS = 6
+STOP_PAUSE_S = 0.25
+STOP_PAUSE_MAX_S = 0.5     # a throttle's own wait, capped: six reads stay well inside the launcher's stop timeout
 
 
 @dataclass(frozen=True)
@@ -129,9 +134,10 @@ class PositionServer(ActorBase):
         if self._recovering is not None:
             self._recovering.cancel()
         if self.fetcher is not None:
+            # Fills the stream had not delivered when it closed, then the final word on the account.
+            await self._recover_fills("stop", attempts=STOP_ATTEMPTS)
             try:
-                await self._recover_fills("stop")   # fills the stream had not delivered when it closed
-                await self._reconcile()      # the final word on the account, for the summary
+                await patiently(self._reconcile, STOP_ATTEMPTS)
             except ExchangeError as exc:
                 log.warning("final reconcile failed", extra={"fields": {"error": str(exc)}})
             await self.fetcher.close()
@@ -252,11 +258,12 @@ class PositionServer(ActorBase):
             # Back after a drop: what was filled meanwhile is asked of the venue and booked once.
             self._recovering = self.spawn(self._recover_fills("reconnect"), "recover-fills")
 
-    async def _recover_fills(self, why: str, symbols: list[str] | None = None) -> None:
-        """Book the fills since start that the venue has and the stream did not bring (by trade id, once)."""
+    async def _recover_fills(self, why: str, symbols: list[str] | None = None, *, attempts: int = 1) -> None:
+        """Book the fills since start that the venue has and the stream did not bring (by trade id, once);
+        each symbol's read is tried ``attempts`` times while the venue's error is transient."""
         for symbol in self.settings.config.symbols if symbols is None else symbols:
             try:
-                fills = await self.fetcher.recent_fills(symbol, self._started_ns)
+                fills = await patiently(lambda s=symbol: self.fetcher.recent_fills(s, self._started_ns), attempts)
             except ExchangeError as exc:
                 log.warning("fill recovery failed", extra={"fields": {"symbol": symbol, "error": str(exc)}})
                 continue
@@ -391,3 +398,17 @@ class PositionServer(ActorBase):
                 RiskAction.RISK_ACTION_REDUCE_ONLY, reason, venue=self.venue, issued_by=self.name))
         elif exposure <= limit * EXPOSURE_ALERT:
             self._breached.discard(symbol)
+
+
+async def patiently(call, attempts: int):
+    """``await call()``, again after a short pause while it fails with a transient venue error, ``attempts``
+    times in all; the last error is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except TransientError as exc:
+            if attempt == attempts:
+                raise
+            log.info("the venue's answer was a transient error: asking again", extra={"fields": {
+                "attempt": attempt, "error": str(exc)}})
+            await asyncio.sleep(min(max(getattr(exc, "retry_after_s", 0.0), STOP_PAUSE_S), STOP_PAUSE_MAX_S))
