@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from tradesys.actors.base import ActorBase
+from tradesys.aio import wait_until
 from tradesys.venue.lease import LeasedBudget
 from tradesys.venue.ratelimit import Budget, Limit, RateLimiter
 from tradesys.venue.registry import VenueParts
@@ -194,9 +195,9 @@ async def test_close_cancels_a_hand_over_and_a_top_up_under_way_and_leaves_no_ta
     source.lease = stuck
     leased._size["orders_10s"], leased._left["orders_10s"] = 10, 1     # a lease of 10, one unit left
     leased._top_up_if_low({"orders_10s": 1})  # low: a top-up goes out in the background
-    await asyncio.sleep(0)
+    await wait_until(lambda: len(started) == 2, "the hand-over and the top-up under way", timeout=2, every=0.01)
     posting, asking = leased._posting, leased._asking
-    assert len(started) == 2 and not posting.done() and not asking.done()
+    assert not posting.done() and not asking.done()
     await asyncio.wait_for(leased.close(), 1)
     assert posting.cancelled() and asking.cancelled()
     assert leased._posting is None and leased._asking is None
